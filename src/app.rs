@@ -1,0 +1,241 @@
+//! The commands: wire the pipeline steps together.
+//!
+//! collect ([`crate::collect`]) or import ([`crate::inventory`]) → evaluate
+//! ([`crate::evaluate`]) → findings ([`crate::findings`]) → render ([`crate::render`]) → deliver
+//! ([`crate::deliver`]). Each command returns the [`ExitCode`] it ends with; errors carry their
+//! own.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use crate::cli::{CheckArgs, Cli, CollectArgs, Command, RulesArgs, RunArgs};
+use crate::config::{Config, FailOn, OutputFormat};
+use crate::error::{did_you_mean, Error, ExitCode, Result};
+use crate::evaluate::RuleSet;
+use crate::findings::FindingsFile;
+use crate::model::Inventory;
+use crate::render::RenderOptions;
+
+/// Set up tracing on stderr: warnings by default, more with `-v`, errors only with `-q`.
+pub fn init_logging(verbose: u8, quiet: bool) {
+    let level = if quiet {
+        "error"
+    } else {
+        match verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("vmkaudit={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+/// Run one command.
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let ui = Ui {
+        quiet: cli.quiet,
+        progress: !cli.quiet && std::io::stderr().is_terminal(),
+    };
+    match cli.command {
+        Command::Check(args) => check(args, ui),
+        Command::Run(args) => run(args, ui),
+        Command::Collect(args) => collect(args, ui),
+        Command::Rules(args) => rules(args),
+    }
+}
+
+/// How chatty to be on the terminal.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    pub quiet: bool,
+    /// Draw progress bars (stderr is a terminal and not quiet).
+    pub progress: bool,
+}
+
+fn parse_formats(list: &[String]) -> Result<Vec<OutputFormat>> {
+    let mut out = Vec::new();
+    for f in list {
+        match OutputFormat::parse(f) {
+            Some(of) if !out.contains(&of) => out.push(of),
+            Some(_) => {}
+            None => {
+                let hint = did_you_mean(f, OutputFormat::NAMES)
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default();
+                return Err(Error::Usage(format!(
+                    "unknown report format `{f}` in --format (expected html, csv or json){hint}"
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn load_rules(path: Option<&Path>) -> Result<RuleSet> {
+    match path {
+        Some(p) => RuleSet::load(p),
+        None => Ok(RuleSet::builtin_default()),
+    }
+}
+
+/// `vmkaudit check`.
+pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
+    let formats = parse_formats(&args.format)?;
+    let rules = load_rules(args.rules.as_deref())?;
+    let inventory = crate::inventory::load_all(
+        args.inventories
+            .iter()
+            .map(|p| (p.as_path(), args.input_format)),
+    )?;
+    let lang = args.report.lang.unwrap_or_default();
+    let findings = crate::evaluate::evaluate(&inventory, &rules, lang, chrono::Local::now());
+    let opts = RenderOptions {
+        formats,
+        lang,
+        templates_dir: args.templates_dir.clone(),
+        title: None,
+    };
+    let written = crate::render::write_reports(&args.output_dir, &inventory, &findings, &opts)?;
+    if !ui.quiet {
+        print_summary(&findings, &written);
+    }
+    Ok(outcome(
+        &findings,
+        args.report.fail_on.unwrap_or_default(),
+        false,
+    ))
+}
+
+/// `vmkaudit run`.
+pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
+    let cfg = Config::load(&args.config)?;
+    let rules = load_rules(cfg.rules_file.as_deref())?;
+    let lang = args.report.lang.unwrap_or(cfg.language);
+    let fail_on = args.report.fail_on.or(cfg.fail_on).unwrap_or_default();
+
+    let mut inventory = Inventory::new();
+    for inv in &cfg.inventories {
+        inventory.merge(crate::inventory::load(&inv.path, inv.format)?);
+    }
+    let mut source_failed = false;
+    if !cfg.vcenters.is_empty() {
+        let specs = cfg
+            .vcenters
+            .iter()
+            .map(crate::collect::SourceSpec::from_config)
+            .collect::<Result<Vec<_>>>()?;
+        let collected = crate::collect::collect_all(&specs, ui.progress);
+        source_failed = collected.sources.iter().any(|s| s.error.is_some());
+        inventory.merge(collected);
+    }
+
+    let findings = crate::evaluate::evaluate(&inventory, &rules, lang, chrono::Local::now());
+    let opts = RenderOptions {
+        formats: cfg.formats.clone(),
+        lang,
+        templates_dir: cfg.templates_dir.clone(),
+        title: cfg.name.clone(),
+    };
+    let delivered = crate::deliver::deliver(
+        &cfg,
+        &inventory,
+        findings,
+        &opts,
+        crate::deliver::DeliverOptions {
+            dry_run_email: args.dry_run_email,
+        },
+    )?;
+    if !ui.quiet {
+        print_summary(&delivered.findings, &delivered.written);
+    }
+    if let Some(err) = &delivered.email_error {
+        eprintln!("vmkaudit: error: email delivery failed: {err}");
+        eprintln!(
+            "vmkaudit: the reports were written to {}",
+            delivered.report_dir.display()
+        );
+        return Ok(ExitCode::EmailFailed);
+    }
+    Ok(outcome(&delivered.findings, fail_on, source_failed))
+}
+
+/// `vmkaudit collect`.
+pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
+    let specs = crate::collect::SourceSpec::from_args(&args)?;
+    let inventory = crate::collect::collect_all(&specs, ui.progress);
+    let failed: Vec<_> = inventory
+        .sources
+        .iter()
+        .filter_map(|s| s.error.as_ref().map(|e| (s.name.clone(), e.clone())))
+        .collect();
+    crate::fsutil::write_atomic(
+        &args.output,
+        crate::inventory::json::to_string(&inventory).as_bytes(),
+    )?;
+    for (name, err) in &failed {
+        eprintln!("vmkaudit: source {name} could not be collected: {err}");
+    }
+    if !ui.quiet {
+        eprintln!(
+            "Collected {} hosts, {} vmks from {} source(s) into {}",
+            inventory.hosts.len(),
+            inventory.vmk_count(),
+            inventory.sources.len() - failed.len(),
+            args.output.display()
+        );
+    }
+    Ok(if failed.is_empty() {
+        ExitCode::Ok
+    } else {
+        ExitCode::SourceFailed
+    })
+}
+
+/// `vmkaudit rules`.
+pub fn rules(args: RulesArgs) -> Result<ExitCode> {
+    let set = load_rules(args.rules.as_deref())?;
+    let out = crate::rules::describe(args.id.as_deref(), &set, args.format)?;
+    print!("{out}");
+    Ok(ExitCode::Ok)
+}
+
+/// The exit code for a finished evaluation. A failed source (3) outranks findings (1).
+pub fn outcome(findings: &FindingsFile, fail_on: FailOn, source_failed: bool) -> ExitCode {
+    if source_failed {
+        return ExitCode::SourceFailed;
+    }
+    match fail_on.threshold() {
+        Some(level) if findings.count_at_or_above(level) > 0 => ExitCode::Findings,
+        _ => ExitCode::Ok,
+    }
+}
+
+fn print_summary(findings: &FindingsFile, written: &[std::path::PathBuf]) {
+    let s = &findings.summary;
+    let count = |k: &str| s.by_severity.get(k).copied().unwrap_or(0);
+    eprintln!(
+        "Checked {} hosts ({} vmks): {} errors, {} warnings, {} info on {} hosts{}",
+        s.hosts_checked,
+        s.vmks_checked,
+        count("error"),
+        count("warning"),
+        count("info"),
+        s.hosts_with_findings,
+        if s.waived > 0 {
+            format!(", {} waived", s.waived)
+        } else {
+            String::new()
+        }
+    );
+    for p in written {
+        eprintln!("  wrote {}", p.display());
+    }
+}

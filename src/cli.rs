@@ -1,0 +1,156 @@
+//! The command line: clap definitions only. `main` parses these and hands them to [`crate::app`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::FailOn;
+use crate::i18n::Lang;
+use crate::inventory::Format as InputFormat;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing at or above the fail level (--fail-on)
+  1  findings at or above the fail level
+  2  usage, configuration or input error
+  3  a source could not be collected (the rest was still reported)
+  4  reports written, but email delivery failed";
+
+/// Audit ESXi VMkernel adapters (vmk): gateways, service separation, MTU, firewall, addressing.
+///
+/// vmkaudit gathers every host's vmk configuration from vCenter/ESXi or from exported files
+/// (vmkaudit inventory JSON, RVTools vSC_VMK CSV, PowerCLI Export-Csv), checks it against a rule
+/// set and writes HTML, CSV and JSON reports.
+#[derive(Debug, Parser)]
+#[command(name = "vmkaudit", version, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides it.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr; no summary, no progress bar.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check inventory files against a rule set and write the reports.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Run the periodic job from a config file: collect, check, report, email.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Collect the inventory live from vCenter Server or ESXi hosts into an inventory file.
+    #[command(after_help = EXIT_CODES)]
+    Collect(CollectArgs),
+    /// List the rules, or explain one.
+    Rules(RulesArgs),
+}
+
+/// Report options shared by `check` and overridable for `run`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Report language.
+    #[arg(long = "lang", value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+    /// Severity at or above which findings make the exit code 1.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Inventory files: vmkaudit JSON, RVTools vSC_VMK CSV or PowerCLI CSV (recognised by content).
+    #[arg(value_name = "INVENTORY", required = true)]
+    pub inventories: Vec<PathBuf>,
+    /// Read every input in this format instead of recognising it.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormat>,
+    /// Rule set file (default: the built-in rules/default.toml).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Directory the reports are written into.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR",
+        default_value = "vmkaudit-report"
+    )]
+    pub output_dir: PathBuf,
+    /// Report formats, comma-separated: html, csv, json.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "html,csv,json"
+    )]
+    pub format: Vec<String>,
+    /// Directory with templates overriding the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The run configuration (TOML). See samples/vmkaudit.toml.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: PathBuf,
+    /// Write the email as message.eml beside the reports instead of sending it.
+    #[arg(long)]
+    pub dry_run_email: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// vCenter or ESXi URL: https://host, https://host:port or https://host:port/sdk. Repeatable.
+    #[arg(long = "vcenter", value_name = "URL", required = true)]
+    pub vcenters: Vec<String>,
+    /// User name to log in with.
+    #[arg(long, value_name = "NAME")]
+    pub user: String,
+    /// Name of the environment variable that holds the password.
+    #[arg(long, value_name = "VAR", required_unless_present = "password_file")]
+    pub password_env: Option<String>,
+    /// File whose first line is the password.
+    #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
+    pub password_file: Option<PathBuf>,
+    /// PEM file with CA certificate(s) to trust in addition to the system roots.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify TLS certificates (logged, and shown in the report).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Inventory file to write.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A rule ID (or name) to explain in full.
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+    /// Show the rules as configured by this rule set (enabled, severity).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Markdown,
+    Json,
+}

@@ -1,0 +1,164 @@
+//! Errors and exit codes.
+//!
+//! Every failure the user can cause or meet is an [`Error`] with a message that names the file,
+//! the line and column where known, and what is wrong. [`Error::exit_code`] maps it onto the
+//! documented exit codes (see [`ExitCode`]); `main` prints the message and exits with it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The documented exit codes of `vmkaudit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExitCode {
+    /// Nothing at or above the fail level.
+    Ok = 0,
+    /// Findings at or above the fail level (`--fail-on`).
+    Findings = 1,
+    /// Usage, configuration or input error.
+    Usage = 2,
+    /// A source could not be collected (the rest was still reported).
+    SourceFailed = 3,
+    /// Reports were written but email delivery failed.
+    EmailFailed = 4,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// A position in an input file (1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl Location {
+    pub fn file(path: &Path) -> Self {
+        Location {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+        }
+    }
+
+    pub fn at(path: &Path, line: usize, column: Option<usize>) -> Self {
+        Location {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column,
+        }
+    }
+
+    /// Location of byte `offset` in `text` (as from a TOML or JSON parser's span).
+    pub fn from_offset(path: &Path, text: &str, offset: usize) -> Self {
+        let offset = offset.min(text.len());
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let col = before
+            .rfind('\n')
+            .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
+            + 1;
+        Location::at(path, line, Some(col))
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad command-line usage that clap could not catch.
+    #[error("{0}")]
+    Usage(String),
+    /// Malformed input file (inventory, CSV, TOML config or rule set).
+    #[error("{location}: {message}")]
+    Input { location: Location, message: String },
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Every source failed, so there is nothing to report on.
+    #[error("{0}")]
+    Collect(String),
+    /// Email delivery failed (the reports were written).
+    #[error("email delivery failed: {0}")]
+    Email(String),
+}
+
+impl Error {
+    pub fn input(location: Location, message: impl Into<String>) -> Self {
+        Error::Input {
+            location,
+            message: message.into(),
+        }
+    }
+
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Usage(_) | Error::Input { .. } | Error::Io { .. } => ExitCode::Usage,
+            Error::Collect(_) => ExitCode::SourceFailed,
+            Error::Email(_) => ExitCode::EmailFailed,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// "did you mean `x`?" for `word` among `candidates`, when one is close enough.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_to_line_and_column() {
+        let text = "a = 1\nbb = 2\n";
+        let loc = Location::from_offset(Path::new("x.toml"), text, 8);
+        assert_eq!(loc.to_string(), "x.toml:2:3");
+    }
+
+    #[test]
+    fn suggests_close_names() {
+        assert_eq!(
+            did_you_mean("output_dri", ["output_dir", "formats"]).as_deref(),
+            Some("did you mean `output_dir`?")
+        );
+        assert_eq!(did_you_mean("zzz", ["output_dir"]), None);
+    }
+}

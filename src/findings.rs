@@ -1,0 +1,257 @@
+//! Findings: what the evaluation produces and every report renders.
+//!
+//! A [`Finding`] is one problem (or one thing that could not be checked) on one host, tied to
+//! the stable ID of the rule that raised it. [`FindingsFile`] is `findings.json`
+//! (`schema_version` 1, JSON Schema in `schemas/findings.schema.json`): the findings in a
+//! deterministic order plus a [`Summary`]. The run history (`status`, `resolved`) is filled in by
+//! the delivery step when a previous run exists.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The only findings `schema_version` this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What area of the configuration a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Gateway,
+    Separation,
+    Mtu,
+    Firewall,
+    Addressing,
+    Coverage,
+}
+
+impl Category {
+    pub const ALL: [Category; 6] = [
+        Category::Gateway,
+        Category::Separation,
+        Category::Mtu,
+        Category::Firewall,
+        Category::Addressing,
+        Category::Coverage,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Gateway => "gateway",
+            Category::Separation => "separation",
+            Category::Mtu => "mtu",
+            Category::Firewall => "firewall",
+            Category::Addressing => "addressing",
+            Category::Coverage => "coverage",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a finding was already present in the previous run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    New,
+    Persisting,
+}
+
+/// A waiver from the rule set that matched a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waived {
+    pub reason: String,
+    /// Expiry date (`YYYY-MM-DD`), if the waiver has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable rule ID (see `vmkaudit rules`).
+    pub rule: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub host: String,
+    /// `null` for a standalone host.
+    pub cluster: Option<String>,
+    /// The object the finding is about (`vmk2`, `sshServer`, `defaultTcpipStack`); `null` for
+    /// the whole host.
+    pub object: Option<String>,
+    pub message: String,
+    pub remediation: String,
+    pub references: Vec<String>,
+    /// Present when a waiver of the rule set covers this finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waived: Option<Waived>,
+    /// `new` or `persisting` when a previous run is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
+
+impl Finding {
+    /// The identity of a finding across runs: rule + host + object.
+    pub fn identity(&self) -> (&str, &str, Option<&str>) {
+        (&self.rule, &self.host, self.object.as_deref())
+    }
+
+    /// The deterministic output order: severity (worst first), cluster, host, rule, object, message.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            std::cmp::Reverse(self.severity),
+            self.cluster.as_deref(),
+            self.host.as_str(),
+            self.rule.as_str(),
+            self.object.as_deref(),
+            self.message.as_str(),
+        )
+    }
+}
+
+/// Sort findings into the deterministic output order.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+/// A check that could not run for some hosts, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotChecked {
+    /// Rule ID.
+    pub rule: String,
+    /// What data was missing ("firewall", "services", ...).
+    pub reason: String,
+    /// How many hosts the rule could not check.
+    pub hosts: usize,
+}
+
+/// Counts over a whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub hosts_checked: usize,
+    pub hosts_with_findings: usize,
+    pub vmks_checked: usize,
+    /// Counts of unwaived findings by severity (`error`, `warning`, `info`).
+    pub by_severity: BTreeMap<String, usize>,
+    /// Counts of unwaived findings by category.
+    pub by_category: BTreeMap<String, usize>,
+    /// Counts of unwaived findings by cluster (`(standalone)` for hosts without one).
+    pub by_cluster: BTreeMap<String, usize>,
+    pub waived: usize,
+    /// Checks that could not run, per rule.
+    pub not_checked: Vec<NotChecked>,
+}
+
+/// Label used in [`Summary::by_cluster`] for standalone hosts.
+pub const STANDALONE: &str = "(standalone)";
+
+/// `findings.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingsFile {
+    pub schema_version: u32,
+    /// RFC 3339 time of the evaluation.
+    pub generated_at: String,
+    /// Name of the rule set used.
+    #[serde(default)]
+    pub rule_set: Option<String>,
+    /// Report language (`en` or `zh-CN`) the messages are written in.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// The inventory sources (copied so a report can say where the data came from).
+    #[serde(default)]
+    pub sources: Vec<crate::model::Source>,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    /// `generated_at` of the previous run this one was compared with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_run: Option<String>,
+    /// Findings of the previous run that are gone in this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolved: Vec<Finding>,
+}
+
+impl FindingsFile {
+    /// Unwaived findings at or above `level`.
+    pub fn count_at_or_above(&self, level: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.waived.is_none() && f.severity >= level)
+            .count()
+    }
+}
+
+/// Compute the summary counts of `findings` over `hosts_checked` hosts.
+pub fn summarize(
+    findings: &[Finding],
+    hosts_checked: usize,
+    vmks_checked: usize,
+    not_checked: Vec<NotChecked>,
+) -> Summary {
+    let mut s = Summary {
+        hosts_checked,
+        vmks_checked,
+        not_checked,
+        ..Summary::default()
+    };
+    for sev in Severity::ALL {
+        s.by_severity.insert(sev.as_str().to_string(), 0);
+    }
+    for cat in Category::ALL {
+        s.by_category.insert(cat.as_str().to_string(), 0);
+    }
+    let mut hosts = std::collections::BTreeSet::new();
+    for f in findings {
+        if f.waived.is_some() {
+            s.waived += 1;
+            continue;
+        }
+        hosts.insert(f.host.as_str());
+        *s.by_severity.entry(f.severity.as_str().into()).or_default() += 1;
+        *s.by_category.entry(f.category.as_str().into()).or_default() += 1;
+        let cluster = f.cluster.as_deref().unwrap_or(STANDALONE);
+        *s.by_cluster.entry(cluster.to_string()).or_default() += 1;
+    }
+    s.hosts_with_findings = hosts.len();
+    s
+}

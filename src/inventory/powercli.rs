@@ -1,0 +1,13 @@
+//! PowerCLI `Get-VMHostNetworkAdapter -VMKernel | Export-Csv`. PLACEHOLDER until the importer lands.
+
+use std::path::Path;
+
+use crate::error::{Error, Location, Result};
+use crate::model::Inventory;
+
+pub fn parse(path: &Path, _text: &str) -> Result<Inventory> {
+    Err(Error::input(
+        Location::file(path),
+        "PowerCLI import not implemented yet",
+    ))
+}

@@ -1,0 +1,16 @@
+//! `vmkaudit`: parse the command line, run, map the outcome to the documented exit code.
+
+use clap::Parser;
+
+fn main() {
+    let cli = vmkaudit::cli::Cli::parse();
+    vmkaudit::app::init_logging(cli.verbose, cli.quiet);
+    let code = match vmkaudit::app::dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vmkaudit: error: {e}");
+            e.exit_code()
+        }
+    };
+    std::process::exit(code.code());
+}

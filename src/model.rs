@@ -1,0 +1,351 @@
+//! The inventory model: the hand-off between collection and evaluation.
+//!
+//! An [`Inventory`] is what every source (live vSphere collection, the inventory JSON file,
+//! RVTools and PowerCLI CSV exports) produces and what the rule engine reads. It is also the
+//! "inventory file" users save and re-check later (`schema_version` 1, JSON Schema in
+//! `schemas/inventory.schema.json`). A value the source did not provide is `None`/`null`
+//! ("unknown"), never a made-up default, so that the evaluation can say which checks could not
+//! run instead of passing them silently.
+
+use serde::{Deserialize, Serialize};
+
+/// The only inventory `schema_version` this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The TCP/IP stack key of the default (management) stack.
+pub const DEFAULT_NETSTACK: &str = "defaultTcpipStack";
+
+/// vSphere VMkernel service (`nicType`) names this tool knows. Unknown names are kept as-is.
+pub mod service {
+    pub const MANAGEMENT: &str = "management";
+    pub const VMOTION: &str = "vmotion";
+    pub const FT_LOGGING: &str = "faultToleranceLogging";
+    pub const VSAN: &str = "vsan";
+    pub const VSAN_WITNESS: &str = "vsanWitness";
+    pub const REPLICATION: &str = "vSphereReplication";
+    pub const REPLICATION_NFC: &str = "vSphereReplicationNFC";
+    pub const PROVISIONING: &str = "vSphereProvisioning";
+    pub const BACKUP_NFC: &str = "vSphereBackupNFC";
+    pub const NVME_TCP: &str = "nvmeTcp";
+    pub const NVME_RDMA: &str = "nvmeRdma";
+    pub const PTP: &str = "ptp";
+
+    /// Every known service, in a stable display order.
+    pub const ALL: &[&str] = &[
+        MANAGEMENT,
+        VMOTION,
+        FT_LOGGING,
+        VSAN,
+        VSAN_WITNESS,
+        REPLICATION,
+        REPLICATION_NFC,
+        PROVISIONING,
+        BACKUP_NFC,
+        NVME_TCP,
+        NVME_RDMA,
+        PTP,
+    ];
+}
+
+/// The inventory file: every host of every source of one collection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inventory {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// When the data was gathered (RFC 3339), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<String>,
+    /// Where the data came from.
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    pub hosts: Vec<Host>,
+}
+
+impl Inventory {
+    pub fn new() -> Self {
+        Inventory {
+            schema_version: SCHEMA_VERSION,
+            collected_at: None,
+            sources: Vec::new(),
+            hosts: Vec::new(),
+        }
+    }
+
+    /// Append another inventory's sources and hosts to this one.
+    pub fn merge(&mut self, other: Inventory) {
+        if self.collected_at.is_none() {
+            self.collected_at = other.collected_at;
+        }
+        self.sources.extend(other.sources);
+        self.hosts.extend(other.hosts);
+    }
+
+    /// Total number of VMkernel adapters.
+    pub fn vmk_count(&self) -> usize {
+        self.hosts.iter().map(|h| h.vmks.len()).sum()
+    }
+}
+
+impl Default for Inventory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The kind of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Live, from a vCenter Server.
+    Vcenter,
+    /// Live, from a standalone ESXi host.
+    Esxi,
+    /// A vmkaudit inventory file.
+    Inventory,
+    /// An RVTools `vSC_VMK` CSV export.
+    Rvtools,
+    /// A PowerCLI `Get-VMHostNetworkAdapter -VMKernel | Export-Csv` file.
+    Powercli,
+}
+
+/// One source of an inventory (a vCenter, an ESXi host, or an imported file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// URL of the endpoint, or path of the imported file.
+    pub name: String,
+    pub kind: SourceKind,
+    /// TLS certificate verification was switched off for this source.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<String>,
+    /// Product name and version reported by the endpoint (`VMware vCenter Server 8.0.2 build-...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// Why this source could not be collected, if it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One ESXi host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    pub name: String,
+    /// Cluster name; `null` for a standalone host (or when the source does not say).
+    #[serde(default)]
+    pub cluster: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datacenter: Option<String>,
+    /// Name of the [`Source`] this host came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// vSphere `runtime.connectionState`: `connected`, `disconnected` or `notResponding`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
+    #[serde(default)]
+    pub vmks: Vec<Vmk>,
+    /// TCP/IP stacks; `null` when the source does not provide them.
+    #[serde(default)]
+    pub netstacks: Option<Vec<Netstack>>,
+    /// Standard and distributed switches the host is on; `null` when unknown.
+    #[serde(default)]
+    pub switches: Option<Vec<Switch>>,
+    /// Host firewall; `null` when not collected.
+    #[serde(default)]
+    pub firewall: Option<Firewall>,
+}
+
+impl Host {
+    /// A host with only a name; every other field unknown.
+    pub fn named(name: impl Into<String>) -> Self {
+        Host {
+            name: name.into(),
+            cluster: None,
+            datacenter: None,
+            source: None,
+            connection_state: None,
+            version: None,
+            build: None,
+            vmks: Vec::new(),
+            netstacks: None,
+            switches: None,
+            firewall: None,
+        }
+    }
+
+    /// `false` only when the source said the host is not connected.
+    pub fn is_connected(&self) -> bool {
+        self.connection_state
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case("connected"))
+    }
+
+    pub fn netstack(&self, key: &str) -> Option<&Netstack> {
+        self.netstacks.as_ref()?.iter().find(|n| n.key == key)
+    }
+
+    pub fn switch(&self, name: &str) -> Option<&Switch> {
+        self.switches.as_ref()?.iter().find(|s| s.name == name)
+    }
+}
+
+/// Whether a switch is a vSphere Standard Switch or a Distributed Switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SwitchKind {
+    Standard,
+    Distributed,
+}
+
+impl SwitchKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SwitchKind::Standard => "standard",
+            SwitchKind::Distributed => "distributed",
+        }
+    }
+}
+
+/// One VMkernel network adapter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vmk {
+    /// `vmk0`, `vmk1`, ...
+    pub device: String,
+    /// Port group name (the distributed port group's name on a distributed switch).
+    #[serde(default)]
+    pub portgroup: Option<String>,
+    /// vSwitch or distributed switch name.
+    #[serde(default)]
+    pub switch: Option<String>,
+    #[serde(default)]
+    pub switch_kind: Option<SwitchKind>,
+    /// VLAN ID (0 = untagged, 4095 = guest tagging); `null` when unknown.
+    #[serde(default)]
+    pub vlan: Option<u16>,
+    /// IPv4 address as the source gave it (kept verbatim so invalid values can be reported).
+    #[serde(default)]
+    pub ipv4: Option<String>,
+    /// IPv4 netmask as a dotted quad.
+    #[serde(default)]
+    pub netmask: Option<String>,
+    #[serde(default)]
+    pub dhcp: Option<bool>,
+    #[serde(default)]
+    pub mtu: Option<u32>,
+    /// TCP/IP stack key (`defaultTcpipStack`, `vmotion`, `vSphereProvisioning`, custom names).
+    #[serde(default)]
+    pub netstack: Option<String>,
+    /// The vmk's own default-gateway override; `null` when none.
+    #[serde(default)]
+    pub gateway: Option<String>,
+    /// vSphere nicType strings of the services enabled on this vmk; `null` when unknown.
+    #[serde(default)]
+    pub services: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv6: Vec<String>,
+    /// The gateway an export tool showed for this vmk without saying whether it is an override
+    /// or the stack's gateway (RVTools' "Gateway" column). Informational only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_gateway: Option<String>,
+}
+
+impl Vmk {
+    /// A vmk with only a device name; every other field unknown.
+    pub fn named(device: impl Into<String>) -> Self {
+        Vmk {
+            device: device.into(),
+            portgroup: None,
+            switch: None,
+            switch_kind: None,
+            vlan: None,
+            ipv4: None,
+            netmask: None,
+            dhcp: None,
+            mtu: None,
+            netstack: None,
+            gateway: None,
+            services: None,
+            mac: None,
+            ipv6: Vec::new(),
+            reported_gateway: None,
+        }
+    }
+
+    /// Whether the vmk carries `service`; `None` when services are unknown.
+    pub fn has_service(&self, service: &str) -> Option<bool> {
+        self.services
+            .as_ref()
+            .map(|s| s.iter().any(|x| x == service))
+    }
+
+    /// The parsed IPv4 interface (address + prefix), when both address and mask are valid.
+    pub fn ipv4_net(&self) -> Option<ipnet::Ipv4Net> {
+        let addr: std::net::Ipv4Addr = self.ipv4.as_deref()?.trim().parse().ok()?;
+        let mask: std::net::Ipv4Addr = self.netmask.as_deref()?.trim().parse().ok()?;
+        let prefix = ipnet::ipv4_mask_to_prefix(mask).ok()?;
+        ipnet::Ipv4Net::new(addr, prefix).ok()
+    }
+}
+
+/// One TCP/IP stack instance of a host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Netstack {
+    pub key: String,
+    /// The stack's IPv4 default gateway; `null` when none.
+    #[serde(default)]
+    pub gateway: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_gateway: Option<String>,
+}
+
+/// A standard or distributed switch as seen from one host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Switch {
+    pub name: String,
+    pub kind: SwitchKind,
+    #[serde(default)]
+    pub mtu: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uplinks: Option<Vec<String>>,
+}
+
+/// The host firewall configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Firewall {
+    /// Default policy blocks incoming traffic.
+    pub incoming_blocked: bool,
+    /// Default policy blocks outgoing traffic.
+    pub outgoing_blocked: bool,
+    #[serde(default)]
+    pub rulesets: Vec<FirewallRuleset>,
+}
+
+/// One firewall ruleset (`sshServer`, `nfc`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallRuleset {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub enabled: bool,
+    /// Accepts connections from every IP address.
+    pub all_ip: bool,
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    /// CIDR strings (`10.0.0.0/24`).
+    #[serde(default)]
+    pub allowed_networks: Vec<String>,
+}
