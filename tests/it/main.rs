@@ -1,0 +1,10 @@
+//! The integration tests: one test binary, one module per area.
+
+mod common;
+
+mod cli;
+mod collect;
+mod email;
+mod import;
+mod report;
+mod rules;
