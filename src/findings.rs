@@ -129,6 +129,9 @@ pub struct Finding {
     /// `new` or `persisting` when a previous run is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// For coverage findings: IDs of the rules that could not check this host/object.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_checked: Vec<String>,
 }
 
 impl Finding {
@@ -195,6 +198,9 @@ pub struct FindingsFile {
     /// Name of the rule set used.
     #[serde(default)]
     pub rule_set: Option<String>,
+    /// IDs of the rules that were enabled in this run (the checklist items).
+    #[serde(default)]
+    pub checked_rules: Vec<String>,
     /// Report language (`en` or `zh-CN`) the messages are written in.
     #[serde(default)]
     pub language: Option<String>,

@@ -43,6 +43,7 @@ pub fn evaluate(
         schema_version: SCHEMA_VERSION,
         generated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         rule_set: Some(rules.name.clone()),
+        checked_rules: Vec::new(),
         language: Some(lang.code().to_string()),
         sources: inv.sources.clone(),
         summary: summarize(&findings, inv.hosts.len(), inv.vmk_count(), Vec::new()),
