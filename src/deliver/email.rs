@@ -528,9 +528,31 @@ fn transport(smtp: &SmtpSettings) -> Result<SmtpTransport, String> {
     Ok(b.build())
 }
 
-/// A failure that another attempt will not fix.
+/// The TLS error (rustls) behind an SMTP error, if that is what it is. rustls errors reach
+/// lettre wrapped in an `io::Error`, whose `source()` skips the wrapped error itself.
+fn tls_cause(e: &lettre::transport::smtp::Error) -> Option<&rustls::Error> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(err) = next {
+        if let Some(t) = err.downcast_ref::<rustls::Error>() {
+            return Some(t);
+        }
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if let Some(t) = inner.downcast_ref::<rustls::Error>() {
+                return Some(t);
+            }
+        }
+        next = err.source();
+    }
+    None
+}
+
+/// A failure that another attempt will not fix: a 5xx reply, a client-side problem (no
+/// common authentication mechanism, ...) or TLS (an untrusted or mismatched certificate).
 fn is_permanent(e: &lettre::transport::smtp::Error) -> bool {
-    e.is_permanent() || e.is_client() || e.is_tls()
+    e.is_permanent() || e.is_client() || e.is_tls() || tls_cause(e).is_some()
 }
 
 /// Delay before retry number `n` (1-based): `base * 2^(n-1)`, at most 15 minutes.
@@ -560,7 +582,9 @@ pub fn send(
                     } else {
                         format!("{attempt} attempts")
                     };
-                    let hint = if e.is_tls() {
+                    let cert_problem =
+                        matches!(tls_cause(&e), Some(rustls::Error::InvalidCertificate(_)));
+                    let hint = if cert_problem {
                         "; if the server uses a private CA, give its certificate in email.ca_file"
                     } else {
                         ""

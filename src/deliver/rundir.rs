@@ -70,7 +70,16 @@ impl RunName {
 pub fn create_run_dir(output_dir: &Path, now: chrono::DateTime<chrono::Local>) -> Result<PathBuf> {
     std::fs::create_dir_all(output_dir).map_err(|e| Error::io(output_dir, e))?;
     let stamp = now.format(STAMP_FORMAT).to_string();
-    for seq in 1..=10_000 {
+    // Start after the highest suffix in use for this second, so that a new folder always sorts
+    // after the existing ones, even when retention has deleted an earlier one of the second.
+    let highest = list_runs(output_dir)
+        .map_err(|e| Error::io(output_dir, e))?
+        .into_iter()
+        .filter(|(name, _)| name.stamp == stamp)
+        .map(|(name, _)| name.seq)
+        .max()
+        .unwrap_or(0);
+    for seq in highest + 1..=highest + 10_000 {
         let name = RunName {
             stamp: stamp.clone(),
             seq,
@@ -334,6 +343,10 @@ mod tests {
             "first"
         );
         assert_eq!(std::fs::read_dir(&b).unwrap().count(), 0);
+        // Retention removed the first folder of the second: the next run still sorts last.
+        std::fs::remove_dir_all(&a).unwrap();
+        let d = create_run_dir(&out, at(6, 0, 0)).unwrap();
+        assert_eq!(d.file_name().unwrap(), "2026-11-24_060000-4");
     }
 
     #[test]
