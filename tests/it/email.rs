@@ -560,6 +560,23 @@ fn starttls_with_a_private_ca_and_authentication() {
 }
 
 #[test]
+fn starttls_is_required_never_skipped() {
+    // A plain server without STARTTLS: the password must not go out in clear text.
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    let cfg = lab.config(&plain_email(smtpd.port, "retries = 3\nretry_delay_secs = 0.05\n")
+        .replace("security = \"none\"\n", "security = \"starttls\"\nusername = \"u\"\npassword_env = \"VMKAUDIT_TEST_SMTP_PASSWORD\"\n")
+        .replace("retries = 0\n", ""));
+    let out = lab.run(&cfg, &[], &[("VMKAUDIT_TEST_SMTP_PASSWORD", PASSWORD)]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 4, "{err}");
+    assert!(err.contains("STARTTLS is not supported"), "{err}");
+    assert!(err.contains("after 1 attempt"), "{err}");
+    assert!(smtpd.messages().is_empty());
+    assert!(lab.latest().join("findings.json").is_file());
+}
+
+#[test]
 fn implicit_tls_delivers() {
     let lab = Lab::new("run1.json");
     let certs = make_certs(lab.path());
@@ -849,7 +866,6 @@ fn contrib_config_is_valid() {
 }
 
 #[test]
-#[ignore = "needs samples/lab-inventory.json (branch samples); un-ignore when it is merged"]
 fn sample_config_runs_without_vcenter_or_smtp() {
     let dir = tempfile::tempdir().unwrap();
     let samples = dir.path().join("samples");
@@ -861,8 +877,8 @@ fn sample_config_runs_without_vcenter_or_smtp() {
     let out = common::vmkaudit(dir.path(), &["run", "--config", "samples/vmkaudit.toml"]);
     let err = stderr(&out);
     assert!(matches!(code(&out), 0 | 1), "{err}");
-    // The reports land in ./vmkaudit-report (beside samples/), with the email as message.eml.
-    let latest = dir.path().join("vmkaudit-report/latest");
+    // The reports land in samples/vmkaudit-report, with the email as message.eml.
+    let latest = samples.join("vmkaudit-report/latest");
     assert!(latest.join("findings.json").is_file(), "{err}");
     let msgs = parse_mail(&latest.join("message.eml"));
     assert_eq!(msgs.len(), 1);
