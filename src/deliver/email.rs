@@ -49,15 +49,19 @@ pub enum EmailOutcome {
 }
 
 /// Whether the `send` policy lets this run send: `Err(reason)` when it does not.
+///
+/// `previous_failed`: the previous run's email could not be sent. With `send = "changes"` this
+/// run then sends anyway, so that a change is not lost because its email failed.
 pub fn should_send(
     policy: SendPolicy,
     findings: &FindingsFile,
     changes: &Changes,
     fail_on: FailOn,
+    previous_failed: bool,
 ) -> std::result::Result<(), String> {
     match policy {
         SendPolicy::Always => Ok(()),
-        SendPolicy::Changes if changes.is_change() => Ok(()),
+        SendPolicy::Changes if changes.is_change() || previous_failed => Ok(()),
         SendPolicy::Changes => Err(format!(
             "send = \"changes\" and nothing is new or resolved since {}",
             changes
@@ -653,16 +657,40 @@ mod tests {
             resolved: 1,
             ..same.clone()
         };
-        assert!(should_send(SendPolicy::Always, &clean, &same, FailOn::Warning).is_ok());
-        assert!(should_send(SendPolicy::Changes, &clean, &first, FailOn::Warning).is_ok());
-        assert!(should_send(SendPolicy::Changes, &clean, &resolved, FailOn::Warning).is_ok());
-        let why = should_send(SendPolicy::Changes, &warn, &same, FailOn::Warning).unwrap_err();
+        assert!(should_send(SendPolicy::Always, &clean, &same, FailOn::Warning, false).is_ok());
+        assert!(should_send(SendPolicy::Changes, &clean, &first, FailOn::Warning, false).is_ok());
+        assert!(should_send(
+            SendPolicy::Changes,
+            &clean,
+            &resolved,
+            FailOn::Warning,
+            false
+        )
+        .is_ok());
+        let why =
+            should_send(SendPolicy::Changes, &warn, &same, FailOn::Warning, false).unwrap_err();
         assert!(why.contains("nothing is new or resolved"), "{why}");
-        assert!(should_send(SendPolicy::Findings, &warn, &same, FailOn::Warning).is_ok());
-        assert!(should_send(SendPolicy::Findings, &warn, &same, FailOn::Error).is_err());
-        assert!(should_send(SendPolicy::Findings, &info_only, &same, FailOn::Warning).is_err());
-        assert!(should_send(SendPolicy::Findings, &info_only, &same, FailOn::Never).is_ok());
-        assert!(should_send(SendPolicy::Findings, &clean, &same, FailOn::Never).is_err());
+        assert!(should_send(SendPolicy::Findings, &warn, &same, FailOn::Warning, false).is_ok());
+        assert!(should_send(SendPolicy::Findings, &warn, &same, FailOn::Error, false).is_err());
+        assert!(should_send(
+            SendPolicy::Findings,
+            &info_only,
+            &same,
+            FailOn::Warning,
+            false
+        )
+        .is_err());
+        assert!(should_send(
+            SendPolicy::Findings,
+            &info_only,
+            &same,
+            FailOn::Never,
+            false
+        )
+        .is_ok());
+        assert!(should_send(SendPolicy::Findings, &clean, &same, FailOn::Never, false).is_err());
+        // The previous run's email failed: an unchanged run sends what it could not.
+        assert!(should_send(SendPolicy::Changes, &warn, &same, FailOn::Warning, true).is_ok());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod email;
 pub mod history;
+pub mod record;
 pub mod rundir;
 pub mod subject;
 
@@ -86,7 +87,16 @@ pub fn deliver(
     let mut outcome = EmailOutcome::NotConfigured;
     let mut to_send = None;
     if let Some(settings) = &cfg.email {
-        outcome = match email::should_send(settings.send, &findings, &changes, options.fail_on) {
+        let previous_failed = previous
+            .as_ref()
+            .is_some_and(|(dir, _)| record::email_failed(dir));
+        outcome = match email::should_send(
+            settings.send,
+            &findings,
+            &changes,
+            options.fail_on,
+            previous_failed,
+        ) {
             Err(reason) => EmailOutcome::Skipped(reason),
             Ok(()) => match email::build_message(settings, &findings, &changes, &run_dir, opts) {
                 Err(e) => EmailOutcome::Failed(e),
@@ -118,6 +128,11 @@ pub fn deliver(
             },
             Err(e) => EmailOutcome::Failed(e),
         };
+    }
+    if cfg.email.is_some() {
+        if let Err(e) = record::write(&run_dir, &outcome) {
+            tracing::warn!("could not record the email outcome: {e}");
+        }
     }
     let email_error = match &outcome {
         EmailOutcome::Failed(e) => Some(e.clone()),

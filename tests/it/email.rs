@@ -655,6 +655,35 @@ fn send_changes_mails_the_first_run_but_not_an_unchanged_one() {
 }
 
 #[test]
+fn send_changes_after_a_failed_email_sends_even_without_a_change() {
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    // First run: the server is unreachable (wrong port); the change (a first run) is not mailed.
+    let cfg = lab.config(&plain_email(free_port(), "send = \"changes\"\n"));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let record = read_json(&lab.runs()[0].join("delivery.json"));
+    assert_eq!(record["email"], "failed", "{record}");
+    // Second run, nothing changed, server reachable: sends what the first run could not.
+    let cfg = lab.config(&plain_email(smtpd.port, "send = \"changes\"\n"));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(smtpd.messages().len(), 1);
+    assert_eq!(
+        read_json(&lab.runs()[1].join("delivery.json"))["email"],
+        "sent"
+    );
+    // Third run, nothing changed, last email delivered: nothing sent.
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(smtpd.messages().len(), 1);
+    assert_eq!(
+        read_json(&lab.runs()[2].join("delivery.json"))["email"],
+        "skipped"
+    );
+}
+
+#[test]
 fn dry_run_writes_message_eml_instead_of_sending() {
     let lab = Lab::new("run1.json");
     let port = free_port(); // nothing listens: a send attempt would fail
