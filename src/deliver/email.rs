@@ -480,6 +480,18 @@ fn read_password(source: &PasswordSource) -> Result<String, String> {
             )),
         },
         PasswordSource::File(path) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if let Ok(meta) = std::fs::metadata(path) {
+                    if meta.permissions().mode() & 0o077 != 0 {
+                        tracing::warn!(
+                            "the SMTP password file {} can be read by other users; chmod 600 it",
+                            path.display()
+                        );
+                    }
+                }
+            }
             let text = std::fs::read_to_string(path).map_err(|e| {
                 format!("cannot read the SMTP password file {}: {e}", path.display())
             })?;

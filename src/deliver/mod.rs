@@ -86,6 +86,9 @@ pub fn deliver(
     // `latest` holds it too; send only after the reports are in place.
     let mut outcome = EmailOutcome::NotConfigured;
     let mut to_send = None;
+    if options.dry_run_email && cfg.email.is_none() {
+        tracing::warn!("--dry-run-email has no effect: the config has no [email] table");
+    }
     if let Some(settings) = &cfg.email {
         let previous_failed = previous
             .as_ref()

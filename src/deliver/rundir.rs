@@ -159,11 +159,36 @@ fn swap_into_place(new: &Path, latest: &Path, output_dir: &Path) -> std::io::Res
     }
 }
 
+/// Remove `.latest.*` leftovers of runs that died mid-swap (older than an hour, so that a
+/// concurrent run's temporary is never touched).
+fn remove_stale_temporaries(output_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(output_dir) else {
+        return;
+    };
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(".latest.tmp-") || name.starts_with(".latest.old-")) {
+            continue;
+        }
+        let stale = std::fs::symlink_metadata(entry.path())
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < hour_ago);
+        if stale {
+            if let Err(e) = remove_any(&entry.path()) {
+                tracing::warn!("could not remove {}: {e}", entry.path().display());
+            }
+        }
+    }
+}
+
 pub(crate) fn update_latest_with(
     output_dir: &Path,
     run_dir: &Path,
     allow_symlink: bool,
 ) -> Result<Latest> {
+    remove_stale_temporaries(output_dir);
     let latest = output_dir.join(LATEST);
     let target = run_dir
         .file_name()
@@ -380,6 +405,18 @@ mod tests {
             std::fs::read_link(out.join(LATEST)).unwrap(),
             Path::new("2026-11-24_070000")
         );
+        // A leftover of a run that died mid-swap an hour ago is cleaned up; a fresh one (maybe
+        // a concurrent run's) is not.
+        let stale = out.join(".latest.tmp-1-2");
+        let f = std::fs::File::create(&stale).unwrap();
+        f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+            .unwrap();
+        drop(f);
+        let fresh = out.join(".latest.old-3-4");
+        std::fs::create_dir(&fresh).unwrap();
+        assert_eq!(update_latest(out, &b).unwrap(), Latest::Symlink);
+        assert!(std::fs::symlink_metadata(&stale).is_err());
+        std::fs::remove_dir(&fresh).unwrap();
         // No temporary links are left behind.
         assert_eq!(
             names(out),
