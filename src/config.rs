@@ -128,7 +128,7 @@ pub struct EmailConfig {
     pub smtp_host: Option<Spanned<String>>,
     /// Default: 587 for `starttls`, 465 for `tls`, 25 for `none`.
     #[serde(default)]
-    pub smtp_port: Option<u16>,
+    pub smtp_port: Option<Spanned<u16>>,
     /// `starttls` (default), `tls` or `none`.
     #[serde(default)]
     pub security: Option<Spanned<String>>,
@@ -536,7 +536,13 @@ impl EmailConfig {
                         .trim_start_matches('[')
                         .trim_end_matches(']')
                         .to_string(),
-                    port: self.smtp_port.unwrap_or(security.default_port()),
+                    port: match &self.smtp_port {
+                        Some(p) if *p.get_ref() == 0 => {
+                            return Err(Error::input(at(p.span()), "`smtp_port` cannot be 0"))
+                        }
+                        Some(p) => *p.get_ref(),
+                        None => security.default_port(),
+                    },
                     security,
                     username: self.username.as_ref().map(|u| u.get_ref().clone()),
                     password,
@@ -939,6 +945,8 @@ mod tests {
         assert!(e.contains("at most 20"), "{e}");
         let e = email_err("smtp_host = \"mx\"\nretry_delay_secs = -1.0\n");
         assert!(e.contains("between 0 and 3600"), "{e}");
+        let e = email_err("smtp_host = \"mx\"\nsmtp_port = 0\n");
+        assert!(e.starts_with("cfg.toml:7:13:"), "{e}");
         let e = email_err("smtp_hots = \"mx\"\n");
         assert!(e.contains("did you mean `smtp_host`?"), "{e}");
     }
