@@ -16,7 +16,7 @@ pub mod subject;
 
 use std::path::PathBuf;
 
-use crate::config::{FailOn, OutputFormat, Validated};
+use crate::config::{EmailSettings, FailOn, OutputFormat, Validated};
 use crate::error::Result;
 use crate::findings::FindingsFile;
 use crate::model::Inventory;
@@ -84,53 +84,35 @@ pub fn deliver(
     };
     // Build the email (and write message.eml) before `latest` is updated, so that a copied
     // `latest` holds it too; send only after the reports are in place.
-    let mut outcome = EmailOutcome::NotConfigured;
-    let mut to_send = None;
     if options.dry_run_email && cfg.email.is_none() {
         tracing::warn!("--dry-run-email has no effect: the config has no [email] table");
     }
+    let mut outcome = EmailOutcome::NotConfigured;
+    let mut to_send = None;
     if let Some(settings) = &cfg.email {
         let previous_failed = previous
             .as_ref()
             .is_some_and(|(dir, _)| record::email_failed(dir));
-        outcome = match email::should_send(
-            settings.send,
-            &findings,
-            &changes,
-            options.fail_on,
-            previous_failed,
-        ) {
-            Err(reason) => EmailOutcome::Skipped(reason),
-            Ok(()) => match email::build_message(settings, &findings, &changes, &run_dir, opts) {
-                Err(e) => EmailOutcome::Failed(e),
-                Ok(message) => match &settings.smtp {
-                    Some(smtp) if !(settings.dry_run || options.dry_run_email) => {
-                        to_send = Some((smtp, message, settings.to.len() + settings.cc.len()));
-                        EmailOutcome::NotConfigured
-                    }
-                    _ => match email::write_eml(&run_dir, &message) {
-                        Ok(p) => {
-                            written.push(p.clone());
-                            EmailOutcome::Written(p)
-                        }
-                        Err(e) => EmailOutcome::Failed(e.to_string()),
-                    },
-                },
-            },
+        let run = RunEmail {
+            findings: &findings,
+            changes: &changes,
+            run_dir: &run_dir,
+            opts,
         };
+        match prepare_email(settings, &run, options, previous_failed) {
+            Prepared::Done(o) => outcome = o,
+            Prepared::Send(message) => to_send = Some((settings, message)),
+        }
+        if let EmailOutcome::Written(p) = &outcome {
+            written.push(p.clone());
+        }
     }
     if let Err(e) = rundir::update_latest(&cfg.output_dir, &run_dir) {
         tracing::warn!("could not update `latest`: {e}");
     }
     let pruned = rundir::prune(&cfg.output_dir, cfg.keep, &run_dir);
-    if let Some((smtp, message, recipients)) = to_send {
-        outcome = match email::send(smtp, &message, &std::thread::sleep) {
-            Ok(()) => EmailOutcome::Sent {
-                server: email::server_label(smtp),
-                recipients,
-            },
-            Err(e) => EmailOutcome::Failed(e),
-        };
+    if let Some((settings, message)) = to_send {
+        outcome = send_email(settings, &message);
     }
     if cfg.email.is_some() {
         if let Err(e) = record::write(&run_dir, &outcome) {
@@ -150,6 +132,65 @@ pub fn deliver(
         changes,
         pruned,
     })
+}
+
+/// The run an email is about.
+struct RunEmail<'a> {
+    findings: &'a FindingsFile,
+    changes: &'a Changes,
+    run_dir: &'a std::path::Path,
+    opts: &'a RenderOptions,
+}
+
+enum Prepared {
+    /// Nothing (more) to do: skipped, written as message.eml, or failed to build.
+    Done(EmailOutcome),
+    /// To be sent over SMTP.
+    Send(lettre::Message),
+}
+
+/// Apply the send policy and build the message; write it as `message.eml` unless it goes to
+/// an SMTP server.
+fn prepare_email(
+    settings: &EmailSettings,
+    run: &RunEmail,
+    options: DeliverOptions,
+    previous_failed: bool,
+) -> Prepared {
+    if let Err(reason) = email::should_send(
+        settings.send,
+        run.findings,
+        run.changes,
+        options.fail_on,
+        previous_failed,
+    ) {
+        return Prepared::Done(EmailOutcome::Skipped(reason));
+    }
+    let message =
+        match email::build_message(settings, run.findings, run.changes, run.run_dir, run.opts) {
+            Ok(m) => m,
+            Err(e) => return Prepared::Done(EmailOutcome::Failed(e)),
+        };
+    if settings.smtp.is_some() && !(settings.dry_run || options.dry_run_email) {
+        return Prepared::Send(message);
+    }
+    Prepared::Done(match email::write_eml(run.run_dir, &message) {
+        Ok(p) => EmailOutcome::Written(p),
+        Err(e) => EmailOutcome::Failed(e.to_string()),
+    })
+}
+
+fn send_email(settings: &EmailSettings, message: &lettre::Message) -> EmailOutcome {
+    let Some(smtp) = &settings.smtp else {
+        return EmailOutcome::Failed("no smtp_host".into());
+    };
+    match email::send(smtp, message, &std::thread::sleep) {
+        Ok(()) => EmailOutcome::Sent {
+            server: email::server_label(smtp),
+            recipients: settings.to.len() + settings.cc.len(),
+        },
+        Err(e) => EmailOutcome::Failed(e),
+    }
 }
 
 /// Tell the user (on stderr) what changed and what became of the email.
