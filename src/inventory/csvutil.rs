@@ -68,6 +68,29 @@ pub fn sniff_delimiter(header: &str) -> u8 {
     }
 }
 
+/// Whether `text` starts with a PowerShell `#TYPE` line, and its header's column names
+/// (normalised), for format detection. Never fails: unreadable input gives no names.
+pub fn header_names(text: &str) -> (bool, Vec<String>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let has_type = text.starts_with("#TYPE");
+    let Some(first) = text
+        .lines()
+        .skip(usize::from(has_type))
+        .find(|l| !l.trim().is_empty())
+    else {
+        return (has_type, Vec::new());
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(first))
+        .has_headers(false)
+        .from_reader(first.as_bytes());
+    let names = match reader.records().next() {
+        Some(Ok(rec)) => rec.iter().map(normalize).collect(),
+        _ => Vec::new(),
+    };
+    (has_type, names)
+}
+
 impl<'p> CsvTable<'p> {
     /// Parse `text` (the content of `path`). `what` names the format in messages
     /// ("RVTools vSC_VMK CSV").
@@ -453,6 +476,14 @@ mod tests {
 
     fn table(text: &str) -> Result<CsvTable<'static>> {
         CsvTable::parse(Path::new("t.csv"), text, "test CSV")
+    }
+
+    #[test]
+    fn header_names_for_detection() {
+        let (t, names) = header_names("\u{feff}#TYPE X\r\n\"VM Host\";\"Name\"\r\n1;2\r\n");
+        assert!(t);
+        assert_eq!(names, vec!["vm host", "name"]);
+        assert_eq!(header_names(""), (false, vec![]));
     }
 
     #[test]
