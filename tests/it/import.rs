@@ -494,3 +494,18 @@ fn expected_findings_name_real_hosts_and_sources() {
         );
     }
 }
+
+#[test]
+fn utf16_export_from_windows_powershell_is_read() {
+    // `... | ConvertTo-Csv > vmk.csv` in Windows PowerShell 5.1 writes UTF-16LE with a BOM.
+    let dir = tempfile::tempdir().unwrap();
+    let text = vmkaudit::fsutil::read_text(&repo(POWERCLI)).unwrap();
+    let bytes: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let p = dir.path().join("vmk-utf16.csv");
+    std::fs::write(&p, bytes).unwrap();
+    let got = hosts_of(inventory::load(&p, None).unwrap());
+    assert!(got == hosts_of(load(POWERCLI, None)));
+}
