@@ -29,6 +29,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn read_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let bad = |what: String| Error::input(crate::error::Location::file(path), what);
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(bad(
+            "not a text file but a ZIP archive (an Excel .xlsx workbook?): export or save it as \
+             CSV (for RVTools, the vSC_VMK tab as RVTools_tabvSC_VMK.csv)"
+                .into(),
+        ));
+    }
     let utf16 = match bytes.as_slice() {
         [0xFF, 0xFE, rest @ ..] => Some((rest, u16::from_le_bytes as fn([u8; 2]) -> u16)),
         [0xFE, 0xFF, rest @ ..] => Some((rest, u16::from_be_bytes as fn([u8; 2]) -> u16)),
@@ -96,6 +103,12 @@ mod tests {
             std::fs::write(&p, &bytes).unwrap();
             assert_eq!(read_text(&p).unwrap(), text);
         }
+        std::fs::write(&p, b"PK\x03\x04rest").unwrap();
+        let err = read_text(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("ZIP archive (an Excel .xlsx workbook?)"),
+            "{err}"
+        );
         std::fs::write(&p, [0xFF, 0xFE, 0x41]).unwrap();
         assert!(read_text(&p)
             .unwrap_err()

@@ -413,7 +413,7 @@ pub struct HostTable {
 
 impl HostTable {
     /// The host named `name`, created by `make` on first sight.
-    pub fn host(&mut self, name: &str, make: impl FnOnce() -> Host) -> &mut Host {
+    fn host(&mut self, name: &str, make: impl FnOnce() -> Host) -> &mut Host {
         let i = match self.by_name.get(name) {
             Some(&i) => i,
             None => {
@@ -448,10 +448,6 @@ impl HostTable {
         self.seen.insert((i, vmk.device.clone()), row.line);
         self.hosts[i].vmks.push(vmk);
         Ok(())
-    }
-
-    pub fn into_hosts(self) -> Vec<Host> {
-        self.hosts
     }
 
     /// The inventory of one imported file: its hosts, and the file as the only source.
