@@ -92,8 +92,8 @@ pub fn header_names(text: &str) -> (bool, Vec<String>) {
 }
 
 impl<'p> CsvTable<'p> {
-    /// Parse `text` (the content of `path`). `what` names the format in messages
-    /// ("RVTools vSC_VMK CSV").
+    /// Parse `text` (the content of `path`). `what` names the format in messages, with its
+    /// article ("an RVTools vSC_VMK CSV export").
     pub fn parse(path: &'p Path, text: &str, what: &str) -> Result<CsvTable<'p>> {
         let mut text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut header_line = 1;
@@ -105,13 +105,13 @@ impl<'p> CsvTable<'p> {
             };
             header_line = 2;
         }
-        // Blank lines before the header are skipped by the csv reader; count them for
-        // line numbers.
+        // The header is the first non-blank line (the csv reader skips blank lines too); its
+        // delimiter is the file's.
         let first = text.lines().find(|l| !l.trim().is_empty());
         let Some(first) = first else {
             return Err(Error::input(
                 Location::at(path, header_line, None),
-                format!("empty file: expected an {what} header line"),
+                format!("empty file: expected the header line of {what}"),
             ));
         };
         let delimiter = sniff_delimiter(first);
@@ -192,7 +192,7 @@ impl<'p> CsvTable<'p> {
             Error::input(
                 Location::at(self.path, self.header_line, None),
                 format!(
-                    "missing required column \"{name}\": this does not look like an {what} \
+                    "missing required column \"{name}\": this does not look like {what} \
                      (columns found: {})",
                     self.headers.join(", ")
                 ),
