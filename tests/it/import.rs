@@ -509,3 +509,47 @@ fn utf16_export_from_windows_powershell_is_read() {
     let got = hosts_of(inventory::load(&p, None).unwrap());
     assert!(got == hosts_of(load(POWERCLI, None)));
 }
+
+#[test]
+fn damaged_inputs_give_errors_or_data_never_a_panic() {
+    // Deterministic damage to each sample: a byte-range cut out, or one character replaced by
+    // CSV/JSON syntax. Every result must be Ok or a located input error (a panic fails the test).
+    for rel in [RVTOOLS, POWERCLI, INVENTORY] {
+        let text = vmkaudit::fsutil::read_text(&repo(rel)).unwrap();
+        let head: String = text.chars().take(3000).collect();
+        let chars: Vec<char> = head.chars().collect();
+        let mut errors = 0;
+        for (i, repl) in (0..chars.len()).step_by(7).zip(
+            ['"', ',', ';', '\n', '\r', 'x', '{', '}', '\t', ':']
+                .iter()
+                .cycle(),
+        ) {
+            let replaced: String = chars
+                .iter()
+                .enumerate()
+                .map(|(j, c)| if j == i { *repl } else { *c })
+                .collect();
+            let cut: String = chars
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j < i || *j >= i + 13)
+                .map(|(_, c)| *c)
+                .collect();
+            for damaged in [replaced, cut] {
+                let path = Path::new("damaged");
+                let result = inventory::detect(path, &damaged).and_then(|f| match f {
+                    Format::Inventory => inventory::json::parse(path, &damaged),
+                    Format::Rvtools => inventory::rvtools::parse(path, &damaged),
+                    Format::Powercli => inventory::powercli::parse(path, &damaged),
+                });
+                if let Err(e) = result {
+                    errors += 1;
+                    let msg = e.to_string();
+                    assert!(msg.starts_with("damaged"), "{rel}: unlocated error {msg}");
+                    assert_eq!(e.exit_code(), vmkaudit::error::ExitCode::Usage);
+                }
+            }
+        }
+        assert!(errors > 10, "{rel}: the damage should break some inputs");
+    }
+}
