@@ -899,7 +899,7 @@ fn sample_config_runs_without_vcenter_or_smtp() {
     let dir = tempfile::tempdir().unwrap();
     let samples = dir.path().join("samples");
     std::fs::create_dir_all(&samples).unwrap();
-    for f in ["vmkaudit.toml", "lab-inventory.json"] {
+    for f in ["vmkaudit.toml", "lab-inventory.json", "lab-rules.toml"] {
         std::fs::copy(common::repo(&format!("samples/{f}")), samples.join(f))
             .unwrap_or_else(|e| panic!("samples/{f}: {e}"));
     }
