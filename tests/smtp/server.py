@@ -58,9 +58,6 @@ def main():
     controller = Controller(
         Mailbox(args.maildir), hostname=args.host, port=args.port, **kwargs
     )
-    if args.implicit_tls:
-        # The controller's start-up self check speaks plain SMTP; skip it for implicit TLS.
-        controller._trigger_server = lambda: None
     controller.start()
     print("ready", flush=True)
     stop = threading.Event()
