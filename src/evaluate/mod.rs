@@ -196,7 +196,7 @@ pub fn evaluate(
                 severity: cfg.severity,
                 host: w.host.clone(),
                 cluster: None,
-                object: Some(format!("waiver:{id}")),
+                object: w.object.clone(),
                 message: message.get(lang).to_string(),
                 remediation: remediation.get(lang).to_string(),
                 references: cfg.rule.reference_list(),

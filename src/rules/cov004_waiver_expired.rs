@@ -14,10 +14,10 @@ pub static RULE: Rule = Rule {
     },
     checks: Doc {
         en: "Raised by the engine for every `[[waiver]]` whose `expires` date is before the day \
-             of the run. The finding's host is the waiver's host glob and its object \
-             `waiver:<rule ID>`.",
+             of the run. The finding's host is the waiver's host glob and its object the \
+             waiver's object (none when the waiver covers every object); the message names the rule.",
         zh: "对 `expires` 日期早于运行当天的每个 `[[waiver]]`，由引擎生成。发现项的主机为该豁免的主机通配符，\
-             对象为 `waiver:<规则 ID>`。",
+             对象为该豁免的对象（豁免覆盖所有对象时为空）；消息中注明规则。",
     },
     why: Doc {
         en: "Waivers are temporary, approved exceptions. When one runs out, someone has to fix \
