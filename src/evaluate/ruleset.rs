@@ -789,3 +789,63 @@ fn make_scope(
         compiled,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extends_a_file_relative_to_the_child_and_merges_key_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("base.toml"),
+            "name = \"base\"\ndisable = [\"FW004\"]\n[rules.GW004]\nseverity = \"error\"\n\
+             [params]\nfirewall_widest_prefix = 20\ndisabled_rulesets = [\"CIMSLP\"]\n\
+             [[waiver]]\nrule = \"GW001\"\nreason = \"base\"\n",
+        )
+        .unwrap();
+        let child = dir.path().join("site.toml");
+        std::fs::write(
+            &child,
+            "extends = \"base.toml\"\n[rules.FW004]\nenabled = true\n\
+             [params]\nfirewall_widest_prefix = 24\n[[waiver]]\nrule = \"GW002\"\nreason = \"site\"\n",
+        )
+        .unwrap();
+        let set = RuleSet::load(&child).unwrap();
+        assert_eq!(set.name, "base");
+        assert!(set.is_enabled("FW004"));
+        assert_eq!(set.config("GW004").unwrap().severity, Severity::Error);
+        assert_eq!(set.params.firewall_widest_prefix, 24);
+        assert_eq!(set.params.disabled_rulesets, ["CIMSLP"]);
+        assert_eq!(set.waivers.len(), 2);
+        assert_eq!(set.origin, child.display().to_string());
+    }
+
+    #[test]
+    fn extends_cycles_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.toml");
+        std::fs::write(&a, "extends = \"b.toml\"\n").unwrap();
+        std::fs::write(dir.path().join("b.toml"), "extends = \"a.toml\"\n").unwrap();
+        let err = RuleSet::load(&a).unwrap_err().to_string();
+        assert!(err.contains("a cycle?"), "{err}");
+    }
+
+    #[test]
+    fn waiver_matching_and_expiry() {
+        let set = RuleSet::parse(
+            Path::new("w.toml"),
+            "[[waiver]]\nrule = \"multihoming\"\nhost = \"ESX-*\"\nreason = \"r\"\nexpires = \"2026-03-01\"\n",
+        )
+        .unwrap();
+        let w = &set.waivers[0];
+        assert_eq!(w.rule, "ADDR002");
+        assert!(w.matches("ADDR002", "esx-01", Some("vmk3")));
+        assert!(w.matches("ADDR002", "esx-01", None));
+        assert!(!w.matches("ADDR001", "esx-01", None));
+        assert!(!w.matches("ADDR002", "host-01", None));
+        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        assert!(!w.expired(day("2026-03-01")));
+        assert!(w.expired(day("2026-03-02")));
+    }
+}

@@ -24,10 +24,12 @@ pub static RULE: Rule = Rule {
              the first vmk (lowest number) is the subnet's owner; every other vmk is reported \
              unless it carries exactly the same single service as the ones before it, or no \
              service at all like them (iSCSI port binding, multi-NIC vMotion). Vmks with unknown \
-             services are skipped. Object: the vmk.",
+             services are skipped, and so are vMotion and provisioning vmks whose TCP/IP stack the \
+             source does not give (they may be on their own stack). Object: the vmk.",
         zh: "将主机的 VMkernel 适配器按 TCP/IP 堆栈和 IPv4 子网分组。在两个及以上适配器的组内，编号最小的适配器\
              视为该子网的所有者；其余每个适配器都会被报告，除非它与之前的适配器承载完全相同的单一服务，或同样\
-             不承载任何服务（iSCSI 端口绑定、多网卡 vMotion）。服务未知的适配器跳过。对象：该适配器。",
+             不承载任何服务（iSCSI 端口绑定、多网卡 vMotion）。服务未知的适配器跳过；数据源未提供 TCP/IP 堆栈的 vMotion 和置备适配器也跳过（它们可能\
+             位于独立堆栈）。对象：该适配器。",
     },
     why: Doc {
         en: "A stack sends traffic for a subnet out of the first adapter it finds there, not the \
@@ -64,11 +66,8 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         if vmk.services.is_none() {
             continue;
         }
-        if let Some(subnet) = net::subnet(vmk) {
-            groups
-                .entry((net::stack_of(vmk), subnet))
-                .or_default()
-                .push(vmk);
+        if let (Some(stack), Some(subnet)) = (net::known_stack(vmk), net::subnet(vmk)) {
+            groups.entry((stack, subnet)).or_default().push(vmk);
         }
     }
     let mut hits = Vec::new();

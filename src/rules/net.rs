@@ -64,6 +64,22 @@ pub fn stack_of(vmk: &Vmk) -> &str {
     }
 }
 
+/// The TCP/IP stack a vmk is on, when it can be known: a vmk whose source does not say may be
+/// assumed on the default stack unless it carries vMotion or provisioning traffic, which often
+/// have their own stacks (then it is unknown, `None`).
+pub fn known_stack(vmk: &Vmk) -> Option<&str> {
+    match vmk.netstack.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() => Some(s),
+        _ if services(vmk)
+            .iter()
+            .any(|s| s == service::VMOTION || s == service::PROVISIONING) =>
+        {
+            None
+        }
+        _ => Some(DEFAULT_NETSTACK),
+    }
+}
+
 /// The gateway of `stack` on `host` (`Gateway::None` when the stack is unknown or has none).
 pub fn stack_gateway(host: &Host, stack: &str) -> Gateway {
     Gateway::parse(host.netstack(stack).and_then(|n| n.gateway.as_deref()))
@@ -209,6 +225,17 @@ mod tests {
             Gateway::parse(Some("10.0.0.300")),
             Gateway::Invalid("10.0.0.300".into())
         );
+    }
+
+    #[test]
+    fn unknown_stack_is_default_except_for_vmotion_and_provisioning() {
+        let mut v = Vmk::named("vmk1");
+        v.services = Some(vec!["vsan".into()]);
+        assert_eq!(known_stack(&v), Some(DEFAULT_NETSTACK));
+        v.services = Some(vec!["vmotion".into()]);
+        assert_eq!(known_stack(&v), None);
+        v.netstack = Some("vmotion".into());
+        assert_eq!(known_stack(&v), Some("vmotion"));
     }
 
     #[test]
