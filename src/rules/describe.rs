@@ -308,8 +308,70 @@ fn markdown_all(set: &RuleSet) -> String {
     for r in REGISTRY {
         out.push_str(&markdown_one(r, set.config(r.id), set));
     }
+    out.push_str(RULE_SETS_DOC);
     out
 }
+
+/// The rule-set file format, appended to the generated reference.
+const RULE_SETS_DOC: &str = r#"## Rule sets
+
+A rule set is a TOML file (`--rules FILE`, or `[rules] file = ...` in the run configuration).
+Three are built in and can be named instead of a file: `default` (periodic health checks, used
+when none is given), `stig` (strict: the DISA STIG network controls as errors, SSH and SLP must
+stay disabled, allowed networks no wider than /24) and `pre-upgrade` (only what must hold before
+an ESXi upgrade: management reachable, vMotion possible on every host, consistent MTUs, valid and
+unique addresses). `rules/lab.toml` is an example of a site rule set for the sample lab.
+
+```toml
+extends = "default"          # a built-in set, or a .toml file relative to this one
+name = "site"
+description = "Our estate"
+all_rules = true             # rules not mentioned stay enabled (false: only those enabled here)
+enable = ["GW001"]           # by ID or name
+disable = ["multihoming"]
+
+[rules.MTU002]               # by ID or name
+enabled = true
+severity = "error"           # error, warning or info
+clusters = ["prod-*"]        # globs, case-insensitive; a standalone host matches no cluster glob
+hosts = ["esx*.example.com"]
+exclude_clusters = ["lab-*"]
+exclude_hosts = ["esx-test*"]
+
+[params]
+expected_vlan = { vmotion = 20, vsan = 30 }          # SEP004 (empty: not checked)
+expected_mtu = { vmotion = 9000 }                    # MTU002 (else: the cluster majority)
+allowed_service_combinations = [["vSphereReplication", "vSphereReplicationNFC"], ["vmotion", "vSphereProvisioning"]]
+management_networks = ["10.10.0.0/24"]               # FW003 (empty: only the width is checked)
+firewall_widest_prefix = 16                          # FW003: a /8 is too wide, a /16 is not
+firewall_exempt_rulesets = ["dhcp", "DHCPv6", "dns"] # FW002 and FW003 leave these alone
+disabled_rulesets = ["sshServer"]                    # FW004
+
+[[waiver]]
+rule = "FW004"               # ID or name
+host = "esx-07.example.com"  # glob; default: every host
+object = "sshServer"         # glob; default: every object
+reason = "Vendor case 1234, approved by J. Doe"
+expires = "2026-12-31"       # last day it applies; optional
+```
+
+- A file that `extends` another overrides it key by key: each `[params]` key replaces the base's
+  value, `[rules.X]` settings replace the base's for that rule, waivers are added. Setting
+  `all_rules` resets the base's `enable`/`disable` lists.
+- Waived findings stay in `findings.json` with `waived = {reason, expires}` and are not counted
+  in the summary or for `--fail-on`. From the day after `expires` the waiver no longer applies:
+  the findings count again and COV004 names the expired waiver.
+- Unknown keys, rule IDs or names, services, severities, networks and dates are errors that give
+  file, line and column and, for near misses, "did you mean".
+- The default `firewall_exempt_rulesets` are `dhcp`, `DHCPv6` and `dns`: client-side rulesets
+  whose peers the host learns at run time (DHCP works by broadcast before the host has an address;
+  DNS follows whatever resolvers it is given), so restricting them breaks the host rather than
+  protecting it. Other client rulesets (`ntpClient`, `syslog`, `httpClient`, ...) can and should
+  be restricted to their servers, so they are not exempt. Since vSphere 8.0 U2 some rulesets are
+  system-owned and their allowed IPs cannot be changed (`IpListUserConfigurable = false`); DISA
+  applies ESXI-80-000239 only to user-configurable ones. The inventory does not carry that flag,
+  so add such rulesets to `firewall_exempt_rulesets` in a site rule set.
+"#;
 
 fn markdown_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
     let mut out = String::new();

@@ -16,13 +16,14 @@ pub static RULE: Rule = Rule {
     checks: Doc {
         en: "Reports every enabled ruleset with \"Allow connections from any IP address\" set, \
              except the rulesets listed in `firewall_exempt_rulesets`. By default these are \
-             `dhcp`, `DHCPv6` and `dns`: client-side rulesets whose peers are not known in \
-             advance and which vSphere 8.0 U2 and later make system-owned (their allowed IP list \
-             is not user-configurable, so DISA no longer applies the control to them). Object: \
-             the ruleset key.",
+             `dhcp`, `DHCPv6` and `dns`: client-side rulesets whose peers the host only learns at \
+             run time, so restricting them breaks the host. Rulesets that vSphere 8.0 U2+ makes \
+             system-owned (allowed IPs not user-configurable, which DISA does not count) can be \
+             added there. Object: the ruleset key.",
         zh: "报告每个启用了“允许来自任何 IP 地址的连接”的已启用规则集，`firewall_exempt_rulesets` 中列出的规则集\
-             除外。默认豁免 `dhcp`、`DHCPv6` 和 `dns`：这些是客户端规则集，其对端无法预先确定，且自 vSphere 8.0 U2 \
-             起归系统所有（允许的 IP 列表不可由用户配置，DISA 也不再对其应用该控制项）。对象：规则集名称。",
+             除外。默认豁免 `dhcp`、`DHCPv6` 和 `dns`：这些客户端规则集的对端只有在运行时才能确定，限制它们\
+             只会让主机无法正常工作。vSphere 8.0 U2 起归系统所有的规则集（允许的 IP 不可由用户配置，DISA 不将其\
+             计为不合规）也可以加入该列表。对象：规则集名称。",
     },
     why: Doc {
         en: "A ruleset open to any address exposes the service (SSH, CIM, vMotion, NFC, SNMP...) \
