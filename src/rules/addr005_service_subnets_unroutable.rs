@@ -123,8 +123,8 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
             host: i,
             object: Some(dev.to_string()),
             message: text!(
-                "{dev}: {en}, and without a gateway they cannot reach each other.",
-                "{dev}：{zh}，而且没有网关，彼此无法通信。"
+                "{dev}: {en}; without a gateway they cannot reach each other.",
+                "{dev}：{zh}；由于没有网关，二者无法互通。"
             ),
             remediation: text!(
                 "Readdress {dev} into the main subnet (esxcli network ip interface ipv4 set -i {dev} -t static -I <ip> -N <mask>), or make the service routable with a gateway on its stack (esxcli network ip route ipv4 add -N <stack> -n default -g <gateway>).",

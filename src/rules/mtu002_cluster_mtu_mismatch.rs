@@ -52,6 +52,9 @@ pub static RULE: Rule = Rule {
     check: Check::Estate(check),
 };
 
+/// How one vmk deviates on one service: English, Chinese, the reference MTU.
+type Deviation = (String, String, u32);
+
 /// (host index, device, mtu) of a vmk carrying a service.
 type Member<'a> = (usize, &'a str, u32);
 
@@ -77,7 +80,7 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
         }
     }
     // One finding per vmk, listing every service it deviates on.
-    let mut deviations: BTreeMap<(usize, &str), Vec<(String, String)>> = BTreeMap::new();
+    let mut deviations: BTreeMap<(usize, &str), Vec<Deviation>> = BTreeMap::new();
     for ((cluster, service), members) in &groups {
         let expected = ctx.params.expected_mtu.get(*service).copied();
         let reference = match expected {
@@ -103,7 +106,10 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
                 ),
                 (None, None) => continue,
             };
-            deviations.entry((i, dev)).or_default().push((en, zh));
+            deviations
+                .entry((i, dev))
+                .or_default()
+                .push((en, zh, reference));
         }
     }
     let mut hits = Vec::new();
@@ -112,6 +118,7 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
         let zh: Vec<&str> = items.iter().map(|x| x.1.as_str()).collect();
         let (en, zh) = (en.join("; "), zh.join("；"));
         let host = &ctx.inventory.hosts[i].name;
+        let mtu = items[0].2;
         hits.push(Hit {
             host: i,
             object: Some(dev.to_string()),
@@ -120,8 +127,8 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
                 "{dev} 与同类适配器不一致——{zh}。该主机与其他主机之间的大帧会被丢弃。"
             ),
             remediation: text!(
-                "Set the reference MTU on {dev}: esxcli network ip interface set -i {dev} -m <mtu> (PowerCLI: Get-VMHostNetworkAdapter -VMHost {host} -Name {dev} | Set-VMHostNetworkAdapter -Mtu <mtu>), check the switch MTU, then verify with vmkping -I {dev} -d -s <mtu-28> <peer>.",
-                "请将 {dev} 设置为基准 MTU：esxcli network ip interface set -i {dev} -m <MTU>（PowerCLI：Get-VMHostNetworkAdapter -VMHost {host} -Name {dev} | Set-VMHostNetworkAdapter -Mtu <MTU>），检查交换机 MTU，然后用 vmkping -I {dev} -d -s <MTU-28> <对端> 验证。"
+                "Set the reference MTU on {dev}: esxcli network ip interface set -i {dev} -m {mtu} (PowerCLI: Get-VMHostNetworkAdapter -VMHost {host} -Name {dev} | Set-VMHostNetworkAdapter -Mtu {mtu}), make sure its switch carries {mtu}, then verify with vmkping -I {dev} -d -s <mtu-28> <peer>.",
+                "请将 {dev} 设置为基准 MTU：esxcli network ip interface set -i {dev} -m {mtu}（PowerCLI：Get-VMHostNetworkAdapter -VMHost {host} -Name {dev} | Set-VMHostNetworkAdapter -Mtu {mtu}），确认其交换机支持 {mtu}，然后用 vmkping -I {dev} -d -s <MTU-28> <对端> 验证。"
             ),
         });
     }
