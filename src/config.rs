@@ -243,7 +243,10 @@ pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
         None => Location::file(path),
     };
     let mut message = e.message().trim().to_string();
-    if let Some(rest) = message.strip_prefix("unknown field `") {
+    if !message.starts_with("unknown field `") {
+        // "unknown variant `rvtool`, expected one of ..." and the like.
+        message = crate::error::with_suggestion(message);
+    } else if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((field, tail)) = rest.split_once('`') {
             let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
             if let Some(hint) = did_you_mean(field, expected.iter().copied()) {
