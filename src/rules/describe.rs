@@ -320,7 +320,7 @@ Three are built in and can be named instead of a file: `default` (periodic healt
 when none is given), `stig` (strict: the DISA STIG network controls as errors, SSH and SLP must
 stay disabled, allowed networks no wider than /24) and `pre-upgrade` (only what must hold before
 an ESXi upgrade: management reachable, vMotion possible on every host, consistent MTUs, valid and
-unique addresses). `rules/lab.toml` is an example of a site rule set for the sample lab.
+unique addresses). `samples/lab-rules.toml` is an example of a site rule set for the sample lab.
 
 ```toml
 extends = "default"          # a built-in set, or a .toml file relative to this one

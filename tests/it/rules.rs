@@ -405,7 +405,7 @@ fn samples() -> Inventory {
 #[test]
 fn parallel_evaluation_is_deterministic() {
     let inv = samples();
-    let set = RuleSet::load(&repo("rules/lab.toml")).unwrap();
+    let set = RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
     let reference = {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
@@ -437,7 +437,7 @@ fn findings_validate_against_the_schema() {
     .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let inv = samples();
-    let set = RuleSet::load(&repo("rules/lab.toml")).unwrap();
+    let set = RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
     for lang in Lang::ALL {
         let f = evaluate(&inv, &set, lang, now());
         let v = serde_json::to_value(&f).unwrap();
@@ -496,7 +496,7 @@ fn samples_planted_faults_are_found_and_healthy_hosts_stay_clean() {
     )
     .unwrap();
     let inv = samples();
-    let set = RuleSet::load(&repo("rules/lab.toml")).unwrap();
+    let set = RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
     let f = evaluate(&inv, &set, Lang::En, now());
     let found = |e: &SampleFault| {
         f.findings.iter().any(|x| {
@@ -555,12 +555,12 @@ fn samples_planted_faults_are_found_and_healthy_hosts_stay_clean() {
 #[test]
 fn default_rule_set_has_the_generic_sample_parameters() {
     // samples/README.md: maximum allowed prefix /16, sshServer must stay disabled, the default
-    // allowed service combinations. (Site-specific VLANs and networks live in rules/lab.toml.)
+    // allowed service combinations. (The lab's VLANs and networks live in samples/lab-rules.toml.)
     let d = RuleSet::builtin_default();
     assert_eq!(d.params.firewall_widest_prefix, 16);
     assert_eq!(d.params.disabled_rulesets, ["sshServer"]);
     assert_eq!(d.params.allowed_service_combinations.len(), 2);
-    let lab = RuleSet::load(&repo("rules/lab.toml")).unwrap();
+    let lab = RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
     assert_eq!(lab.params.expected_vlan["vmotion"], 20);
     assert_eq!(lab.params.management_networks.len(), 3);
 }
