@@ -292,7 +292,7 @@ fn check_host(
         }
         let rules: Vec<String> = in_scope
             .iter()
-            .filter(|c| c.rule.needs.contains(&data))
+            .filter(|c| c.rule.needs.contains(&data) && c.rule.is_active(params))
             .map(|c| c.rule.id.to_string())
             .collect();
         if rules.is_empty() {

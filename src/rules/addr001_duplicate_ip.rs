@@ -44,6 +44,7 @@ pub static RULE: Rule = Rule {
     references: &["RFC 5227 (IPv4 address conflict detection)"],
     needs: &[],
     params: &[],
+    active: None,
     check: Check::Estate(check),
 };
 

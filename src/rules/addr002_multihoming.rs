@@ -51,6 +51,7 @@ pub static RULE: Rule = Rule {
     references: &["VMware KB 2010877 (multihoming on ESXi VMkernel networking)"],
     needs: &[Data::Services],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

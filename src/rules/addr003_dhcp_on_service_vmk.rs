@@ -48,6 +48,7 @@ pub static RULE: Rule = Rule {
     references: &["VMware vSAN Network Design Guide: static IP addressing for VMkernel adapters"],
     needs: &[Data::Services],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

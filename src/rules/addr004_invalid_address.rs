@@ -47,6 +47,7 @@ pub static RULE: Rule = Rule {
     references: &["RFC 1122 section 3.2.1.3 (addresses a host may not use)", "RFC 950 (subnet masks)"],
     needs: &[],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

@@ -51,6 +51,7 @@ pub static RULE: Rule = Rule {
     references: &["vSphere vCenter Server and Host Management: Networking requirements for vMotion"],
     needs: &[Data::Services, Data::Netstacks],
     params: &[],
+    active: None,
     check: Check::Estate(check),
 };
 

@@ -36,5 +36,6 @@ pub static RULE: Rule = Rule {
     references: &["vSphere vCenter Server and Host Management: Reconnect a managed host"],
     needs: &[],
     params: &[],
+    active: None,
     check: Check::Engine,
 };

@@ -40,5 +40,6 @@ pub static RULE: Rule = Rule {
     references: &["vmkaudit documentation: sources and the data each one provides"],
     needs: &[],
     params: &[],
+    active: None,
     check: Check::Engine,
 };

@@ -30,5 +30,6 @@ pub static RULE: Rule = Rule {
     references: &["vmkaudit documentation: sources and credentials"],
     needs: &[],
     params: &[],
+    active: None,
     check: Check::Engine,
 };

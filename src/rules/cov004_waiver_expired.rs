@@ -33,5 +33,6 @@ pub static RULE: Rule = Rule {
     references: &["vmkaudit documentation: rule sets and waivers"],
     needs: &[],
     params: &[],
+    active: None,
     check: Check::Engine,
 };

@@ -39,6 +39,7 @@ pub static RULE: Rule = Rule {
     references: &["DISA STIG ESXI-80-000214", "DISA STIG ESXI-70-000057"],
     needs: &[Data::Firewall],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

@@ -46,6 +46,7 @@ pub static RULE: Rule = Rule {
     references: &["DISA STIG ESXI-80-000239", "DISA STIG ESXI-70-000056"],
     needs: &[Data::Firewall],
     params: &["firewall_exempt_rulesets"],
+    active: None,
     check: Check::Host(check),
 };
 

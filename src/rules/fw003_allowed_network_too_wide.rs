@@ -56,6 +56,7 @@ pub static RULE: Rule = Rule {
         "management_networks",
         "firewall_exempt_rulesets",
     ],
+    active: None,
     check: Check::Host(check),
 };
 

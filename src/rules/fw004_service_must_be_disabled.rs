@@ -43,6 +43,7 @@ pub static RULE: Rule = Rule {
     ],
     needs: &[Data::Firewall],
     params: &["disabled_rulesets"],
+    active: None,
     check: Check::Host(check),
 };
 

@@ -53,6 +53,7 @@ pub static RULE: Rule = Rule {
     ],
     needs: &[Data::Netstacks],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

@@ -42,6 +42,7 @@ pub static RULE: Rule = Rule {
     references: &["vSphere Networking: Change the default gateway of a TCP/IP stack"],
     needs: &[Data::Netstacks],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

@@ -38,6 +38,7 @@ pub static RULE: Rule = Rule {
     references: &["vSphere Networking: Edit a VMkernel adapter configuration (override default gateway)"],
     needs: &[],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

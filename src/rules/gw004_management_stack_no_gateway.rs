@@ -44,6 +44,7 @@ pub static RULE: Rule = Rule {
     ],
     needs: &[Data::Netstacks],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

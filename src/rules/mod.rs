@@ -258,10 +258,19 @@ pub struct Rule {
     pub needs: &'static [Data],
     /// Rule-set parameters the rule reads (`expected_vlan`, ...), for the docs.
     pub params: &'static [&'static str],
+    /// Whether the rule has anything to check under these parameters (`None`: always). A rule
+    /// that has nothing to check (SEP004 without expected VLANs) raises no COV002 for data it
+    /// would have needed.
+    pub active: Option<fn(&Params) -> bool>,
     pub check: Check,
 }
 
 impl Rule {
+    /// See [`Rule::active`].
+    pub fn is_active(&self, params: &Params) -> bool {
+        self.active.is_none_or(|f| f(params))
+    }
+
     /// The references as owned strings (as a finding carries them).
     pub fn reference_list(&self) -> Vec<String> {
         self.references.iter().map(|s| s.to_string()).collect()

@@ -43,6 +43,7 @@ pub static RULE: Rule = Rule {
     ],
     needs: &[Data::Switches, Data::Mtu],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

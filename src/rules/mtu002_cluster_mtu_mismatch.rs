@@ -49,6 +49,7 @@ pub static RULE: Rule = Rule {
     ],
     needs: &[Data::Services, Data::Mtu],
     params: &["expected_mtu"],
+    active: None,
     check: Check::Estate(check),
 };
 

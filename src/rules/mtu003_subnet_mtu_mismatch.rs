@@ -45,6 +45,7 @@ pub static RULE: Rule = Rule {
     references: &["VMware KB 1003728 (vmkping)", "vSphere Networking: Jumbo frames"],
     needs: &[Data::Mtu],
     params: &[],
+    active: None,
     check: Check::Estate(check),
 };
 

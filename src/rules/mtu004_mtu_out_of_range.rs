@@ -38,6 +38,7 @@ pub static RULE: Rule = Rule {
     references: &["vSphere Networking: Jumbo frames (MTU up to 9000)"],
     needs: &[Data::Mtu],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

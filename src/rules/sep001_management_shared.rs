@@ -65,6 +65,7 @@ pub static RULE: Rule = Rule {
     ],
     needs: &[Data::Services],
     params: &[],
+    active: None,
     check: Check::Host(check),
 };
 

@@ -55,6 +55,7 @@ pub static RULE: Rule = Rule {
     ],
     needs: &[Data::Services],
     params: &["allowed_service_combinations"],
+    active: None,
     check: Check::Host(check),
 };
 

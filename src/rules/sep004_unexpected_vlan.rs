@@ -40,6 +40,7 @@ pub static RULE: Rule = Rule {
     references: &["DISA STIG ESXI-80-000160 (vMotion VLAN)", "DISA STIG ESXI-80-000199"],
     needs: &[Data::Services, Data::Vlan],
     params: &["expected_vlan"],
+    active: Some(|p| !p.expected_vlan.is_empty()),
     check: Check::Host(check),
 };
 

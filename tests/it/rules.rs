@@ -387,6 +387,28 @@ fn coverage_is_counted_per_rule() {
         .unwrap();
     assert!(cov.not_checked.contains(&"SEP001".to_string()), "{cov:?}");
     assert!(cov.message.contains("vmk2"), "{}", cov.message);
+    // Missing VLANs matter only when the rule set expects VLANs (SEP004 is the only user).
+    let mut inv = load_inventory(&fixtures().join("GW004/quiet.json"));
+    inv.hosts[0].vmks[1].vlan = None;
+    let vlan_cov = |set: &RuleSet| {
+        evaluate(&inv, set, Lang::En, now())
+            .findings
+            .into_iter()
+            .find(|x| x.rule == "COV002" && x.object.as_deref() == Some("vlan"))
+    };
+    assert!(vlan_cov(&RuleSet::builtin_default()).is_none());
+    let expecting = RuleSet::parse(
+        Path::new("v.toml"),
+        "[params]\nexpected_vlan = { vmotion = 20 }\n",
+    )
+    .unwrap();
+    let cov = vlan_cov(&expecting).expect("COV002 vlan");
+    assert_eq!(cov.not_checked, ["SEP004"]);
+    assert!(
+        cov.message.starts_with("Not checked on vmk1: SEP004."),
+        "{}",
+        cov.message
+    );
     // A disconnected host: COV001 only, even though its stale data has SSH enabled.
     let f = eval_fixture("COV001", "fires", Lang::En);
     let on_host: Vec<_> = f
