@@ -38,7 +38,7 @@ pub fn describe(id: Option<&str>, set: &RuleSet, format: RulesFormat) -> Result<
     };
     let cfg = |r: &Rule| set.config(r.id).cloned();
     Ok(match (format, one) {
-        (RulesFormat::Text, None) => table(set),
+        (RulesFormat::Text, None) => table(set, terminal_width()),
         (RulesFormat::Text, Some(r)) => text_one(r, cfg(r).as_ref(), set),
         (RulesFormat::Markdown, None) => markdown_all(set),
         (RulesFormat::Markdown, Some(r)) => markdown_one(r, cfg(r).as_ref(), set),
@@ -133,7 +133,8 @@ fn wrap_chars(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-fn table(set: &RuleSet) -> String {
+/// The rule table; summaries wrap to fit `width` columns (`None`: one line per rule).
+fn table(set: &RuleSet, width: Option<usize>) -> String {
     let mut out = String::new();
     let enabled = set.enabled().count();
     let _ = writeln!(
@@ -144,7 +145,9 @@ fn table(set: &RuleSet) -> String {
         REGISTRY.len()
     );
     if let Some(d) = &set.description {
-        let _ = writeln!(out, "{}", d.trim());
+        for l in wrap(d, width.unwrap_or(usize::MAX)) {
+            let _ = writeln!(out, "{l}");
+        }
     }
     out.push('\n');
     let name_w = REGISTRY.iter().map(|r| r.name.len()).max().unwrap_or(4);
@@ -153,7 +156,7 @@ fn table(set: &RuleSet) -> String {
         "ID", "NAME", "CATEGORY", "SEVERITY", "ENABLED"
     );
     let indent = head.chars().count();
-    let sum_w = terminal_width().map_or(usize::MAX, |w| w.saturating_sub(indent + 1).max(30));
+    let sum_w = width.map_or(usize::MAX, |w| w.saturating_sub(indent + 1).max(30));
     let _ = writeln!(out, "{head}SUMMARY");
     let mut changed = false;
     let mut scoped = false;
@@ -185,9 +188,8 @@ fn table(set: &RuleSet) -> String {
     if scoped {
         out.push_str("scoped: enabled for some clusters or hosts only (see `vmkaudit rules ID`)\n");
     }
-    out.push_str(
-        "Explain a rule: vmkaudit rules GW001 (ID or name).  Another rule set: vmkaudit rules --rules stig|pre-upgrade|FILE\n",
-    );
+    out.push_str("Explain a rule:     vmkaudit rules GW001   (ID or name)\n");
+    out.push_str("Another rule set:   vmkaudit rules --rules stig|pre-upgrade|FILE\n");
     out
 }
 
@@ -448,6 +450,28 @@ mod tests {
         assert_eq!(
             wrap_chars("见 ESXI-80-000160 规则", 12),
             ["见", "ESXI-80-000160", "规则"]
+        );
+    }
+
+    #[test]
+    fn table_wraps_summaries_under_their_column() {
+        let set = RuleSet::builtin_default();
+        let narrow = table(&set, Some(110));
+        let head = narrow.lines().find(|l| l.starts_with("ID ")).unwrap();
+        let col = head.find("SUMMARY").unwrap();
+        assert!(narrow.lines().all(|l| l.chars().count() <= 110), "{narrow}");
+        let cont: Vec<&str> = narrow.lines().filter(|l| l.starts_with(' ')).collect();
+        assert!(!cont.is_empty());
+        assert!(
+            cont.iter().all(|l| l.len() - l.trim_start().len() == col),
+            "{narrow}"
+        );
+        let wide = table(&set, None);
+        assert_eq!(
+            wide.lines()
+                .filter(|l| l.starts_with("GW") || l.starts_with("COV"))
+                .count(),
+            8
         );
     }
 
