@@ -98,7 +98,9 @@ pub fn evaluate(
         }
     }
 
-    // Estate-wide rules, after grouping.
+    // Estate-wide rules, after grouping. They see every connected host with the data they need:
+    // the scope limits where findings are reported (below), not the peers a host is compared
+    // with (a duplicate address or a cluster majority involves hosts outside the scope too).
     for cfg in &enabled {
         let Check::Estate(check) = cfg.rule.check else {
             continue;
@@ -109,7 +111,6 @@ pub fn evaluate(
             .enumerate()
             .filter(|(_, h)| {
                 h.is_connected()
-                    && cfg.scope.includes(h)
                     && cfg
                         .rule
                         .needs
@@ -208,6 +209,8 @@ pub fn evaluate(
     }
 
     sort_findings(&mut findings);
+    // A host listed by two sources (a vCenter and a file) yields the same findings twice.
+    findings.dedup();
     let not_checked = not_checked
         .into_iter()
         .map(|((rule, reason), hosts)| NotChecked {

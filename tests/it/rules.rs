@@ -360,6 +360,19 @@ fn scope_by_cluster_and_host_glob() {
     );
     assert!(run("disable = [\"MTU004\"]\n").is_empty());
     assert!(run("all_rules = false\nenable = [\"GW001\"]\n").is_empty());
+    // Scope limits where findings are reported, not who a host is compared with: esx02's
+    // duplicate partner esx04 is outside the scope, the duplicate is still found on esx02.
+    let dup = load_inventory(&fixtures().join("ADDR001/fires.json"));
+    let set = RuleSet::parse(
+        Path::new("s.toml"),
+        "[rules.ADDR001]\nhosts = [\"esx02*\"]\n",
+    )
+    .unwrap();
+    let f = evaluate(&dup, &set, Lang::En, now());
+    assert_eq!(
+        hits(&f, "ADDR001").into_iter().collect::<Vec<_>>(),
+        [("esx02.lab.example".to_string(), Some("vmk2".to_string()))]
+    );
     // Severity override.
     let set = RuleSet::parse(Path::new("s.toml"), "[rules.MTU004]\nseverity = \"info\"\n").unwrap();
     let f = evaluate(&inv, &set, Lang::En, now());
