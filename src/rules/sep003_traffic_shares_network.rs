@@ -23,11 +23,14 @@ pub static RULE: Rule = Rule {
              (see SEP002). Vmks with no such service (e.g. iSCSI port binding) are not compared. \
              For every pair of vmks on one host whose classes differ, reports when they are in \
              the same IPv4 subnet (whatever their TCP/IP stacks), on the same port group, or on \
-             the same VLAN of the same switch. vMotion and vSAN on one switch with different \
-             VLANs is a normal design and not a finding. Object: the later vmk of the pair.",
+             the same VLAN of the same switch. Traffic the rule set lets share one vmk \
+             (`allowed_service_combinations`, e.g. vMotion and provisioning) may also share a \
+             network. vMotion and vSAN on one switch with different VLANs is a normal design and \
+             not a finding. Object: the later vmk of the pair.",
         zh: "为每个 VMkernel 适配器确定流量类别：是否承载管理流量，加上其需要隔离的服务（见 SEP002）。没有此类服务\
              的适配器（例如 iSCSI 端口绑定）不参与比较。对同一主机上流量类别不同的每对适配器，如果它们位于同一 \
-             IPv4 子网（无论 TCP/IP 堆栈）、同一端口组，或同一交换机的同一 VLAN，即报告。vMotion 和 vSAN 在\
+             IPv4 子网（无论 TCP/IP 堆栈）、同一端口组，或同一交换机的同一 VLAN，即报告。规则集允许共用同一适配器的\
+             流量（`allowed_service_combinations`，例如 vMotion 与置备）也可以共用同一网络。vMotion 和 vSAN 在\
              同一交换机的不同 VLAN 上是正常设计，不报告。对象：该对适配器中编号较大的那个。",
     },
     why: Doc {
@@ -56,7 +59,7 @@ pub static RULE: Rule = Rule {
         "DISA STIG ESXI-80-000199 (IP-based storage traffic isolated)",
     ],
     needs: &[Data::Services],
-    params: &[],
+    params: &["allowed_service_combinations"],
     active: None,
     check: Check::Host(check),
 };
@@ -67,6 +70,14 @@ fn class(vmk: &Vmk) -> BTreeSet<&'static str> {
         c.insert(service::MANAGEMENT);
     }
     c
+}
+
+/// Traffic the rule set lets share one vmk may also share one network.
+fn allowed_together(a: &BTreeSet<&str>, b: &BTreeSet<&str>, ctx: &HostCtx<'_>) -> bool {
+    ctx.params
+        .allowed_service_combinations
+        .iter()
+        .any(|combo| a.iter().chain(b).all(|s| combo.contains(*s)))
 }
 
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
@@ -80,7 +91,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
     let mut reported: BTreeSet<&str> = BTreeSet::new();
     for (j, (b, cb)) in vmks.iter().enumerate() {
         for (a, ca) in &vmks[..j] {
-            if ca == cb {
+            if ca == cb || allowed_together(ca, cb, ctx) {
                 continue;
             }
             let mut why_en = Vec::new();
