@@ -11,7 +11,7 @@
 
 mod ruleset;
 
-pub use ruleset::{Params, RuleConfig, RuleSet, Scope, Waiver, BUILTIN};
+pub use ruleset::{DuplicateScope, Params, RuleConfig, RuleSet, Scope, Waiver, BUILTIN};
 
 use std::collections::BTreeMap;
 

@@ -136,6 +136,37 @@ pub struct Params {
     pub firewall_exempt_rulesets: BTreeSet<String>,
     /// Firewall rulesets that must stay disabled (FW004).
     pub disabled_rulesets: Vec<String>,
+    /// Where one address may appear only once (ADDR001).
+    pub duplicate_ip_scope: DuplicateScope,
+}
+
+/// Where ADDR001 looks for duplicate addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DuplicateScope {
+    /// The whole checked inventory, across vCenters (one address space).
+    #[default]
+    Estate,
+    /// Within each source (vCenter or file).
+    Source,
+    /// Within each datacenter of each source.
+    Datacenter,
+    /// Within each cluster (a standalone host on its own), for estates that reuse non-routed
+    /// vMotion/vSAN subnets in every cluster.
+    Cluster,
+}
+
+impl DuplicateScope {
+    pub const NAMES: [&'static str; 4] = ["estate", "source", "datacenter", "cluster"];
+
+    pub fn parse(s: &str) -> Option<DuplicateScope> {
+        match s {
+            "estate" => Some(DuplicateScope::Estate),
+            "source" => Some(DuplicateScope::Source),
+            "datacenter" => Some(DuplicateScope::Datacenter),
+            "cluster" => Some(DuplicateScope::Cluster),
+            _ => None,
+        }
+    }
 }
 
 impl Default for Params {
@@ -160,6 +191,7 @@ impl Default for Params {
                 .map(|s| s.to_string())
                 .collect(),
             disabled_rulesets: vec!["sshServer".into()],
+            duplicate_ip_scope: DuplicateScope::Estate,
         }
     }
 }
@@ -258,6 +290,8 @@ struct RawParams {
     firewall_exempt_rulesets: Option<Vec<String>>,
     #[serde(default)]
     disabled_rulesets: Option<Vec<String>>,
+    #[serde(default)]
+    duplicate_ip_scope: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -289,6 +323,7 @@ struct Layer {
     firewall_widest_prefix: Option<u8>,
     firewall_exempt_rulesets: Option<BTreeSet<String>>,
     disabled_rulesets: Option<Vec<String>>,
+    duplicate_ip_scope: Option<DuplicateScope>,
     waivers: Vec<Waiver>,
 }
 
@@ -374,6 +409,7 @@ impl RuleSet {
                 .firewall_exempt_rulesets
                 .unwrap_or(d.firewall_exempt_rulesets),
             disabled_rulesets: layer.disabled_rulesets.unwrap_or(d.disabled_rulesets),
+            duplicate_ip_scope: layer.duplicate_ip_scope.unwrap_or(d.duplicate_ip_scope),
         };
         RuleSet {
             name: layer.name.unwrap_or_else(|| fallback_name.to_string()),
@@ -476,6 +512,7 @@ fn merge(base: Layer, own: Layer) -> Layer {
             .firewall_exempt_rulesets
             .or(base.firewall_exempt_rulesets),
         disabled_rulesets: own.disabled_rulesets.or(base.disabled_rulesets),
+        duplicate_ip_scope: own.duplicate_ip_scope.or(base.duplicate_ip_scope),
         waivers,
     }
 }
@@ -697,6 +734,22 @@ impl Validator<'_> {
         }
         if let Some(v) = &p.disabled_rulesets {
             layer.disabled_rulesets = Some(v.iter().map(|s| s.trim().to_string()).collect());
+        }
+        if let Some(v) = &p.duplicate_ip_scope {
+            let scope = DuplicateScope::parse(v.get_ref().trim()).ok_or_else(|| {
+                let hint = did_you_mean(v.get_ref(), DuplicateScope::NAMES)
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default();
+                self.err(
+                    v.span(),
+                    format!(
+                        "unknown duplicate_ip_scope `{}` (expected {}){hint}",
+                        v.get_ref(),
+                        DuplicateScope::NAMES.join(", ")
+                    ),
+                )
+            })?;
+            layer.duplicate_ip_scope = Some(scope);
         }
         Ok(())
     }

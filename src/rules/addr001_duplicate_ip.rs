@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+use crate::evaluate::DuplicateScope;
 use crate::findings::{Category, Severity};
+use crate::model::Host;
 use crate::rules::net;
 use crate::rules::{Check, Doc, EstateCtx, Hit, Rule};
 use crate::text;
@@ -21,10 +23,13 @@ pub static RULE: Rule = Rule {
         en: "Collects the IPv4 address of every vmk of every host, across clusters and vCenters, \
              and reports every vmk whose address another vmk also holds: each holder gets a \
              finding naming the others. The same host seen through two sources counts once. \
-             Object: the vmk.",
+             Estates that reuse non-routed vMotion or vSAN subnets in every cluster can narrow \
+             the search with `duplicate_ip_scope` (`estate`, the default; `source`, \
+             `datacenter` or `cluster`). Object: the vmk.",
         zh: "收集所有主机（跨集群和 vCenter）上每个 VMkernel 适配器的 IPv4 地址，报告地址与其他适配器重复的每个\
              适配器：每个持有者都会得到一条发现项，并列出其他持有者。通过两个数据源看到的同一主机只计一次。\
-             对象：该适配器。",
+             在每个集群中重复使用不可路由的 vMotion 或 vSAN 子网的环境，可以用 `duplicate_ip_scope` 缩小查找\
+             范围（默认 `estate`；可选 `source`、`datacenter` 或 `cluster`）。对象：该适配器。",
     },
     why: Doc {
         en: "Two adapters answering ARP for one address take turns receiving each other's \
@@ -43,13 +48,28 @@ pub static RULE: Rule = Rule {
     },
     references: &["RFC 5227 (IPv4 address conflict detection)"],
     needs: &[],
-    params: &[],
+    params: &["duplicate_ip_scope"],
     active: None,
     check: Check::Estate(check),
 };
 
+/// The address space a host's vmks belong to under `scope`.
+fn space(host: &Host, scope: DuplicateScope) -> [&str; 3] {
+    let source = host.source.as_deref().unwrap_or("");
+    let dc = host.datacenter.as_deref().unwrap_or("");
+    match scope {
+        DuplicateScope::Estate => ["", "", ""],
+        DuplicateScope::Source => [source, "", ""],
+        DuplicateScope::Datacenter => [source, dc, ""],
+        DuplicateScope::Cluster => [source, dc, host.cluster.as_deref().unwrap_or(&host.name)],
+    }
+}
+
+type Holders<'a> = Vec<(usize, &'a str, &'a str)>;
+
 fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
-    let mut by_addr: BTreeMap<Ipv4Addr, Vec<(usize, &str, &str)>> = BTreeMap::new();
+    let scope = ctx.params.duplicate_ip_scope;
+    let mut by_addr: BTreeMap<([&str; 3], Ipv4Addr), Holders<'_>> = BTreeMap::new();
     for (i, host) in ctx.hosts() {
         for vmk in net::sorted_vmks(host) {
             let Some(addr) = vmk.ipv4.as_deref().and_then(net::parse_ipv4) else {
@@ -58,7 +78,7 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
             if addr.is_unspecified() {
                 continue;
             }
-            let holders = by_addr.entry(addr).or_default();
+            let holders = by_addr.entry((space(host, scope), addr)).or_default();
             let key = (host.name.as_str(), vmk.device.as_str());
             if !holders.iter().any(|h| (h.1, h.2) == key) {
                 holders.push((i, key.0, key.1));
@@ -66,7 +86,7 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
         }
     }
     let mut hits = Vec::new();
-    for (addr, holders) in &by_addr {
+    for ((_, addr), holders) in &by_addr {
         if holders.len() < 2 {
             continue;
         }

@@ -348,6 +348,7 @@ management_networks = ["10.10.0.0/24"]               # FW003 (empty: only the wi
 firewall_widest_prefix = 16                          # FW003: a /8 is too wide, a /16 is not
 firewall_exempt_rulesets = ["dhcp", "DHCPv6", "dns"] # FW002 and FW003 leave these alone
 disabled_rulesets = ["sshServer"]                    # FW004
+duplicate_ip_scope = "estate"                        # ADDR001: estate, source, datacenter, cluster
 
 [[waiver]]
 rule = "FW004"               # ID or name

@@ -253,6 +253,11 @@ fn rule_set_errors_have_line_column_and_suggestions() {
             &["YYYY-MM-DD"],
         ),
         (
+            "[params]\nduplicate_ip_scope = \"clustr\"\n",
+            "set.toml:2:22:",
+            &["did you mean `cluster`?"],
+        ),
+        (
             "extends = \"stgi\"\n",
             "set.toml:1:11:",
             &["did you mean `stig`?"],
@@ -373,6 +378,20 @@ fn scope_by_cluster_and_host_glob() {
         hits(&f, "ADDR001").into_iter().collect::<Vec<_>>(),
         [("esx02.lab.example".to_string(), Some("vmk2".to_string()))]
     );
+    // duplicate_ip_scope narrows where an address must be unique: esx02 (CL-A) and esx04
+    // (CL-B, another vCenter) reuse one address.
+    for (scope, dups) in [("estate", 2), ("source", 0), ("cluster", 0)] {
+        let set = RuleSet::parse(
+            Path::new("s.toml"),
+            &format!("[params]\nduplicate_ip_scope = \"{scope}\"\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            hits(&evaluate(&dup, &set, Lang::En, now()), "ADDR001").len(),
+            dups,
+            "{scope}"
+        );
+    }
     // Severity override.
     let set = RuleSet::parse(Path::new("s.toml"), "[rules.MTU004]\nseverity = \"info\"\n").unwrap();
     let f = evaluate(&inv, &set, Lang::En, now());
