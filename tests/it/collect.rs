@@ -334,9 +334,11 @@ fn one_failing_source_does_not_stop_the_other() {
 }
 
 #[test]
-fn missing_privilege_is_named() {
+fn missing_privilege_is_named_and_the_session_is_closed() {
     let sim = Sim::start("deny-view");
-    let run = collect(&sim.password, &sim_args(&sim, true), &[]);
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[]);
     assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
     let err = run.inventory.unwrap().sources[0].error.clone().unwrap();
     assert!(
@@ -347,6 +349,50 @@ fn missing_privilege_is_named() {
         "{err}"
     );
     assert!(err.contains("docs/collect.md"), "{err}");
+    // Logout also after the error.
+    assert!(run.stderr.contains("Logout: ok"), "{}", run.stderr);
+}
+
+#[test]
+fn run_config_sources_with_password_file_and_one_failure() {
+    let sim = Sim::start("esxi");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("vc.pw"), format!("{}\n", sim.password)).unwrap();
+    let closed = closed_port_url();
+    let cfg = format!(
+        r#"name = "lab"
+
+[[vcenter]]
+url = "{url}"
+user = "{user}"
+password_file = "vc.pw"
+ca_file = "{ca}"
+
+[[vcenter]]
+url = "{closed}"
+user = "nobody"
+password_env = "{PW_VAR}"
+
+[report]
+output_dir = "out"
+formats = ["json"]
+"#,
+        url = sim.url,
+        user = sim.user,
+        ca = sim.ca_file.display(),
+    );
+    std::fs::write(dir.path().join("vmkaudit.toml"), cfg).unwrap();
+    let out = Command::new(common::bin())
+        .args(["run", "-c", "vmkaudit.toml"])
+        .env(PW_VAR, "unused-pw")
+        .env_remove("RUST_LOG")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(!stderr.contains(&sim.password), "{stderr}");
+    assert!(dir.path().join("out").exists(), "{stderr}");
 }
 
 #[test]
