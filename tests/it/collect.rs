@@ -416,3 +416,35 @@ fn password_from_a_missing_env_var_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("VMKAUDIT_IT_UNSET_VAR"));
 }
+
+#[test]
+fn pyvmomi_reads_the_same_as_vmkaudit() {
+    // A second, independent client (Debian's python3-pyvmomi) over the same simulator.
+    for scenario in ["multi-cluster", "esxi"] {
+        let sim = Sim::start(scenario);
+        let dir = tempfile::tempdir().unwrap();
+        let inv = dir.path().join("inv.json");
+        let run = collect(&sim.password, &sim_args(&sim, true), &[]);
+        assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+        std::fs::write(
+            &inv,
+            serde_json::to_string(&run.inventory.unwrap()).unwrap(),
+        )
+        .unwrap();
+        let out = Command::new("/usr/bin/python3")
+            .arg(common::repo("tests/vcsim/crosscheck.py"))
+            .args([&sim.url, &sim.user, PW_VAR])
+            .arg(&sim.ca_file)
+            .arg(&inv)
+            .env(PW_VAR, &sim.password)
+            .output()
+            .expect("run /usr/bin/python3 (install python3-pyvmomi; scripts/test.sh does)");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{scenario}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(" 0 differences"), "{stdout}");
+    }
+}
