@@ -63,8 +63,10 @@ impl Default for Settings {
 pub enum CallError {
     /// The TLS handshake failed (certificate not trusted, name mismatch, ...).
     Tls(String),
-    /// No connection (refused, reset, DNS).
+    /// No connection (refused, reset).
     Connect(String),
+    /// The host name does not resolve.
+    Resolve(String),
     /// No answer within the request timeout.
     Timeout(Duration),
     /// An HTTP status without a SOAP body.
@@ -81,7 +83,10 @@ impl CallError {
         match self {
             CallError::Connect(_) | CallError::Timeout(_) => true,
             CallError::Http(s) => matches!(s, 502..=504),
-            CallError::Tls(_) | CallError::Fault(_) | CallError::Protocol(_) => false,
+            CallError::Tls(_)
+            | CallError::Resolve(_)
+            | CallError::Fault(_)
+            | CallError::Protocol(_) => false,
         }
     }
 }
@@ -90,7 +95,7 @@ impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CallError::Tls(m) => write!(f, "TLS handshake failed: {m}"),
-            CallError::Connect(m) => write!(f, "cannot connect: {m}"),
+            CallError::Connect(m) | CallError::Resolve(m) => write!(f, "cannot connect: {m}"),
             CallError::Timeout(d) => write!(f, "no answer within {}s", d.as_secs()),
             CallError::Http(s) => write!(f, "HTTP status {s} without a SOAP answer"),
             CallError::Fault(fault) => write!(f, "{fault}"),
@@ -279,7 +284,12 @@ impl Client {
         if let Some(tls) = tls_error(e) {
             return CallError::Tls(tls);
         }
-        CallError::Connect(chain(e))
+        let msg = chain(e);
+        if msg.contains("dns error") {
+            CallError::Resolve(msg)
+        } else {
+            CallError::Connect(msg)
+        }
     }
 }
 
@@ -294,7 +304,9 @@ fn chain(e: &dyn std::error::Error) -> String {
         }
         cur = err.source();
     }
-    parts.retain(|p| !p.starts_with("error sending request for url"));
+    parts.retain(|p| {
+        !p.starts_with("error sending request for url") && !p.starts_with("client error (")
+    });
     if parts.is_empty() {
         e.to_string()
     } else {

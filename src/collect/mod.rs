@@ -83,10 +83,21 @@ fn check_url(url: &str) -> Result<()> {
     client::sdk_url(url).map(|_| ()).map_err(Error::Usage)
 }
 
+/// A CA file that cannot be read is a usage error, found before anything is collected.
+fn check_ca_file(path: Option<&std::path::Path>) -> Result<()> {
+    match path {
+        Some(p) => std::fs::metadata(p)
+            .map(|_| ())
+            .map_err(|e| Error::io(p, e)),
+        None => Ok(()),
+    }
+}
+
 impl SourceSpec {
     pub fn from_config(c: &VcenterConfig) -> Result<SourceSpec> {
         let url = c.url.get_ref().clone();
         check_url(&url)?;
+        check_ca_file(c.ca_file.as_deref())?;
         let password = read_password(
             c.password_env.as_deref(),
             c.password_file.as_deref(),
@@ -105,6 +116,7 @@ impl SourceSpec {
         for u in &a.vcenters {
             check_url(u)?;
         }
+        check_ca_file(a.ca_file.as_deref())?;
         let password = read_password(
             a.password_env.as_deref(),
             a.password_file.as_deref(),
@@ -358,7 +370,7 @@ fn describe(e: &StepError, spec: &SourceSpec) -> String {
              --ca-file PEM (`ca_file` in the [[vcenter]] table), or skip verification with \
              --insecure (`insecure = true`) at your own risk"
         ),
-        CallError::Connect(m) => format!("cannot connect to {url}: {m}"),
+        CallError::Connect(m) | CallError::Resolve(m) => format!("cannot connect to {url}: {m}"),
         CallError::Timeout(d) => format!(
             "{url} did not answer {step} within {} s",
             d.as_secs()

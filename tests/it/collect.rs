@@ -396,25 +396,53 @@ formats = ["json"]
 }
 
 #[test]
-fn password_from_a_missing_env_var_is_a_usage_error() {
-    let out = Command::new(common::bin())
-        .args([
-            "collect",
-            "--vcenter",
-            "https://127.0.0.1:9",
-            "--user",
-            "u",
-            "--password-env",
+fn bad_password_source_url_or_ca_file_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = ["collect", "--user", "u", "--output", "x.json"];
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "--vcenter",
+                "https://127.0.0.1:9",
+                "--password-env",
+                "VMKAUDIT_IT_UNSET_VAR",
+            ],
             "VMKAUDIT_IT_UNSET_VAR",
-            "--output",
-            "x.json",
-        ])
-        .env_remove("VMKAUDIT_IT_UNSET_VAR")
-        .current_dir(tempfile::tempdir().unwrap().path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("VMKAUDIT_IT_UNSET_VAR"));
+        ),
+        (
+            &["--vcenter", "http://vc.lab", "--password-env", PW_VAR],
+            "must start with https://",
+        ),
+        (
+            &["--vcenter", "https://vc.lab/ui", "--password-env", PW_VAR],
+            "expected none or /sdk",
+        ),
+        (
+            &[
+                "--vcenter",
+                "https://vc.lab",
+                "--password-env",
+                PW_VAR,
+                "--ca-file",
+                "nope.pem",
+            ],
+            "nope.pem",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = Command::new(common::bin())
+            .args(base)
+            .args(args)
+            .env(PW_VAR, "pw")
+            .env_remove("VMKAUDIT_IT_UNSET_VAR")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(!dir.path().join("x.json").exists());
+    }
 }
 
 #[test]
