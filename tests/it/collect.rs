@@ -476,3 +476,15 @@ fn pyvmomi_reads_the_same_as_vmkaudit() {
         assert!(stdout.contains(" 0 differences"), "{stdout}");
     }
 }
+
+#[test]
+fn a_source_slower_than_its_timeout_fails_and_logs_out() {
+    let sim = Sim::start("slow");
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[("VMKAUDIT_SOURCE_TIMEOUT", "1")]);
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let err = run.inventory.unwrap().sources[0].error.clone().unwrap();
+    assert!(err.contains("did not finish within 1 s"), "{err}");
+    assert!(run.stderr.contains("Logout: ok"), "{}", run.stderr);
+}

@@ -72,6 +72,8 @@ type Scenario struct {
 	DenyViewPrivilege string `json:"deny_view_privilege"`
 	// Answer the first SDK request with HTTP 503.
 	Fail503 bool `json:"fail_first_request_503"`
+	// Delay per SOAP method, in milliseconds (simulator.DelayConfig.MethodDelay).
+	MethodDelayMs map[string]int `json:"method_delay_ms"`
 }
 
 type Generate struct {
@@ -272,7 +274,6 @@ func (pc *PagingCollector) CancelRetrievePropertiesEx(ctx *simulator.Context, r 
 type DenyingViewManager struct {
 	simulator.ViewManager
 	privilege string
-	root      types.ManagedObjectReference
 }
 
 func (m *DenyingViewManager) CreateContainerView(ctx *simulator.Context, req *types.CreateContainerView) soap.HasFault {
@@ -739,7 +740,6 @@ func main() {
 		vm := &DenyingViewManager{
 			ViewManager: *simulator.Map.Get(*content.ViewManager).(*simulator.ViewManager),
 			privilege:   sc.DenyViewPrivilege,
-			root:        content.RootFolder,
 		}
 		simulator.Map.Put(vm)
 	}
@@ -748,6 +748,9 @@ func main() {
 	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	model.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(sc.User, sc.Password)}
 	server := model.Service.NewServer()
+	if len(sc.MethodDelayMs) > 0 {
+		model.DelayConfig.MethodDelay = sc.MethodDelayMs
+	}
 	if sc.Fail503 {
 		simulator.StatusSDK = 503
 	}
