@@ -142,18 +142,36 @@ struct Run {
     stderr: String,
 }
 
+/// `vmkaudit` with a clean environment: no log filter, no page-size override, no proxy (the
+/// simulator is on loopback).
+fn vmkaudit_cmd() -> Command {
+    let mut cmd = Command::new(common::bin());
+    for var in [
+        "RUST_LOG",
+        "VMKAUDIT_MAX_OBJECTS",
+        "VMKAUDIT_SOURCE_TIMEOUT",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 /// `vmkaudit collect` with the password in an environment variable.
 fn collect(password: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("inv.json");
-    let mut cmd = Command::new(common::bin());
+    let mut cmd = vmkaudit_cmd();
     cmd.arg("collect")
         .args(args)
         .args(["--password-env", PW_VAR, "--output"])
         .arg(&out_file)
         .env(PW_VAR, password)
-        .env_remove("RUST_LOG")
-        .env_remove("VMKAUDIT_MAX_OBJECTS")
         .current_dir(dir.path());
     for (k, v) in env {
         cmd.env(k, v);
@@ -382,10 +400,9 @@ formats = ["json"]
         ca = sim.ca_file.display(),
     );
     std::fs::write(dir.path().join("vmkaudit.toml"), cfg).unwrap();
-    let out = Command::new(common::bin())
+    let out = vmkaudit_cmd()
         .args(["run", "-c", "vmkaudit.toml"])
         .env(PW_VAR, "unused-pw")
-        .env_remove("RUST_LOG")
         .current_dir(dir.path())
         .output()
         .unwrap();
@@ -430,7 +447,7 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
         ),
     ];
     for (args, want) in cases {
-        let out = Command::new(common::bin())
+        let out = vmkaudit_cmd()
             .args(base)
             .args(args)
             .env(PW_VAR, "pw")
