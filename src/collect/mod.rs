@@ -304,19 +304,22 @@ async fn collect_source(
             spec.url,
             sc.full_name.as_deref().unwrap_or("the server")
         );
-        let structure = vsphere::read_structure(&client, &sc, opts.max_objects).await?;
-        for (obj, path, fault) in &structure.missing {
-            tracing::warn!(
-                "{}: {obj}: property {path} not readable ({}); left unknown",
-                spec.url,
-                vsphere::describe_missing(fault)
-            );
-        }
-        vsphere::read_hosts(&client, &sc, &structure, &spec.url, opts.max_objects, |h| {
-            hosts.push(h);
-            progress(1);
-        })
+        let mut structure = vsphere::read_structure(&client, &sc, opts.max_objects).await?;
+        let mut refused = std::mem::take(&mut structure.refused);
+        vsphere::read_hosts(
+            &client,
+            &sc,
+            &structure,
+            &spec.url,
+            opts.max_objects,
+            &mut refused,
+            |h| {
+                hosts.push(h);
+                progress(1);
+            },
+        )
         .await?;
+        refused.log(&spec.url);
         Ok::<_, StepError>(sc)
     };
     let outcome = tokio::time::timeout(opts.source_timeout, work).await;

@@ -285,8 +285,8 @@ pub struct Structure {
     pub dvs: HashMap<String, DvsInfo>,
     /// By port group key.
     pub portgroups: HashMap<String, PortgroupInfo>,
-    /// Properties refused by the server, as `(object, path, fault)`.
-    pub missing: Vec<(String, String, Fault)>,
+    /// Properties refused by the server.
+    pub refused: Refused,
 }
 
 impl Structure {
@@ -390,8 +390,7 @@ async fn read_structure_in(
     retrieve(client, sc, view, props, max_objects, |oc| {
         let Some(obj) = oc.obj.clone() else { return };
         for (path, fault) in &oc.missing {
-            s.missing
-                .push((obj.to_string(), path.clone(), fault.clone()));
+            s.refused.add(&obj.to_string(), path, fault);
         }
         let name = oc.text("name").unwrap_or_else(|| obj.value.clone());
         match obj.kind.as_str() {
@@ -443,6 +442,7 @@ pub async fn read_hosts(
     structure: &Structure,
     source_name: &str,
     max_objects: u32,
+    refused: &mut Refused,
     mut each: impl FnMut(Host),
 ) -> Result<(), StepError> {
     let view = create_view(client, sc, &["HostSystem"]).await?;
@@ -456,11 +456,12 @@ pub async fn read_hosts(
             let mut host = map_host(&oc, structure, sc.is_esxi());
             host.source = Some(source_name.to_string());
             for (path, fault) in &oc.missing {
-                tracing::warn!(
-                    "{source_name}: host {}: property {path} not readable ({}); left unknown",
+                tracing::debug!(
+                    "{source_name}: host {}: property {path} not readable ({})",
                     host.name,
                     describe_missing(fault)
                 );
+                refused.add(&host.name, path, fault);
             }
             each(host);
         },
@@ -468,6 +469,46 @@ pub async fn read_hosts(
     .await;
     destroy_view(client, &view).await;
     result
+}
+
+/// Properties the server refused (`missingSet`), grouped by property and reason, with the
+/// objects they were refused on; logged as one warning per group, not one per host.
+#[derive(Debug, Default)]
+pub struct Refused(BTreeMap<(String, String), Vec<String>>);
+
+impl Refused {
+    pub fn add(&mut self, object: &str, path: &str, fault: &Fault) {
+        self.0
+            .entry((path.to_string(), describe_missing(fault)))
+            .or_default()
+            .push(object.to_string());
+    }
+
+    /// One warning per refused property and reason.
+    pub fn log(&self, source: &str) {
+        for ((path, why), objects) in &self.0 {
+            let mut sample = objects
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if objects.len() > 5 {
+                sample.push_str(", ...");
+            }
+            tracing::warn!(
+                "{source}: property {path} not readable on {} object(s) ({why}): {sample}; left unknown",
+                objects.len()
+            );
+        }
+    }
+
+    /// `(property, reason, objects)` of every group, in a stable order.
+    pub fn groups(&self) -> impl Iterator<Item = (&str, &str, &[String])> {
+        self.0
+            .iter()
+            .map(|((p, w), o)| (p.as_str(), w.as_str(), o.as_slice()))
+    }
 }
 
 /// A short description of a missingSet fault.
@@ -912,6 +953,14 @@ mod tests {
             "NoPermission, privilege Host.Config.NetService"
         );
         assert!(objects_of(parse("<X/>").unwrap()).0.is_empty());
+
+        let mut refused = Refused::default();
+        refused.add("esx2", path, fault);
+        refused.add("esx1", path, fault);
+        let groups: Vec<_> = refused.groups().collect();
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].0, "config.firewall");
+        assert_eq!(groups[0].2, ["esx2".to_string(), "esx1".to_string()]);
     }
 
     #[test]

@@ -232,6 +232,10 @@ fn multi_cluster_inventory_equals_the_scenario() {
         "password leaked: {}",
         run.stderr
     );
+    // The refused property is reported once, with the privilege.
+    let warning = "property config.firewall not readable on 1 object(s) \
+                   (NoPermission, privilege Host.Config.NetService): esx-b2.east.lab";
+    assert_eq!(run.stderr.matches(warning).count(), 1, "{}", run.stderr);
 }
 
 #[test]
