@@ -255,14 +255,22 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn failed(spec: &SourceSpec, error: String) -> Source {
+/// The source record of `spec`, before anything is known about the server.
+fn source_of(spec: &SourceSpec) -> Source {
     Source {
         name: spec.url.clone(),
         kind: SourceKind::Vcenter,
         insecure: spec.insecure,
         collected_at: None,
         product: None,
+        error: None,
+    }
+}
+
+fn failed(spec: &SourceSpec, error: String) -> Source {
+    Source {
         error: Some(error),
+        ..source_of(spec)
     }
 }
 
@@ -272,8 +280,7 @@ async fn collect_source(
     opts: Options,
     progress: impl Fn(usize),
 ) -> (Source, Vec<Host>) {
-    let mut source = failed(spec, String::new());
-    source.error = None;
+    let mut source = source_of(spec);
     let url = match client::sdk_url(&spec.url) {
         Ok(u) => u,
         Err(e) => return (failed(spec, e), Vec::new()),

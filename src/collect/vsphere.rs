@@ -338,18 +338,20 @@ pub async fn read_structure(
     sc: &ServiceContent,
     max_objects: u32,
 ) -> Result<Structure, StepError> {
-    let view = create_view(
-        client,
-        sc,
+    // A standalone ESXi host has no distributed switch or port group objects (only the
+    // proxy switches in its network config), so they are only asked of vCenter.
+    let types: &[&str] = if sc.is_esxi() {
+        &["Folder", "Datacenter", "ComputeResource"]
+    } else {
         &[
             "Folder",
             "Datacenter",
             "ComputeResource",
             "DistributedVirtualSwitch",
             "DistributedVirtualPortgroup",
-        ],
-    )
-    .await?;
+        ]
+    };
+    let view = create_view(client, sc, types).await?;
     let mut result = read_structure_in(client, sc, &view, max_objects, "config.maxMtu").await;
     if let Err(StepError {
         error: CallError::Fault(f),
@@ -387,6 +389,7 @@ async fn read_structure_in(
             &["name", "key", "config.defaultPortConfig"],
         ),
     ];
+    let props = if sc.is_esxi() { &props[..3] } else { props };
     retrieve(client, sc, view, props, max_objects, |oc| {
         let Some(obj) = oc.obj.clone() else { return };
         for (path, fault) in &oc.missing {
