@@ -192,7 +192,7 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
     bar.set_message("0 hosts");
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(MAX_PARALLEL_SOURCES.min(4))
+        .worker_threads(MAX_PARALLEL_SOURCES)
         .enable_all()
         .build()
     {
