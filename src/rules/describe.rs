@@ -207,7 +207,7 @@ fn section(out: &mut String, title: &str, body: &str, zh: bool) {
     out.push('\n');
 }
 
-fn in_set(c: Option<&RuleConfig>, set: &RuleSet) -> String {
+fn in_set(c: Option<&RuleConfig>) -> String {
     match c {
         Some(c) if c.enabled => {
             let scope = if c.scope.is_everywhere() {
@@ -215,12 +215,9 @@ fn in_set(c: Option<&RuleConfig>, set: &RuleSet) -> String {
             } else {
                 format!(", only {}", c.scope.describe())
             };
-            format!(
-                "enabled in rule set `{}` at severity {}{scope}",
-                set.name, c.severity
-            )
+            format!("enabled at severity {}{scope}", c.severity)
         }
-        _ => format!("disabled in rule set `{}`", set.name),
+        _ => "disabled".to_string(),
     }
 }
 
@@ -242,7 +239,7 @@ fn text_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
         r.severity,
         kind(r)
     );
-    let _ = writeln!(out, "In this rule set: {}", in_set(c, set));
+    let _ = writeln!(out, "In rule set `{}`: {}", set.name, in_set(c));
     if !r.needs.is_empty() {
         let needs: Vec<&str> = r.needs.iter().map(|d| d.as_str()).collect();
         let _ = writeln!(out, "Needs data: {}", needs.join(", "));
@@ -383,12 +380,12 @@ fn markdown_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
     let _ = writeln!(out, "{}\n", r.summary.zh);
     let _ = writeln!(
         out,
-        "- Category: `{}`\n- Default severity: `{}`\n- Runs: {}\n- In `{}`: {}",
+        "- Category: `{}`\n- Default severity: `{}`\n- Runs: {}\n- In rule set `{}`: {}",
         r.category,
         r.severity,
         kind(r),
         set.name,
-        in_set(c, set)
+        in_set(c)
     );
     if !r.needs.is_empty() {
         let needs: Vec<String> = r
