@@ -26,9 +26,9 @@ pub static RULE: Rule = Rule {
     why: Doc {
         en: "Each traffic type is meant to live on its own, documented VLAN. A vmk on another \
              VLAN is either on the wrong (possibly routed or shared) network or breaks the \
-             service: vMotion and vSAN only work between vmks on the same VLAN.",
+             service: unless routed, vMotion and vSAN only work between vmks on the same VLAN.",
         zh: "每种流量类型都应位于其专用且有文档记录的 VLAN 上。位于其他 VLAN 的适配器要么处在错误的（可能是可路由\
-             的或共用的）网络上，要么会导致服务中断：vMotion 和 vSAN 只能在同一 VLAN 的适配器之间工作。",
+             的或共用的）网络上，要么会导致服务中断：除非经过路由，vMotion 和 vSAN 只能在同一 VLAN 的适配器之间工作。",
     },
     remediation: Doc {
         en: "Set the port group's VLAN: `esxcli network vswitch standard portgroup set -p \
