@@ -343,10 +343,12 @@ impl Config {
                 ));
             }
             let url = vc.url.get_ref();
-            if !url.starts_with("https://") && !url.starts_with("http://") {
+            if !url.starts_with("https://") {
                 return Err(Error::input(
                     at(vc.url.span()),
-                    format!("vCenter URL `{url}` must start with https://"),
+                    format!(
+                        "vCenter URL `{url}` must start with https:// (the vSphere API is only reached over TLS)"
+                    ),
                 ));
             }
             vc.password_file = vc.password_file.as_deref().map(resolve);
@@ -436,6 +438,16 @@ mod tests {
         assert_eq!(v.rules_file.as_deref(), Some(Path::new("stig")));
         let v = load_str("[[inventory]]\npath = \"a\"\n[rules]\nfile = \"site.toml\"\n").unwrap();
         assert_eq!(v.rules_file.as_deref(), Some(Path::new("/base/site.toml")));
+    }
+
+    #[test]
+    fn plain_http_vcenter_url_is_located() {
+        let err =
+            load_str("[[vcenter]]\nurl = \"http://vc\"\nuser = \"u\"\npassword_env = \"P\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("cfg.toml:2:7:"), "{err}");
+        assert!(err.contains("must start with https://"), "{err}");
     }
 
     #[test]
