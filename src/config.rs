@@ -753,10 +753,12 @@ impl Config {
                 ));
             }
             let url = vc.url.get_ref();
-            if !url.starts_with("https://") && !url.starts_with("http://") {
+            if !url.starts_with("https://") {
                 return Err(Error::input(
                     at(vc.url.span()),
-                    format!("vCenter URL `{url}` must start with https://"),
+                    format!(
+                        "vCenter URL `{url}` must start with https:// (the vSphere API is only reached over TLS)"
+                    ),
                 ));
             }
             vc.password_file = vc.password_file.as_deref().map(resolve);
@@ -780,7 +782,17 @@ impl Config {
             name: self.name,
             vcenters,
             inventories,
-            rules_file: self.rules.file.as_deref().map(resolve),
+            // A built-in rule set's name (`stig`) stays a name unless such a file exists.
+            rules_file: self.rules.file.as_deref().map(|p| {
+                let builtin = crate::evaluate::BUILTIN
+                    .iter()
+                    .any(|(n, _)| p == Path::new(n));
+                if builtin && !resolve(p).exists() {
+                    p.to_path_buf()
+                } else {
+                    resolve(p)
+                }
+            }),
             output_dir: resolve(&self.report.output_dir),
             formats,
             language,
@@ -952,6 +964,24 @@ mod tests {
         assert!(e.starts_with("cfg.toml:7:13:"), "{e}");
         let e = email_err("smtp_hots = \"mx\"\n");
         assert!(e.contains("did you mean `smtp_host`?"), "{e}");
+    }
+
+    #[test]
+    fn builtin_rule_set_names_are_not_resolved_as_paths() {
+        let v = load_str("[[inventory]]\npath = \"a\"\n[rules]\nfile = \"stig\"\n").unwrap();
+        assert_eq!(v.rules_file.as_deref(), Some(Path::new("stig")));
+        let v = load_str("[[inventory]]\npath = \"a\"\n[rules]\nfile = \"site.toml\"\n").unwrap();
+        assert_eq!(v.rules_file.as_deref(), Some(Path::new("/base/site.toml")));
+    }
+
+    #[test]
+    fn plain_http_vcenter_url_is_located() {
+        let err =
+            load_str("[[vcenter]]\nurl = \"http://vc\"\nuser = \"u\"\npassword_env = \"P\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("cfg.toml:2:7:"), "{err}");
+        assert!(err.contains("must start with https://"), "{err}");
     }
 
     #[test]
