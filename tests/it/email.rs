@@ -784,10 +784,9 @@ fn runs_never_share_a_folder_and_retention_keeps_the_newest() {
     assert_eq!(newest["previous_run"], before["generated_at"]);
 }
 
-/// Needs the rule engine (branch `rules`): the fixtures trigger MTU, duplicate-address and
-/// firewall findings that change between the two runs.
+/// The fixtures (tests/fixtures/runs/) raise MTU, duplicate-address and firewall findings that
+/// change between the two runs.
 #[test]
-#[ignore = "needs the rule engine (branch rules); un-ignore when it is merged"]
 fn history_marks_new_persisting_and_resolved_across_changed_inventories() {
     let lab = Lab::new("run1.json");
     let smtpd = Smtpd::module(lab.path());
