@@ -156,7 +156,8 @@ pub struct EmailConfig {
     /// `always` (default), `findings` or `changes`.
     #[serde(default)]
     pub send: Option<Spanned<String>>,
-    /// Report files to attach: `report.html`, `findings.csv`, `vmks.csv`, `findings.json`.
+    /// Report files to attach: `report.html`, `checklist.txt`, `findings.csv`, `vmks.csv`,
+    /// `findings.json`.
     #[serde(default)]
     pub attach: Option<Vec<Spanned<String>>>,
     /// Attachments larger than this many bytes are left out (with a note in the body).
@@ -259,8 +260,9 @@ pub enum PasswordSource {
 }
 
 /// The report files that can be attached, and the format that produces each.
-pub const ATTACHABLE: [(&str, OutputFormat); 4] = [
+pub const ATTACHABLE: [(&str, OutputFormat); 5] = [
     ("report.html", OutputFormat::Html),
+    ("checklist.txt", OutputFormat::Html),
     ("findings.csv", OutputFormat::Csv),
     ("vmks.csv", OutputFormat::Csv),
     ("findings.json", OutputFormat::Json),
@@ -409,7 +411,7 @@ impl EmailConfig {
                         return Err(Error::input(
                             at(v.span()),
                             format!(
-                                "cannot attach `{name}` (expected report.html, findings.csv, vmks.csv or findings.json){}",
+                                "cannot attach `{name}` (expected report.html, checklist.txt, findings.csv, vmks.csv or findings.json){}",
                                 one_of_hint(name, &names)
                             ),
                         ));

@@ -2,7 +2,7 @@
 //!
 //! The message is `multipart/mixed`: first a `multipart/alternative` with a `text/plain` and an
 //! email-safe `text/html` body, then the chosen report files as attachments (`text/html`,
-//! `text/csv` or `application/json`, `charset=utf-8`). A file above `max_attachment_bytes` is left
+//! `text/csv`, `text/plain` or `application/json`, `charset=utf-8`). A file above `max_attachment_bytes` is left
 //! out and the body says so. Sending uses lettre's blocking SMTP transport with STARTTLS
 //! (required, never opportunistic), implicit TLS or, to loopback only unless forced, no
 //! encryption; rustls checks the server against the system roots plus `ca_file`. Transient
@@ -202,6 +202,8 @@ fn content_type_for(name: &str) -> ContentType {
         "text/csv; charset=utf-8"
     } else if name.ends_with(".json") {
         "application/json; charset=utf-8"
+    } else if name.ends_with(".txt") {
+        "text/plain; charset=utf-8"
     } else {
         "application/octet-stream"
     };

@@ -382,6 +382,7 @@ fn assert_report_message(m: &Value, run_dir: &Path, attach: &[&str]) {
             let want_type = match *name {
                 n if n.ends_with(".html") => "text/html",
                 n if n.ends_with(".csv") => "text/csv",
+                n if n.ends_with(".txt") => "text/plain",
                 _ => "application/json",
             };
             assert_eq!(a["type"], want_type, "{name}");
@@ -409,7 +410,7 @@ fn report_email_arrives_with_recipients_subject_parts_and_attachments() {
     let smtpd = Smtpd::module(lab.path());
     let cfg = lab.config(&plain_email(
         smtpd.port,
-        "to = [\"ops@lab.example\", \"Net Team <net@lab.example>\"]\ncc = [\"audit@lab.example\"]\nattach = [\"report.html\", \"findings.csv\", \"findings.json\"]\n",
+        "to = [\"ops@lab.example\", \"Net Team <net@lab.example>\"]\ncc = [\"audit@lab.example\"]\nattach = [\"report.html\", \"findings.csv\", \"vmks.csv\", \"checklist.txt\", \"findings.json\"]\n",
     )
     .replace("to = [\"ops@lab.example\"]\n", ""));
     let out = lab.run(&cfg, &[], &[]);
@@ -455,7 +456,13 @@ fn report_email_arrives_with_recipients_subject_parts_and_attachments() {
     assert_report_message(
         m,
         &run_dir,
-        &["report.html", "findings.csv", "findings.json"],
+        &[
+            "report.html",
+            "findings.csv",
+            "vmks.csv",
+            "checklist.txt",
+            "findings.json",
+        ],
     );
     // The run folder holds the reports, and `latest` leads to it.
     assert_eq!(
