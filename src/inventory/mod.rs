@@ -5,6 +5,7 @@
 //! format cannot express stays `None` (unknown) so that the evaluation reports the checks it could
 //! not run. Errors name the file, the line and, where the parser knows it, the column.
 
+pub mod csvutil;
 pub mod json;
 pub mod powercli;
 pub mod rvtools;

@@ -1,13 +1,208 @@
-//! PowerCLI `Get-VMHostNetworkAdapter -VMKernel | Export-Csv`. PLACEHOLDER until the importer lands.
+//! PowerCLI `Get-VMHostNetworkAdapter -VMKernel | Export-Csv`.
+//!
+//! One row per VMkernel adapter (`HostVMKernelVirtualNicImpl`), with or without Export-Csv's
+//! `#TYPE` first line, columns in any order. VMHost and Name (or DeviceName) are required. The
+//! `*Enabled` traffic columns become the vmk's services (nicType strings); when the file has none
+//! of them the services are unknown, and an empty cell makes the whole service list unknown
+//! rather than guessing. PowerCLI gives no cluster, datacenter, TCP/IP stack, switch, VLAN,
+//! gateway or firewall: those stay `None`. Hosts appear in the order they first occur in the file.
 
 use std::path::Path;
 
-use crate::error::{Error, Location, Result};
-use crate::model::Inventory;
+use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
+use crate::error::Result;
+use crate::model::{service, Host, Inventory, SourceKind, Vmk};
 
-pub fn parse(path: &Path, _text: &str) -> Result<Inventory> {
-    Err(Error::input(
-        Location::file(path),
-        "PowerCLI import not implemented yet",
-    ))
+const WHAT: &str = "PowerCLI Get-VMHostNetworkAdapter -VMKernel Export-Csv";
+
+/// The traffic columns and the vSphere service (nicType) each one enables.
+pub const SERVICE_COLUMNS: &[(&str, &str)] = &[
+    ("ManagementTrafficEnabled", service::MANAGEMENT),
+    ("VMotionEnabled", service::VMOTION),
+    ("FaultToleranceLoggingEnabled", service::FT_LOGGING),
+    ("VsanTrafficEnabled", service::VSAN),
+    ("VSphereReplicationEnabled", service::REPLICATION),
+    ("VSphereReplicationNFCEnabled", service::REPLICATION_NFC),
+    ("ProvisioningEnabled", service::PROVISIONING),
+    ("VSphereBackupNFCEnabled", service::BACKUP_NFC),
+];
+
+/// Columns Export-Csv writes for a `HostVMKernelVirtualNicImpl` besides the traffic columns
+/// (accepted silently; only some are used).
+pub const OTHER_KNOWN_COLUMNS: &[&str] = &[
+    "VMHost",
+    "Name",
+    "DeviceName",
+    "PortGroupName",
+    "IP",
+    "SubnetMask",
+    "Mac",
+    "DhcpEnabled",
+    "Mtu",
+    "IPv6",
+    "IPv6Enabled",
+    "AutomaticIPv6",
+    "IPv6ThroughDhcp",
+    "Id",
+    "VMHostId",
+    "VMHostUid",
+    "Uid",
+    "ExtensionData",
+    "Client",
+];
+
+/// Parse a PowerCLI Export-Csv of VMkernel adapters read from `path`.
+pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
+    let t = CsvTable::parse(path, text, WHAT)?;
+    let host_col = t.require("VMHost", WHAT)?;
+    let device_col = match t.col_any(&["DeviceName", "Name"]) {
+        Some(c) => c,
+        None => t.require("Name", WHAT)?,
+    };
+    let known: Vec<&str> = SERVICE_COLUMNS
+        .iter()
+        .map(|(c, _)| *c)
+        .chain(OTHER_KNOWN_COLUMNS.iter().copied())
+        .collect();
+    t.warn_unknown(&known, "PowerCLI");
+    let services: Vec<_> = SERVICE_COLUMNS
+        .iter()
+        .filter_map(|(name, svc)| t.col(name).map(|c| (c, *svc)))
+        .collect();
+    let common = VmkColumns::find(
+        &t,
+        &VmkColumnNames {
+            portgroup: "PortGroupName",
+            ipv4: "IP",
+            netmask: "SubnetMask",
+            mac: "Mac",
+            dhcp: "DhcpEnabled",
+            mtu: "Mtu",
+            ipv6: "IPv6",
+        },
+    );
+
+    let source = path.display().to_string();
+    let mut hosts = HostTable::default();
+    for row in t.rows() {
+        let name = row.required(&host_col)?;
+        // Parse every traffic cell (so a bad value is reported wherever it is), then the list
+        // is known only when every present column has a value.
+        let mut enabled = Some(Vec::new());
+        for (col, svc) in &services {
+            match row.bool(Some(col))? {
+                Some(true) => {
+                    if let Some(list) = enabled.as_mut() {
+                        list.push(svc.to_string());
+                    }
+                }
+                Some(false) => {}
+                None => enabled = None,
+            }
+        }
+        let vmk = Vmk {
+            services: if services.is_empty() { None } else { enabled },
+            ..common.read(&row, row.required(&device_col)?)?
+        };
+        let make = || Host {
+            source: Some(source.clone()),
+            ..Host::named(name.clone())
+        };
+        hosts.push(&row, &name, make, vmk)?;
+    }
+
+    Ok(hosts.into_inventory(source, SourceKind::Powercli))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Inventory> {
+        parse(Path::new("vmk.csv"), text)
+    }
+
+    const TYPE_LINE: &str =
+        "#TYPE VMware.VimAutomation.ViCore.Impl.V1.Host.Networking.Nic.HostVMKernelVirtualNicImpl";
+
+    #[test]
+    fn reads_export_csv_with_type_line() {
+        let text = format!(
+            "{TYPE_LINE}\n\
+             \"VMotionEnabled\",\"ManagementTrafficEnabled\",\"VsanTrafficEnabled\",\"IPv6\",\"Mtu\",\"PortGroupName\",\"VMHost\",\"DeviceName\",\"Mac\",\"DhcpEnabled\",\"IP\",\"SubnetMask\",\"Name\",\"ExtensionData\"\n\
+             \"False\",\"True\",\"False\",\"System.String[]\",\"1500\",\"Management Network\",\"esx1\",\"vmk0\",\"00:50:56:00:00:01\",\"False\",\"10.0.0.1\",\"255.255.255.0\",\"vmk0\",\"VMware.Vim.HostVirtualNic\"\n\
+             \"True\",\"False\",\"True\",\"System.String[]\",\"9000\",\"vMotion\",\"esx1\",\"vmk1\",\"\",\"True\",\"10.0.1.1\",\"255.255.255.0\",\"vmk1\",\"VMware.Vim.HostVirtualNic\"\n"
+        );
+        let inv = parse_str(&text).unwrap();
+        assert_eq!(inv.sources[0].kind, SourceKind::Powercli);
+        assert_eq!(inv.hosts.len(), 1);
+        let h = &inv.hosts[0];
+        assert_eq!(h.name, "esx1");
+        assert_eq!((h.cluster.clone(), h.netstacks.clone()), (None, None));
+        assert_eq!((h.switches.clone(), h.firewall.clone()), (None, None));
+        let v0 = &h.vmks[0];
+        assert_eq!(v0.services, Some(vec!["management".to_string()]));
+        assert_eq!(v0.mtu, Some(1500));
+        assert!(v0.ipv6.is_empty(), "System.String[] carries no address");
+        assert_eq!(v0.mac.as_deref(), Some("00:50:56:00:00:01"));
+        assert_eq!(
+            (v0.gateway.clone(), v0.vlan, v0.switch.clone()),
+            (None, None, None)
+        );
+        let v1 = &h.vmks[1];
+        assert_eq!(
+            v1.services,
+            Some(vec!["vmotion".to_string(), "vsan".to_string()])
+        );
+        assert_eq!(v1.dhcp, Some(true));
+        assert_eq!(v1.mac, None);
+    }
+
+    #[test]
+    fn services_unknown_without_columns_or_with_empty_cells() {
+        let inv = parse_str("VMHost,Name,IP\nesx1,vmk0,10.0.0.1\n").unwrap();
+        assert_eq!(inv.hosts[0].vmks[0].services, None);
+        let inv =
+            parse_str("VMHost,Name,VMotionEnabled,VsanTrafficEnabled\nesx1,vmk0,True,\n").unwrap();
+        assert_eq!(inv.hosts[0].vmks[0].services, None);
+        let inv = parse_str("VMHost,Name,VMotionEnabled\nesx1,vmk0,False\n").unwrap();
+        assert_eq!(inv.hosts[0].vmks[0].services, Some(vec![]));
+    }
+
+    #[test]
+    fn name_or_device_name() {
+        let inv = parse_str("vmhost;name\nesx1;vmk3\n").unwrap();
+        assert_eq!(inv.hosts[0].vmks[0].device, "vmk3");
+        let err = parse_str("VMHost,IP\nesx1,10.0.0.1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("vmk.csv:1: missing required column \"Name\""),
+            "{err}"
+        );
+        let err = parse_str(&format!("{TYPE_LINE}\nName,IP\nvmk0,10.0.0.1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("vmk.csv:2: missing required column \"VMHost\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_located() {
+        let text = format!("{TYPE_LINE}\nVMHost,Name,Mtu,VMotionEnabled\nesx1,vmk0,1500,Yes\nesx1,vmk1,9000,Maybe\n");
+        let err = parse_str(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("vmk.csv:4: column \"VMotionEnabled\": \"Maybe\" is not a boolean"),
+            "{err}"
+        );
+        let err = parse_str("VMHost,Name,Mtu\nesx1,vmk0,9k\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "vmk.csv:2: column \"Mtu\": \"9k\" is not a whole number"
+        );
+    }
 }

@@ -1,13 +1,191 @@
-//! RVTools' vmk tab (`RVTools_tabvSC_VMK.csv`). PLACEHOLDER until the importer lands.
+//! RVTools' vmk tab exported as CSV (`RVTools_tabvSC_VMK.csv`).
+//!
+//! One row per VMkernel adapter: Host, Datacenter, Cluster, Port Group, Device, Mac Address,
+//! DHCP, IP Address, IP 6 Address, Subnet mask, Gateway, IP 6 Gateway, MTU, VI SDK Server,
+//! VI SDK UUID. Columns are found by name in any order; `,` or `;` separated; a byte-order mark
+//! is fine. Host and Device are required; other RVTools versions' extra columns are ignored with
+//! a warning. Hosts appear in the order they first occur in the file.
+//!
+//! RVTools does not export services, TCP/IP stacks, switches, VLANs or the firewall: those stay
+//! `None` (unknown) so the evaluation reports which checks could not run. Its Gateway column
+//! shows the host's default gateway without saying whether it is a vmk override or the stack's
+//! gateway, so it goes to [`Vmk::reported_gateway`], never to [`Vmk::gateway`].
 
 use std::path::Path;
 
-use crate::error::{Error, Location, Result};
-use crate::model::Inventory;
+use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
+use crate::error::Result;
+use crate::model::{Host, Inventory, SourceKind, Vmk};
 
-pub fn parse(path: &Path, _text: &str) -> Result<Inventory> {
-    Err(Error::input(
-        Location::file(path),
-        "RVTools import not implemented yet",
-    ))
+const WHAT: &str = "RVTools vSC_VMK CSV";
+
+/// Every column RVTools writes on the vSC_VMK tab (those not used are accepted silently).
+pub const KNOWN_COLUMNS: &[&str] = &[
+    "Host",
+    "Datacenter",
+    "Cluster",
+    "Port Group",
+    "Device",
+    "Mac Address",
+    "DHCP",
+    "IP Address",
+    "IP 6 Address",
+    "Subnet mask",
+    "Gateway",
+    "IP 6 Gateway",
+    "MTU",
+    "VI SDK Server",
+    "VI SDK UUID",
+];
+
+/// Parse an RVTools vSC_VMK CSV export read from `path`.
+pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
+    let t = CsvTable::parse(path, text, WHAT)?;
+    let host_col = t.require("Host", WHAT)?;
+    let device_col = t.require("Device", WHAT)?;
+    t.warn_unknown(KNOWN_COLUMNS, "RVTools");
+    let datacenter = t.col("Datacenter");
+    let cluster = t.col("Cluster");
+    let common = VmkColumns::find(
+        &t,
+        &VmkColumnNames {
+            portgroup: "Port Group",
+            ipv4: "IP Address",
+            netmask: "Subnet mask",
+            mac: "Mac Address",
+            dhcp: "DHCP",
+            mtu: "MTU",
+            ipv6: "IP 6 Address",
+        },
+    );
+    let gateway = t.col("Gateway");
+
+    let source = path.display().to_string();
+    let mut hosts = HostTable::default();
+    for row in t.rows() {
+        let name = row.required(&host_col)?;
+        let vmk = Vmk {
+            reported_gateway: row.text(gateway.as_ref()),
+            ..common.read(&row, row.required(&device_col)?)?
+        };
+        let make = || Host {
+            cluster: row.text(cluster.as_ref()),
+            datacenter: row.text(datacenter.as_ref()),
+            source: Some(source.clone()),
+            ..Host::named(name.clone())
+        };
+        hosts.push(&row, &name, make, vmk)?;
+    }
+
+    Ok(hosts.into_inventory(source, SourceKind::Rvtools))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "Host,Datacenter,Cluster,Port Group,Device,Mac Address,DHCP,IP Address,IP 6 Address,Subnet mask,Gateway,IP 6 Gateway,MTU,VI SDK Server,VI SDK UUID";
+
+    fn parse_str(text: &str) -> Result<Inventory> {
+        parse(Path::new("RVTools_tabvSC_VMK.csv"), text)
+    }
+
+    #[test]
+    fn reads_rows_into_hosts_in_file_order() {
+        let text = format!(
+            "{HEADER}\n\
+             esx2,DC,CL,Management Network,vmk0,00:50:56:00:00:01,False,10.0.0.2,,255.255.255.0,10.0.0.1,,1500,vc,u\n\
+             esx1,DC,,vMotion,vmk1,00:50:56:00:00:02,True,10.0.1.1,fd00::1,255.255.255.0,,,9000,vc,u\n\
+             esx2,DC,CL,vMotion,vmk1,,False,,,,,,,vc,u\n"
+        );
+        let inv = parse_str(&text).unwrap();
+        assert_eq!(inv.sources[0].kind, SourceKind::Rvtools);
+        let names: Vec<_> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["esx2", "esx1"]);
+        let h2 = &inv.hosts[0];
+        assert_eq!(h2.cluster.as_deref(), Some("CL"));
+        assert_eq!(h2.datacenter.as_deref(), Some("DC"));
+        assert_eq!(h2.vmks.len(), 2);
+        let v0 = &h2.vmks[0];
+        assert_eq!(v0.device, "vmk0");
+        assert_eq!(v0.portgroup.as_deref(), Some("Management Network"));
+        assert_eq!(v0.ipv4.as_deref(), Some("10.0.0.2"));
+        assert_eq!(v0.netmask.as_deref(), Some("255.255.255.0"));
+        assert_eq!(v0.dhcp, Some(false));
+        assert_eq!(v0.mtu, Some(1500));
+        assert_eq!(v0.mac.as_deref(), Some("00:50:56:00:00:01"));
+        // The ambiguous Gateway column is informational only.
+        assert_eq!(v0.reported_gateway.as_deref(), Some("10.0.0.1"));
+        assert_eq!(v0.gateway, None);
+        // Nothing RVTools cannot say is guessed.
+        assert_eq!(v0.services, None);
+        assert_eq!(v0.netstack, None);
+        assert_eq!(v0.switch, None);
+        assert_eq!(v0.switch_kind, None);
+        assert_eq!(v0.vlan, None);
+        assert_eq!(h2.netstacks, None);
+        assert_eq!(h2.switches, None);
+        assert_eq!(h2.firewall, None);
+        // Empty cells are unknown.
+        let v1 = &h2.vmks[1];
+        assert_eq!(
+            (v1.ipv4.clone(), v1.mtu, v1.mac.clone()),
+            (None, None, None)
+        );
+        let h1 = &inv.hosts[1];
+        assert_eq!(h1.cluster, None, "empty Cluster = standalone");
+        assert_eq!(h1.vmks[0].ipv6, vec!["fd00::1"]);
+        assert_eq!(h1.vmks[0].dhcp, Some(true));
+    }
+
+    #[test]
+    fn columns_any_order_semicolons_bom_and_extra_columns() {
+        let text = "\u{feff}MTU;device;Some New Column;HOST;Port Group\n9000;vmk1;x;esx1;vMotion\n";
+        let inv = parse_str(text).unwrap();
+        let v = &inv.hosts[0].vmks[0];
+        assert_eq!(inv.hosts[0].name, "esx1");
+        assert_eq!((v.device.as_str(), v.mtu), ("vmk1", Some(9000)));
+        assert_eq!(v.portgroup.as_deref(), Some("vMotion"));
+    }
+
+    #[test]
+    fn missing_required_column_is_named() {
+        let err = parse_str("Host,Port Group\nesx1,pg\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("RVTools_tabvSC_VMK.csv:1: missing required column \"Device\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_located() {
+        let err = parse_str("Host,Device,MTU\nesx1,vmk0,1500\nesx1,vmk1,jumbo\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "RVTools_tabvSC_VMK.csv:3: column \"MTU\": \"jumbo\" is not a whole number"
+        );
+        let err = parse_str("Host,Device,DHCP\nesx1,vmk0,Ja\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("RVTools_tabvSC_VMK.csv:2: column \"DHCP\": \"Ja\""),
+            "{err}"
+        );
+        let err = parse_str("Host,Device\n,vmk0\n").unwrap_err().to_string();
+        assert!(
+            err.starts_with("RVTools_tabvSC_VMK.csv:2: column \"Host\": empty"),
+            "{err}"
+        );
+        let err = parse_str("Host,Device\nesx1,vmk0\nesx1,vmk0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":3: vmk0 appears twice for host esx1 (first on line 2)"),
+            "{err}"
+        );
+    }
 }

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Generate a deterministic synthetic estate (vmkaudit inventory file) for benchmarks.
+
+    scripts/gen-estate.py HOSTS OUTPUT.json
+
+Hosts are spread over vCenters of at most 2,500 hosts, clusters of 25; each host has three vmks
+(management on a standard switch, vMotion and vSAN on a distributed switch), a vmotion TCP/IP
+stack and a firewall with a dozen rulesets. About one host in 40 carries a fault, rotating over a
+list of fault kinds, so every kind of rule has work to do. No randomness: the same arguments give
+byte-identical output.
+"""
+import json
+import sys
+
+FAULTS = [
+    "mtu_small",        # vSAN vmk MTU 1500 in a 9000 cluster
+    "mtu_above_switch", # vMotion vmk MTU 9000 on a 1500 switch
+    "mgmt_shared",      # management vmk also carries vMotion
+    "dup_ip",           # vSAN IP equal to the previous host's
+    "two_gateways",     # vmk override on the default stack
+    "fw_all_ip",        # sshServer enabled, all IPs
+    "dhcp_vmotion",     # DHCP on the vMotion vmk
+    "disconnected",     # not connected
+]
+
+RULESETS = [
+    ("sshServer", False), ("vSphereClient", True), ("webAccess", True), ("nfc", True),
+    ("vMotion", True), ("vsanvp", True), ("CIMHttpServer", True), ("snmp", False),
+    ("dhcp", True), ("dns", True), ("ntpClient", True), ("syslog", True),
+]
+
+
+def host(i):
+    vc = i // 2500
+    cl = i // 25
+    n = i % 25
+    mgmt_net = (10, 16 + vc, cl % 256)
+    name = f"esx{i:05d}.vc{vc:02d}.example.com"
+    fault = FAULTS[(i // 40) % len(FAULTS)] if i % 40 == 39 else None
+    mgmt = {
+        "device": "vmk0", "portgroup": "Management Network", "switch": "vSwitch0",
+        "switch_kind": "standard", "vlan": 10,
+        "ipv4": f"{mgmt_net[0]}.{mgmt_net[1]}.{mgmt_net[2]}.{10 + n}",
+        "netmask": "255.255.255.0", "dhcp": False, "mtu": 1500,
+        "netstack": "defaultTcpipStack", "gateway": None, "services": ["management"],
+        "mac": f"00:50:56:{(i >> 16) & 255:02x}:{(i >> 8) & 255:02x}:{i & 255:02x}",
+    }
+    vmotion = {
+        "device": "vmk1", "portgroup": f"dvpg-vmotion-c{cl}", "switch": f"dvs-vc{vc:02d}",
+        "switch_kind": "distributed", "vlan": 20,
+        "ipv4": f"172.{16 + vc}.{cl % 256}.{10 + n}", "netmask": "255.255.255.0",
+        "dhcp": False, "mtu": 9000, "netstack": "vmotion", "gateway": None,
+        "services": ["vmotion"],
+    }
+    vsan_ip = i - 1 if fault == "dup_ip" else i
+    vsan = {
+        "device": "vmk2", "portgroup": f"dvpg-vsan-c{cl}", "switch": f"dvs-vc{vc:02d}",
+        "switch_kind": "distributed", "vlan": 30,
+        "ipv4": f"192.168.{vsan_ip % 250}.{(vsan_ip // 250) % 250 + 1}",
+        "netmask": "255.255.0.0", "dhcp": False, "mtu": 9000,
+        "netstack": "defaultTcpipStack", "gateway": None, "services": ["vsan"],
+    }
+    switches = [
+        {"name": "vSwitch0", "kind": "standard", "mtu": 1500, "uplinks": ["vmnic0", "vmnic1"]},
+        {"name": f"dvs-vc{vc:02d}", "kind": "distributed", "mtu": 9000,
+         "uplinks": ["vmnic2", "vmnic3"]},
+    ]
+    rulesets = [
+        {"key": k, "enabled": en, "all_ip": False, "allowed_ips": [],
+         "allowed_networks": ["10.0.0.0/16"]}
+        for k, en in RULESETS
+    ]
+    state = "connected"
+    if fault == "mtu_small":
+        vsan["mtu"] = 1500
+    elif fault == "mtu_above_switch":
+        switches[1]["mtu"] = 1500
+    elif fault == "mgmt_shared":
+        mgmt["services"].append("vmotion")
+    elif fault == "two_gateways":
+        vsan["gateway"] = "192.168.0.1"
+    elif fault == "fw_all_ip":
+        rulesets[0].update(enabled=True, all_ip=True, allowed_networks=[])
+    elif fault == "dhcp_vmotion":
+        vmotion["dhcp"] = True
+    elif fault == "disconnected":
+        state = "notResponding"
+    return {
+        "name": name, "cluster": f"vc{vc:02d}-cl{cl:04d}", "datacenter": f"DC{vc:02d}",
+        "source": f"https://vc{vc:02d}.example.com/sdk", "connection_state": state,
+        "version": "8.0.3", "build": "24022510",
+        "vmks": [mgmt, vmotion, vsan],
+        "netstacks": [
+            {"key": "defaultTcpipStack",
+             "gateway": f"{mgmt_net[0]}.{mgmt_net[1]}.{mgmt_net[2]}.1"},
+            {"key": "vmotion", "gateway": f"172.{16 + vc}.{cl % 256}.1"},
+        ],
+        "switches": switches,
+        "firewall": {"incoming_blocked": True, "outgoing_blocked": True, "rulesets": rulesets},
+    }
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    n = int(sys.argv[1])
+    vcs = (n + 2499) // 2500
+    inv = {
+        "schema_version": 1,
+        "collected_at": "2026-11-01T06:00:00+08:00",
+        "sources": [{"name": f"https://vc{v:02d}.example.com/sdk", "kind": "vcenter",
+                     "collected_at": "2026-11-01T06:00:00+08:00"} for v in range(vcs)],
+        "hosts": [host(i) for i in range(n)],
+    }
+    with open(sys.argv[2], "w") as f:
+        json.dump(inv, f, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    main()

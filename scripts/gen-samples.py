@@ -1,0 +1,785 @@
+#!/usr/bin/env python3
+"""Generate the vmkaudit sample lab (Python 3 standard library only; deterministic).
+
+Writes, under samples/:
+  lab-inventory.json         the whole lab as a vmkaudit inventory file (schema_version 1)
+  RVTools_tabvSC_VMK.csv     the same lab as RVTools' vSC_VMK tab would export it
+  powercli-vmk.csv           the same lab as `Get-VMHostNetworkAdapter -VMKernel | Export-Csv`
+  expected-findings.json     the planted faults and the hosts that must stay clean
+
+The lab and every planted fault are described in samples/README.md; keep the two in step.
+All addresses are private (RFC 1918 / RFC 4193) and used as data only.
+
+Usage: python3 scripts/gen-samples.py [--check]
+  --check  do not write; exit 1 if any sample file differs from what would be written.
+"""
+
+import csv
+import io
+import json
+import sys
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "samples"
+DOMAIN = "corp.example"
+
+# --- rule-set parameters the lab is built for (documented in samples/README.md) -------------
+EXPECTED_VLAN = {
+    "management": 10,
+    "vmotion": 20,
+    "vsan": 30,
+    "faultToleranceLogging": 40,
+    "vSphereReplication": 50,
+    "vSphereReplicationNFC": 50,
+}
+BACKUP_VLAN = 60  # vSphereBackupNFC: no expected VLAN in the rule set
+ADMIN_NET = "10.8.0.0/24"  # jump hosts, NTP, syslog, backup proxies
+MGMT_NET = {"sh": "10.16.10.0/24", "bj": "10.32.10.0/24"}
+
+COLLECTED_AT = "2026-11-20T02:00:00+08:00"
+
+SITES = {
+    "sh": {
+        "datacenter": "DC-Shanghai",
+        "vcenter": "vc-sh-01." + DOMAIN,
+        "net": "10.16",
+        "mgmt_pg": "Management Network",
+        "product": "VMware vCenter Server 8.0.2 build-22617221",
+    },
+    "bj": {
+        "datacenter": "DC-Beijing",
+        "vcenter": "vc-bj-01." + DOMAIN,
+        "net": "10.32",
+        "mgmt_pg": "管理网络",
+        "product": "VMware vCenter Server 8.0.3 build-24022515",
+    },
+}
+FAILED_VCENTER = "vc-bj-02." + DOMAIN
+
+ESXI = {
+    "7.0.3": "21930508",
+    "8.0.2": "22380479",
+    "8.0.3": "24022510",
+}
+
+# Clusters: name, site, letter, host count, ESXi version, distributed switch, vmk layout.
+CLUSTERS = [
+    {
+        "name": "CL-SH-Prod",
+        "site": "sh",
+        "letter": "a",
+        "count": 16,
+        "octet": 100,
+        "version": "8.0.2",
+        "dvs": "DVS-SH-Prod",
+        "layout": [
+            ("vmotion", "dvPG-SH-Prod-vMotion", "vmotion"),
+            ("vsan", "dvPG-SH-Prod-vSAN", "defaultTcpipStack"),
+        ],
+    },
+    {
+        "name": "CL-SH-DB",
+        "site": "sh",
+        "letter": "b",
+        "count": 12,
+        "octet": 200,
+        "version": "7.0.3",
+        "dvs": "DVS-SH-DB",
+        "layout": [
+            ("vmotion", "dvPG-SH-DB-vMotion", "vmotion"),
+            ("faultToleranceLogging", "dvPG-SH-DB-FT", "defaultTcpipStack"),
+            ("vSphereReplication", "dvPG-SH-DB-Replication", "defaultTcpipStack"),
+        ],
+    },
+    {
+        "name": "CL-BJ-Prod",
+        "site": "bj",
+        "letter": "c",
+        "count": 14,
+        "octet": 100,
+        "version": "8.0.3",
+        "dvs": "DVS-BJ-Prod",
+        "layout": [
+            ("vmotion", "DPG-BJ-vMotion", "defaultTcpipStack"),
+            ("vsan", "DPG-BJ-vSAN", "defaultTcpipStack"),
+        ],
+    },
+]
+
+# Third octet of each service's subnet (same number as its VLAN).
+SUBNET = {
+    "management": 10,
+    "vmotion": 20,
+    "vsan": 30,
+    "faultToleranceLogging": 40,
+    "vSphereReplication": 50,
+}
+
+# Services each layout entry carries (replication comes with its NFC traffic: an allowed pair).
+SERVICES = {
+    "vSphereReplication": ["vSphereReplication", "vSphereReplicationNFC"],
+}
+
+_host_seq = [0]
+
+
+def mac(host_index, vmk_index):
+    return "00:50:56:6%x:%02x:%02x" % (host_index // 256, host_index % 256, vmk_index)
+
+
+def vmk(device, pg, switch, kind, vlan, ip, mtu, netstack, services, mac_addr, ipv6=None):
+    v = {
+        "device": device,
+        "portgroup": pg,
+        "switch": switch,
+        "switch_kind": kind,
+        "vlan": vlan,
+        "ipv4": ip,
+        "netmask": "255.255.255.0",
+        "dhcp": False,
+        "mtu": mtu,
+        "netstack": netstack,
+        "gateway": None,
+        "services": services,
+        "mac": mac_addr,
+    }
+    if ipv6:
+        v["ipv6"] = ipv6
+    return v
+
+
+def ruleset(key, label, enabled, all_ip, networks=()):
+    return {
+        "key": key,
+        "label": label,
+        "enabled": enabled,
+        "all_ip": all_ip,
+        "allowed_ips": [],
+        "allowed_networks": list(networks),
+    }
+
+
+def firewall(site):
+    mgmt = [ADMIN_NET, MGMT_NET[site]]
+    return {
+        "incoming_blocked": True,
+        "outgoing_blocked": True,
+        "rulesets": [
+            ruleset("CIMSLP", "CIM SLP", False, True),
+            ruleset("nfc", "NFC", True, False, mgmt),
+            ruleset("ntpClient", "NTP Client", True, False, [ADMIN_NET]),
+            ruleset("sshServer", "SSH Server", False, True),
+            ruleset("syslog", "syslog", True, False, [ADMIN_NET]),
+            ruleset("vSphereClient", "vSphere Web Client", True, False, mgmt),
+            ruleset("webAccess", "vSphere Web Access", True, False, mgmt),
+        ],
+    }
+
+
+def base_host(name, site, cluster, version, octet):
+    """A host with vmk0 (management on vSwitch0) and the standard stacks and switches."""
+    _host_seq[0] += 1
+    idx = _host_seq[0]
+    s = SITES[site]
+    net = s["net"]
+    ipv6 = ["fd00:%s:10::%d" % (net.split(".")[1], octet)] if site == "bj" else None
+    h = {
+        "name": name,
+        "cluster": cluster,
+        "datacenter": s["datacenter"],
+        "source": "https://%s/sdk" % s["vcenter"],
+        "connection_state": "connected",
+        "version": version,
+        "build": ESXI[version],
+        "vmks": [
+            vmk(
+                "vmk0",
+                s["mgmt_pg"],
+                "vSwitch0",
+                "standard",
+                EXPECTED_VLAN["management"],
+                "%s.10.%d" % (net, octet),
+                1500,
+                "defaultTcpipStack",
+                ["management"],
+                mac(idx, 0),
+                ipv6,
+            )
+        ],
+        "netstacks": [
+            {"key": "defaultTcpipStack", "gateway": "%s.10.1" % net},
+            {"key": "vmotion", "gateway": None},
+            {"key": "vSphereProvisioning", "gateway": None},
+        ],
+        "switches": [
+            {"name": "vSwitch0", "kind": "standard", "mtu": 1500, "uplinks": ["vmnic0", "vmnic1"]},
+        ],
+        "firewall": firewall(site),
+    }
+    h["_idx"] = idx
+    h["_site"] = site
+    return h
+
+
+def cluster_hosts(c):
+    hosts = []
+    site = c["site"]
+    net = SITES[site]["net"]
+    for n in range(1, c["count"] + 1):
+        octet = c["octet"] + n
+        name = "esx-%s-%s%02d.%s" % (site, c["letter"], n, DOMAIN)
+        h = base_host(name, site, c["name"], c["version"], octet)
+        h["switches"].append(
+            {"name": c["dvs"], "kind": "distributed", "mtu": 9000, "uplinks": ["vmnic2", "vmnic3"]}
+        )
+        for i, (svc, pg, stack) in enumerate(c["layout"], start=1):
+            h["vmks"].append(
+                vmk(
+                    "vmk%d" % i,
+                    pg,
+                    c["dvs"],
+                    "distributed",
+                    EXPECTED_VLAN[svc],
+                    "%s.%d.%d" % (net, SUBNET[svc], octet),
+                    9000,
+                    stack,
+                    list(SERVICES.get(svc, [svc])),
+                    mac(h["_idx"], i),
+                )
+            )
+        hosts.append(h)
+    return hosts
+
+
+def standalone_hosts():
+    s01 = base_host("esx-sh-s01." + DOMAIN, "sh", None, "8.0.3", 50)
+    # A standalone host that can still be vMotion'd to/from the clusters: vMotion on its own
+    # standard switch with jumbo frames, on the vmotion stack.
+    s01["switches"].append(
+        {"name": "vSwitch1", "kind": "standard", "mtu": 9000, "uplinks": ["vmnic2", "vmnic3"]}
+    )
+    s01["vmks"].append(
+        vmk("vmk1", "vMotion", "vSwitch1", "standard", 20, "10.16.20.50", 9000, "vmotion",
+            ["vmotion"], mac(s01["_idx"], 1))
+    )
+    bj1 = base_host("esx-bj-s01." + DOMAIN, "bj", None, "7.0.3", 51)
+    bj2 = base_host("esx-bj-s02." + DOMAIN, "bj", None, "8.0.3", 52)
+    return [s01, bj1, bj2]
+
+
+def find(hosts, short):
+    name = short + "." + DOMAIN
+    for h in hosts:
+        if h["name"] == name:
+            return h
+    raise KeyError(name)
+
+
+def dev(h, device):
+    for v in h["vmks"]:
+        if v["device"] == device:
+            return v
+    raise KeyError(device)
+
+
+def rs(h, key):
+    for r in h["firewall"]["rulesets"]:
+        if r["key"] == key:
+            return r
+    raise KeyError(key)
+
+
+def plant(hosts):
+    """Plant one fault per broken host. Returns (faults, notes) for expected-findings.json."""
+    faults = []
+
+    def fault(rule, short, obj, why):
+        faults.append({"rule": rule, "host": short + "." + DOMAIN, "object": obj, "why": why})
+
+    # --- gateway ---
+    h = find(hosts, "esx-sh-a03")
+    dev(h, "vmk2")["gateway"] = "10.16.30.1"
+    fault("GW001", "esx-sh-a03", None,
+          "vmk2 (vSAN) overrides the gateway with 10.16.30.1 on defaultTcpipStack, whose gateway is 10.16.10.1")
+
+    h = find(hosts, "esx-sh-a05")
+    h["netstacks"][0]["gateway"] = "10.16.11.1"
+    fault("GW002", "esx-sh-a05", None,
+          "defaultTcpipStack gateway 10.16.11.1 (typo for 10.16.10.1) is outside 10.16.10.0/24 and 10.16.30.0/24")
+
+    h = find(hosts, "esx-sh-a06")
+    dev(h, "vmk1")["gateway"] = "10.16.21.1"
+    fault("GW003", "esx-sh-a06", "vmk1",
+          "vmk1 (vMotion, 10.16.20.106/24, vmotion stack without a gateway) overrides the gateway with 10.16.21.1")
+
+    h = find(hosts, "esx-bj-s02")
+    h["netstacks"][0]["gateway"] = None
+    fault("GW004", "esx-bj-s02", None, "defaultTcpipStack has no default gateway")
+
+    # --- separation ---
+    h = find(hosts, "esx-sh-a07")
+    dev(h, "vmk0")["services"] = ["management", "vSphereProvisioning"]
+    fault("SEP001", "esx-sh-a07", "vmk0", "vmk0 carries management and vSphereProvisioning")
+
+    h = find(hosts, "esx-bj-c03")
+    dev(h, "vmk2")["services"] = ["vsan", "vSphereProvisioning"]
+    fault("SEP002", "esx-bj-c03", "vmk2", "vmk2 carries vsan and vSphereProvisioning (not an allowed pair)")
+
+    h = find(hosts, "esx-sh-a04")
+    dev(h, "vmk2")["ipv4"] = "10.16.20.154"
+    fault("SEP003", "esx-sh-a04", None,
+          "vmk2 (vSAN, 10.16.20.154) sits in vmk1's vMotion subnet 10.16.20.0/24")
+
+    h = find(hosts, "esx-bj-c05")
+    v = dev(h, "vmk1")
+    v["vlan"] = 21
+    v["portgroup"] = "DPG-BJ-vMotion-21"
+    fault("SEP004", "esx-bj-c05", "vmk1", "vmk1 (vMotion) is on VLAN 21; the rule set expects 20")
+
+    # --- mtu ---
+    h = find(hosts, "esx-sh-b03")
+    h["switches"].insert(
+        1, {"name": "vSwitch1", "kind": "standard", "mtu": 1500, "uplinks": ["vmnic4", "vmnic5"]}
+    )
+    v = dev(h, "vmk2")
+    v.update(portgroup="FT-Logging", switch="vSwitch1", switch_kind="standard")
+    fault("MTU001", "esx-sh-b03", "vmk2",
+          "vmk2 (FT logging) has MTU 9000 on standard vSwitch1 whose MTU is 1500")
+
+    h = find(hosts, "esx-sh-a08")
+    dev(h, "vmk2")["mtu"] = 1500
+    fault("MTU002", "esx-sh-a08", "vmk2",
+          "vmk2 (vSAN) has MTU 1500; every other vSAN vmk in CL-SH-Prod has 9000")
+    fault("MTU003", "esx-sh-a08", "vmk2",
+          "the same vmk2 is the only MTU 1500 adapter in 10.16.30.0/24 (the rest have 9000)")
+
+    h = find(hosts, "esx-sh-b05")
+    h["vmks"].append(
+        vmk("vmk4", "dvPG-SH-DB-Backup", "DVS-SH-DB", "distributed", BACKUP_VLAN, "10.16.60.205",
+            1200, "defaultTcpipStack", ["vSphereBackupNFC"], mac(h["_idx"], 4))
+    )
+    fault("MTU004", "esx-sh-b05", "vmk4", "vmk4 (backup NFC) has MTU 1200, below 1280")
+
+    # --- firewall ---
+    h = find(hosts, "esx-bj-c02")
+    h["firewall"]["incoming_blocked"] = False
+    fault("FW001", "esx-bj-c02", None, "the firewall's default policy allows incoming traffic")
+
+    h = find(hosts, "esx-bj-c04")
+    r = rs(h, "vSphereClient")
+    r["all_ip"] = True
+    r["allowed_networks"] = []
+    fault("FW002", "esx-bj-c04", "vSphereClient", "vSphereClient is enabled and accepts all IP addresses")
+
+    h = find(hosts, "esx-sh-a02")
+    rs(h, "webAccess")["allowed_networks"] = ["10.0.0.0/8"]
+    rs(h, "syslog")["allowed_networks"] = ["192.168.50.0/24"]
+    fault("FW003", "esx-sh-a02", "webAccess", "webAccess allows 10.0.0.0/8: wider than /16")
+    fault("FW003", "esx-sh-a02", "syslog",
+          "syslog allows 192.168.50.0/24: outside the authorised management networks")
+
+    h = find(hosts, "esx-sh-b06")
+    r = rs(h, "sshServer")
+    r.update(enabled=True, all_ip=False, allowed_networks=[ADMIN_NET])
+    fault("FW004", "esx-sh-b06", "sshServer",
+          "sshServer is enabled (restricted to the admin network, so only FW004)")
+
+    # --- addressing ---
+    h = find(hosts, "esx-bj-c07")
+    dev(h, "vmk1")["ipv4"] = "10.32.20.106"
+    for short in ("esx-bj-c06", "esx-bj-c07"):
+        fault("ADDR001", short, "vmk1", "vmk1 (vMotion) 10.32.20.106 is on both esx-bj-c06 and esx-bj-c07")
+
+    h = find(hosts, "esx-sh-b01")
+    h["vmks"].append(
+        vmk("vmk4", "Management Network", "vSwitch0", "standard", 10, "10.16.10.241", 1500,
+            "defaultTcpipStack", [], mac(h["_idx"], 4))
+    )
+    fault("ADDR002", "esx-sh-b01", None,
+          "vmk4 (no services; added for an NFS mount) is in vmk0's subnet 10.16.10.0/24 on the same stack")
+
+    h = find(hosts, "esx-sh-b02")
+    dev(h, "vmk1")["dhcp"] = True
+    fault("ADDR003", "esx-sh-b02", "vmk1", "vmk1 (vMotion) takes its address from DHCP")
+
+    h = find(hosts, "esx-sh-b04")
+    dev(h, "vmk3")["ipv4"] = "10.16.50.260"
+    fault("ADDR004", "esx-sh-b04", "vmk3", "vmk3 (replication) has the invalid address 10.16.50.260")
+
+    h = find(hosts, "esx-sh-a09")
+    dev(h, "vmk1")["ipv4"] = "10.16.22.109"
+    fault("ADDR005", "esx-sh-a09", "vmk1",
+          "vmk1 (vMotion, vmotion stack without a gateway) is in 10.16.22.0/24; the rest of CL-SH-Prod is in 10.16.20.0/24")
+
+    # --- coverage ---
+    h = find(hosts, "esx-bj-s01")
+    h["connection_state"] = "disconnected"
+    # Stale data from before the disconnect; it carries a fault that must NOT be reported.
+    rs(h, "sshServer").update(enabled=True, all_ip=False, allowed_networks=[ADMIN_NET])
+    fault("COV001", "esx-bj-s01", None, "the host is disconnected (nothing else is checked on it)")
+
+    h = find(hosts, "esx-sh-s01")
+    h["firewall"] = None
+    fault("COV002", "esx-sh-s01", None, "the firewall was not collected, so the firewall rules cannot run")
+
+    faults.append({
+        "rule": "COV003",
+        "host": "https://%s/sdk" % FAILED_VCENTER,
+        "object": None,
+        "why": "the source vc-bj-02 could not be collected (recorded in the inventory's sources)",
+    })
+    return faults
+
+
+def inventory():
+    _host_seq[0] = 0
+    hosts = []
+    for c in CLUSTERS:
+        hosts.extend(cluster_hosts(c))
+    hosts.extend(standalone_hosts())
+    faults = plant(hosts)
+    sources = [
+        {
+            "name": "https://%s/sdk" % s["vcenter"],
+            "kind": "vcenter",
+            "collected_at": COLLECTED_AT,
+            "product": s["product"],
+        }
+        for s in SITES.values()
+    ]
+    sources.append({
+        "name": "https://%s/sdk" % FAILED_VCENTER,
+        "kind": "vcenter",
+        "collected_at": COLLECTED_AT,
+        "error": "cannot connect to %s:443: connection timed out after 30 s" % FAILED_VCENTER,
+    })
+    inv = {
+        "schema_version": 1,
+        "collected_at": COLLECTED_AT,
+        "sources": sources,
+        "hosts": hosts,
+    }
+    return inv, faults
+
+
+def public(h):
+    """The host as written to the inventory file (no generator bookkeeping)."""
+    return {k: v for k, v in h.items() if not k.startswith("_")}
+
+
+def exported_hosts(inv):
+    """Hosts an export tool sees: connected ones (RVTools and PowerCLI get no config from a
+    disconnected host)."""
+    return [h for h in inv["hosts"] if h["connection_state"] == "connected"]
+
+
+def fmt_bool(b):
+    return "True" if b else "False"
+
+
+def rvtools_csv(inv):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["Host", "Datacenter", "Cluster", "Port Group", "Device", "Mac Address", "DHCP",
+                "IP Address", "IP 6 Address", "Subnet mask", "Gateway", "IP 6 Gateway", "MTU",
+                "VI SDK Server", "VI SDK UUID"])
+    for h in exported_hosts(inv):
+        vc = h["source"].split("/")[2]
+        vc_uuid = str(uuid.uuid5(uuid.NAMESPACE_DNS, vc))
+        # RVTools shows the host's default gateway (ipRouteConfig) on every vmk row.
+        gw = next(n["gateway"] for n in h["netstacks"] if n["key"] == "defaultTcpipStack")
+        for v in h["vmks"]:
+            w.writerow([h["name"], h["datacenter"], h["cluster"] or "", v["portgroup"], v["device"],
+                        v["mac"], fmt_bool(v["dhcp"]), v["ipv4"], ", ".join(v.get("ipv6", [])),
+                        v["netmask"], gw or "", "", v["mtu"], vc, vc_uuid])
+    # RVTools writes UTF-8 with a byte-order mark (so Excel shows 管理网络 right).
+    return "\ufeff" + buf.getvalue()
+
+
+POWERCLI_TYPE = "#TYPE VMware.VimAutomation.ViCore.Impl.V1.Host.Networking.Nic.HostVMKernelVirtualNicImpl"
+POWERCLI_SERVICE_COLUMNS = [
+    ("VMotionEnabled", "vmotion"),
+    ("FaultToleranceLoggingEnabled", "faultToleranceLogging"),
+    ("ManagementTrafficEnabled", "management"),
+    ("VsanTrafficEnabled", "vsan"),
+    ("ProvisioningEnabled", "vSphereProvisioning"),
+    ("VSphereReplicationEnabled", "vSphereReplication"),
+    ("VSphereReplicationNFCEnabled", "vSphereReplicationNFC"),
+    ("VSphereBackupNFCEnabled", "vSphereBackupNFC"),
+]
+
+
+def powercli_csv(inv):
+    header = (["VMotionEnabled", "FaultToleranceLoggingEnabled", "ManagementTrafficEnabled",
+               "IPv6", "AutomaticIPv6", "IPv6ThroughDhcp", "IPv6Enabled", "Mtu",
+               "VsanTrafficEnabled", "ProvisioningEnabled", "VSphereReplicationEnabled",
+               "VSphereReplicationNFCEnabled", "VSphereBackupNFCEnabled", "PortGroupName", "Id",
+               "VMHostId", "VMHost", "VMHostUid", "DeviceName", "Mac", "DhcpEnabled", "IP",
+               "SubnetMask", "Uid", "Name", "ExtensionData", "Client"])
+    buf = io.StringIO()
+    # Windows PowerShell's Export-Csv quotes every field.
+    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    w.writerow(header)
+    for h in exported_hosts(inv):
+        vc = h["source"].split("/")[2]
+        host_id = "HostSystem-host-%d" % (1000 + h["_idx"])
+        host_uid = "/VIServer=svc-vmkaudit@vsphere.local@%s:443/VMHost=%s/" % (vc, host_id)
+        for v in h["vmks"]:
+            svc = set(v["services"])
+            nic_id = "key-vim.host.VirtualNic-%s" % v["device"]
+            row = {name: fmt_bool(s in svc) for name, s in POWERCLI_SERVICE_COLUMNS}
+            row.update({
+                "IPv6": "System.String[]",
+                "AutomaticIPv6": "False",
+                "IPv6ThroughDhcp": "False",
+                "IPv6Enabled": "True",
+                "Mtu": str(v["mtu"]),
+                "PortGroupName": v["portgroup"],
+                "Id": nic_id,
+                "VMHostId": host_id,
+                "VMHost": h["name"],
+                "VMHostUid": host_uid,
+                "DeviceName": v["device"],
+                "Mac": v["mac"],
+                "DhcpEnabled": fmt_bool(v["dhcp"]),
+                "IP": v["ipv4"],
+                "SubnetMask": v["netmask"],
+                "Uid": "%sHostVMKernelVirtualNic=%s/" % (host_uid, nic_id),
+                "Name": v["device"],
+                "ExtensionData": "VMware.Vim.HostVirtualNic",
+                "Client": "VMware.VimAutomation.ViCore.Impl.V1.VimClient",
+            })
+            w.writerow([row[c] for c in header])
+    return POWERCLI_TYPE + "\r\n" + buf.getvalue()
+
+
+def expected(inv, faults):
+    broken = {f["host"] for f in faults if f["rule"] not in ("COV001", "COV002")}
+    healthy = [h["name"] for h in inv["hosts"] if h["name"] not in broken]
+    return {
+        "description": "Planted faults of samples/lab-inventory.json (see samples/README.md). "
+                       "Each entry must be found (rule + host, and object unless it is null). "
+                       "healthy_hosts must get no warning or error finding. "
+                       "only_rules: every finding on that host must be one of these rules.",
+        "faults": faults,
+        "healthy_hosts": healthy,
+        "only_rules": {"esx-bj-s01." + DOMAIN: ["COV001"]},
+        "needs_waiver": [
+            {
+                "rule": "COV004",
+                "host": "esx-sh-b06." + DOMAIN,
+                "object": "sshServer",
+                "why": "only with a rule set holding an expired waiver, e.g. rule FW004, host "
+                       "esx-sh-b06.corp.example, object sshServer, expires 2026-01-31",
+            }
+        ],
+    }
+
+
+# --- a reference reading of RULE_IDS.md, to prove the lab says what expected-findings says ---
+# Deliberately strict where the rule text leaves room (management counts as separated traffic
+# for SEP003; MTU002 is checked against the majority AND the expected MTUs), so a host that is
+# clean here is clean under any reasonable reading, and each planted fault fires under both.
+
+SEPARATED = {"vmotion", "faultToleranceLogging", "vsan", "vSphereReplication",
+             "vSphereReplicationNFC", "vSphereProvisioning", "nvmeTcp", "nvmeRdma"}
+ALLOWED_COMBOS = [{"vSphereReplication", "vSphereReplicationNFC"}, {"vmotion", "vSphereProvisioning"}]
+SHARED_WITH_MGMT = {"vmotion", "faultToleranceLogging", "vsan", "vSphereReplication",
+                    "vSphereReplicationNFC", "vSphereProvisioning", "vSphereBackupNFC"}
+DHCP_FORBIDDEN = {"vmotion", "vsan", "faultToleranceLogging", "nvmeTcp", "nvmeRdma"}
+EXPECTED_MTU = {"management": 1500, "vmotion": 9000, "vsan": 9000, "faultToleranceLogging": 9000,
+                "vSphereReplication": 9000, "vSphereReplicationNFC": 9000}
+AUTHORISED = [ADMIN_NET, MGMT_NET["sh"], MGMT_NET["bj"]]
+MAX_PREFIX = 16
+MUST_BE_DISABLED = {"sshServer"}
+
+
+def reference_findings(inv):
+    import ipaddress
+    from collections import Counter, defaultdict
+
+    out = set()
+
+    def net(v):
+        try:
+            return ipaddress.IPv4Interface("%s/%s" % (v["ipv4"], v["netmask"])).network
+        except (ValueError, TypeError):
+            return None
+
+    def addr(s):
+        try:
+            return ipaddress.IPv4Address(s)
+        except (ValueError, TypeError):
+            return None
+
+    def deviators(items):
+        """items: [(key, value, finding)] -> findings whose value is not the majority's."""
+        counts = Counter(v for _, v, _ in items)
+        if len(counts) < 2:
+            return []
+        top = counts.most_common()
+        if top[0][1] == top[1][1]:
+            return [f for _, _, f in items]  # no majority: every one deviates
+        return [f for _, v, f in items if v != top[0][0]]
+
+    for s in inv["sources"]:
+        if s.get("error"):
+            out.add(("COV003", s["name"], None))
+    live = []
+    for h in inv["hosts"]:
+        if h["connection_state"] != "connected":
+            out.add(("COV001", h["name"], None))
+            continue
+        live.append(h)
+        name = h["name"]
+        stacks = {n["key"]: n for n in h["netstacks"]}
+        switches = {s["name"]: s for s in h["switches"]}
+        if h["firewall"] is None:
+            out.add(("COV002", name, None))
+        for key, st in stacks.items():
+            on = [v for v in h["vmks"] if v["netstack"] == key]
+            gws = {st["gateway"]} if st["gateway"] else set()
+            gws |= {v["gateway"] for v in on if v["gateway"]}
+            if len(gws) > 1:
+                out.add(("GW001", name, key))
+            g = addr(st["gateway"])
+            if g and on and not any(net(v) and g in net(v) for v in on):
+                out.add(("GW002", name, key))
+        if not stacks.get("defaultTcpipStack", {}).get("gateway"):
+            out.add(("GW004", name, "defaultTcpipStack"))
+        for v in h["vmks"]:
+            d, svc, n = v["device"], set(v["services"]), net(v)
+            if v["gateway"] and n and addr(v["gateway"]) not in n:
+                out.add(("GW003", name, d))
+            if "management" in svc and svc & SHARED_WITH_MGMT:
+                out.add(("SEP001", name, d))
+            sep = svc & SEPARATED
+            if len(sep) > 1 and not any(sep <= c for c in ALLOWED_COMBOS):
+                out.add(("SEP002", name, d))
+            for s in svc:
+                if s in EXPECTED_VLAN and v["vlan"] != EXPECTED_VLAN[s]:
+                    out.add(("SEP004", name, d))
+            sw = switches.get(v["switch"])
+            if sw and v["mtu"] > sw["mtu"]:
+                out.add(("MTU001", name, d))
+            if not 1280 <= v["mtu"] <= 9000:
+                out.add(("MTU004", name, d))
+            if v["dhcp"] and svc & DHCP_FORBIDDEN:
+                out.add(("ADDR003", name, d))
+            if addr(v["ipv4"]) is None or n is None:
+                out.add(("ADDR004", name, d))
+        vm = h["vmks"]
+        for i in range(len(vm)):
+            for j in range(i + 1, len(vm)):
+                a, b = vm[i], vm[j]
+                sa = set(a["services"]) & (SEPARATED | {"management"})
+                sb = set(b["services"]) & (SEPARATED | {"management"})
+                same_net = net(a) is not None and net(a) == net(b)
+                if sa and sb and sa != sb and (same_net or a["portgroup"] == b["portgroup"]
+                                               or a["vlan"] == b["vlan"]):
+                    out.add(("SEP003", name, None))
+                single = len(a["services"]) == 1 and a["services"] == b["services"]
+                if a["netstack"] == b["netstack"] and same_net and not single:
+                    out.add(("ADDR002", name, None))
+        fw = h["firewall"]
+        if fw:
+            if not (fw["incoming_blocked"] and fw["outgoing_blocked"]):
+                out.add(("FW001", name, None))
+            for r in fw["rulesets"]:
+                if not r["enabled"]:
+                    continue
+                if r["all_ip"]:
+                    out.add(("FW002", name, r["key"]))
+                else:
+                    for cidr in r["allowed_networks"]:
+                        nw = ipaddress.IPv4Network(cidr)
+                        inside = any(nw.subnet_of(ipaddress.IPv4Network(a)) for a in AUTHORISED)
+                        if nw.prefixlen < MAX_PREFIX or not inside:
+                            out.add(("FW003", name, r["key"]))
+                if r["key"] in MUST_BE_DISABLED:
+                    out.add(("FW004", name, r["key"]))
+
+    holders = defaultdict(list)
+    by_cluster_svc = defaultdict(list)
+    by_subnet = defaultdict(list)
+    unroutable = defaultdict(list)
+    for h in live:
+        stacks = {n["key"]: n for n in h["netstacks"]}
+        for v in h["vmks"]:
+            f = (h["name"], v["device"])
+            if addr(v["ipv4"]):
+                holders[v["ipv4"]].append(f)
+            if net(v):
+                by_subnet[net(v)].append((f, v["mtu"], f))
+            for s in v["services"]:
+                if h["cluster"]:
+                    by_cluster_svc[(h["cluster"], s)].append((f, v["mtu"], f))
+                    if net(v) and not stacks[v["netstack"]]["gateway"]:
+                        unroutable[(h["cluster"], s)].append((f, net(v), f))
+                if s in EXPECTED_MTU and v["mtu"] != EXPECTED_MTU[s] and h["cluster"]:
+                    out.add(("MTU002", h["name"], v["device"]))
+    for ip, fs in holders.items():
+        if len(fs) > 1:
+            out.update(("ADDR001", hn, d) for hn, d in fs)
+    for items in by_cluster_svc.values():
+        out.update(("MTU002", hn, d) for hn, d in deviators(items))
+    for items in by_subnet.values():
+        out.update(("MTU003", hn, d) for hn, d in deviators(items))
+    for items in unroutable.values():
+        out.update(("ADDR005", hn, d) for hn, d in deviators(items))
+    return out
+
+
+def verify(inv, faults):
+    """Fail unless the reference findings are exactly the planted faults."""
+    found = reference_findings(inv)
+    missing = []
+    for f in faults:
+        if not any(r == f["rule"] and h == f["host"] and (f["object"] is None or o == f["object"])
+                   for r, h, o in found):
+            missing.append(f)
+    extra = [x for x in sorted(found, key=str)
+             if not any(f["rule"] == x[0] and f["host"] == x[1]
+                        and (f["object"] is None or f["object"] == x[2]) for f in faults)]
+    if missing or extra:
+        for f in missing:
+            print("planted but not found: %(rule)s %(host)s %(object)s" % f, file=sys.stderr)
+        for x in extra:
+            print("found but not planted: %s %s %s" % x, file=sys.stderr)
+        raise SystemExit(2)
+
+
+def dumps(value):
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv):
+    check = "--check" in argv[1:]
+    inv, faults = inventory()
+    verify(inv, faults)
+    files = {
+        "lab-inventory.json": dumps({**inv, "hosts": [public(h) for h in inv["hosts"]]}),
+        "RVTools_tabvSC_VMK.csv": rvtools_csv(inv),
+        "powercli-vmk.csv": powercli_csv(inv),
+        "expected-findings.json": dumps(expected(inv, faults)),
+    }
+    stale = []
+    for name, text in files.items():
+        path = OUT / name
+        data = text.encode("utf-8")
+        if check:
+            if not path.exists() or path.read_bytes() != data:
+                stale.append(name)
+        else:
+            OUT.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    if stale:
+        print("out of date (run scripts/gen-samples.py): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
