@@ -97,6 +97,11 @@ pub const LABELS: &[(&str, &str, &str)] = &[
         "No findings: every check that ran passed.",
         "未发现问题：所有已运行的检查均已通过。",
     ),
+    (
+        "noscript_more",
+        "more findings are shown only with JavaScript; findings.csv has them all.",
+        "条问题需启用 JavaScript 才能显示；findings.csv 包含全部问题。",
+    ),
     ("no_match", "No finding matches the filters.", "没有符合筛选条件的问题。"),
     ("details", "details", "详情"),
     // Host details.

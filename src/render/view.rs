@@ -18,6 +18,11 @@ use crate::model::{Host, Inventory, SourceKind, DEFAULT_NETSTACK};
 /// How many clusters the summary chart draws (the table lists them all).
 pub const CHART_CLUSTERS: usize = 12;
 
+/// Findings rows in the table as the page loads; the rest wait, inert, in a `<template>` that
+/// the page's script draws from (it shows at most this many matching rows at a time, too).
+/// This keeps a page with 100,000 findings quick to open.
+pub const TABLE_ROWS: usize = 1000;
+
 /// At most this many hosts get a details block (the worst first), so that a systemic fault on
 /// a 40,000-host estate still gives a page a browser opens; `vmks.csv` has every adapter.
 pub const HOST_DETAILS_MAX: usize = 5000;
@@ -40,7 +45,12 @@ pub struct ReportView {
     pub chart: Chart,
     pub has_history: bool,
     pub previous_run: Option<String>,
+    /// The first [`TABLE_ROWS`] findings (unwaived, in output order).
     pub findings: Vec<FindingRow>,
+    /// The other findings.
+    pub findings_deferred: Vec<FindingRow>,
+    pub findings_count: usize,
+    pub findings_deferred_count: usize,
     pub filter_clusters: Vec<OptionView>,
     pub filter_categories: Vec<OptionView>,
     pub not_checked: Vec<NotCheckedRow>,
@@ -406,7 +416,7 @@ pub fn build(
         .map(|&i| (inv.hosts[i].name.as_str(), format!("host-{i}")))
         .collect();
 
-    let findings: Vec<FindingRow> = active
+    let mut findings: Vec<FindingRow> = active
         .iter()
         .map(|f| finding_row(f, lang, &anchors))
         .collect();
@@ -532,6 +542,9 @@ pub fn build(
         chart,
         has_history,
         previous_run: ff.previous_run.as_deref().map(fmt_time),
+        findings_count: findings.len().min(TABLE_ROWS),
+        findings_deferred_count: findings.len().saturating_sub(TABLE_ROWS),
+        findings_deferred: findings.split_off(findings.len().min(TABLE_ROWS)),
         findings,
         filter_clusters,
         filter_categories,
