@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use handlebars::Handlebars;
+use handlebars::{handlebars_helper, Handlebars};
 use serde::Serialize;
 
 use crate::error::{did_you_mean, Error, Location, Result};
@@ -69,6 +69,8 @@ impl Templates {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
         hb.set_prevent_indent(true);
+        // `{{num count}}`: a count with thousands separators.
+        hb.register_helper("num", Box::new(num));
         let mut origin = Vec::new();
         if let Some(dir) = dir {
             check_dir(dir)?;
@@ -117,6 +119,21 @@ impl Templates {
     }
 }
 
+/// `12345` → `12,345` (the grouping both report languages use).
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+handlebars_helper!(num: |n: u64| grouped(n));
+
 /// A templates directory must exist, and every `.hbs` file in it must be one we know (a
 /// misspelt name would otherwise be ignored silently).
 fn check_dir(dir: &Path) -> Result<()> {
@@ -160,6 +177,14 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn numbers_are_grouped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(40000), "40,000");
+        assert_eq!(grouped(1234567), "1,234,567");
     }
 
     #[test]
