@@ -571,8 +571,9 @@ def expected(inv, faults):
                 "rule": "COV004",
                 "host": "esx-sh-b06." + DOMAIN,
                 "object": "sshServer",
-                "why": "only with a rule set holding an expired waiver, e.g. rule FW004, host "
-                       "esx-sh-b06.corp.example, object sshServer, expires 2026-01-31",
+                "why": "only with a rule set holding an expired waiver, as samples/lab-rules.toml "
+                       "does: rule FW004, host esx-sh-b06.corp.example, object sshServer, "
+                       "expired 2026-01-31",
             }
         ],
     }

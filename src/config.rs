@@ -243,7 +243,10 @@ pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
         None => Location::file(path),
     };
     let mut message = e.message().trim().to_string();
-    if let Some(rest) = message.strip_prefix("unknown field `") {
+    if !message.starts_with("unknown field `") {
+        // "unknown variant `rvtool`, expected one of ..." and the like.
+        message = crate::error::with_suggestion(message);
+    } else if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((field, tail)) = rest.split_once('`') {
             let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
             if let Some(hint) = did_you_mean(field, expected.iter().copied()) {
@@ -340,10 +343,12 @@ impl Config {
                 ));
             }
             let url = vc.url.get_ref();
-            if !url.starts_with("https://") && !url.starts_with("http://") {
+            if !url.starts_with("https://") {
                 return Err(Error::input(
                     at(vc.url.span()),
-                    format!("vCenter URL `{url}` must start with https://"),
+                    format!(
+                        "vCenter URL `{url}` must start with https:// (the vSphere API is only reached over TLS)"
+                    ),
                 ));
             }
             vc.password_file = vc.password_file.as_deref().map(resolve);
@@ -368,7 +373,17 @@ impl Config {
             name: self.name,
             vcenters,
             inventories,
-            rules_file: self.rules.file.as_deref().map(resolve),
+            // A built-in rule set's name (`stig`) stays a name unless such a file exists.
+            rules_file: self.rules.file.as_deref().map(|p| {
+                let builtin = crate::evaluate::BUILTIN
+                    .iter()
+                    .any(|(n, _)| p == Path::new(n));
+                if builtin && !resolve(p).exists() {
+                    p.to_path_buf()
+                } else {
+                    resolve(p)
+                }
+            }),
             output_dir: resolve(&self.report.output_dir),
             formats,
             language,
@@ -415,6 +430,24 @@ mod tests {
         assert_eq!(v.inventories[0].path, Path::new("/base/lab.json"));
         assert_eq!(v.output_dir, Path::new("/base/vmkaudit-report"));
         assert_eq!(v.formats.len(), 3);
+    }
+
+    #[test]
+    fn builtin_rule_set_names_are_not_resolved_as_paths() {
+        let v = load_str("[[inventory]]\npath = \"a\"\n[rules]\nfile = \"stig\"\n").unwrap();
+        assert_eq!(v.rules_file.as_deref(), Some(Path::new("stig")));
+        let v = load_str("[[inventory]]\npath = \"a\"\n[rules]\nfile = \"site.toml\"\n").unwrap();
+        assert_eq!(v.rules_file.as_deref(), Some(Path::new("/base/site.toml")));
+    }
+
+    #[test]
+    fn plain_http_vcenter_url_is_located() {
+        let err =
+            load_str("[[vcenter]]\nurl = \"http://vc\"\nuser = \"u\"\npassword_env = \"P\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("cfg.toml:2:7:"), "{err}");
+        assert!(err.contains("must start with https://"), "{err}");
     }
 
     #[test]

@@ -142,6 +142,22 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
+/// Append "; did you mean `x`?" to a serde message of the form "unknown field|variant `w`,
+/// expected one of `a`, `b`" (or "expected `a`") when one of the expected names is close.
+pub fn with_suggestion(message: String) -> String {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"));
+    let Some((word, tail)) = rest.and_then(|r| r.split_once('`')) else {
+        return message;
+    };
+    let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+    match did_you_mean(word, expected.iter().copied()) {
+        Some(hint) => format!("{message}; {hint}"),
+        None => message,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +176,18 @@ mod tests {
             Some("did you mean `output_dir`?")
         );
         assert_eq!(did_you_mean("zzz", ["output_dir"]), None);
+    }
+
+    #[test]
+    fn suggests_for_serde_messages() {
+        assert_eq!(
+            with_suggestion("unknown variant `rvtool`, expected one of `inventory`, `rvtools`".into()),
+            "unknown variant `rvtool`, expected one of `inventory`, `rvtools`; did you mean `rvtools`?"
+        );
+        assert_eq!(
+            with_suggestion("unknown field `zz`, expected `name`".into()),
+            "unknown field `zz`, expected `name`"
+        );
+        assert_eq!(with_suggestion("trailing comma".into()), "trailing comma");
     }
 }

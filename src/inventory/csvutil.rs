@@ -68,9 +68,32 @@ pub fn sniff_delimiter(header: &str) -> u8 {
     }
 }
 
+/// Whether `text` starts with a PowerShell `#TYPE` line, and its header's column names
+/// (normalised), for format detection. Never fails: unreadable input gives no names.
+pub fn header_names(text: &str) -> (bool, Vec<String>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let has_type = text.starts_with("#TYPE");
+    let Some(first) = text
+        .lines()
+        .skip(usize::from(has_type))
+        .find(|l| !l.trim().is_empty())
+    else {
+        return (has_type, Vec::new());
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(first))
+        .has_headers(false)
+        .from_reader(first.as_bytes());
+    let names = match reader.records().next() {
+        Some(Ok(rec)) => rec.iter().map(normalize).collect(),
+        _ => Vec::new(),
+    };
+    (has_type, names)
+}
+
 impl<'p> CsvTable<'p> {
-    /// Parse `text` (the content of `path`). `what` names the format in messages
-    /// ("RVTools vSC_VMK CSV").
+    /// Parse `text` (the content of `path`). `what` names the format in messages, with its
+    /// article ("an RVTools vSC_VMK CSV export").
     pub fn parse(path: &'p Path, text: &str, what: &str) -> Result<CsvTable<'p>> {
         let mut text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut header_line = 1;
@@ -82,13 +105,13 @@ impl<'p> CsvTable<'p> {
             };
             header_line = 2;
         }
-        // Blank lines before the header are skipped by the csv reader; count them for
-        // line numbers.
+        // The header is the first non-blank line (the csv reader skips blank lines too); its
+        // delimiter is the file's.
         let first = text.lines().find(|l| !l.trim().is_empty());
         let Some(first) = first else {
             return Err(Error::input(
                 Location::at(path, header_line, None),
-                format!("empty file: expected an {what} header line"),
+                format!("empty file: expected the header line of {what}"),
             ));
         };
         let delimiter = sniff_delimiter(first);
@@ -169,7 +192,7 @@ impl<'p> CsvTable<'p> {
             Error::input(
                 Location::at(self.path, self.header_line, None),
                 format!(
-                    "missing required column \"{name}\": this does not look like an {what} \
+                    "missing required column \"{name}\": this does not look like {what} \
                      (columns found: {})",
                     self.headers.join(", ")
                 ),
@@ -390,7 +413,7 @@ pub struct HostTable {
 
 impl HostTable {
     /// The host named `name`, created by `make` on first sight.
-    pub fn host(&mut self, name: &str, make: impl FnOnce() -> Host) -> &mut Host {
+    fn host(&mut self, name: &str, make: impl FnOnce() -> Host) -> &mut Host {
         let i = match self.by_name.get(name) {
             Some(&i) => i,
             None => {
@@ -427,10 +450,6 @@ impl HostTable {
         Ok(())
     }
 
-    pub fn into_hosts(self) -> Vec<Host> {
-        self.hosts
-    }
-
     /// The inventory of one imported file: its hosts, and the file as the only source.
     pub fn into_inventory(self, source: String, kind: SourceKind) -> Inventory {
         let mut inv = Inventory::new();
@@ -453,6 +472,14 @@ mod tests {
 
     fn table(text: &str) -> Result<CsvTable<'static>> {
         CsvTable::parse(Path::new("t.csv"), text, "test CSV")
+    }
+
+    #[test]
+    fn header_names_for_detection() {
+        let (t, names) = header_names("\u{feff}#TYPE X\r\n\"VM Host\";\"Name\"\r\n1;2\r\n");
+        assert!(t);
+        assert_eq!(names, vec!["vm host", "name"]);
+        assert_eq!(header_names(""), (false, vec![]));
     }
 
     #[test]

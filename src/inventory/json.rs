@@ -56,13 +56,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
 }
 
 /// serde_json's message without its trailing " at line X column Y" (the location is printed
-/// in front already).
+/// in front already), with a did-you-mean for a misspelt field or value.
 fn json_message(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    match msg.rfind(" at line ") {
+    let msg = match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg,
-    }
+    };
+    crate::error::with_suggestion(msg)
 }
 
 /// Serialize an inventory as pretty JSON.
@@ -82,6 +83,7 @@ mod tests {
         let err = parse(Path::new("inv.json"), text).unwrap_err().to_string();
         assert!(err.starts_with("inv.json:2:"), "{err}");
         assert!(err.contains("unknown field `vmkz`"), "{err}");
+        assert!(err.ends_with("did you mean `vmks`?"), "{err}");
     }
 
     #[test]

@@ -39,26 +39,30 @@ impl Format {
     }
 }
 
-/// Recognise the format of `text` (read from `path`) from its content.
+/// Recognise the format of `text` (read from `path`) from its content: JSON is an inventory
+/// file; a CSV is RVTools or PowerCLI by which of their known column names its header has more
+/// of (at least two; a PowerShell `#TYPE` line counts for PowerCLI).
 pub fn detect(path: &Path, text: &str) -> Result<Format> {
-    let trimmed = text.trim_start();
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return Ok(Format::Inventory);
     }
-    // First line that is not PowerShell's `#TYPE` line is the CSV header.
-    let header = text
-        .lines()
-        .find(|l| !l.trim().is_empty() && !l.starts_with("#TYPE"))
-        .unwrap_or("");
-    let cols: Vec<String> = header
-        .split([',', ';', '\t'])
-        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
-        .collect();
-    let has = |name: &str| cols.iter().any(|c| c == name);
-    if has("vmhost") && (has("name") || has("devicename")) {
+    let (has_type_line, header) = csvutil::header_names(text);
+    let score = |known: &mut dyn Iterator<Item = &str>| {
+        let known: Vec<String> = known.map(csvutil::normalize).collect();
+        header.iter().filter(|h| known.contains(h)).count()
+    };
+    let rv = score(&mut rvtools::KNOWN_COLUMNS.iter().copied());
+    let pc = score(
+        &mut powercli::SERVICE_COLUMNS
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(powercli::OTHER_KNOWN_COLUMNS.iter().copied()),
+    ) + usize::from(has_type_line);
+    if pc >= 2 && pc > rv {
         return Ok(Format::Powercli);
     }
-    if has("host") && has("device") {
+    if rv >= 2 && rv > pc {
         return Ok(Format::Rvtools);
     }
     Err(Error::input(
@@ -93,4 +97,32 @@ pub fn load_all<'a>(
         inv.merge(load(path, format)?);
     }
     Ok(inv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn det(text: &str) -> Result<Format> {
+        detect(Path::new("f"), text)
+    }
+
+    #[test]
+    fn recognises_formats_by_their_columns() {
+        assert_eq!(det("  {\"schema_version\": 1}").unwrap(), Format::Inventory);
+        assert_eq!(det("Host,Device\n").unwrap(), Format::Rvtools);
+        // A required column missing still says RVTools, so the importer can name it.
+        assert_eq!(
+            det("\u{feff}Host;Port Group;MTU\n").unwrap(),
+            Format::Rvtools
+        );
+        assert_eq!(det("\"VMHost\",\"Mtu\"\n").unwrap(), Format::Powercli);
+        assert_eq!(det("#TYPE x\nName,IP\n").unwrap(), Format::Powercli);
+        let err = det("a,b,c\n1,2,3\n").unwrap_err().to_string();
+        assert!(
+            err.starts_with("f:1: cannot tell the file's format"),
+            "{err}"
+        );
+        assert!(det("MTU\n").is_err(), "one shared column is not enough");
+    }
 }

@@ -13,7 +13,7 @@ use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
 use crate::error::Result;
 use crate::model::{service, Host, Inventory, SourceKind, Vmk};
 
-const WHAT: &str = "PowerCLI Get-VMHostNetworkAdapter -VMKernel Export-Csv";
+const WHAT: &str = "a PowerCLI Get-VMHostNetworkAdapter -VMKernel Export-Csv";
 
 /// The traffic columns and the vSphere service (nicType) each one enables.
 pub const SERVICE_COLUMNS: &[(&str, &str)] = &[

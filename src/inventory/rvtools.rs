@@ -17,7 +17,7 @@ use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
 use crate::error::Result;
 use crate::model::{Host, Inventory, SourceKind, Vmk};
 
-const WHAT: &str = "RVTools vSC_VMK CSV";
+const WHAT: &str = "an RVTools vSC_VMK CSV export";
 
 /// Every column RVTools writes on the vSC_VMK tab (those not used are accepted silently).
 pub const KNOWN_COLUMNS: &[&str] = &[

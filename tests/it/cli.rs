@@ -1,1 +1,181 @@
-//! Integration tests: cli.
+//! Integration tests: cli. The command-line cases in `tests/cli/cases.toml` (bad input gives
+//! exit 2 and one clear located message, never a panic or a debug dump), `check` on the sample
+//! writing its reports, and a failed run leaving reports already written untouched.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::common::{repo, root, vmkaudit};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cases {
+    case: Vec<Case>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    args: Vec<String>,
+    exit: i32,
+    #[serde(default)]
+    stderr: Vec<String>,
+    #[serde(default)]
+    stderr_not: Vec<String>,
+    #[serde(default)]
+    stderr_lines: Option<usize>,
+    #[serde(default)]
+    files: BTreeMap<String, String>,
+}
+
+/// What no stderr may ever show: a panic or a Rust debug dump of an error.
+const NEVER: &[&str] = &["panicked", "Error {", "Os {", "RUST_BACKTRACE", "kind: "];
+
+fn run_case(case: &Case) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in &case.files {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
+    let d = dir.path().display().to_string();
+    let r = root().display().to_string();
+    let args: Vec<String> = case
+        .args
+        .iter()
+        .map(|a| a.replace("{dir}", &d).replace("{repo}", &r))
+        .collect();
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = vmkaudit(dir.path(), &argv);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut problems = Vec::new();
+    if out.status.code() != Some(case.exit) {
+        problems.push(format!(
+            "exit {:?}, expected {}",
+            out.status.code(),
+            case.exit
+        ));
+    }
+    for want in &case.stderr {
+        if !stderr.contains(want.as_str()) {
+            problems.push(format!("stderr lacks {want:?}"));
+        }
+    }
+    for bad in case
+        .stderr_not
+        .iter()
+        .map(String::as_str)
+        .chain(NEVER.iter().copied())
+    {
+        if stderr.contains(bad) {
+            problems.push(format!("stderr contains {bad:?}"));
+        }
+    }
+    let lines = stderr.lines().filter(|l| !l.trim().is_empty()).count();
+    let want_lines = case.stderr_lines.or((case.exit == 2).then_some(1));
+    if let Some(n) = want_lines {
+        if lines != n {
+            problems.push(format!("{lines} stderr lines, expected {n}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "case {:?} (vmkaudit {}):\n  {}\n  stderr was:\n{stderr}",
+            case.name,
+            args.join(" "),
+            problems.join("\n  ")
+        ))
+    }
+}
+
+#[test]
+fn cli_cases() {
+    let text = std::fs::read_to_string(repo("tests/cli/cases.toml")).unwrap();
+    let cases: Cases = toml::from_str(&text).expect("tests/cli/cases.toml parses");
+    assert!(cases.case.len() >= 20);
+    let failures: Vec<String> = cases
+        .case
+        .iter()
+        .filter_map(|c| run_case(c).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} CLI cases failed:\n{}",
+        failures.len(),
+        cases.case.len(),
+        failures.join("\n")
+    );
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            files.insert(name, std::fs::read(&p).unwrap());
+        }
+    }
+    files
+}
+
+/// `vmkaudit check samples/lab-inventory.json <more> -o report --fail-on never` in `dir`.
+fn check_sample(dir: &Path, more: &[&str]) -> std::process::Output {
+    let sample = repo("samples/lab-inventory.json");
+    let mut args = vec!["check", sample.to_str().unwrap()];
+    args.extend_from_slice(more);
+    args.extend_from_slice(&["-o", "report", "--fail-on", "never"]);
+    vmkaudit(dir, &args)
+}
+
+#[test]
+fn check_on_the_sample_inventory_writes_findings_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check_sample(dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("report/findings.json")).unwrap();
+    let findings: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(findings["schema_version"], 1);
+    assert_eq!(findings["summary"]["hosts_checked"], 45);
+    assert!(findings["findings"].is_array());
+    // Nothing half-written or temporary is left behind.
+    let leftovers: Vec<_> = snapshot(&dir.path().join("report"))
+        .into_keys()
+        .filter(|n| n.starts_with(".vmkaudit-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_failed_run_leaves_reports_already_written_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check_sample(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let before = snapshot(&dir.path().join("report"));
+    assert!(before.contains_key("findings.json"), "{:?}", before.keys());
+
+    // The same report directory, now with a bad second input: exit 2, nothing changed.
+    std::fs::write(dir.path().join("bad.csv"), "Host,Device,MTU\nesx1,vmk0,x\n").unwrap();
+    let out = check_sample(dir.path(), &["bad.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.csv:2: column \"MTU\""));
+    assert_eq!(snapshot(&dir.path().join("report")), before);
+
+    // A bad config for `run` pointing at the same directory changes nothing either.
+    std::fs::write(
+        dir.path().join("cfg.toml"),
+        "[[inventory]]\npath = \"bad.csv\"\n[report]\noutput_dir = \"report\"\n",
+    )
+    .unwrap();
+    let out = vmkaudit(dir.path(), &["run", "--config", "cfg.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(snapshot(&dir.path().join("report")), before);
+}

@@ -1,1 +1,511 @@
-//! Integration tests: collect.
+//! Integration tests: live collection against govmomi's vSphere simulator.
+//!
+//! `tests/vcsim/main.go` (built once per test run into `target/vcsim-fixture/`, offline, from
+//! Debian's golang-go and golang-github-vmware-govmomi-dev) loads a scenario from
+//! `tests/vcsim/scenarios/` into the simulator and serves it over HTTPS with a CA it generates.
+//! The scenario's hosts are written as vmkaudit inventory hosts, so the expected inventory is the
+//! scenario itself plus the placement (cluster, datacenter, source) implied by its nesting.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+use vmkaudit::model::{Host, Inventory, SourceKind};
+
+use crate::common;
+
+const PW_VAR: &str = "VMKAUDIT_IT_VC_PASSWORD";
+
+/// Build the fixture program once (rebuilt when its source is newer than the binary).
+fn fixture_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let src = common::repo("tests/vcsim");
+        let out_dir = common::repo("target/vcsim-fixture");
+        std::fs::create_dir_all(&out_dir).expect("create target/vcsim-fixture");
+        let bin = out_dir.join("vcsim-fixture");
+        let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let fresh = match (mtime(&bin), mtime(&src.join("main.go"))) {
+            (Some(b), Some(s)) => b >= s,
+            _ => false,
+        };
+        if !fresh {
+            let status = Command::new("go")
+                .args(["build", "-o"])
+                .arg(&bin)
+                .arg(".")
+                .current_dir(&src)
+                .env("GO111MODULE", "off")
+                .env("GOPATH", "/usr/share/gocode")
+                .env("GOCACHE", out_dir.join("gocache"))
+                .env_remove("GOROOT")
+                .status()
+                .expect(
+                    "run `go build` for tests/vcsim (install golang-go and \
+                     golang-github-vmware-govmomi-dev; scripts/test.sh does)",
+                );
+            assert!(status.success(), "building tests/vcsim failed");
+        }
+        bin
+    })
+}
+
+/// A running simulator; killed when dropped.
+struct Sim {
+    child: Child,
+    _stdin: ChildStdin,
+    url: String,
+    ca_file: PathBuf,
+    user: String,
+    password: String,
+    scenario: Value,
+    _dir: tempfile::TempDir,
+}
+
+impl Sim {
+    fn start(scenario: &str) -> Sim {
+        let path = common::repo(&format!("tests/vcsim/scenarios/{scenario}.json"));
+        let text = std::fs::read_to_string(&path).expect("read scenario");
+        let scenario: Value = serde_json::from_str(&text).expect("scenario is JSON");
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(fixture_bin())
+            .arg("-scenario")
+            .arg(&path)
+            .arg("-dir")
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start vcsim fixture");
+        let stdin = child.stdin.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("read fixture banner");
+        let banner: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("fixture banner `{line}` is not JSON: {e}"));
+        Sim {
+            child,
+            _stdin: stdin,
+            url: banner["url"].as_str().unwrap().to_string(),
+            ca_file: PathBuf::from(banner["ca_file"].as_str().unwrap()),
+            user: banner["user"].as_str().unwrap().to_string(),
+            password: scenario["password"].as_str().unwrap_or("pass").to_string(),
+            scenario,
+            _dir: dir,
+        }
+    }
+
+    /// The expected hosts: the scenario's hosts with their placement, sorted by name.
+    fn expected_hosts(&self, source: &str) -> Vec<Host> {
+        let esxi = self.scenario["mode"] == "esxi";
+        let mut out = Vec::new();
+        let place = |h: &Value, cluster: Option<&str>, dc: &str| -> Host {
+            let mut h = h.clone();
+            h["cluster"] = cluster.map_or(Value::Null, |c| Value::String(c.into()));
+            if !esxi {
+                h["datacenter"] = Value::String(dc.into());
+            }
+            h["source"] = Value::String(source.into());
+            serde_json::from_value(h).expect("scenario host is an inventory host")
+        };
+        for dc in self.scenario["datacenters"].as_array().unwrap() {
+            let dc_name = dc["name"].as_str().unwrap();
+            for cl in dc["clusters"].as_array().into_iter().flatten() {
+                for h in cl["hosts"].as_array().unwrap() {
+                    out.push(place(h, cl["name"].as_str(), dc_name));
+                }
+            }
+            for h in dc["standalone"].as_array().into_iter().flatten() {
+                out.push(place(h, None, dc_name));
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Run {
+    out: Output,
+    inventory: Option<Inventory>,
+    stderr: String,
+}
+
+/// `vmkaudit` with a clean environment: no log filter, no page-size override, no proxy (the
+/// simulator is on loopback).
+fn vmkaudit_cmd() -> Command {
+    let mut cmd = Command::new(common::bin());
+    for var in [
+        "RUST_LOG",
+        "VMKAUDIT_MAX_OBJECTS",
+        "VMKAUDIT_SOURCE_TIMEOUT",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// `vmkaudit collect` with the password in an environment variable.
+fn collect(password: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("inv.json");
+    let mut cmd = vmkaudit_cmd();
+    cmd.arg("collect")
+        .args(args)
+        .args(["--password-env", PW_VAR, "--output"])
+        .arg(&out_file)
+        .env(PW_VAR, password)
+        .current_dir(dir.path());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run vmkaudit");
+    let inventory = std::fs::read_to_string(&out_file).ok().map(|t| {
+        vmkaudit::inventory::json::parse(&out_file, &t).expect("collect writes a valid inventory")
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    Run {
+        out,
+        inventory,
+        stderr,
+    }
+}
+
+fn sim_args(sim: &Sim, with_ca: bool) -> Vec<&str> {
+    let mut a = vec!["--vcenter", sim.url.as_str(), "--user", sim.user.as_str()];
+    if with_ca {
+        a.extend(["--ca-file", sim.ca_file.to_str().unwrap()]);
+    }
+    a
+}
+
+fn closed_port_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("https://127.0.0.1:{port}")
+}
+
+#[test]
+fn multi_cluster_inventory_equals_the_scenario() {
+    let sim = Sim::start("multi-cluster");
+    // A small page size so that the structure pass pages too.
+    let run = collect(
+        &sim.password,
+        &sim_args(&sim, true),
+        &[("VMKAUDIT_MAX_OBJECTS", "4")],
+    );
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    assert_eq!(inv.sources.len(), 1);
+    let src = &inv.sources[0];
+    assert_eq!(src.name, sim.url);
+    assert_eq!(src.kind, SourceKind::Vcenter);
+    assert!(!src.insecure);
+    assert_eq!(src.error, None);
+    assert!(src.product.as_deref().unwrap().contains("vCenter"));
+    assert!(src.collected_at.is_some() && inv.collected_at.is_some());
+    let expected = sim.expected_hosts(&sim.url);
+    assert_eq!(inv.hosts.len(), expected.len());
+    for (got, want) in inv.hosts.iter().zip(&expected) {
+        assert_eq!(got, want, "host {}", want.name);
+    }
+    assert!(
+        !run.stderr.contains(&sim.password),
+        "password leaked: {}",
+        run.stderr
+    );
+    // The refused property is reported once, with the privilege.
+    let warning = "property config.firewall not readable on 1 object(s) \
+                   (NoPermission, privilege Host.Config.NetService): esx-b2.east.lab";
+    assert_eq!(run.stderr.matches(warning).count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn esxi_host_with_a_transient_503() {
+    // The first request is answered with HTTP 503 and must be retried.
+    let sim = Sim::start("esxi");
+    let run = collect(&sim.password, &sim_args(&sim, true), &[]);
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    assert_eq!(inv.sources[0].kind, SourceKind::Esxi);
+    assert!(inv.sources[0].product.as_deref().unwrap().contains("ESX"));
+    assert_eq!(inv.hosts, sim.expected_hosts(&sim.url));
+}
+
+#[test]
+fn pages_through_more_hosts_than_max_objects() {
+    let sim = Sim::start("paging");
+    let run = collect(
+        &sim.password,
+        &sim_args(&sim, true),
+        &[("VMKAUDIT_MAX_OBJECTS", "7")],
+    );
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    let names: Vec<_> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
+    let want: Vec<String> = (1..=25).map(|i| format!("bulk-{i:03}.lab")).collect();
+    assert_eq!(names, want);
+    for (i, h) in inv.hosts.iter().enumerate() {
+        let n = i + 1;
+        assert_eq!(h.cluster.as_deref(), Some("Bulk"));
+        assert_eq!(h.datacenter.as_deref(), Some("DC-Bulk"));
+        assert_eq!(h.vmks.len(), 1);
+        assert_eq!(
+            h.vmks[0].ipv4.as_deref(),
+            Some(format!("10.9.{}.{}", n / 250, n % 250 + 1).as_str())
+        );
+        assert_eq!(h.vmks[0].services, Some(vec!["management".to_string()]));
+    }
+}
+
+#[test]
+fn wrong_password_is_a_clear_source_failure() {
+    let sim = Sim::start("esxi");
+    let wrong = "not-the-Password-42";
+    let run = collect(wrong, &sim_args(&sim, true), &[]);
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let want = format!("login failed for user {} at {}", sim.user, sim.url);
+    assert!(run.stderr.contains(&want), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    assert_eq!(inv.sources[0].error.as_deref(), Some(want.as_str()));
+    assert!(inv.hosts.is_empty());
+    let written = serde_json::to_string(&inv).unwrap();
+    assert!(!run.stderr.contains(wrong) && !written.contains(wrong));
+}
+
+#[test]
+fn closed_port_is_a_source_failure() {
+    let url = closed_port_url();
+    let run = collect("pw", &["--vcenter", &url, "--user", "u"], &[]);
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let err = run.inventory.unwrap().sources[0].error.clone().unwrap();
+    assert!(
+        err.starts_with(&format!("cannot connect to {url}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn tls_needs_the_ca_or_insecure() {
+    let sim = Sim::start("esxi");
+    let run = collect(&sim.password, &sim_args(&sim, false), &[]);
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let err = run.inventory.unwrap().sources[0].error.clone().unwrap();
+    assert!(err.contains("TLS certificate verification failed"), "{err}");
+    assert!(
+        err.contains("--ca-file") && err.contains("ca_file"),
+        "{err}"
+    );
+    assert!(err.contains("--insecure"), "{err}");
+
+    let mut args = sim_args(&sim, false);
+    args.push("--insecure");
+    let run = collect(&sim.password, &args, &[]);
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("verification is switched off"),
+        "{}",
+        run.stderr
+    );
+    let inv = run.inventory.unwrap();
+    assert!(inv.sources[0].insecure);
+    assert_eq!(inv.hosts.len(), 1);
+}
+
+#[test]
+fn one_failing_source_does_not_stop_the_other() {
+    let sim = Sim::start("multi-cluster");
+    let closed = closed_port_url();
+    let args = [
+        "--vcenter",
+        closed.as_str(),
+        "--vcenter",
+        sim.url.as_str(),
+        "--user",
+        sim.user.as_str(),
+        "--ca-file",
+        sim.ca_file.to_str().unwrap(),
+    ];
+    let run = collect(&sim.password, &args, &[]);
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    assert_eq!(inv.sources.len(), 2);
+    assert_eq!(inv.sources[0].name, closed);
+    assert!(inv.sources[0].error.is_some());
+    assert_eq!(inv.sources[1].name, sim.url);
+    assert_eq!(inv.sources[1].error, None);
+    assert_eq!(inv.hosts, sim.expected_hosts(&sim.url));
+}
+
+#[test]
+fn missing_privilege_is_named_and_the_session_is_closed() {
+    let sim = Sim::start("deny-view");
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[]);
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let err = run.inventory.unwrap().sources[0].error.clone().unwrap();
+    assert!(
+        err.contains(&format!(
+            "user {} lacks the privilege System.View",
+            sim.user
+        )),
+        "{err}"
+    );
+    assert!(err.contains("docs/collect.md"), "{err}");
+    // Logout also after the error.
+    assert!(run.stderr.contains("Logout: ok"), "{}", run.stderr);
+}
+
+#[test]
+fn run_config_sources_with_password_file_and_one_failure() {
+    let sim = Sim::start("esxi");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("vc.pw"), format!("{}\n", sim.password)).unwrap();
+    let closed = closed_port_url();
+    let cfg = format!(
+        r#"name = "lab"
+
+[[vcenter]]
+url = "{url}"
+user = "{user}"
+password_file = "vc.pw"
+ca_file = "{ca}"
+
+[[vcenter]]
+url = "{closed}"
+user = "nobody"
+password_env = "{PW_VAR}"
+
+[report]
+output_dir = "out"
+formats = ["json"]
+"#,
+        url = sim.url,
+        user = sim.user,
+        ca = sim.ca_file.display(),
+    );
+    std::fs::write(dir.path().join("vmkaudit.toml"), cfg).unwrap();
+    let out = vmkaudit_cmd()
+        .args(["run", "-c", "vmkaudit.toml"])
+        .env(PW_VAR, "unused-pw")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(!stderr.contains(&sim.password), "{stderr}");
+    assert!(dir.path().join("out").exists(), "{stderr}");
+}
+
+#[test]
+fn bad_password_source_url_or_ca_file_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = ["collect", "--user", "u", "--output", "x.json"];
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "--vcenter",
+                "https://127.0.0.1:9",
+                "--password-env",
+                "VMKAUDIT_IT_UNSET_VAR",
+            ],
+            "VMKAUDIT_IT_UNSET_VAR",
+        ),
+        (
+            &["--vcenter", "http://vc.lab", "--password-env", PW_VAR],
+            "must start with https://",
+        ),
+        (
+            &["--vcenter", "https://vc.lab/ui", "--password-env", PW_VAR],
+            "expected none or /sdk",
+        ),
+        (
+            &[
+                "--vcenter",
+                "https://vc.lab",
+                "--password-env",
+                PW_VAR,
+                "--ca-file",
+                "nope.pem",
+            ],
+            "nope.pem",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = vmkaudit_cmd()
+            .args(base)
+            .args(args)
+            .env(PW_VAR, "pw")
+            .env_remove("VMKAUDIT_IT_UNSET_VAR")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(!dir.path().join("x.json").exists());
+    }
+}
+
+#[test]
+fn pyvmomi_reads_the_same_as_vmkaudit() {
+    // A second, independent client (Debian's python3-pyvmomi) over the same simulator.
+    for scenario in ["multi-cluster", "esxi"] {
+        let sim = Sim::start(scenario);
+        let dir = tempfile::tempdir().unwrap();
+        let inv = dir.path().join("inv.json");
+        let run = collect(&sim.password, &sim_args(&sim, true), &[]);
+        assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+        std::fs::write(
+            &inv,
+            serde_json::to_string(&run.inventory.unwrap()).unwrap(),
+        )
+        .unwrap();
+        let out = Command::new("/usr/bin/python3")
+            .arg(common::repo("tests/vcsim/crosscheck.py"))
+            .args([&sim.url, &sim.user, PW_VAR])
+            .arg(&sim.ca_file)
+            .arg(&inv)
+            .env(PW_VAR, &sim.password)
+            .output()
+            .expect("run /usr/bin/python3 (install python3-pyvmomi; scripts/test.sh does)");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{scenario}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(" 0 differences"), "{stdout}");
+    }
+}
+
+#[test]
+fn a_source_slower_than_its_timeout_fails_and_logs_out() {
+    let sim = Sim::start("slow");
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[("VMKAUDIT_SOURCE_TIMEOUT", "1")]);
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let err = run.inventory.unwrap().sources[0].error.clone().unwrap();
+    assert!(err.contains("did not finish within 1 s"), "{err}");
+    assert!(run.stderr.contains("Logout: ok"), "{}", run.stderr);
+}

@@ -1,0 +1,379 @@
+//! The HTTP side of a vSphere session: TLS, timeouts, retries, the session cookie.
+//!
+//! One [`Client`] talks to one endpoint (`https://host[:port]/sdk`) with reqwest on rustls. TLS
+//! verification uses the system roots plus an optional CA file; `insecure` switches it off (the
+//! caller logs and records that). Every SOAP call has a request timeout; transient failures
+//! (connection refused or reset, timeouts, HTTP 502/503/504) are retried a bounded number of
+//! times with exponential backoff, while SOAP faults (bad password, missing privilege) and TLS
+//! failures are never retried. After Login the `vmware_soap_session` cookie is sent back on
+//! every call. The password type never shows its value in `Debug` output.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::soap::{self, Fault, Node};
+
+/// A password read from an environment variable or a file. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Password(secret.into())
+    }
+
+    /// The secret itself, for the Login request only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// Timeouts and retry policy of one source.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Retries after the first attempt, for transient failures only.
+    pub retries: u32,
+    /// First backoff; doubles on every retry.
+    pub backoff: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            connect_timeout: Duration::from_secs(15),
+            request_timeout: Duration::from_secs(300),
+            retries: 3,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Why one SOAP call failed.
+#[derive(Debug, Clone)]
+pub enum CallError {
+    /// The TLS handshake failed (certificate not trusted, name mismatch, ...).
+    Tls(String),
+    /// No connection (refused, reset).
+    Connect(String),
+    /// The host name does not resolve.
+    Resolve(String),
+    /// No answer within the request timeout.
+    Timeout(Duration),
+    /// An HTTP status without a SOAP body.
+    Http(u16),
+    /// The server answered with a SOAP fault.
+    Fault(Box<Fault>),
+    /// The answer was not the SOAP we expected.
+    Protocol(String),
+}
+
+impl CallError {
+    /// Worth another attempt.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CallError::Connect(_) | CallError::Timeout(_) => true,
+            CallError::Http(s) => matches!(s, 502..=504),
+            CallError::Tls(_)
+            | CallError::Resolve(_)
+            | CallError::Fault(_)
+            | CallError::Protocol(_) => false,
+        }
+    }
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Tls(m) => write!(f, "TLS handshake failed: {m}"),
+            CallError::Connect(m) | CallError::Resolve(m) => write!(f, "cannot connect: {m}"),
+            CallError::Timeout(d) => write!(f, "no answer within {}s", d.as_secs()),
+            CallError::Http(s) => write!(f, "HTTP status {s} without a SOAP answer"),
+            CallError::Fault(fault) => write!(f, "{fault}"),
+            CallError::Protocol(m) => write!(f, "unexpected answer: {m}"),
+        }
+    }
+}
+
+/// Turn `https://host`, `https://host:port`, `https://host:port/sdk` (with or without a
+/// trailing slash) into the SDK endpoint URL.
+pub fn sdk_url(url: &str) -> Result<String, String> {
+    let u = url.trim();
+    let rest = u
+        .strip_prefix("https://")
+        .ok_or_else(|| format!("vCenter URL `{u}` must start with https://"))?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+        None => (rest, ""),
+    };
+    if authority.is_empty() || authority.contains('@') {
+        return Err(format!(
+            "vCenter URL `{u}` must be https://host, https://host:port or https://host:port/sdk"
+        ));
+    }
+    match path {
+        "" | "/sdk" => Ok(format!("https://{authority}/sdk")),
+        other => Err(format!(
+            "vCenter URL `{u}` has path `{other}`; expected none or /sdk"
+        )),
+    }
+}
+
+/// A connection to one SDK endpoint.
+pub struct Client {
+    http: reqwest::Client,
+    url: String,
+    settings: Settings,
+    cookie: Mutex<Option<String>>,
+    soap_action: Mutex<String>,
+}
+
+impl Client {
+    /// Build the HTTP client. Fails when the CA file cannot be read or parsed.
+    pub fn new(
+        url: &str,
+        ca_file: Option<&Path>,
+        insecure: bool,
+        settings: Settings,
+    ) -> Result<Client, String> {
+        let mut b = reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(true)
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .pool_max_idle_per_host(2)
+            .user_agent(concat!("vmkaudit/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                format!(
+                    "CA file {} is not a PEM certificate bundle: {e}",
+                    path.display()
+                )
+            })?;
+            if certs.is_empty() {
+                return Err(format!(
+                    "CA file {} holds no PEM certificate",
+                    path.display()
+                ));
+            }
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        if insecure {
+            b = b.danger_accept_invalid_certs(true);
+        }
+        let http = b
+            .build()
+            .map_err(|e| format!("cannot set up the HTTPS client: {}", chain(&e)))?;
+        Ok(Client {
+            http,
+            url: url.to_string(),
+            settings,
+            cookie: Mutex::new(None),
+            soap_action: Mutex::new("urn:vim25/6.5".to_string()),
+        })
+    }
+
+    /// The SOAP action header value follows the API version the server reports.
+    pub fn set_api_version(&self, version: &str) {
+        if let Ok(mut a) = self.soap_action.lock() {
+            *a = format!("urn:vim25/{version}");
+        }
+    }
+
+    /// Whether a session cookie is held.
+    pub fn has_session(&self) -> bool {
+        self.cookie.lock().map(|c| c.is_some()).unwrap_or(false)
+    }
+
+    /// Call `name` on the managed object `this` with serialised `args`.
+    pub async fn invoke(
+        &self,
+        name: &str,
+        this: &soap::MoRef,
+        args: &str,
+    ) -> Result<Node, CallError> {
+        self.call(name, &soap::method(name, this, args)).await
+    }
+
+    /// Call a method (serialised body element) and return its response element.
+    pub async fn call(&self, method_name: &str, body: &str) -> Result<Node, CallError> {
+        let envelope = soap::envelope(body);
+        let mut attempt = 0;
+        loop {
+            match self.once(&envelope).await {
+                Err(e) if e.is_transient() && attempt < self.settings.retries => {
+                    let wait = self.settings.backoff * 2u32.saturating_pow(attempt);
+                    attempt += 1;
+                    tracing::info!(
+                        "{} {method_name}: {e}; retry {attempt}/{} in {} ms",
+                        self.url,
+                        self.settings.retries,
+                        wait.as_millis()
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                other => {
+                    tracing::debug!(
+                        "{} {method_name}: {}",
+                        self.url,
+                        match &other {
+                            Ok(_) => "ok".to_string(),
+                            Err(e) => e.to_string(),
+                        }
+                    );
+                    return other;
+                }
+            }
+        }
+    }
+
+    async fn once(&self, envelope: &str) -> Result<Node, CallError> {
+        let action = self
+            .soap_action
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        let mut req = self
+            .http
+            .post(&self.url)
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .header("SOAPAction", action)
+            .body(envelope.to_string());
+        if let Some(c) = self.cookie.lock().ok().and_then(|c| c.clone()) {
+            req = req.header("Cookie", c);
+        }
+        let resp = req.send().await.map_err(|e| self.classify(&e))?;
+        let status = resp.status().as_u16();
+        for v in resp.headers().get_all("set-cookie") {
+            if let Ok(s) = v.to_str() {
+                if let Some(pair) = s.split(';').next() {
+                    if pair.trim_start().starts_with("vmware_soap_session=") {
+                        if let Ok(mut c) = self.cookie.lock() {
+                            *c = Some(pair.trim().to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let text = resp.text().await.map_err(|e| self.classify(&e))?;
+        match soap::response_body(&text) {
+            Ok(Ok(node)) => Ok(node),
+            Ok(Err(fault)) => Err(CallError::Fault(Box::new(fault))),
+            Err(_) if status != 200 => Err(CallError::Http(status)),
+            Err(e) => Err(CallError::Protocol(e)),
+        }
+    }
+
+    fn classify(&self, e: &reqwest::Error) -> CallError {
+        if e.is_timeout() {
+            return CallError::Timeout(self.settings.request_timeout);
+        }
+        if let Some(tls) = tls_error(e) {
+            return CallError::Tls(tls);
+        }
+        let msg = chain(e);
+        if msg.contains("dns error") {
+            CallError::Resolve(msg)
+        } else {
+            CallError::Connect(msg)
+        }
+    }
+}
+
+/// The innermost useful messages of an error chain, joined.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    parts.retain(|p| {
+        !p.starts_with("error sending request for url") && !p.starts_with("client error (")
+    });
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// The TLS failure inside a reqwest error, if that is what it is.
+fn tls_error(e: &reqwest::Error) -> Option<String> {
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+            return Some(r.to_string());
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if let Some(r) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return Some(r.to_string());
+            }
+        }
+        cur = err.source();
+    }
+    let text = chain(e);
+    let lower = text.to_ascii_lowercase();
+    (lower.contains("certificate") || lower.contains("handshake")).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_sdk_urls() {
+        for (input, want) in [
+            ("https://vc.lab", "https://vc.lab/sdk"),
+            ("https://vc.lab/", "https://vc.lab/sdk"),
+            ("https://vc.lab:8443", "https://vc.lab:8443/sdk"),
+            ("https://10.0.0.5:443/sdk", "https://10.0.0.5:443/sdk"),
+            ("https://vc.lab/sdk/", "https://vc.lab/sdk"),
+        ] {
+            assert_eq!(sdk_url(input).unwrap(), want, "{input}");
+        }
+        assert!(sdk_url("http://vc.lab").unwrap_err().contains("https://"));
+        assert!(sdk_url("https://vc.lab/ui").unwrap_err().contains("/ui"));
+        assert!(sdk_url("https://user:pw@vc.lab").is_err());
+        assert!(sdk_url("https://").is_err());
+    }
+
+    #[test]
+    fn password_debug_is_redacted() {
+        let p = Password::new("hunter2");
+        assert!(!format!("{p:?}").contains("hunter2"));
+        assert_eq!(p.expose(), "hunter2");
+    }
+
+    #[test]
+    fn transient_errors() {
+        assert!(CallError::Http(503).is_transient());
+        assert!(CallError::Connect("reset".into()).is_transient());
+        assert!(!CallError::Http(404).is_transient());
+        assert!(!CallError::Tls("x".into()).is_transient());
+        let f = Fault {
+            kind: Some("InvalidLogin".into()),
+            message: String::new(),
+            privilege: None,
+            object: None,
+            property: None,
+        };
+        assert!(!CallError::Fault(Box::new(f)).is_transient());
+    }
+}

@@ -1,0 +1,410 @@
+//! SOAP plumbing for the vSphere API: request envelopes, response parsing and faults.
+//!
+//! Requests are small and built as text with every value XML-escaped ([`esc`]). A response is
+//! read with quick-xml's pull parser into a light element tree ([`Node`]): local names (the
+//! `urn:vim25` namespace is the only one that matters), the `xsi:type` of polymorphic values,
+//! the `type` attribute of managed object references, and the text. vSphere's two encodings of
+//! lists are both handled by [`Node::items`]: a property value typed `ArrayOfXxx` wraps its
+//! elements, while a list inside a data object is a repeated element. A response whose body is a
+//! `Fault` becomes a [`Fault`] with the vim25 fault type and the fields messages need
+//! (privilege, object, property).
+
+use std::fmt;
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+/// The vim25 namespace of every request body.
+pub const VIM25_NS: &str = "urn:vim25";
+
+/// Escape text for an XML element or attribute value.
+pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    quick_xml::escape::escape(s)
+}
+
+/// A SOAP envelope around `body` (one method element, already serialised).
+pub fn envelope(body: &str) -> String {
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+            r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" "#,
+            r#"xmlns:xsd="http://www.w3.org/2001/XMLSchema" "#,
+            r#"xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
+            "<soapenv:Body>{}</soapenv:Body></soapenv:Envelope>"
+        ),
+        body
+    )
+}
+
+/// `<method xmlns="urn:vim25"><_this type="T">id</_this>{args}</method>`.
+pub fn method(name: &str, this: &MoRef, args: &str) -> String {
+    format!(
+        r#"<{name} xmlns="{VIM25_NS}">{}{args}</{name}>"#,
+        this.to_xml("_this")
+    )
+}
+
+/// A managed object reference (`type` + value).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MoRef {
+    pub kind: String,
+    pub value: String,
+}
+
+impl MoRef {
+    pub fn new(kind: &str, value: &str) -> Self {
+        MoRef {
+            kind: kind.to_string(),
+            value: value.to_string(),
+        }
+    }
+
+    /// Serialise as element `tag`.
+    pub fn to_xml(&self, tag: &str) -> String {
+        format!(
+            r#"<{tag} type="{}">{}</{tag}>"#,
+            esc(&self.kind),
+            esc(&self.value)
+        )
+    }
+}
+
+impl fmt::Display for MoRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind, self.value)
+    }
+}
+
+/// One XML element of a response.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Node {
+    /// Local name (namespace prefix dropped).
+    pub name: String,
+    /// `xsi:type` without its prefix, when present.
+    pub xsi_type: Option<String>,
+    /// The `type` attribute (managed object references).
+    pub mo_type: Option<String>,
+    pub text: String,
+    pub children: Vec<Node>,
+}
+
+impl Node {
+    /// The first child called `name`.
+    pub fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// Every child called `name`.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// Follow a path of child names (`"spec.ip.ipAddress"`).
+    pub fn path(&self, path: &str) -> Option<&Node> {
+        path.split('.').try_fold(self, |n, part| n.child(part))
+    }
+
+    /// Trimmed text at `path`, `None` when absent or empty.
+    pub fn text_at(&self, path: &str) -> Option<String> {
+        let t = self.path(path)?.text.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    }
+
+    /// Boolean at `path` (`true`/`false`/`1`/`0`).
+    pub fn bool_at(&self, path: &str) -> Option<bool> {
+        match self.text_at(path)?.as_str() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Integer at `path`.
+    pub fn int_at(&self, path: &str) -> Option<i64> {
+        self.text_at(path)?.parse().ok()
+    }
+
+    /// This element as a managed object reference (its `type` attribute and text).
+    pub fn as_moref(&self) -> Option<MoRef> {
+        let kind = self.mo_type.as_deref()?;
+        let value = self.text.trim();
+        (!value.is_empty()).then(|| MoRef::new(kind, value))
+    }
+
+    /// The elements of a list value: the children of an `ArrayOf...` wrapper, or the element
+    /// itself for a single (repeated-element) entry.
+    pub fn items(&self) -> Vec<&Node> {
+        match &self.xsi_type {
+            Some(t) if t.starts_with("ArrayOf") => self.children.iter().collect(),
+            _ => vec![self],
+        }
+    }
+
+    /// The entries of list `name` inside this data object, whichever encoding is used.
+    pub fn list<'a>(&'a self, name: &'a str) -> Vec<&'a Node> {
+        self.all(name).flat_map(|n| n.items()).collect()
+    }
+
+    /// The text of every entry of list `name`.
+    pub fn texts(&self, name: &str) -> Vec<String> {
+        self.list(name)
+            .into_iter()
+            .map(|n| n.text.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect()
+    }
+}
+
+fn local(name: &[u8]) -> String {
+    let s = String::from_utf8_lossy(name);
+    match s.rsplit_once(':') {
+        Some((_, l)) => l.to_string(),
+        None => s.into_owned(),
+    }
+}
+
+/// Parse an XML document into its root element.
+pub fn parse(xml: &str) -> Result<Node, String> {
+    let mut reader = Reader::from_str(xml);
+    let mut stack: Vec<Node> = vec![Node::default()];
+    loop {
+        let ev = reader
+            .read_event()
+            .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let mut node = Node {
+                    name: local(e.name().as_ref()),
+                    ..Node::default()
+                };
+                for attr in e.attributes().flatten() {
+                    let key = attr.key.as_ref();
+                    let val = attr
+                        .unescape_value()
+                        .map_err(|err| format!("bad attribute value: {err}"))?
+                        .into_owned();
+                    if key == b"type" {
+                        node.mo_type = Some(val);
+                    } else if local(key) == "type" {
+                        node.xsi_type = Some(match val.rsplit_once(':') {
+                            Some((_, t)) => t.to_string(),
+                            None => val,
+                        });
+                    }
+                }
+                if matches!(ev, Event::Empty(_)) {
+                    if let Some(parent) = stack.last_mut() {
+                        parent.children.push(node);
+                    }
+                } else {
+                    stack.push(node);
+                }
+            }
+            Event::End(_) => {
+                let node = stack.pop().ok_or("unbalanced XML")?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => return Err("unbalanced XML".into()),
+                }
+            }
+            Event::Text(t) => {
+                let s = t.xml_content().map_err(|e| format!("bad text: {e}"))?;
+                if let Some(n) = stack.last_mut() {
+                    n.text.push_str(&s);
+                }
+            }
+            Event::CData(t) => {
+                let s = t.decode().map_err(|e| format!("bad CDATA: {e}"))?;
+                if let Some(n) = stack.last_mut() {
+                    n.text.push_str(&s);
+                }
+            }
+            Event::GeneralRef(r) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    Ok(None) => {
+                        let name = r.decode().map_err(|e| format!("bad entity: {e}"))?;
+                        quick_xml::escape::resolve_predefined_entity(&name)
+                            .ok_or_else(|| format!("unknown XML entity `&{name};`"))?
+                            .to_string()
+                    }
+                    Err(e) => return Err(format!("bad character reference: {e}")),
+                };
+                if let Some(n) = stack.last_mut() {
+                    n.text.push_str(&resolved);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if stack.len() != 1 {
+        return Err("truncated XML document".into());
+    }
+    let doc = stack.pop().unwrap_or_default();
+    doc.children
+        .into_iter()
+        .next()
+        .ok_or_else(|| "empty XML document".to_string())
+}
+
+/// A SOAP fault from the server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// The vim25 fault type (`InvalidLogin`, `NoPermission`, ...), when the detail names one.
+    pub kind: Option<String>,
+    /// `faultstring`.
+    pub message: String,
+    /// `privilegeId` of NoPermission / NotAuthenticated.
+    pub privilege: Option<String>,
+    /// `object` of NoPermission / NotAuthenticated.
+    pub object: Option<MoRef>,
+    /// `name` of InvalidProperty, `invalidProperty` of InvalidArgument.
+    pub property: Option<String>,
+}
+
+impl Fault {
+    /// Read a fault object (a `detail` child or a `LocalizedMethodFault.fault`).
+    pub fn from_detail(node: &Node, message: String) -> Fault {
+        let kind = node.xsi_type.clone().or_else(|| {
+            let n = node.name.strip_suffix("Fault").unwrap_or(&node.name);
+            (!n.is_empty() && n != "fault").then(|| n.to_string())
+        });
+        Fault {
+            kind,
+            message,
+            privilege: node.text_at("privilegeId"),
+            object: node.child("object").and_then(Node::as_moref),
+            property: node
+                .text_at("name")
+                .or_else(|| node.text_at("invalidProperty")),
+        }
+    }
+
+    /// [`Fault::from_detail`], or a fault with only a message when there is no detail.
+    pub fn read(detail: Option<&Node>, message: String) -> Fault {
+        match detail {
+            Some(d) => Fault::from_detail(d, message),
+            None => Fault {
+                kind: None,
+                message,
+                privilege: None,
+                object: None,
+                property: None,
+            },
+        }
+    }
+
+    pub fn is(&self, kind: &str) -> bool {
+        self.kind.as_deref() == Some(kind)
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.kind, self.message.trim()) {
+            (Some(k), "") => write!(f, "{k}"),
+            (Some(k), m) => write!(f, "{k}: {m}"),
+            (None, "") => write!(f, "SOAP fault"),
+            (None, m) => write!(f, "{m}"),
+        }
+    }
+}
+
+/// The body of a SOAP response: the method's response element, or a fault.
+pub fn response_body(xml: &str) -> Result<Result<Node, Fault>, String> {
+    let env = parse(xml)?;
+    if env.name != "Envelope" {
+        return Err(format!("not a SOAP envelope (root element `{}`)", env.name));
+    }
+    let body = env
+        .children
+        .into_iter()
+        .find(|c| c.name == "Body")
+        .ok_or("SOAP envelope without a Body")?;
+    let first = body
+        .children
+        .into_iter()
+        .next()
+        .ok_or("SOAP Body is empty")?;
+    if first.name == "Fault" {
+        let message = first.text_at("faultstring").unwrap_or_default();
+        let fault = Fault::read(
+            first.child("detail").and_then(|d| d.children.first()),
+            message,
+        );
+        return Ok(Err(fault));
+    }
+    Ok(Ok(first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_polymorphic_values_arrays_and_entities() {
+        let xml = r#"<?xml version="1.0"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<soapenv:Body><RetrievePropertiesExResponse xmlns="urn:vim25"><returnval>
+<objects><obj type="HostSystem">host-12</obj>
+<propSet><name>name</name><val xsi:type="xsd:string">esx &amp; &#65;</val></propSet>
+<propSet><name>config.network.vnic</name><val xsi:type="ArrayOfHostVirtualNic">
+  <HostVirtualNic><device>vmk0</device></HostVirtualNic>
+  <HostVirtualNic><device>vmk1</device></HostVirtualNic></val></propSet>
+<propSet><name>config.network</name><val xsi:type="HostNetworkInfo">
+  <vnic><device>vmk5</device></vnic><vnic><device>vmk6</device></vnic></val></propSet>
+</objects></returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>"#;
+        let body = response_body(xml).unwrap().unwrap();
+        let obj = body.path("returnval.objects").unwrap();
+        assert_eq!(
+            obj.child("obj").unwrap().as_moref(),
+            Some(MoRef::new("HostSystem", "host-12"))
+        );
+        let props: Vec<_> = obj.all("propSet").collect();
+        assert_eq!(props[0].text_at("val").unwrap(), "esx & A");
+        assert_eq!(
+            props[0].child("val").unwrap().xsi_type.as_deref(),
+            Some("string")
+        );
+        let arr = props[1].child("val").unwrap();
+        let devs: Vec<_> = arr.items().iter().map(|n| n.text_at("device")).collect();
+        assert_eq!(devs, vec![Some("vmk0".into()), Some("vmk1".into())]);
+        let net = props[2].child("val").unwrap();
+        let devs: Vec<_> = net
+            .list("vnic")
+            .iter()
+            .map(|n| n.text_at("device"))
+            .collect();
+        assert_eq!(devs, vec![Some("vmk5".into()), Some("vmk6".into())]);
+    }
+
+    #[test]
+    fn reads_faults_with_privilege() {
+        let xml = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>Permission to perform this operation was denied.</faultstring><detail><NoPermissionFault xmlns="urn:vim25" xsi:type="NoPermission"><object type="Folder">group-d1</object><privilegeId>System.View</privilegeId></NoPermissionFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#;
+        let fault = response_body(xml).unwrap().unwrap_err();
+        assert!(fault.is("NoPermission"));
+        assert_eq!(fault.privilege.as_deref(), Some("System.View"));
+        assert_eq!(fault.object, Some(MoRef::new("Folder", "group-d1")));
+
+        let xml = r#"<Envelope><Body><Fault><faultstring>Login failure</faultstring><detail><InvalidLoginFault/></detail></Fault></Body></Envelope>"#;
+        let fault = response_body(xml).unwrap().unwrap_err();
+        assert!(fault.is("InvalidLogin"), "{fault:?}");
+    }
+
+    #[test]
+    fn rejects_garbage_and_escapes_requests() {
+        assert!(response_body("<html><body>502</body></html>").is_err());
+        assert!(response_body("<Envelope><Body>").is_err());
+        let m = method(
+            "Login",
+            &MoRef::new("SessionManager", "ha-sessionmgr"),
+            &format!("<userName>{}</userName>", esc("a<b>&\"c")),
+        );
+        assert!(
+            m.contains("<userName>a&lt;b&gt;&amp;&quot;c</userName>"),
+            "{m}"
+        );
+        assert!(m.contains(r#"<_this type="SessionManager">ha-sessionmgr</_this>"#));
+    }
+}

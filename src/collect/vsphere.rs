@@ -1,0 +1,978 @@
+//! The vSphere exchange of one source and the mapping of its answers into [`crate::model`].
+//!
+//! RetrieveServiceContent (the managed object IDs differ between vCenter and ESXi, so they are
+//! read, never assumed) → Login → one container view over the inventory structure
+//! (datacenters, folders, compute resources and clusters for the parent chain, distributed
+//! switches with `config.maxMtu`, distributed port groups with their default VLAN) → one
+//! container view over every HostSystem, read in pages (`maxObjects`, then
+//! ContinueRetrievePropertiesEx while a token comes back) and mapped page by page, so memory
+//! stays bounded on 40,000-host estates → DestroyView → Logout (the caller logs out also after
+//! an error). Properties the server refuses per object (`missingSet`) are logged and left
+//! unknown (`None`) in the inventory; they never stop the collection.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::client::{CallError, Client, Password};
+use super::soap::{esc, Fault, MoRef, Node};
+use crate::model::{
+    Firewall, FirewallRuleset, Host, Netstack, Switch, SwitchKind, Vmk, DEFAULT_NETSTACK,
+};
+
+/// What RetrieveServiceContent told us.
+#[derive(Debug, Clone)]
+pub struct ServiceContent {
+    pub root_folder: MoRef,
+    pub property_collector: MoRef,
+    pub view_manager: MoRef,
+    pub session_manager: MoRef,
+    /// `about.fullName`, e.g. `VMware vCenter Server 8.0.2 build-22385739`.
+    pub full_name: Option<String>,
+    /// `about.apiType`: `VirtualCenter` or `HostAgent`.
+    pub api_type: Option<String>,
+    pub api_version: Option<String>,
+}
+
+impl ServiceContent {
+    pub fn is_esxi(&self) -> bool {
+        self.api_type.as_deref() == Some("HostAgent")
+    }
+}
+
+/// A failed step: which call, and why.
+#[derive(Debug, Clone)]
+pub struct StepError {
+    pub step: &'static str,
+    pub error: CallError,
+}
+
+trait Step<T> {
+    fn step(self, step: &'static str) -> Result<T, StepError>;
+}
+
+impl<T> Step<T> for Result<T, CallError> {
+    fn step(self, step: &'static str) -> Result<T, StepError> {
+        self.map_err(|error| StepError { step, error })
+    }
+}
+
+fn moref_at(node: &Node, name: &str) -> Result<MoRef, CallError> {
+    node.child(name).and_then(Node::as_moref).ok_or_else(|| {
+        CallError::Protocol(format!("the service content has no `{name}` reference"))
+    })
+}
+
+pub async fn retrieve_service_content(client: &Client) -> Result<ServiceContent, StepError> {
+    let this = MoRef::new("ServiceInstance", "ServiceInstance");
+    let resp = client
+        .invoke("RetrieveServiceContent", &this, "")
+        .await
+        .step("RetrieveServiceContent")?;
+    let rv = resp
+        .child("returnval")
+        .ok_or_else(|| CallError::Protocol("RetrieveServiceContent without returnval".into()))
+        .step("RetrieveServiceContent")?;
+    let get = |name| {
+        moref_at(rv, name).map_err(|error| StepError {
+            step: "RetrieveServiceContent",
+            error,
+        })
+    };
+    Ok(ServiceContent {
+        root_folder: get("rootFolder")?,
+        property_collector: get("propertyCollector")?,
+        view_manager: get("viewManager")?,
+        session_manager: get("sessionManager")?,
+        full_name: rv.text_at("about.fullName"),
+        api_type: rv.text_at("about.apiType"),
+        api_version: rv.text_at("about.apiVersion"),
+    })
+}
+
+pub async fn login(
+    client: &Client,
+    sc: &ServiceContent,
+    user: &str,
+    password: &Password,
+) -> Result<(), StepError> {
+    let args = format!(
+        "<userName>{}</userName><password>{}</password>",
+        esc(user),
+        esc(password.expose())
+    );
+    client
+        .invoke("Login", &sc.session_manager, &args)
+        .await
+        .step("Login")?;
+    Ok(())
+}
+
+pub async fn logout(client: &Client, sc: &ServiceContent) -> Result<(), CallError> {
+    client
+        .invoke("Logout", &sc.session_manager, "")
+        .await
+        .map(|_| ())
+}
+
+async fn create_view(
+    client: &Client,
+    sc: &ServiceContent,
+    types: &[&str],
+) -> Result<MoRef, StepError> {
+    let mut args = sc.root_folder.to_xml("container");
+    for t in types {
+        args.push_str(&format!("<type>{}</type>", esc(t)));
+    }
+    args.push_str("<recursive>true</recursive>");
+    let resp = client
+        .invoke("CreateContainerView", &sc.view_manager, &args)
+        .await
+        .step("CreateContainerView")?;
+    resp.child("returnval")
+        .and_then(Node::as_moref)
+        .ok_or_else(|| CallError::Protocol("CreateContainerView returned no view".into()))
+        .step("CreateContainerView")
+}
+
+async fn destroy_view(client: &Client, view: &MoRef) {
+    if let Err(e) = client.invoke("DestroyView", view, "").await {
+        tracing::debug!("DestroyView {view}: {e}");
+    }
+}
+
+/// One object of a RetrievePropertiesEx answer.
+#[derive(Debug, Default)]
+pub struct ObjectContent {
+    pub obj: Option<MoRef>,
+    pub props: BTreeMap<String, Node>,
+    /// Properties the server refused for this object, with the fault.
+    pub missing: Vec<(String, Fault)>,
+}
+
+impl ObjectContent {
+    fn text(&self, name: &str) -> Option<String> {
+        let t = self.props.get(name)?.text.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    }
+}
+
+fn objects_of(resp: Node) -> (Vec<ObjectContent>, Option<String>) {
+    let Some(rv) = resp.children.into_iter().find(|c| c.name == "returnval") else {
+        return (Vec::new(), None);
+    };
+    let mut token = None;
+    let mut out = Vec::new();
+    for part in rv.children {
+        match part.name.as_str() {
+            "token" => token = Some(part.text.trim().to_string()).filter(|t| !t.is_empty()),
+            "objects" => {
+                let mut oc = ObjectContent::default();
+                for c in part.children {
+                    match c.name.as_str() {
+                        "obj" => oc.obj = c.as_moref(),
+                        "propSet" => {
+                            let mut name = String::new();
+                            let mut val = None;
+                            for pc in c.children {
+                                match pc.name.as_str() {
+                                    "name" => name = pc.text.trim().to_string(),
+                                    "val" => val = Some(pc),
+                                    _ => {}
+                                }
+                            }
+                            if let Some(v) = val {
+                                oc.props.insert(name, v);
+                            }
+                        }
+                        "missingSet" => {
+                            let path = c.text_at("path").unwrap_or_default();
+                            let message = c.text_at("fault.localizedMessage").unwrap_or_default();
+                            let fault = Fault::read(c.path("fault.fault"), message);
+                            oc.missing.push((path, fault));
+                        }
+                        _ => {}
+                    }
+                }
+                out.push(oc);
+            }
+            _ => {}
+        }
+    }
+    (out, token)
+}
+
+/// Read `props` of every object of `view`, `max_objects` per page, handing each object to
+/// `each` as its page arrives.
+pub async fn retrieve(
+    client: &Client,
+    sc: &ServiceContent,
+    view: &MoRef,
+    props: &[(&str, &[&str])],
+    max_objects: u32,
+    mut each: impl FnMut(ObjectContent),
+) -> Result<(), StepError> {
+    let mut spec = String::from("<specSet>");
+    for (kind, paths) in props {
+        spec.push_str(&format!("<propSet><type>{}</type>", esc(kind)));
+        for p in *paths {
+            spec.push_str(&format!("<pathSet>{}</pathSet>", esc(p)));
+        }
+        spec.push_str("</propSet>");
+    }
+    spec.push_str(&format!(
+        concat!(
+            "<objectSet>{}<skip>true</skip>",
+            r#"<selectSet xsi:type="TraversalSpec"><name>traverseView</name>"#,
+            "<type>ContainerView</type><path>view</path><skip>false</skip></selectSet>",
+            "</objectSet></specSet><options><maxObjects>{}</maxObjects></options>"
+        ),
+        view.to_xml("obj"),
+        max_objects.max(1)
+    ));
+    let resp = client
+        .invoke("RetrievePropertiesEx", &sc.property_collector, &spec)
+        .await
+        .step("RetrievePropertiesEx")?;
+    let (objects, mut token) = objects_of(resp);
+    objects.into_iter().for_each(&mut each);
+    while let Some(t) = token.take() {
+        let args = format!("<token>{}</token>", esc(&t));
+        let resp = match client
+            .invoke(
+                "ContinueRetrievePropertiesEx",
+                &sc.property_collector,
+                &args,
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(error) => {
+                let _ = client
+                    .invoke("CancelRetrievePropertiesEx", &sc.property_collector, &args)
+                    .await;
+                return Err(StepError {
+                    step: "ContinueRetrievePropertiesEx",
+                    error,
+                });
+            }
+        };
+        let (objects, next) = objects_of(resp);
+        objects.into_iter().for_each(&mut each);
+        token = next;
+    }
+    Ok(())
+}
+
+/// A distributed switch as the inventory pass saw it.
+#[derive(Debug, Clone)]
+pub struct DvsInfo {
+    pub name: String,
+    pub max_mtu: Option<u32>,
+}
+
+/// A distributed port group as the inventory pass saw it.
+#[derive(Debug, Clone)]
+pub struct PortgroupInfo {
+    pub name: String,
+    pub vlan: Option<u16>,
+}
+
+/// Names and parents of the inventory structure, distributed switches and port groups.
+#[derive(Debug, Default)]
+pub struct Structure {
+    /// name and parent of datacenters, folders, compute resources and clusters.
+    pub entities: HashMap<MoRef, (String, Option<MoRef>)>,
+    /// By switch UUID.
+    pub dvs: HashMap<String, DvsInfo>,
+    /// By port group key.
+    pub portgroups: HashMap<String, PortgroupInfo>,
+    /// Properties refused by the server.
+    pub refused: Refused,
+}
+
+impl Structure {
+    /// Cluster and datacenter names of a host whose parent is `parent`.
+    pub fn placement(&self, parent: Option<&MoRef>) -> (Option<String>, Option<String>) {
+        let mut cluster = None;
+        let mut datacenter = None;
+        let mut cur = parent.cloned();
+        let mut hops = 0;
+        while let Some(r) = cur {
+            hops += 1;
+            if hops > 64 {
+                break;
+            }
+            let Some((name, up)) = self.entities.get(&r) else {
+                break;
+            };
+            match r.kind.as_str() {
+                "ClusterComputeResource" => cluster = Some(name.clone()),
+                "Datacenter" => {
+                    datacenter = Some(name.clone());
+                    break;
+                }
+                _ => {}
+            }
+            cur = up.clone();
+        }
+        (cluster, datacenter)
+    }
+}
+
+/// The VLAN of a distributed port setting: a single VLAN ID; trunks and private VLANs have none.
+fn dvs_vlan(setting: &Node) -> Option<u16> {
+    let vlan = setting.child("vlan")?;
+    match vlan.xsi_type.as_deref() {
+        Some("VmwareDistributedVirtualSwitchVlanIdSpec") | None => {
+            vlan.int_at("vlanId").and_then(|v| u16::try_from(v).ok())
+        }
+        Some(other) => {
+            tracing::debug!("distributed port group VLAN of type {other}: no single VLAN ID");
+            None
+        }
+    }
+}
+
+/// The structure pass: one view, one paged read.
+pub async fn read_structure(
+    client: &Client,
+    sc: &ServiceContent,
+    max_objects: u32,
+) -> Result<Structure, StepError> {
+    // A standalone ESXi host has no distributed switch or port group objects (only the
+    // proxy switches in its network config), so they are only asked of vCenter.
+    let types: &[&str] = if sc.is_esxi() {
+        &["Folder", "Datacenter", "ComputeResource"]
+    } else {
+        &[
+            "Folder",
+            "Datacenter",
+            "ComputeResource",
+            "DistributedVirtualSwitch",
+            "DistributedVirtualPortgroup",
+        ]
+    };
+    let view = create_view(client, sc, types).await?;
+    let mut result = read_structure_in(client, sc, &view, max_objects, "config.maxMtu").await;
+    if let Err(StepError {
+        error: CallError::Fault(f),
+        ..
+    }) = &result
+    {
+        if f.is("InvalidProperty") {
+            // Some servers validate property paths against the declared type (DVSConfigInfo),
+            // which lacks maxMtu: read the whole config instead.
+            tracing::info!("config.maxMtu refused ({f}); reading the switches' whole config");
+            result = read_structure_in(client, sc, &view, max_objects, "config").await;
+        }
+    }
+    destroy_view(client, &view).await;
+    result
+}
+
+async fn read_structure_in(
+    client: &Client,
+    sc: &ServiceContent,
+    view: &MoRef,
+    max_objects: u32,
+    mtu_path: &str,
+) -> Result<Structure, StepError> {
+    let mut s = Structure::default();
+    let entity: &[&str] = &["name", "parent"];
+    let dvs_paths = ["name", "uuid", mtu_path];
+    let props: &[(&str, &[&str])] = &[
+        ("Folder", entity),
+        ("Datacenter", entity),
+        ("ComputeResource", entity),
+        ("DistributedVirtualSwitch", &dvs_paths),
+        (
+            "DistributedVirtualPortgroup",
+            &["name", "key", "config.defaultPortConfig"],
+        ),
+    ];
+    let props = if sc.is_esxi() { &props[..3] } else { props };
+    retrieve(client, sc, view, props, max_objects, |oc| {
+        let Some(obj) = oc.obj.clone() else { return };
+        for (path, fault) in &oc.missing {
+            s.refused.add(&obj.to_string(), path, fault);
+        }
+        let name = oc.text("name").unwrap_or_else(|| obj.value.clone());
+        match obj.kind.as_str() {
+            "DistributedVirtualPortgroup" => {
+                let key = oc.text("key").unwrap_or_else(|| obj.value.clone());
+                let vlan = oc.props.get("config.defaultPortConfig").and_then(dvs_vlan);
+                s.portgroups.insert(key, PortgroupInfo { name, vlan });
+            }
+            k if k.contains("DistributedVirtualSwitch") => {
+                let max_mtu = oc
+                    .props
+                    .get("config.maxMtu")
+                    .and_then(|n| n.text.trim().parse().ok())
+                    .or_else(|| {
+                        oc.props
+                            .get("config")
+                            .and_then(|c| c.int_at("maxMtu"))
+                            .and_then(|v| u32::try_from(v).ok())
+                    });
+                if let Some(uuid) = oc.text("uuid") {
+                    s.dvs.insert(uuid, DvsInfo { name, max_mtu });
+                }
+            }
+            _ => {
+                let parent = oc.props.get("parent").and_then(Node::as_moref);
+                s.entities.insert(obj, (name, parent));
+            }
+        }
+    })
+    .await?;
+    Ok(s)
+}
+
+/// The host properties read in the host pass.
+pub const HOST_PROPERTIES: &[&str] = &[
+    "name",
+    "parent",
+    "runtime.connectionState",
+    "summary.config.product",
+    "config.network",
+    "config.virtualNicManagerInfo",
+    "config.firewall",
+];
+
+/// The host pass: every HostSystem, paged; `each` gets every mapped host as it arrives.
+pub async fn read_hosts(
+    client: &Client,
+    sc: &ServiceContent,
+    structure: &Structure,
+    source_name: &str,
+    max_objects: u32,
+    refused: &mut Refused,
+    mut each: impl FnMut(Host),
+) -> Result<(), StepError> {
+    let view = create_view(client, sc, &["HostSystem"]).await?;
+    let result = retrieve(
+        client,
+        sc,
+        &view,
+        &[("HostSystem", HOST_PROPERTIES)],
+        max_objects,
+        |oc| {
+            let mut host = map_host(&oc, structure, sc.is_esxi());
+            host.source = Some(source_name.to_string());
+            for (path, fault) in &oc.missing {
+                tracing::debug!(
+                    "{source_name}: host {}: property {path} not readable ({})",
+                    host.name,
+                    describe_missing(fault)
+                );
+                refused.add(&host.name, path, fault);
+            }
+            each(host);
+        },
+    )
+    .await;
+    destroy_view(client, &view).await;
+    result
+}
+
+/// Properties the server refused (`missingSet`), grouped by property and reason, with the
+/// objects they were refused on; logged as one warning per group, not one per host.
+#[derive(Debug, Default)]
+pub struct Refused(BTreeMap<(String, String), Vec<String>>);
+
+impl Refused {
+    pub fn add(&mut self, object: &str, path: &str, fault: &Fault) {
+        self.0
+            .entry((path.to_string(), describe_missing(fault)))
+            .or_default()
+            .push(object.to_string());
+    }
+
+    /// One warning per refused property and reason.
+    pub fn log(&self, source: &str) {
+        for ((path, why), objects) in &self.0 {
+            let mut sample = objects
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if objects.len() > 5 {
+                sample.push_str(", ...");
+            }
+            tracing::warn!(
+                "{source}: property {path} not readable on {} object(s) ({why}): {sample}; left unknown",
+                objects.len()
+            );
+        }
+    }
+
+    /// `(property, reason, objects)` of every group, in a stable order.
+    pub fn groups(&self) -> impl Iterator<Item = (&str, &str, &[String])> {
+        self.0
+            .iter()
+            .map(|((p, w), o)| (p.as_str(), w.as_str(), o.as_slice()))
+    }
+}
+
+/// A short description of a missingSet fault.
+pub fn describe_missing(f: &Fault) -> String {
+    match (&f.kind, &f.privilege) {
+        (Some(k), Some(p)) => format!("{k}, privilege {p}"),
+        (Some(k), None) => k.clone(),
+        (None, _) if !f.message.is_empty() => f.message.clone(),
+        _ => "refused".to_string(),
+    }
+}
+
+fn u32_at(n: &Node, path: &str) -> Option<u32> {
+    n.int_at(path).and_then(|v| u32::try_from(v).ok())
+}
+
+/// Canonical order of service names: the known ones in [`crate::model::service::ALL`] order,
+/// then unknown ones alphabetically.
+fn sort_services(services: &mut [String]) {
+    let rank = |s: &str| {
+        crate::model::service::ALL
+            .iter()
+            .position(|k| *k == s)
+            .unwrap_or(usize::MAX)
+    };
+    services.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+}
+
+/// `vmk2` before `vmk10`.
+fn device_key(dev: &str) -> (String, u64, String) {
+    let split = dev.find(|c: char| c.is_ascii_digit()).unwrap_or(dev.len());
+    let (prefix, rest) = dev.split_at(split);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    (
+        prefix.to_string(),
+        digits.parse().unwrap_or(u64::MAX),
+        dev.to_string(),
+    )
+}
+
+/// Map one HostSystem's properties into the model.
+pub fn map_host(oc: &ObjectContent, s: &Structure, esxi: bool) -> Host {
+    let name = oc
+        .text("name")
+        .or_else(|| oc.obj.as_ref().map(|o| o.value.clone()))
+        .unwrap_or_default();
+    let mut host = Host::named(name);
+    let parent = oc.props.get("parent").and_then(Node::as_moref);
+    let (cluster, datacenter) = s.placement(parent.as_ref());
+    host.cluster = cluster;
+    host.datacenter = if esxi { None } else { datacenter };
+    host.connection_state = oc.text("runtime.connectionState");
+    if let Some(p) = oc.props.get("summary.config.product") {
+        host.version = p.text_at("version");
+        host.build = p.text_at("build");
+    }
+    if let Some(net) = oc.props.get("config.network") {
+        map_network(
+            &mut host,
+            net,
+            oc.props.get("config.virtualNicManagerInfo"),
+            s,
+        );
+    }
+    host.firewall = oc.props.get("config.firewall").and_then(map_firewall);
+    host
+}
+
+fn map_network(host: &mut Host, net: &Node, vnm: Option<&Node>, s: &Structure) {
+    let pnics: HashMap<String, String> = net
+        .list("pnic")
+        .into_iter()
+        .filter_map(|p| Some((p.text_at("key")?, p.text_at("device")?)))
+        .collect();
+    let uplinks = |sw: &Node| -> Vec<String> {
+        sw.texts("pnic")
+            .into_iter()
+            .map(|k| {
+                pnics.get(&k).cloned().unwrap_or_else(|| {
+                    k.strip_prefix("key-vim.host.PhysicalNic-")
+                        .unwrap_or(&k)
+                        .to_string()
+                })
+            })
+            .collect()
+    };
+
+    let mut switches = Vec::new();
+    for vs in net.list("vswitch") {
+        let Some(name) = vs.text_at("name") else {
+            continue;
+        };
+        switches.push(Switch {
+            name,
+            kind: SwitchKind::Standard,
+            mtu: u32_at(vs, "spec.mtu").or_else(|| u32_at(vs, "mtu")),
+            uplinks: Some(uplinks(vs)),
+        });
+    }
+    // Distributed switches the host is a member of, by UUID: (name, mtu).
+    let mut proxies: HashMap<String, (String, Option<u32>)> = HashMap::new();
+    for ps in net.list("proxySwitch") {
+        let Some(uuid) = ps.text_at("dvsUuid") else {
+            continue;
+        };
+        let dvs = s.dvs.get(&uuid);
+        let name = dvs
+            .map(|d| d.name.clone())
+            .or_else(|| ps.text_at("dvsName"))
+            .unwrap_or_else(|| uuid.clone());
+        let mtu = dvs.and_then(|d| d.max_mtu).or_else(|| u32_at(ps, "mtu"));
+        proxies.insert(uuid, (name.clone(), mtu));
+        switches.push(Switch {
+            name,
+            kind: SwitchKind::Distributed,
+            mtu,
+            uplinks: Some(uplinks(ps)),
+        });
+    }
+
+    // Standard port groups by name: (vswitch, vlan).
+    let portgroups: HashMap<String, (Option<String>, Option<u16>)> = net
+        .list("portgroup")
+        .into_iter()
+        .filter_map(|pg| {
+            Some((
+                pg.text_at("spec.name")?,
+                (
+                    pg.text_at("spec.vswitchName"),
+                    pg.int_at("spec.vlanId").and_then(|v| u16::try_from(v).ok()),
+                ),
+            ))
+        })
+        .collect();
+
+    // Services: selectedVnic entries are "<nicType>.<vnic key>", matched exactly.
+    let selected: Option<Vec<(String, Vec<String>)>> = vnm.map(|v| {
+        v.list("netConfig")
+            .into_iter()
+            .filter_map(|nc| Some((nc.text_at("nicType")?, nc.texts("selectedVnic"))))
+            .collect()
+    });
+
+    let mut vmks = Vec::new();
+    for vn in net.list("vnic") {
+        let Some(device) = vn.text_at("device") else {
+            continue;
+        };
+        let key = vn.text_at("key").unwrap_or_default();
+        let spec = vn.child("spec");
+        let at = |p: &str| spec.and_then(|sp| sp.text_at(p));
+        let mut vmk = Vmk::named(device);
+        if let Some(dvp) = spec.and_then(|sp| sp.child("distributedVirtualPort")) {
+            vmk.switch_kind = Some(SwitchKind::Distributed);
+            let uuid = dvp.text_at("switchUuid").unwrap_or_default();
+            vmk.switch = s
+                .dvs
+                .get(&uuid)
+                .map(|d| d.name.clone())
+                .or_else(|| proxies.get(&uuid).map(|p| p.0.clone()));
+            if let Some(pg) = dvp
+                .text_at("portgroupKey")
+                .and_then(|k| s.portgroups.get(&k))
+            {
+                vmk.portgroup = Some(pg.name.clone());
+                vmk.vlan = pg.vlan;
+            }
+        } else if let Some(pg) = vn.text_at("portgroup").or_else(|| at("portgroup")) {
+            vmk.switch_kind = Some(SwitchKind::Standard);
+            if let Some((vswitch, vlan)) = portgroups.get(&pg) {
+                vmk.switch = vswitch.clone();
+                vmk.vlan = *vlan;
+            }
+            vmk.portgroup = Some(pg);
+        }
+        if let Some(ip) = spec.and_then(|sp| sp.child("ip")) {
+            vmk.ipv4 = ip.text_at("ipAddress");
+            vmk.netmask = ip.text_at("subnetMask");
+            vmk.dhcp = ip.bool_at("dhcp");
+            vmk.ipv6 = ip
+                .path("ipV6Config")
+                .map(|c| c.list("ipV6Address"))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|a| {
+                    let addr = a.text_at("ipAddress")?;
+                    Some(match a.text_at("prefixLength") {
+                        Some(p) => format!("{addr}/{p}"),
+                        None => addr,
+                    })
+                })
+                .collect();
+        }
+        vmk.mtu = spec.and_then(|sp| u32_at(sp, "mtu"));
+        vmk.mac = at("mac");
+        vmk.netstack = Some(at("netStackInstanceKey").unwrap_or_else(|| DEFAULT_NETSTACK.into()));
+        vmk.gateway = at("ipRouteSpec.ipRouteConfig.defaultGateway");
+        vmk.services = selected.as_ref().map(|sel| {
+            let mut svc: Vec<String> = sel
+                .iter()
+                .filter(|(nic_type, vnics)| {
+                    let want = format!("{nic_type}.{key}");
+                    vnics.contains(&want)
+                })
+                .map(|(t, _)| t.clone())
+                .collect();
+            svc.dedup();
+            sort_services(&mut svc);
+            svc
+        });
+        vmks.push(vmk);
+    }
+    vmks.sort_by_key(|v| device_key(&v.device));
+
+    let mut stacks: Vec<Netstack> = net
+        .list("netStackInstance")
+        .into_iter()
+        .filter_map(|n| {
+            Some(Netstack {
+                key: n.text_at("key")?,
+                gateway: n.text_at("ipRouteConfig.defaultGateway"),
+                ipv6_gateway: n.text_at("ipRouteConfig.ipV6DefaultGateway"),
+            })
+        })
+        .collect();
+    if stacks.is_empty() {
+        // Hosts without TCP/IP stack instances: the host-wide route config is the default stack.
+        if let Some(rc) = net.child("ipRouteConfig") {
+            stacks.push(Netstack {
+                key: DEFAULT_NETSTACK.into(),
+                gateway: rc.text_at("defaultGateway"),
+                ipv6_gateway: rc.text_at("ipV6DefaultGateway"),
+            });
+        }
+    }
+    stacks.sort_by(|a, b| a.key.cmp(&b.key));
+    switches.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.name.cmp(&b.name)));
+
+    host.vmks = vmks;
+    host.netstacks = (!stacks.is_empty()).then_some(stacks);
+    host.switches = Some(switches);
+}
+
+fn map_firewall(fw: &Node) -> Option<Firewall> {
+    let policy = fw.child("defaultPolicy");
+    let incoming = policy.and_then(|p| p.bool_at("incomingBlocked"));
+    let outgoing = policy.and_then(|p| p.bool_at("outgoingBlocked"));
+    let (Some(incoming_blocked), Some(outgoing_blocked)) = (incoming, outgoing) else {
+        tracing::warn!("host firewall without a complete default policy; left unknown");
+        return None;
+    };
+    let mut rulesets: Vec<FirewallRuleset> = fw
+        .list("ruleset")
+        .into_iter()
+        .filter_map(|r| {
+            let allowed = r.child("allowedHosts");
+            let mut allowed_ips = allowed.map(|a| a.texts("ipAddress")).unwrap_or_default();
+            let mut allowed_networks: Vec<String> = allowed
+                .map(|a| a.list("ipNetwork"))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|n| {
+                    Some(format!(
+                        "{}/{}",
+                        n.text_at("network")?,
+                        n.text_at("prefixLength")?
+                    ))
+                })
+                .collect();
+            allowed_ips.sort();
+            allowed_networks.sort();
+            Some(FirewallRuleset {
+                key: r.text_at("key")?,
+                label: r.text_at("label"),
+                enabled: r.bool_at("enabled").unwrap_or(false),
+                // No allowedHosts list means no IP restriction.
+                all_ip: allowed.is_none_or(|a| a.bool_at("allIp").unwrap_or(false)),
+                allowed_ips,
+                allowed_networks,
+            })
+        })
+        .collect();
+    rulesets.sort_by(|a, b| a.key.cmp(&b.key));
+    Some(Firewall {
+        incoming_blocked,
+        outgoing_blocked,
+        rulesets,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::soap::parse;
+
+    fn oc(obj: MoRef, props: &[(&str, &str)]) -> ObjectContent {
+        let mut o = ObjectContent {
+            obj: Some(obj),
+            ..Default::default()
+        };
+        for (name, xml) in props {
+            o.props.insert(name.to_string(), parse(xml).unwrap());
+        }
+        o
+    }
+
+    #[test]
+    fn maps_dvs_vmk_services_and_gateways() {
+        let mut s = Structure::default();
+        s.dvs.insert(
+            "50 11".into(),
+            DvsInfo {
+                name: "dvs-a".into(),
+                max_mtu: Some(9000),
+            },
+        );
+        s.portgroups.insert(
+            "dvportgroup-7".into(),
+            PortgroupInfo {
+                name: "vMotion".into(),
+                vlan: Some(110),
+            },
+        );
+        s.entities.insert(
+            MoRef::new("ClusterComputeResource", "domain-c1"),
+            ("Prod".into(), Some(MoRef::new("Folder", "group-h2"))),
+        );
+        s.entities.insert(
+            MoRef::new("Folder", "group-h2"),
+            (
+                "host".into(),
+                Some(MoRef::new("Datacenter", "datacenter-1")),
+            ),
+        );
+        s.entities.insert(
+            MoRef::new("Datacenter", "datacenter-1"),
+            ("DC1".into(), Some(MoRef::new("Folder", "group-d1"))),
+        );
+        let net = r#"<val xsi:type="HostNetworkInfo">
+          <vswitch><name>vSwitch0</name><mtu>1500</mtu><pnic>key-vim.host.PhysicalNic-vmnic0</pnic><spec><mtu>1500</mtu></spec></vswitch>
+          <proxySwitch><dvsUuid>50 11</dvsUuid><dvsName>stale</dvsName><mtu>1500</mtu><pnic>key-vim.host.PhysicalNic-vmnic1</pnic></proxySwitch>
+          <portgroup><spec><name>Mgmt</name><vlanId>10</vlanId><vswitchName>vSwitch0</vswitchName></spec></portgroup>
+          <pnic><key>key-vim.host.PhysicalNic-vmnic0</key><device>vmnic0</device></pnic>
+          <vnic><device>vmk10</device><key>key-vim.host.VirtualNic-vmk10</key><portgroup></portgroup><spec>
+            <ip><dhcp>false</dhcp><ipAddress>10.1.0.5</ipAddress><subnetMask>255.255.255.0</subnetMask></ip>
+            <distributedVirtualPort><switchUuid>50 11</switchUuid><portgroupKey>dvportgroup-7</portgroupKey></distributedVirtualPort>
+            <mtu>9000</mtu><netStackInstanceKey>vmotion</netStackInstanceKey>
+            <ipRouteSpec><ipRouteConfig xsi:type="HostIpRouteConfig"><defaultGateway>10.1.0.1</defaultGateway></ipRouteConfig></ipRouteSpec>
+          </spec></vnic>
+          <vnic><device>vmk1</device><key>key-vim.host.VirtualNic-vmk1</key><portgroup>Mgmt</portgroup><spec>
+            <ip><dhcp>true</dhcp></ip><mtu>1500</mtu></spec></vnic>
+          <netStackInstance><key>vmotion</key><ipRouteConfig xsi:type="HostIpRouteConfig"><defaultGateway>10.1.0.254</defaultGateway></ipRouteConfig></netStackInstance>
+          <netStackInstance><key>defaultTcpipStack</key><ipRouteConfig xsi:type="HostIpRouteConfig"/></netStackInstance>
+        </val>"#;
+        let vnm = r#"<val xsi:type="HostVirtualNicManagerInfo">
+          <netConfig><nicType>management</nicType><selectedVnic>management.key-vim.host.VirtualNic-vmk1</selectedVnic></netConfig>
+          <netConfig><nicType>vmotion</nicType><selectedVnic>vmotion.key-vim.host.VirtualNic-vmk10</selectedVnic></netConfig>
+          <netConfig><nicType>vsan</nicType><selectedVnic>vsan.key-vim.host.VirtualNic-vmk1x</selectedVnic></netConfig>
+        </val>"#;
+        let o = oc(
+            MoRef::new("HostSystem", "host-9"),
+            &[
+                ("name", "<val>esx1</val>"),
+                (
+                    "parent",
+                    r#"<val type="ClusterComputeResource">domain-c1</val>"#,
+                ),
+                ("config.network", net),
+                ("config.virtualNicManagerInfo", vnm),
+            ],
+        );
+        let h = map_host(&o, &s, false);
+        assert_eq!(h.cluster.as_deref(), Some("Prod"));
+        assert_eq!(h.datacenter.as_deref(), Some("DC1"));
+        assert_eq!(h.vmks[0].device, "vmk1");
+        assert_eq!(h.vmks[1].device, "vmk10");
+        let v1 = &h.vmks[0];
+        assert_eq!(v1.switch.as_deref(), Some("vSwitch0"));
+        assert_eq!(v1.vlan, Some(10));
+        assert_eq!(v1.dhcp, Some(true));
+        assert_eq!(v1.netstack.as_deref(), Some(DEFAULT_NETSTACK));
+        assert_eq!(v1.services, Some(vec!["management".to_string()]));
+        let v10 = &h.vmks[1];
+        assert_eq!(v10.portgroup.as_deref(), Some("vMotion"));
+        assert_eq!(v10.switch.as_deref(), Some("dvs-a"));
+        assert_eq!(v10.switch_kind, Some(SwitchKind::Distributed));
+        assert_eq!(v10.vlan, Some(110));
+        assert_eq!(v10.gateway.as_deref(), Some("10.1.0.1"));
+        assert_eq!(v10.services, Some(vec!["vmotion".to_string()]));
+        let stacks = h.netstacks.unwrap();
+        assert_eq!(stacks[0].key, DEFAULT_NETSTACK);
+        assert_eq!(stacks[0].gateway, None);
+        assert_eq!(stacks[1].gateway.as_deref(), Some("10.1.0.254"));
+        let sw = h.switches.unwrap();
+        assert_eq!(sw[0].name, "vSwitch0");
+        assert_eq!(sw[0].uplinks, Some(vec!["vmnic0".to_string()]));
+        assert_eq!(sw[1].name, "dvs-a");
+        assert_eq!(sw[1].mtu, Some(9000));
+        assert_eq!(sw[1].uplinks, Some(vec!["vmnic1".to_string()]));
+        assert_eq!(h.firewall, None);
+    }
+
+    #[test]
+    fn maps_firewall_and_vlan_kinds() {
+        let fw = parse(
+            r#"<val xsi:type="HostFirewallInfo"><defaultPolicy><incomingBlocked>true</incomingBlocked><outgoingBlocked>false</outgoingBlocked></defaultPolicy>
+            <ruleset><key>sshServer</key><label>SSH</label><enabled>true</enabled><allowedHosts><ipAddress>10.0.0.9</ipAddress><ipNetwork><network>10.1.0.0</network><prefixLength>16</prefixLength></ipNetwork><allIp>false</allIp></allowedHosts></ruleset>
+            <ruleset><key>nfc</key><enabled>false</enabled></ruleset></val>"#,
+        )
+        .unwrap();
+        let f = map_firewall(&fw).unwrap();
+        assert!(f.incoming_blocked && !f.outgoing_blocked);
+        assert_eq!(f.rulesets[0].key, "nfc");
+        assert!(f.rulesets[0].all_ip);
+        assert_eq!(f.rulesets[1].allowed_ips, vec!["10.0.0.9"]);
+        assert_eq!(f.rulesets[1].allowed_networks, vec!["10.1.0.0/16"]);
+        assert!(!f.rulesets[1].all_ip);
+
+        let id = parse(r#"<val xsi:type="VMwareDVSPortSetting"><vlan xsi:type="VmwareDistributedVirtualSwitchVlanIdSpec"><inherited>false</inherited><vlanId>42</vlanId></vlan></val>"#).unwrap();
+        assert_eq!(dvs_vlan(&id), Some(42));
+        let trunk = parse(r#"<val xsi:type="VMwareDVSPortSetting"><vlan xsi:type="VmwareDistributedVirtualSwitchTrunkVlanSpec"><vlanId><start>0</start><end>4094</end></vlanId></vlan></val>"#).unwrap();
+        assert_eq!(dvs_vlan(&trunk), None);
+    }
+
+    #[test]
+    fn reads_pages_and_missing_sets() {
+        let resp = parse(
+            r#"<RetrievePropertiesExResponse><returnval><token>7</token>
+            <objects><obj type="HostSystem">host-1</obj><propSet><name>name</name><val>a</val></propSet>
+              <missingSet><path>config.firewall</path><fault><fault xsi:type="NoPermission"><object type="HostSystem">host-1</object><privilegeId>Host.Config.NetService</privilegeId></fault><localizedMessage>denied</localizedMessage></fault></missingSet></objects>
+            <objects><obj type="HostSystem">host-2</obj></objects></returnval></RetrievePropertiesExResponse>"#,
+        )
+        .unwrap();
+        let (objs, token) = objects_of(resp);
+        assert_eq!(token.as_deref(), Some("7"));
+        assert_eq!(objs.len(), 2);
+        assert_eq!(objs[0].text("name").as_deref(), Some("a"));
+        let (path, fault) = &objs[0].missing[0];
+        assert_eq!(path, "config.firewall");
+        assert_eq!(
+            describe_missing(fault),
+            "NoPermission, privilege Host.Config.NetService"
+        );
+        assert!(objects_of(parse("<X/>").unwrap()).0.is_empty());
+
+        let mut refused = Refused::default();
+        refused.add("esx2", path, fault);
+        refused.add("esx1", path, fault);
+        let groups: Vec<_> = refused.groups().collect();
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].0, "config.firewall");
+        assert_eq!(groups[0].2, ["esx2".to_string(), "esx1".to_string()]);
+    }
+
+    #[test]
+    fn orders_devices_and_services() {
+        let mut d = vec!["vmk10", "vmk2", "vmk0"];
+        d.sort_by_key(|x| device_key(x));
+        assert_eq!(d, vec!["vmk0", "vmk2", "vmk10"]);
+        let mut s = vec!["zzz".to_string(), "vmotion".into(), "management".into()];
+        sort_services(&mut s);
+        assert_eq!(s, vec!["management", "vmotion", "zzz"]);
+    }
+}

@@ -1,0 +1,773 @@
+// Command vcsim-fixture serves a vSphere API (govmomi's simulator) loaded from a scenario file,
+// for vmkaudit's live-collection tests.
+//
+// The scenario (JSON, see scenarios/*.json) describes datacenters, clusters, standalone hosts,
+// distributed switches with their port groups, and per host the expected vmkaudit inventory
+// fields (vmks, TCP/IP stacks, switches, firewall). The program builds that inventory in
+// simulator.VPX() (no default objects) or simulator.ESX(): datacenters, clusters, hosts and
+// distributed switches through the vSphere API, then each host's config (network, virtual NIC
+// manager, firewall, product, connection state) edited in-process through simulator.Map.
+//
+// It serves HTTPS on 127.0.0.1 (free port) with an ECDSA P-256 CA and leaf certificate it
+// generates, writes the CA to <dir>/ca.pem, prints one JSON line
+// {"url": ..., "ca_file": ..., "user": ...} on stdout and serves until stdin is closed.
+//
+// The simulator of govmomi 0.24 ignores RetrievePropertiesEx's maxObjects; the property
+// collector here wraps it to page results with a token the way vCenter does
+// (ContinueRetrievePropertiesEx / CancelRetrievePropertiesEx). It can also put per-property
+// NoPermission faults into missingSet, refuse CreateContainerView with NoPermission, and
+// answer the first request(s) with HTTP 503, as scenario options.
+//
+// Build (offline): GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim-fixture .
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"io/ioutil"
+	"log"
+	"math/big"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/simulator/esx"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// ---- scenario ----------------------------------------------------------------------------
+
+type Scenario struct {
+	// "vcenter" (default) or "esxi".
+	Mode        string       `json:"mode"`
+	User        string       `json:"user"`
+	Password    string       `json:"password"`
+	Datacenters []Datacenter `json:"datacenters"`
+	// Generated hosts (for paging tests).
+	Generate *Generate `json:"generate"`
+	// Per-property NoPermission faults put into missingSet.
+	Deny []Deny `json:"deny"`
+	// When set, CreateContainerView fails with NoPermission naming this privilege.
+	DenyViewPrivilege string `json:"deny_view_privilege"`
+	// Answer the first SDK request with HTTP 503.
+	Fail503 bool `json:"fail_first_request_503"`
+	// Delay per SOAP method, in milliseconds (simulator.DelayConfig.MethodDelay).
+	MethodDelayMs map[string]int `json:"method_delay_ms"`
+}
+
+type Generate struct {
+	Datacenter string `json:"datacenter"`
+	Cluster    string `json:"cluster"`
+	Count      int    `json:"count"`
+	Prefix     string `json:"prefix"`
+}
+
+type Deny struct {
+	Host      string `json:"host"`
+	Path      string `json:"path"`
+	Privilege string `json:"privilege"`
+}
+
+type Datacenter struct {
+	Name       string    `json:"name"`
+	Dvs        []Dvs     `json:"dvs"`
+	Clusters   []Cluster `json:"clusters"`
+	Standalone []Host    `json:"standalone"`
+}
+
+type Dvs struct {
+	Name       string      `json:"name"`
+	MaxMtu     int32       `json:"max_mtu"`
+	Portgroups []Portgroup `json:"portgroups"`
+}
+
+type Portgroup struct {
+	Name string `json:"name"`
+	Vlan int32  `json:"vlan"`
+}
+
+type Cluster struct {
+	Name  string `json:"name"`
+	Hosts []Host `json:"hosts"`
+}
+
+// Host has the fields of a vmkaudit inventory host (the expected result).
+type Host struct {
+	Name            string     `json:"name"`
+	ConnectionState string     `json:"connection_state"`
+	Version         string     `json:"version"`
+	Build           string     `json:"build"`
+	Vmks            []Vmk      `json:"vmks"`
+	Netstacks       []Netstack `json:"netstacks"`
+	Switches        []Switch   `json:"switches"`
+	Firewall        *Firewall  `json:"firewall"`
+}
+
+type Vmk struct {
+	Device     string   `json:"device"`
+	Portgroup  *string  `json:"portgroup"`
+	Switch     *string  `json:"switch"`
+	SwitchKind *string  `json:"switch_kind"`
+	Vlan       *int32   `json:"vlan"`
+	Ipv4       *string  `json:"ipv4"`
+	Netmask    *string  `json:"netmask"`
+	Dhcp       *bool    `json:"dhcp"`
+	Mtu        *int32   `json:"mtu"`
+	Netstack   *string  `json:"netstack"`
+	Gateway    *string  `json:"gateway"`
+	Services   []string `json:"services"`
+	Mac        *string  `json:"mac"`
+	Ipv6       []string `json:"ipv6"`
+}
+
+type Netstack struct {
+	Key         string  `json:"key"`
+	Gateway     *string `json:"gateway"`
+	Ipv6Gateway *string `json:"ipv6_gateway"`
+}
+
+type Switch struct {
+	Name    string   `json:"name"`
+	Kind    string   `json:"kind"`
+	Mtu     *int32   `json:"mtu"`
+	Uplinks []string `json:"uplinks"`
+}
+
+type Firewall struct {
+	IncomingBlocked bool      `json:"incoming_blocked"`
+	OutgoingBlocked bool      `json:"outgoing_blocked"`
+	Rulesets        []Ruleset `json:"rulesets"`
+}
+
+type Ruleset struct {
+	Key             string   `json:"key"`
+	Label           *string  `json:"label"`
+	Enabled         bool     `json:"enabled"`
+	AllIp           bool     `json:"all_ip"`
+	AllowedIps      []string `json:"allowed_ips"`
+	AllowedNetworks []string `json:"allowed_networks"`
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// ---- property collector with paging and denied properties ---------------------------------
+
+var (
+	pagesMu  sync.Mutex
+	pages    = map[string][]types.ObjectContent{}
+	pageSize = map[string]int{}
+	nextTok  int
+	denied   = map[types.ManagedObjectReference][]Deny{}
+)
+
+// PagingCollector wraps the simulator's PropertyCollector: it honours options.maxObjects with
+// a continuation token and applies the scenario's denied properties.
+type PagingCollector struct {
+	simulator.PropertyCollector
+}
+
+func deny(objects []types.ObjectContent) {
+	for i := range objects {
+		o := &objects[i]
+		for _, d := range denied[o.Obj] {
+			kept := o.PropSet[:0]
+			for _, p := range o.PropSet {
+				if p.Name != d.Path {
+					kept = append(kept, p)
+				}
+			}
+			o.PropSet = kept
+			o.MissingSet = append(o.MissingSet, types.MissingProperty{
+				Path: d.Path,
+				Fault: types.LocalizedMethodFault{
+					Fault: &types.NoPermission{
+						Object:      o.Obj,
+						PrivilegeId: d.Privilege,
+					},
+					LocalizedMessage: "Permission to perform this operation was denied.",
+				},
+			})
+		}
+	}
+}
+
+func page(objects []types.ObjectContent, max int) *types.RetrieveResult {
+	res := &types.RetrieveResult{}
+	if max <= 0 || len(objects) <= max {
+		res.Objects = objects
+		return res
+	}
+	pagesMu.Lock()
+	defer pagesMu.Unlock()
+	nextTok++
+	tok := strconv.Itoa(nextTok)
+	pages[tok] = objects[max:]
+	pageSize[tok] = max
+	res.Objects = objects[:max]
+	res.Token = tok
+	return res
+}
+
+func (pc *PagingCollector) RetrievePropertiesEx(ctx *simulator.Context, r *types.RetrievePropertiesEx) soap.HasFault {
+	body := pc.PropertyCollector.RetrievePropertiesEx(ctx, r)
+	full, ok := body.(*methods.RetrievePropertiesExBody)
+	if !ok || full.Res == nil || full.Res.Returnval == nil {
+		return body
+	}
+	objects := full.Res.Returnval.Objects
+	deny(objects)
+	full.Res.Returnval = page(objects, int(r.Options.MaxObjects))
+	return full
+}
+
+func (pc *PagingCollector) ContinueRetrievePropertiesEx(ctx *simulator.Context, r *types.ContinueRetrievePropertiesEx) soap.HasFault {
+	body := &methods.ContinueRetrievePropertiesExBody{}
+	pagesMu.Lock()
+	rest, ok := pages[r.Token]
+	max := pageSize[r.Token]
+	delete(pages, r.Token)
+	delete(pageSize, r.Token)
+	pagesMu.Unlock()
+	if !ok {
+		body.Fault_ = simulator.Fault("unknown token", &types.InvalidArgument{InvalidProperty: "token"})
+		return body
+	}
+	body.Res = &types.ContinueRetrievePropertiesExResponse{Returnval: *page(rest, max)}
+	return body
+}
+
+func (pc *PagingCollector) CancelRetrievePropertiesEx(ctx *simulator.Context, r *types.CancelRetrievePropertiesEx) soap.HasFault {
+	pagesMu.Lock()
+	delete(pages, r.Token)
+	delete(pageSize, r.Token)
+	pagesMu.Unlock()
+	return &methods.CancelRetrievePropertiesExBody{Res: &types.CancelRetrievePropertiesExResponse{}}
+}
+
+// DenyingViewManager refuses CreateContainerView with NoPermission.
+type DenyingViewManager struct {
+	simulator.ViewManager
+	privilege string
+}
+
+func (m *DenyingViewManager) CreateContainerView(ctx *simulator.Context, req *types.CreateContainerView) soap.HasFault {
+	body := &methods.CreateContainerViewBody{}
+	body.Fault_ = simulator.Fault("Permission to perform this operation was denied.",
+		&types.NoPermission{Object: req.Container, PrivilegeId: m.privilege})
+	return body
+}
+
+// ---- building the inventory ----------------------------------------------------------------
+
+type dvsInfo struct {
+	uuid   string
+	mtu    int32
+	pgKeys map[string]string
+	ref    *object.DistributedVirtualSwitch
+}
+
+func check(err error, what string) {
+	if err != nil {
+		log.Fatalf("vcsim-fixture: %s: %v", what, err)
+	}
+}
+
+func fakeUUID(name string) string {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	s := fmt.Sprintf("%016x%016x", h.Sum64(), h.Sum64()^0x5a5a5a5a5a5a5a5a)
+	var parts []string
+	for i := 0; i < 32; i += 2 {
+		parts = append(parts, s[i:i+2])
+	}
+	return strings.Join(parts[:8], " ") + "-" + strings.Join(parts[8:], " ")
+}
+
+func pnicKey(dev string) string { return "key-vim.host.PhysicalNic-" + dev }
+func vnicKey(dev string) string { return "key-vim.host.VirtualNic-" + dev }
+
+// configureHost writes the scenario host into the simulator's host object.
+func configureHost(hs *simulator.HostSystem, h Host, dvs map[string]*dvsInfo) {
+	hs.Name = h.Name
+	hs.Summary.Config.Name = h.Name
+	if h.ConnectionState != "" {
+		hs.Runtime.ConnectionState = types.HostSystemConnectionState(h.ConnectionState)
+	}
+	hs.Summary.Config.Product = &types.AboutInfo{
+		Name:          "VMware ESXi",
+		FullName:      fmt.Sprintf("VMware ESXi %s build-%s", h.Version, h.Build),
+		Vendor:        "VMware, Inc.",
+		Version:       h.Version,
+		Build:         h.Build,
+		OsType:        "vmnix-x86",
+		ProductLineId: "embeddedEsx",
+		ApiType:       "HostAgent",
+		ApiVersion:    "7.0.3.0",
+	}
+
+	network := &types.HostNetworkInfo{}
+	seenPnic := map[string]bool{}
+	for _, sw := range h.Switches {
+		for _, u := range sw.Uplinks {
+			if !seenPnic[u] {
+				seenPnic[u] = true
+				network.Pnic = append(network.Pnic, types.PhysicalNic{Key: pnicKey(u), Device: u, Driver: "nvmxnet3"})
+			}
+		}
+	}
+	// Standard port groups come from the standard vmks, plus a VM port group as noise.
+	type pg struct {
+		name, sw string
+		vlan     int32
+	}
+	var pgs []pg
+	seenPg := map[string]bool{}
+	for _, v := range h.Vmks {
+		if str(v.SwitchKind) == "standard" && v.Portgroup != nil && !seenPg[*v.Portgroup] {
+			seenPg[*v.Portgroup] = true
+			var vlan int32
+			if v.Vlan != nil {
+				vlan = *v.Vlan
+			}
+			pgs = append(pgs, pg{*v.Portgroup, str(v.Switch), vlan})
+		}
+	}
+	for _, sw := range h.Switches {
+		if sw.Kind == "standard" {
+			pgs = append(pgs, pg{"VM Network " + sw.Name, sw.Name, 999})
+		}
+	}
+	for _, p := range pgs {
+		network.Portgroup = append(network.Portgroup, types.HostPortGroup{
+			Key:     "key-vim.host.PortGroup-" + p.name,
+			Vswitch: "key-vim.host.VirtualSwitch-" + p.sw,
+			Spec:    types.HostPortGroupSpec{Name: p.name, VlanId: p.vlan, VswitchName: p.sw},
+		})
+	}
+	for _, sw := range h.Switches {
+		var pnics []string
+		for _, u := range sw.Uplinks {
+			pnics = append(pnics, pnicKey(u))
+		}
+		var mtu int32
+		if sw.Mtu != nil {
+			mtu = *sw.Mtu
+		}
+		if sw.Kind == "standard" {
+			var pgKeys []string
+			for _, p := range pgs {
+				if p.sw == sw.Name {
+					pgKeys = append(pgKeys, "key-vim.host.PortGroup-"+p.name)
+				}
+			}
+			network.Vswitch = append(network.Vswitch, types.HostVirtualSwitch{
+				Name: sw.Name, Key: "key-vim.host.VirtualSwitch-" + sw.Name,
+				NumPorts: 128, NumPortsAvailable: 100, Mtu: mtu, Portgroup: pgKeys, Pnic: pnics,
+				Spec: types.HostVirtualSwitchSpec{NumPorts: 128, Mtu: mtu},
+			})
+		} else {
+			d := dvs[sw.Name]
+			if d == nil {
+				log.Fatalf("vcsim-fixture: host %s: distributed switch %s is not defined in its datacenter", h.Name, sw.Name)
+			}
+			network.ProxySwitch = append(network.ProxySwitch, types.HostProxySwitch{
+				DvsUuid: d.uuid, DvsName: sw.Name, Key: d.uuid, NumPorts: 512, NumPortsAvailable: 500,
+				Mtu: mtu, Pnic: pnics,
+			})
+		}
+	}
+	// vmks, in reverse order so that the collector has to sort them.
+	for i := len(h.Vmks) - 1; i >= 0; i-- {
+		v := h.Vmks[i]
+		spec := types.HostVirtualNicSpec{
+			Mac:                 str(v.Mac),
+			NetStackInstanceKey: str(v.Netstack),
+			Ip: &types.HostIpConfig{
+				IpAddress:  str(v.Ipv4),
+				SubnetMask: str(v.Netmask),
+			},
+		}
+		if v.Dhcp != nil {
+			spec.Ip.Dhcp = *v.Dhcp
+		}
+		if v.Mtu != nil {
+			spec.Mtu = *v.Mtu
+		}
+		if len(v.Ipv6) > 0 {
+			cfg := &types.HostIpConfigIpV6AddressConfiguration{}
+			for _, a := range v.Ipv6 {
+				parts := strings.SplitN(a, "/", 2)
+				prefix, _ := strconv.Atoi(parts[1])
+				cfg.IpV6Address = append(cfg.IpV6Address, types.HostIpConfigIpV6Address{
+					IpAddress: parts[0], PrefixLength: int32(prefix), Origin: "manual", DadState: "preferred"})
+			}
+			spec.Ip.IpV6Config = cfg
+		}
+		if v.Gateway != nil {
+			spec.IpRouteSpec = &types.HostVirtualNicIpRouteSpec{
+				IpRouteConfig: &types.HostIpRouteConfig{DefaultGateway: *v.Gateway},
+			}
+		}
+		portgroup := ""
+		if str(v.SwitchKind) == "distributed" {
+			d := dvs[str(v.Switch)]
+			if d == nil {
+				log.Fatalf("vcsim-fixture: host %s %s: unknown distributed switch %q", h.Name, v.Device, str(v.Switch))
+			}
+			key := "dvportgroup-unknown"
+			if v.Portgroup != nil {
+				k, ok := d.pgKeys[*v.Portgroup]
+				if !ok {
+					log.Fatalf("vcsim-fixture: host %s %s: no port group %q on %s", h.Name, v.Device, *v.Portgroup, str(v.Switch))
+				}
+				key = k
+			}
+			spec.DistributedVirtualPort = &types.DistributedVirtualSwitchPortConnection{
+				SwitchUuid: d.uuid, PortgroupKey: key, PortKey: strconv.Itoa(100 + i),
+			}
+		} else {
+			portgroup = str(v.Portgroup)
+			spec.Portgroup = portgroup
+		}
+		network.Vnic = append(network.Vnic, types.HostVirtualNic{
+			Device: v.Device, Key: vnicKey(v.Device), Portgroup: portgroup, Spec: spec,
+		})
+	}
+	for i := len(h.Netstacks) - 1; i >= 0; i-- {
+		n := h.Netstacks[i]
+		network.NetStackInstance = append(network.NetStackInstance, types.HostNetStackInstance{
+			Key: n.Key, Name: n.Key,
+			IpRouteConfig: &types.HostIpRouteConfig{DefaultGateway: str(n.Gateway), IpV6DefaultGateway: str(n.Ipv6Gateway)},
+		})
+		if n.Key == "defaultTcpipStack" {
+			network.IpRouteConfig = &types.HostIpRouteConfig{DefaultGateway: str(n.Gateway), IpV6DefaultGateway: str(n.Ipv6Gateway)}
+		}
+	}
+	hs.Config.Network = network
+
+	// Services: one netConfig per nicType; selectedVnic entries are "<nicType>.<vnic key>".
+	nicTypes := []string{"management", "vmotion", "faultToleranceLogging", "vSphereReplication", "vSphereProvisioning"}
+	for _, v := range h.Vmks {
+		for _, s := range v.Services {
+			found := false
+			for _, t := range nicTypes {
+				found = found || t == s
+			}
+			if !found {
+				nicTypes = append(nicTypes, s)
+			}
+		}
+	}
+	info := &types.HostVirtualNicManagerInfo{}
+	for _, t := range nicTypes {
+		nc := types.VirtualNicManagerNetConfig{NicType: t, MultiSelectAllowed: true, CandidateVnic: network.Vnic}
+		for _, v := range h.Vmks {
+			for _, s := range v.Services {
+				if s == t {
+					nc.SelectedVnic = append(nc.SelectedVnic, t+"."+vnicKey(v.Device))
+				}
+			}
+		}
+		info.NetConfig = append(info.NetConfig, nc)
+	}
+	hs.Config.VirtualNicManagerInfo = info
+
+	if h.Firewall == nil {
+		hs.Config.Firewall = nil
+	} else {
+		fw := &types.HostFirewallInfo{DefaultPolicy: types.HostFirewallDefaultPolicy{
+			IncomingBlocked: types.NewBool(h.Firewall.IncomingBlocked),
+			OutgoingBlocked: types.NewBool(h.Firewall.OutgoingBlocked),
+		}}
+		for i := len(h.Firewall.Rulesets) - 1; i >= 0; i-- {
+			r := h.Firewall.Rulesets[i]
+			ips := &types.HostFirewallRulesetIpList{AllIp: r.AllIp, IpAddress: r.AllowedIps}
+			for _, n := range r.AllowedNetworks {
+				parts := strings.SplitN(n, "/", 2)
+				prefix, _ := strconv.Atoi(parts[1])
+				ips.IpNetwork = append(ips.IpNetwork, types.HostFirewallRulesetIpNetwork{Network: parts[0], PrefixLength: int32(prefix)})
+			}
+			fw.Ruleset = append(fw.Ruleset, types.HostFirewallRuleset{
+				Key: r.Key, Label: str(r.Label), Enabled: r.Enabled, Service: r.Key, AllowedHosts: ips,
+				Rule: []types.HostFirewallRule{{Port: 22, Direction: "inbound", PortType: "dst", Protocol: "tcp"}},
+			})
+		}
+		hs.Config.Firewall = fw
+	}
+}
+
+func generated(g *Generate) []Host {
+	var hosts []Host
+	for i := 1; i <= g.Count; i++ {
+		pg, sw, kind, ns := "Management Network", "vSwitch0", "standard", "defaultTcpipStack"
+		ip := fmt.Sprintf("10.9.%d.%d", i/250, i%250+1)
+		mask := "255.255.0.0"
+		var vlan, mtu int32 = 0, 1500
+		dhcp := false
+		gw := "10.9.255.254"
+		hosts = append(hosts, Host{
+			Name:            fmt.Sprintf("%s%03d.lab", g.Prefix, i),
+			ConnectionState: "connected",
+			Version:         "8.0.2",
+			Build:           "22380479",
+			Vmks: []Vmk{{Device: "vmk0", Portgroup: &pg, Switch: &sw, SwitchKind: &kind, Vlan: &vlan,
+				Ipv4: &ip, Netmask: &mask, Dhcp: &dhcp, Mtu: &mtu, Netstack: &ns, Services: []string{"management"}}},
+			Netstacks: []Netstack{{Key: ns, Gateway: &gw}},
+			Switches:  []Switch{{Name: sw, Kind: kind, Mtu: &mtu, Uplinks: []string{"vmnic0"}}},
+		})
+	}
+	return hosts
+}
+
+func buildVcenter(ctx context.Context, sc *Scenario, c *vim25.Client) {
+	root := object.NewRootFolder(c)
+	for _, dc := range sc.Datacenters {
+		if sc.Generate != nil && sc.Generate.Datacenter == dc.Name {
+			dc.Clusters = append(dc.Clusters, Cluster{Name: sc.Generate.Cluster, Hosts: generated(sc.Generate)})
+		}
+		d, err := root.CreateDatacenter(ctx, dc.Name)
+		check(err, "create datacenter "+dc.Name)
+		folders, err := d.Folders(ctx)
+		check(err, "datacenter folders")
+
+		dvs := map[string]*dvsInfo{}
+		for _, s := range dc.Dvs {
+			spec := types.DVSCreateSpec{ConfigSpec: &types.VMwareDVSConfigSpec{
+				DVSConfigSpec: types.DVSConfigSpec{Name: s.Name}, MaxMtu: s.MaxMtu}}
+			task, err := folders.NetworkFolder.CreateDVS(ctx, spec)
+			check(err, "create dvs "+s.Name)
+			res, err := task.WaitForResult(ctx, nil)
+			check(err, "create dvs "+s.Name)
+			ref := res.Result.(types.ManagedObjectReference)
+			sim := simulator.Map.Get(ref).(*simulator.DistributedVirtualSwitch)
+			// The simulator does not copy the VMware-specific maxMtu into config.
+			sim.Config.(*types.VMwareDVSConfigInfo).MaxMtu = s.MaxMtu
+			obj := object.NewDistributedVirtualSwitch(c, ref)
+			info := &dvsInfo{uuid: sim.Uuid, mtu: s.MaxMtu, pgKeys: map[string]string{}, ref: obj}
+			for _, p := range s.Portgroups {
+				setting := &types.VMwareDVSPortSetting{Vlan: &types.VmwareDistributedVirtualSwitchVlanIdSpec{VlanId: p.Vlan}}
+				task, err := obj.AddPortgroup(ctx, []types.DVPortgroupConfigSpec{{Name: p.Name, DefaultPortConfig: setting, Type: "earlyBinding", NumPorts: 8}})
+				check(err, "add portgroup "+p.Name)
+				check(task.Wait(ctx), "add portgroup "+p.Name)
+			}
+			for _, pref := range simulator.Map.Get(ref).(*simulator.DistributedVirtualSwitch).Portgroup {
+				pg := simulator.Map.Get(pref).(*simulator.DistributedVirtualPortgroup)
+				info.pgKeys[pg.Config.Name] = pg.Config.Key
+			}
+			dvs[s.Name] = info
+		}
+
+		add := func(h Host, task *object.Task, err error) {
+			check(err, "add host "+h.Name)
+			res, err := task.WaitForResult(ctx, nil)
+			check(err, "add host "+h.Name)
+			ref := res.Result.(types.ManagedObjectReference)
+			for _, sw := range h.Switches {
+				if d := dvs[sw.Name]; d != nil && sw.Kind == "distributed" {
+					t, err := d.ref.Reconfigure(ctx, &types.DVSConfigSpec{Host: []types.DistributedVirtualSwitchHostMemberConfigSpec{{
+						Operation: string(types.ConfigSpecOperationAdd), Host: ref}}})
+					check(err, "add host to dvs")
+					check(t.Wait(ctx), "add host to dvs")
+				}
+			}
+			configureHost(simulator.Map.Get(ref).(*simulator.HostSystem), h, dvs)
+		}
+		for _, cl := range dc.Clusters {
+			cluster, err := folders.HostFolder.CreateCluster(ctx, cl.Name, types.ClusterConfigSpecEx{})
+			check(err, "create cluster "+cl.Name)
+			for _, h := range cl.Hosts {
+				task, err := cluster.AddHost(ctx, types.HostConnectSpec{HostName: h.Name}, true, nil, nil)
+				add(h, task, err)
+			}
+		}
+		for _, h := range dc.Standalone {
+			task, err := folders.HostFolder.AddStandaloneHost(ctx, types.HostConnectSpec{HostName: h.Name}, true, nil, nil)
+			add(h, task, err)
+		}
+	}
+	for _, dn := range sc.Deny {
+		for _, obj := range simulator.Map.All("HostSystem") {
+			hs := obj.(*simulator.HostSystem)
+			if hs.Name == dn.Host {
+				denied[hs.Self] = append(denied[hs.Self], dn)
+			}
+		}
+	}
+}
+
+func buildEsxi(sc *Scenario) {
+	if len(sc.Datacenters) != 1 || len(sc.Datacenters[0].Standalone) != 1 {
+		log.Fatal("vcsim-fixture: an esxi scenario has one datacenter with one standalone host")
+	}
+	dc := sc.Datacenters[0]
+	dvs := map[string]*dvsInfo{}
+	for _, s := range dc.Dvs {
+		info := &dvsInfo{uuid: fakeUUID(s.Name), mtu: s.MaxMtu, pgKeys: map[string]string{}}
+		for i, p := range s.Portgroups {
+			info.pgKeys[p.Name] = fmt.Sprintf("dvportgroup-%d", 100+i)
+		}
+		dvs[s.Name] = info
+	}
+	hs := simulator.Map.Get(esx.HostSystem.Reference()).(*simulator.HostSystem)
+	configureHost(hs, dc.Standalone[0], dvs)
+	for _, dn := range sc.Deny {
+		denied[hs.Self] = append(denied[hs.Self], dn)
+	}
+}
+
+// ---- TLS -----------------------------------------------------------------------------------
+
+func certificates(dir string) (tls.Certificate, string) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	check(err, "ca key")
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "vmkaudit test CA", Organization: []string{"vmkaudit tests"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+	}
+	caDer, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	check(err, "ca certificate")
+	ca, err := x509.ParseCertificate(caDer)
+	check(err, "parse ca")
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	check(err, "leaf key")
+	leafTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:     []string{"localhost"},
+	}
+	leafDer, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &key.PublicKey, caKey)
+	check(err, "leaf certificate")
+
+	caFile := filepath.Join(dir, "ca.pem")
+	check(ioutil.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDer}), 0o644), "write ca")
+	return tls.Certificate{Certificate: [][]byte{leafDer, caDer}, PrivateKey: key}, caFile
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+func main() {
+	scenarioPath := flag.String("scenario", "", "scenario JSON file")
+	dir := flag.String("dir", "", "directory for ca.pem (default: a new temporary directory)")
+	flag.Parse()
+	log.SetFlags(0)
+
+	data, err := ioutil.ReadFile(*scenarioPath)
+	check(err, "read scenario")
+	var sc Scenario
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	check(dec.Decode(&sc), "parse scenario "+*scenarioPath)
+	if sc.User == "" {
+		sc.User = "auditor@vsphere.local"
+	}
+	if sc.Password == "" {
+		sc.Password = "pass"
+	}
+	if *dir == "" {
+		*dir, err = ioutil.TempDir("", "vcsim-fixture-")
+		check(err, "temp dir")
+	}
+	check(os.MkdirAll(*dir, 0o755), "create "+*dir)
+
+	var model *simulator.Model
+	if sc.Mode == "esxi" {
+		model = simulator.ESX()
+	} else {
+		model = simulator.VPX()
+		model.Datacenter = 0
+		model.Portgroup = 0
+		model.Host = 0
+		model.Cluster = 0
+		model.ClusterHost = 0
+	}
+	model.Datastore = 0
+	model.Machine = 0
+	model.Autostart = false
+	check(model.Create(), "create model")
+
+	ctx := context.Background()
+	content := simulator.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance).Content
+	if sc.Mode == "esxi" {
+		buildEsxi(&sc)
+	} else {
+		c, err := vim25.NewClient(ctx, model.Service)
+		check(err, "in-process client")
+		buildVcenter(ctx, &sc, c)
+	}
+
+	pc := &PagingCollector{}
+	pc.Self = content.PropertyCollector
+	simulator.Map.Put(pc)
+	if sc.DenyViewPrivilege != "" {
+		vm := &DenyingViewManager{
+			ViewManager: *simulator.Map.Get(*content.ViewManager).(*simulator.ViewManager),
+			privilege:   sc.DenyViewPrivilege,
+		}
+		simulator.Map.Put(vm)
+	}
+
+	cert, caFile := certificates(*dir)
+	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	model.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(sc.User, sc.Password)}
+	server := model.Service.NewServer()
+	if len(sc.MethodDelayMs) > 0 {
+		model.DelayConfig.MethodDelay = sc.MethodDelayMs
+	}
+	if sc.Fail503 {
+		simulator.StatusSDK = 503
+	}
+
+	u := *server.URL
+	u.User = nil
+	out, _ := json.Marshal(map[string]string{"url": u.String(), "ca_file": caFile, "user": sc.User})
+	fmt.Println(string(out))
+	os.Stdout.Sync()
+
+	// Serve until stdin is closed (the test harness holds the pipe).
+	r := bufio.NewReader(os.Stdin)
+	for {
+		if _, err := r.ReadByte(); err != nil {
+			break
+		}
+	}
+	server.Close()
+	model.Remove()
+}
