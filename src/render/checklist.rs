@@ -185,7 +185,7 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
             .iter()
             .map(|r| RuleHead {
                 id: r.clone(),
-                summary: rulemeta::summary(r, lang).unwrap_or_default(),
+                summary: rulemeta::checklist_item(r, lang).unwrap_or_default(),
             })
             .collect(),
         groups,

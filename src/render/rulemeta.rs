@@ -1,13 +1,16 @@
-//! Rule names and one-line summaries for the reports (checklist rows, legends, tooltips).
+//! Rule metadata for the reports: one-line summaries (tooltips, not-checked list) from the rule
+//! catalog ([`crate::rules::REGISTRY`]), and the checklist wording of each rule.
 //!
-//! The reports look a rule up by its stable ID through [`summary`]. The rule catalog
-//! (`crate::rules`) is the owner of this metadata; until its registry is wired in here, a
-//! table of the fixed rule IDs (RULE_IDS.md) answers. An ID neither knows is shown as-is.
+//! A rule's summary describes the problem it finds ("more than one default gateway..."); a
+//! checklist item states what must hold ("one default gateway per TCP/IP stack"), so that
+//! "PASS" reads right. The items below are that presentation, per rule ID; a unit test keeps
+//! them complete for the catalog. An ID the catalog does not know is shown as-is.
 
+use crate::findings::Category;
 use crate::i18n::Lang;
 
-/// `(id, short name, English summary, Chinese summary)`.
-const FALLBACK: &[(&str, &str, &str, &str)] = &[
+/// `(id, short name, English checklist item, Chinese checklist item)`.
+const ITEMS: &[(&str, &str, &str, &str)] = &[
     (
         "GW001",
         "multiple-default-gateways",
@@ -160,28 +163,35 @@ const FALLBACK: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// The rule ID used for "a check could not run" coverage findings.
-pub const CHECK_NOT_RUN: &str = "COV002";
-/// The rule ID used for "host not connected" coverage findings.
-pub const HOST_NOT_CONNECTED: &str = "COV001";
+/// The rule ID of "a check could not run" coverage findings.
+pub const CHECK_NOT_RUN: &str = crate::rules::ids::CHECK_NOT_RUN;
+/// The rule ID of "host not connected" coverage findings.
+pub const HOST_NOT_CONNECTED: &str = crate::rules::ids::HOST_NOT_CONNECTED;
 
 /// Whether rule `id` is a coverage rule (about what could be checked, not about the
-/// configuration). Coverage rule IDs start with `COV`.
+/// configuration).
 pub fn is_coverage(id: &str) -> bool {
-    id.starts_with("COV")
+    match crate::rules::find(id) {
+        Some(r) => r.category == Category::Coverage,
+        None => id.starts_with("COV"),
+    }
 }
 
-/// The one-line summary of rule `id` in `lang` (what must hold for the rule to pass).
+/// The catalog's one-line summary of rule `id` (the problem it finds) in `lang`.
 pub fn summary(id: &str, lang: Lang) -> Option<String> {
-    FALLBACK.iter().find(|r| r.0 == id).map(|r| match lang {
-        Lang::En => r.2.to_string(),
-        Lang::ZhCn => r.3.to_string(),
-    })
+    crate::rules::find(id).map(|r| r.summary.get(lang).to_string())
 }
 
-/// The short kebab-case name of rule `id`.
-pub fn name(id: &str) -> Option<&'static str> {
-    FALLBACK.iter().find(|r| r.0 == id).map(|r| r.1)
+/// The checklist item of rule `id` in `lang` (what must hold for it to pass); the catalog
+/// summary for a rule without one.
+pub fn checklist_item(id: &str, lang: Lang) -> Option<String> {
+    match ITEMS.iter().find(|r| r.0 == id) {
+        Some(r) => Some(match lang {
+            Lang::En => r.2.to_string(),
+            Lang::ZhCn => r.3.to_string(),
+        }),
+        None => summary(id, lang),
+    }
 }
 
 #[cfg(test)]
@@ -189,14 +199,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_fixed_id_has_both_summaries() {
-        for (id, name, en, zh) in FALLBACK {
-            assert!(!name.is_empty() && !en.is_empty() && !zh.is_empty(), "{id}");
+    fn every_catalog_rule_has_a_checklist_item_in_both_languages() {
+        for rule in crate::rules::REGISTRY {
+            let item = ITEMS.iter().find(|r| r.0 == rule.id);
+            let (_, name, en, zh) =
+                item.unwrap_or_else(|| panic!("no checklist item for {}", rule.id));
+            assert_eq!(*name, rule.name, "{}", rule.id);
+            assert!(!en.is_empty() && !zh.is_empty(), "{}", rule.id);
         }
         assert_eq!(
-            summary("MTU001", Lang::ZhCn).as_deref(),
+            ITEMS.len(),
+            crate::rules::REGISTRY.len(),
+            "an item for a rule that is gone"
+        );
+        assert_eq!(
+            checklist_item("MTU001", Lang::ZhCn).as_deref(),
             Some("vmk MTU 不超过所在交换机的 MTU")
         );
         assert_eq!(summary("NOPE", Lang::En), None);
+        assert!(is_coverage("COV002") && !is_coverage("GW001"));
     }
 }

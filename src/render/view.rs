@@ -212,12 +212,13 @@ pub struct FindingRow {
     pub waiver_expires: Option<String>,
 }
 
+/// Checks that could not run, grouped by what was missing: one row per reason and host count
+/// with the rules it stopped (a disconnected host stops every rule; one row says so).
 #[derive(Debug, Serialize)]
 pub struct NotCheckedRow {
-    pub rule: String,
-    pub rule_summary: Option<String>,
     pub reason: String,
     pub hosts: usize,
+    pub rules: Vec<String>,
 }
 
 /// Coverage findings (host not connected, check not run, source failed) grouped by what was
@@ -485,15 +486,18 @@ pub fn build(
         })
         .collect();
 
-    let not_checked = ff
-        .summary
-        .not_checked
-        .iter()
-        .map(|n| NotCheckedRow {
-            rule: n.rule.clone(),
-            rule_summary: rulemeta::summary(&n.rule, lang),
-            reason: n.reason.clone(),
-            hosts: n.hosts,
+    let mut nc: BTreeMap<(&str, usize), Vec<String>> = BTreeMap::new();
+    for n in &ff.summary.not_checked {
+        nc.entry((n.reason.as_str(), n.hosts))
+            .or_default()
+            .push(n.rule.clone());
+    }
+    let not_checked = nc
+        .into_iter()
+        .map(|((reason, hosts), rules)| NotCheckedRow {
+            reason: reason.to_string(),
+            hosts,
+            rules,
         })
         .collect();
 

@@ -106,6 +106,88 @@ fn snapshots_fixture_both_languages() {
     }
 }
 
+/// The sample lab through the real pipeline (import, built-in pre-upgrade rule set, engine) at a
+/// fixed time, in `lang`.
+fn lab(lang: Lang) -> (Inventory, FindingsFile) {
+    let inv = vmkaudit::inventory::load(&common::repo("samples/lab-inventory.json"), None)
+        .expect("sample inventory loads");
+    let rules = vmkaudit::evaluate::RuleSet::builtin("pre-upgrade").unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-05-04T10:30:00+08:00")
+        .unwrap()
+        .with_timezone(&chrono::Local);
+    let mut ff = vmkaudit::evaluate::evaluate(&inv, &rules, lang, now);
+    // The engine stamps local time; pin it so the snapshots do not depend on TZ.
+    ff.generated_at = "2026-05-04T10:30:00+08:00".into();
+    (inv, ff)
+}
+
+#[test]
+fn snapshots_sample_lab_both_languages() {
+    for lang in Lang::ALL {
+        let (inv, ff) = lab(lang);
+        assert!(!ff.findings.is_empty(), "the lab has planted faults");
+        let o = RenderOptions {
+            title: Some("Sample lab".into()),
+            ..opts(lang)
+        };
+        let code = lang.code();
+        let html = render::report_html(&inv, &ff, &o).unwrap();
+        snapshot(&format!("lab_report_html_{code}"), &without_assets(&html));
+        snapshot(
+            &format!("lab_findings_csv_{code}"),
+            &csv_text(&render::csv::findings_csv(&ff, lang)),
+        );
+        snapshot(
+            &format!("lab_vmks_csv_{code}"),
+            &csv_text(&render::csv::vmks_csv(&inv, lang)),
+        );
+        snapshot(
+            &format!("lab_checklist_{code}"),
+            &render::checklist_text(&inv, &ff, &o),
+        );
+        snapshot(
+            &format!("lab_email_html_{code}"),
+            &render::email_html(&ff, &o).unwrap(),
+        );
+        snapshot(
+            &format!("lab_email_text_{code}"),
+            &render::email_text(&ff, &o),
+        );
+    }
+}
+
+#[test]
+fn check_command_writes_every_report_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::vmkaudit(
+        &common::root(),
+        &[
+            "check",
+            "samples/lab-inventory.json",
+            "--lang",
+            "zh-CN",
+            "-o",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "planted faults: exit 1");
+    for f in [
+        "report.html",
+        "checklist.txt",
+        "findings.csv",
+        "vmks.csv",
+        "findings.json",
+    ] {
+        assert!(dir.path().join(f).is_file(), "{f} written");
+    }
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    assert!(html.contains("升级前检查清单"));
+    // The lab's Chinese port group name survives into the CSV (UTF-8 with BOM).
+    let vmks = std::fs::read(dir.path().join("vmks.csv")).unwrap();
+    assert!(csv_text(&vmks).contains("管理网络"));
+}
+
 #[test]
 fn chinese_report_has_no_english_labels() {
     let (inv, mut ff) = fixture();
