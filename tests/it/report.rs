@@ -71,38 +71,32 @@ fn fixture_summary_matches_its_findings() {
     assert_eq!(sorted, ff.findings, "fixture findings are in output order");
 }
 
+/// Snapshot every rendered output of a run as `{prefix}_{output}_{lang}`.
+fn snapshot_all(prefix: &str, inv: &Inventory, ff: &FindingsFile, o: &RenderOptions) {
+    let (lang, code) = (o.lang, o.lang.code());
+    let html = render::report_html(inv, ff, o).unwrap();
+    assert!(html.contains(&format!("<html lang=\"{code}\">")));
+    let outputs = [
+        ("report_html", without_assets(&html)),
+        (
+            "findings_csv",
+            csv_text(&render::csv::findings_csv(ff, lang)),
+        ),
+        ("vmks_csv", csv_text(&render::csv::vmks_csv(inv, lang))),
+        ("checklist", render::checklist_text(inv, ff, o)),
+        ("email_html", render::email_html(ff, o).unwrap()),
+        ("email_text", render::email_text(ff, o)),
+    ];
+    for (what, content) in outputs {
+        snapshot(&format!("{prefix}_{what}_{code}"), &content);
+    }
+}
+
 #[test]
 fn snapshots_fixture_both_languages() {
     let (inv, ff) = fixture();
     for lang in Lang::ALL {
-        let o = opts(lang);
-        let code = lang.code();
-        let html = render::report_html(&inv, &ff, &o).unwrap();
-        assert!(html.contains(&format!("<html lang=\"{code}\">")));
-        snapshot(
-            &format!("fixture_report_html_{code}"),
-            &without_assets(&html),
-        );
-        snapshot(
-            &format!("fixture_findings_csv_{code}"),
-            &csv_text(&render::csv::findings_csv(&ff, lang)),
-        );
-        snapshot(
-            &format!("fixture_vmks_csv_{code}"),
-            &csv_text(&render::csv::vmks_csv(&inv, lang)),
-        );
-        snapshot(
-            &format!("fixture_checklist_{code}"),
-            &render::checklist_text(&inv, &ff, &o),
-        );
-        snapshot(
-            &format!("fixture_email_html_{code}"),
-            &render::email_html(&ff, &o).unwrap(),
-        );
-        snapshot(
-            &format!("fixture_email_text_{code}"),
-            &render::email_text(&ff, &o),
-        );
+        snapshot_all("fixture", &inv, &ff, &opts(lang));
     }
 }
 
@@ -130,29 +124,7 @@ fn snapshots_sample_lab_both_languages() {
             title: Some("Sample lab".into()),
             ..opts(lang)
         };
-        let code = lang.code();
-        let html = render::report_html(&inv, &ff, &o).unwrap();
-        snapshot(&format!("lab_report_html_{code}"), &without_assets(&html));
-        snapshot(
-            &format!("lab_findings_csv_{code}"),
-            &csv_text(&render::csv::findings_csv(&ff, lang)),
-        );
-        snapshot(
-            &format!("lab_vmks_csv_{code}"),
-            &csv_text(&render::csv::vmks_csv(&inv, lang)),
-        );
-        snapshot(
-            &format!("lab_checklist_{code}"),
-            &render::checklist_text(&inv, &ff, &o),
-        );
-        snapshot(
-            &format!("lab_email_html_{code}"),
-            &render::email_html(&ff, &o).unwrap(),
-        );
-        snapshot(
-            &format!("lab_email_text_{code}"),
-            &render::email_text(&ff, &o),
-        );
+        snapshot_all("lab", &inv, &ff, &o);
     }
 }
 
