@@ -566,6 +566,18 @@ fn chromium_renders_table_and_filters_by_severity() {
     );
     assert!(dom.contains("data-matched=\"2\""));
 
+    // Sorting from the fragment (the code a click on a heading runs): by host, both ways.
+    let pos = |dom: &str, host: &str| dom.find(&format!(">{host}</a>")).unwrap();
+    let dom = dump_dom(&format!("{}#sort=host&dir=asc", file_url(&page)));
+    assert!(pos(&dom, "esx-a01.lab.example") < pos(&dom, "esx-b03.lab.example"));
+    assert!(dom.contains("aria-sort=\"ascending\""));
+    let dom = dump_dom(&format!(
+        "{}#sev=error,warning&sort=host&dir=desc",
+        file_url(&page)
+    ));
+    assert!(pos(&dom, "esx-a01.lab.example") > pos(&dom, "esx-b03.lab.example"));
+    assert_eq!(rows(&dom).len(), total - 3, "sorting keeps the filter");
+
     // A filter that matches nothing shows the "no match" line.
     let dom = dump_dom(&format!("{}#q=no-such-host-anywhere", file_url(&page)));
     assert!(rows(&dom).is_empty());
