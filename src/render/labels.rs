@@ -160,6 +160,7 @@ pub const LABELS: &[(&str, &str, &str)] = &[
         "以下检查因缺少数据而未能运行；这些项目没有问题并不代表合规。",
     ),
     ("missing_data", "Missing data", "缺少的数据"),
+    ("reason_not_connected", "host not connected", "主机未连接"),
     ("hosts", "Hosts", "主机数"),
     ("everything_checked", "Every enabled check ran on every host.", "所有已启用的检查均已在所有主机上运行。"),
     ("waived_findings", "Waived findings", "已豁免的问题"),

@@ -194,6 +194,26 @@ pub fn checklist_item(id: &str, lang: Lang) -> Option<String> {
     }
 }
 
+/// A not-checked reason (a [`crate::rules::Data`] name or "host not connected") as words in
+/// `lang`, starting with a capital; an unknown reason unchanged.
+pub fn reason(reason: &str, lang: Lang) -> String {
+    let words = if let Some(d) = crate::rules::Data::ALL
+        .iter()
+        .find(|d| d.as_str() == reason)
+    {
+        d.label().get(lang)
+    } else if reason == "host not connected" {
+        super::labels::label(lang, "reason_not_connected")
+    } else {
+        return reason.to_string();
+    };
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +238,12 @@ mod tests {
         );
         assert_eq!(summary("NOPE", Lang::En), None);
         assert!(is_coverage("COV002") && !is_coverage("GW001"));
+        assert_eq!(reason("firewall", Lang::ZhCn), "主机防火墙配置");
+        assert_eq!(reason("host not connected", Lang::ZhCn), "主机未连接");
+        assert_eq!(
+            reason("firewall", Lang::En),
+            "The host firewall configuration"
+        );
+        assert_eq!(reason("other", Lang::ZhCn), "other");
     }
 }

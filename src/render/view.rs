@@ -495,7 +495,7 @@ pub fn build(
     let not_checked = nc
         .into_iter()
         .map(|((reason, hosts), rules)| NotCheckedRow {
-            reason: reason.to_string(),
+            reason: rulemeta::reason(reason, lang),
             hosts,
             rules,
         })
