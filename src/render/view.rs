@@ -785,7 +785,10 @@ fn host_view(h: &Host, index: usize, fs: &[&Finding], lang: Lang) -> HostView {
             (Some(v), None) => Some(v.clone()),
             (None, b) => b.clone(),
         },
-        connection: h.connection_state.clone(),
+        connection: h
+            .connection_state
+            .as_deref()
+            .map(|c| connection_state(lang, c)),
         worst: worst.as_str(),
         error: count(Severity::Error),
         warning: count(Severity::Warning),
@@ -831,6 +834,17 @@ fn host_view(h: &Host, index: usize, fs: &[&Finding], lang: Lang) -> HostView {
             open_rulesets: fw.rulesets.iter().filter(|r| r.enabled && r.all_ip).count(),
         }),
     }
+}
+
+/// vSphere's `runtime.connectionState` in words; an unknown state as-is.
+pub fn connection_state(lang: Lang, state: &str) -> String {
+    let key = match state {
+        "connected" => "state_connected",
+        "disconnected" => "state_disconnected",
+        "notResponding" => "state_not_responding",
+        other => return other.to_string(),
+    };
+    label(lang, key).to_string()
 }
 
 pub fn switch_kind(lang: Lang, k: crate::model::SwitchKind) -> &'static str {
