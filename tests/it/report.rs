@@ -718,3 +718,63 @@ fn write_review_reports() {
     let (inv, ff) = synthetic_estate(40_000, 1);
     render::write_reports(&out.join("40k-all"), &inv, &ff, &opts(Lang::En)).unwrap();
 }
+
+#[test]
+fn written_findings_json_validates_against_the_schema() {
+    // The fixture carries what the engine alone does not: run history (status, resolved,
+    // previous_run) and a waiver.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo("schemas/findings.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let (inv, ff) = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let o = RenderOptions {
+        formats: vec![OutputFormat::Json],
+        ..opts(Lang::En)
+    };
+    render::write_reports(dir.path(), &inv, &ff, &o).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("findings.json")).unwrap())
+            .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn clean_and_empty_runs_render_in_both_languages() {
+    let (inv, mut ff) = fixture();
+    ff.findings.clear();
+    ff.resolved.clear();
+    ff.previous_run = None;
+    ff.summary = findings::summarize(&[], inv.hosts.len(), inv.vmk_count(), vec![]);
+    let empty_inv = Inventory::new();
+    let mut empty_ff = ff.clone();
+    empty_ff.sources.clear();
+    empty_ff.checked_rules.clear();
+    empty_ff.summary = findings::summarize(&[], 0, 0, vec![]);
+    for lang in Lang::ALL {
+        let o = opts(lang);
+        for (inv, ff) in [(&inv, &ff), (&empty_inv, &empty_ff)] {
+            let html = render::report_html(inv, ff, &o).unwrap();
+            assert!(html.contains("verdict-ok"));
+            assert!(html.contains(render::labels::label(lang, "no_findings")));
+            assert!(!html.contains("id=\"findings-table\""));
+            assert!(!html.contains("<details class=\"host"));
+            let email = render::email_html(ff, &o).unwrap();
+            assert!(email.contains(render::labels::label(lang, "verdict_ok")));
+            assert!(!render::email_text(ff, &o).contains("- ["));
+            render::checklist_text(inv, ff, &o);
+        }
+        // Clean: every checklist item passes.
+        let c = render::checklist::build(&inv, &ff, lang);
+        assert!(c
+            .groups
+            .iter()
+            .all(|g| g.cells.iter().all(|x| x.state == "pass")));
+    }
+}
