@@ -578,6 +578,16 @@ fn chromium_renders_table_and_filters_by_severity() {
     assert!(pos(&dom, "esx-a01.lab.example") > pos(&dom, "esx-b03.lab.example"));
     assert_eq!(rows(&dom).len(), total - 3, "sorting keeps the filter");
 
+    // A host link opens that host's details (and only those).
+    let dom = dump_dom(&format!("{}#host-1", file_url(&page)));
+    assert!(dom.contains("id=\"host-1\" open=\"\""), "details opened");
+    let open_hosts = dom
+        .split("<details class=\"host")
+        .skip(1)
+        .filter(|t| t[..t.find('>').unwrap()].contains(" open"))
+        .count();
+    assert_eq!(open_hosts, 1);
+
     // A filter that matches nothing shows the "no match" line.
     let dom = dump_dom(&format!("{}#q=no-such-host-anywhere", file_url(&page)));
     assert!(rows(&dom).is_empty());
