@@ -49,6 +49,8 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("by_severity", "By severity", "按严重程度"),
     ("by_category", "By category", "按类别"),
     ("by_cluster", "By cluster", "按集群"),
+    ("by_rule", "What is wrong", "问题概览"),
+    ("show", "show", "查看"),
     ("chart_title", "Findings per cluster", "各集群的问题数"),
     ("chart_more", "more clusters in the table below", "个集群见下表"),
     ("total", "Total", "合计"),

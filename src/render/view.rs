@@ -41,6 +41,8 @@ pub struct ReportView {
     pub summary: SummaryView,
     pub severities: Vec<CountView>,
     pub categories: Vec<CountView>,
+    /// One row per rule with unwaived findings, worst first: "what is wrong".
+    pub by_rule: Vec<RuleRow>,
     pub clusters: Vec<ClusterRow>,
     pub chart: Chart,
     pub has_history: bool,
@@ -132,6 +134,16 @@ pub struct CountView {
     pub count: usize,
     /// Share of the largest count, 0..=100 (for CSS bars).
     pub pct: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleRow {
+    pub rule: String,
+    pub summary: Option<String>,
+    pub sev: &'static str,
+    pub sev_label: &'static str,
+    pub findings: usize,
+    pub hosts: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -455,6 +467,7 @@ pub fn build(
 
     let source_names: BTreeSet<&str> = ff.sources.iter().map(|s| s.name.as_str()).collect();
     let clusters = cluster_rows(inv, &active, &source_names, lang);
+    let by_rule = rule_rows(&active, lang);
     let chart = chart(&clusters);
 
     let mut filter_clusters: BTreeSet<(bool, String)> = BTreeSet::new();
@@ -542,6 +555,7 @@ pub fn build(
         },
         severities,
         categories,
+        by_rule,
         clusters,
         chart,
         has_history,
@@ -629,6 +643,34 @@ fn cluster_rows(
             .then_with(|| a.label.cmp(&b.label))
     });
     rows
+}
+
+/// Findings per rule (with the worst severity a finding of it has), worst and most frequent first.
+fn rule_rows(active: &[&Finding], lang: Lang) -> Vec<RuleRow> {
+    let mut acc: BTreeMap<&str, (Severity, usize, BTreeSet<&str>)> = BTreeMap::new();
+    for f in active {
+        let e = acc
+            .entry(f.rule.as_str())
+            .or_insert((f.severity, 0, BTreeSet::new()));
+        e.0 = e.0.max(f.severity);
+        e.1 += 1;
+        e.2.insert(f.host.as_str());
+    }
+    let mut rows: Vec<(Severity, usize, &str, usize)> = acc
+        .into_iter()
+        .map(|(rule, (sev, n, hosts))| (sev, n, rule, hosts.len()))
+        .collect();
+    rows.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then_with(|| a.2.cmp(b.2)));
+    rows.into_iter()
+        .map(|(sev, findings, rule, hosts)| RuleRow {
+            rule: rule.to_string(),
+            summary: rulemeta::summary(rule, lang),
+            sev: sev.as_str(),
+            sev_label: labels::severity(lang, sev),
+            findings,
+            hosts,
+        })
+        .collect()
 }
 
 /// A horizontal stacked bar per cluster (errors, warnings, info), worst clusters first.
