@@ -262,7 +262,7 @@ pub struct HostView {
     pub error: usize,
     pub warning: usize,
     pub info: usize,
-    /// Rule IDs of findings about the host as a whole or about objects that are not vmks.
+    /// Rule IDs of the host's findings (shown on the collapsed line).
     pub host_rules: Vec<String>,
     pub vmks: Vec<VmkRow>,
     pub stacks: Vec<StackRow>,
@@ -765,12 +765,7 @@ fn host_view(h: &Host, index: usize, fs: &[&Finding], lang: Lang) -> HostView {
         .map(|f| f.severity)
         .max()
         .unwrap_or(Severity::Info);
-    let devices: BTreeSet<&str> = h.vmks.iter().map(|v| v.device.as_str()).collect();
-    let mut host_rules: Vec<String> = fs
-        .iter()
-        .filter(|f| f.object.as_deref().is_none_or(|o| !devices.contains(o)))
-        .map(|f| f.rule.clone())
-        .collect();
+    let mut host_rules: Vec<String> = fs.iter().map(|f| f.rule.clone()).collect();
     host_rules.sort();
     host_rules.dedup();
     let vmks = h
