@@ -168,6 +168,8 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("reason_not_connected", "host not connected", "主机未连接"),
     ("hosts", "Hosts", "主机数"),
     ("everything_checked", "Every enabled check ran on every host.", "所有已启用的检查均已在所有主机上运行。"),
+    ("more_in_csv", "more are listed in findings.csv.", "条见 findings.csv。"),
+    ("more_in_json", "more are listed in findings.json.", "条见 findings.json。"),
     ("waived_findings", "Waived findings", "已豁免的问题"),
     ("waiver_reason", "Waiver reason", "豁免理由"),
     ("waiver_expires", "Expires", "到期日"),

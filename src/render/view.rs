@@ -57,8 +57,11 @@ pub struct ReportView {
     pub filter_categories: Vec<OptionView>,
     pub not_checked: Vec<NotCheckedRow>,
     pub coverage_groups: Vec<CoverageGroup>,
+    /// Waived and resolved findings, at most [`TABLE_ROWS`] of each listed.
     pub waived: Vec<FindingRow>,
     pub resolved: Vec<FindingRow>,
+    pub waived_omitted: usize,
+    pub resolved_omitted: usize,
     pub hosts: Vec<HostView>,
     /// Hosts with findings left without details ([`HOST_DETAILS_MAX`]).
     pub hosts_omitted: usize,
@@ -572,13 +575,17 @@ pub fn build(
             .findings
             .iter()
             .filter(|f| f.waived.is_some())
+            .take(TABLE_ROWS)
             .map(|f| finding_row(f, lang, &anchors))
             .collect(),
         resolved: ff
             .resolved
             .iter()
+            .take(TABLE_ROWS)
             .map(|f| finding_row(f, lang, &no_anchors))
             .collect(),
+        waived_omitted: (ff.findings.len() - active.len()).saturating_sub(TABLE_ROWS),
+        resolved_omitted: ff.resolved.len().saturating_sub(TABLE_ROWS),
         hosts,
         hosts_omitted,
         checklist: checklist::build(inv, ff, lang),

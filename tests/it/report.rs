@@ -788,3 +788,31 @@ fn clean_and_empty_runs_render_in_both_languages() {
             .all(|g| g.cells.iter().all(|x| x.state == "pass")));
     }
 }
+
+#[test]
+fn long_waived_and_resolved_lists_are_cut_with_a_pointer() {
+    let (inv, mut ff) = fixture();
+    let waived = ff
+        .findings
+        .iter()
+        .find(|f| f.waived.is_some())
+        .unwrap()
+        .clone();
+    let resolved = ff.resolved[0].clone();
+    for i in 0..1200 {
+        let mut w = waived.clone();
+        w.host = format!("w{i:04}");
+        ff.findings.push(w);
+        let mut r = resolved.clone();
+        r.host = format!("r{i:04}");
+        ff.resolved.push(r);
+    }
+    findings::sort_findings(&mut ff.findings);
+    let html = render::report_html(&inv, &ff, &opts(Lang::En)).unwrap();
+    assert!(html.contains("… 201 more are listed in findings.csv."));
+    assert!(html.contains("… 201 more are listed in findings.json."));
+    assert_eq!(
+        html.matches("Approved design exception CHG-2291").count(),
+        1000
+    );
+}
