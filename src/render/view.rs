@@ -427,9 +427,23 @@ pub fn build(
             per_host.entry(i).or_default().push(f);
         }
     }
-    let anchors: HashMap<&str, String> = per_host
-        .keys()
-        .map(|&i| (inv.hosts[i].name.as_str(), format!("host-{i}")))
+    let mut hosts = per_host
+        .iter()
+        .map(|(&i, fs)| host_view(&inv.hosts[i], i, fs, lang))
+        .collect::<Vec<_>>();
+    hosts.sort_by(|a, b| {
+        sev_rank(b.worst)
+            .cmp(&sev_rank(a.worst))
+            .then_with(|| (b.error, b.warning).cmp(&(a.error, a.warning)))
+            .then_with(|| a.cluster.cmp(&b.cluster))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let hosts_omitted = hosts.len().saturating_sub(HOST_DETAILS_MAX);
+    hosts.truncate(HOST_DETAILS_MAX);
+    // Links from the findings table to the details that exist.
+    let anchors: HashMap<&str, String> = hosts
+        .iter()
+        .map(|h| (h.name.as_str(), h.anchor.clone()))
         .collect();
 
     let mut findings: Vec<FindingRow> = active
@@ -516,21 +530,6 @@ pub fn build(
             rules,
         })
         .collect();
-
-    let hosts = per_host
-        .iter()
-        .map(|(&i, fs)| host_view(&inv.hosts[i], i, fs, lang))
-        .collect::<Vec<_>>();
-    let mut hosts = hosts;
-    hosts.sort_by(|a, b| {
-        sev_rank(b.worst)
-            .cmp(&sev_rank(a.worst))
-            .then_with(|| (b.error, b.warning).cmp(&(a.error, a.warning)))
-            .then_with(|| a.cluster.cmp(&b.cluster))
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    let hosts_omitted = hosts.len().saturating_sub(HOST_DETAILS_MAX);
-    hosts.truncate(HOST_DETAILS_MAX);
 
     let no_anchors = HashMap::new();
     let has_history = ff.previous_run.is_some();
