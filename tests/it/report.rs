@@ -61,7 +61,7 @@ fn fixture_summary_matches_its_findings() {
     let (inv, ff) = fixture();
     let s = findings::summarize(
         &ff.findings,
-        inv.hosts.len(),
+        &inv.hosts,
         inv.vmk_count(),
         ff.summary.not_checked.clone(),
     );
@@ -326,7 +326,7 @@ fn hostile() -> (Inventory, FindingsFile) {
         checked_rules: vec!["SEP003".into()],
         language: Some("en".into()),
         sources: vec![],
-        summary: findings::summarize(&findings, 1, 1, vec![]),
+        summary: findings::summarize(&findings, &inv.hosts, 1, vec![]),
         findings,
         previous_run: None,
         resolved: vec![],
@@ -669,7 +669,7 @@ pub fn synthetic_estate(hosts: usize, faulty_every: usize) -> (Inventory, Findin
     }
     findings::sort_findings(&mut fs);
     let ff = FindingsFile {
-        summary: findings::summarize(&fs, inv.hosts.len(), inv.vmk_count(), vec![]),
+        summary: findings::summarize(&fs, &inv.hosts, inv.vmk_count(), vec![]),
         findings: fs,
         ..template_ff
     };
@@ -761,12 +761,12 @@ fn clean_and_empty_runs_render_in_both_languages() {
     ff.findings.clear();
     ff.resolved.clear();
     ff.previous_run = None;
-    ff.summary = findings::summarize(&[], inv.hosts.len(), inv.vmk_count(), vec![]);
+    ff.summary = findings::summarize(&[], &inv.hosts, inv.vmk_count(), vec![]);
     let empty_inv = Inventory::new();
     let mut empty_ff = ff.clone();
     empty_ff.sources.clear();
     empty_ff.checked_rules.clear();
-    empty_ff.summary = findings::summarize(&[], 0, 0, vec![]);
+    empty_ff.summary = findings::summarize(&[], &[], 0, vec![]);
     for lang in Lang::ALL {
         let o = opts(lang);
         for (inv, ff) in [(&inv, &ff), (&empty_inv, &empty_ff)] {
