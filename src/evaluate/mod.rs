@@ -226,7 +226,7 @@ pub fn evaluate(
         checked_rules: enabled.iter().map(|c| c.rule.id.to_string()).collect(),
         language: Some(lang.code().to_string()),
         sources: inv.sources.clone(),
-        summary: summarize(&findings, inv.hosts.len(), inv.vmk_count(), not_checked),
+        summary: summarize(&findings, &inv.hosts, inv.vmk_count(), not_checked),
         findings,
         previous_run: None,
         resolved: Vec::new(),
