@@ -138,7 +138,8 @@ pub fn build_message(
         if meta.len() > limit {
             let size = human_size(meta.len());
             let max = human_size(limit);
-            let dir = run_dir.display();
+            let abs = std::fs::canonicalize(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
+            let dir = abs.display();
             notes.push(
                 text!(
                     "{name} ({size}) is not attached: it is larger than the {max} limit (email.max_attachment_bytes). It is in {dir}.",
@@ -225,11 +226,11 @@ fn insert_html_notes(html: &str, notes: &[String]) -> String {
         return html.to_string();
     }
     let mut block = String::from(
-        "<div style=\"border:1px solid #d9a400;background:#fff8e1;padding:8px 12px;margin:0 0 12px 0;font-family:Arial,sans-serif;font-size:13px\">",
+        "<div style=\"max-width:736px;border:1px solid #d9a400;background:#fff8e1;padding:8px 12px;margin:12px auto 0 auto;font-family:Arial,sans-serif;font-size:13px\">",
     );
     for n in notes {
         block.push_str("<p style=\"margin:4px 0\">");
-        block.push_str(&esc(n));
+        block.push_str(&quick_xml::escape::escape(n));
         block.push_str("</p>");
     }
     block.push_str("</div>");
@@ -243,226 +244,15 @@ fn insert_html_notes(html: &str, notes: &[String]) -> String {
     }
 }
 
-/// The email-safe HTML body.
-///
-/// Switch-over point: uses [`fallback_email_html`] until the reports module provides
-/// `render::email_html`.
+/// The email-safe HTML body (the reports module renders it).
 fn body_html(findings: &FindingsFile, opts: &RenderOptions) -> Result<String, String> {
-    Ok(fallback_email_html(findings, opts))
+    crate::render::email_html(findings, opts)
+        .map_err(|e| format!("cannot render the email body: {e}"))
 }
 
-/// The plain-text alternative. Switch-over point like [`body_html`] (`render::email_text`).
+/// The plain-text alternative.
 fn body_text(findings: &FindingsFile, opts: &RenderOptions) -> Result<String, String> {
-    Ok(fallback_email_text(findings, opts))
-}
-
-/// Rows shown in the fallback bodies; the attached report has them all.
-const FALLBACK_ROWS: usize = 200;
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn summary_line(f: &FindingsFile, lang: Lang) -> String {
-    let s = &f.summary;
-    let n = |k: &str| s.by_severity.get(k).copied().unwrap_or(0);
-    let (hosts, vmks, errors, warnings, infos, waived) = (
-        s.hosts_checked,
-        s.vmks_checked,
-        n("error"),
-        n("warning"),
-        n("info"),
-        s.waived,
-    );
-    text!(
-        "{hosts} hosts, {vmks} vmks checked: {errors} errors, {warnings} warnings, {infos} info, {waived} waived.",
-        "已检查 {hosts} 台主机、{vmks} 个 vmk：{errors} 个错误，{warnings} 个警告，{infos} 个提示，{waived} 个已豁免。"
-    )
-    .get(lang)
-    .to_string()
-}
-
-fn history_line(f: &FindingsFile, lang: Lang) -> Option<String> {
-    let prev = f.previous_run.as_deref()?;
-    let since = crate::deliver::subject::short_time(prev);
-    let new = f
-        .findings
-        .iter()
-        .filter(|x| x.waived.is_none() && x.status == Some(crate::findings::Status::New))
-        .count();
-    let resolved = f.resolved.iter().filter(|x| x.waived.is_none()).count();
-    Some(
-        text!(
-            "Since {since}: {new} new, {resolved} resolved.",
-            "自 {since} 起：新增 {new} 项，已解决 {resolved} 项。"
-        )
-        .get(lang)
-        .to_string(),
-    )
-}
-
-fn status_label(f: &crate::findings::Finding, lang: Lang) -> &'static str {
-    match (f.status, lang) {
-        (Some(crate::findings::Status::New), Lang::En) => "new",
-        (Some(crate::findings::Status::New), Lang::ZhCn) => "新增",
-        (Some(crate::findings::Status::Persisting), Lang::En) => "persisting",
-        (Some(crate::findings::Status::Persisting), Lang::ZhCn) => "持续",
-        (None, _) => "",
-    }
-}
-
-fn title(opts: &RenderOptions) -> String {
-    match (&opts.title, opts.lang) {
-        (Some(t), Lang::En) => format!("vmkaudit report: {t}"),
-        (Some(t), Lang::ZhCn) => format!("vmkaudit 报告：{t}"),
-        (None, Lang::En) => "vmkaudit report".into(),
-        (None, Lang::ZhCn) => "vmkaudit 报告".into(),
-    }
-}
-
-/// A minimal email-safe HTML body (inline styles, tables, no scripts, no external resources).
-fn fallback_email_html(f: &FindingsFile, opts: &RenderOptions) -> String {
-    let lang = opts.lang;
-    let th = "style=\"text-align:left;border-bottom:1px solid #999;padding:4px 8px\"";
-    let td = "style=\"border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top\"";
-    let mut h = String::new();
-    h.push_str(&format!(
-        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>",
-        lang.code(),
-        esc(&title(opts))
-    ));
-    h.push_str("<body style=\"font-family:Arial,sans-serif;font-size:14px;color:#222\">");
-    h.push_str(&format!(
-        "<h2 style=\"margin:0 0 8px 0\">{}</h2>",
-        esc(&title(opts))
-    ));
-    h.push_str(&format!("<p>{}</p>", esc(&summary_line(f, lang))));
-    if let Some(line) = history_line(f, lang) {
-        h.push_str(&format!("<p>{}</p>", esc(&line)));
-    }
-    let heads: [&str; 6] = match lang {
-        Lang::En => ["Severity", "Host", "Object", "Rule", "Finding", "Status"],
-        Lang::ZhCn => ["严重性", "主机", "对象", "规则", "问题", "状态"],
-    };
-    let rows: Vec<_> = f.findings.iter().filter(|x| x.waived.is_none()).collect();
-    if !rows.is_empty() {
-        h.push_str(
-            "<table cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse\"><tr>",
-        );
-        for head in heads {
-            h.push_str(&format!("<th {th}>{head}</th>"));
-        }
-        h.push_str("</tr>");
-        for x in rows.iter().take(FALLBACK_ROWS) {
-            h.push_str(&format!(
-                "<tr><td {td}>{}</td><td {td}>{}</td><td {td}>{}</td><td {td}>{}</td><td {td}>{}</td><td {td}>{}</td></tr>",
-                x.severity,
-                esc(&x.host),
-                esc(x.object.as_deref().unwrap_or("")),
-                esc(&x.rule),
-                esc(&x.message),
-                status_label(x, lang)
-            ));
-        }
-        h.push_str("</table>");
-        if rows.len() > FALLBACK_ROWS {
-            let more = rows.len() - FALLBACK_ROWS;
-            h.push_str(&format!(
-                "<p>{}</p>",
-                text!(
-                    "… and {more} more in the attached report.",
-                    "…… 另有 {more} 项，见附件报告。"
-                )
-                .get(lang)
-            ));
-        }
-    }
-    if !f.resolved.is_empty() {
-        h.push_str(&format!(
-            "<h3>{}</h3><ul>",
-            match lang {
-                Lang::En => "Resolved since the previous run",
-                Lang::ZhCn => "自上次运行以来已解决",
-            }
-        ));
-        for x in f.resolved.iter().take(FALLBACK_ROWS) {
-            h.push_str(&format!(
-                "<li>{} {} {}: {}</li>",
-                esc(&x.rule),
-                esc(&x.host),
-                esc(x.object.as_deref().unwrap_or("")),
-                esc(&x.message)
-            ));
-        }
-        h.push_str("</ul>");
-    }
-    h.push_str("</body></html>\n");
-    h
-}
-
-/// The plain-text counterpart of [`fallback_email_html`].
-fn fallback_email_text(f: &FindingsFile, opts: &RenderOptions) -> String {
-    let lang = opts.lang;
-    let mut t = format!("{}\n\n{}\n", title(opts), summary_line(f, lang));
-    if let Some(line) = history_line(f, lang) {
-        t.push_str(&line);
-        t.push('\n');
-    }
-    t.push('\n');
-    let rows: Vec<_> = f.findings.iter().filter(|x| x.waived.is_none()).collect();
-    for x in rows.iter().take(FALLBACK_ROWS) {
-        let status = status_label(x, lang);
-        t.push_str(&format!(
-            "[{}] {} {} {}: {}{}\n",
-            x.severity,
-            x.host,
-            x.object.as_deref().unwrap_or("-"),
-            x.rule,
-            x.message,
-            if status.is_empty() {
-                String::new()
-            } else {
-                format!(" ({status})")
-            }
-        ));
-    }
-    if rows.len() > FALLBACK_ROWS {
-        let more = rows.len() - FALLBACK_ROWS;
-        t.push_str(
-            text!(
-                "… and {more} more in the attached report.\n",
-                "…… 另有 {more} 项，见附件报告。\n"
-            )
-            .get(lang),
-        );
-    }
-    if !f.resolved.is_empty() {
-        t.push_str(match lang {
-            Lang::En => "\nResolved since the previous run:\n",
-            Lang::ZhCn => "\n自上次运行以来已解决：\n",
-        });
-        for x in f.resolved.iter().take(FALLBACK_ROWS) {
-            t.push_str(&format!(
-                "  {} {} {}: {}\n",
-                x.rule,
-                x.host,
-                x.object.as_deref().unwrap_or("-"),
-                x.message
-            ));
-        }
-    }
-    t
+    Ok(crate::render::email_text(findings, opts))
 }
 
 /// Write `message` as `message.eml` into `run_dir` (atomically).

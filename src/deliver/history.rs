@@ -136,6 +136,13 @@ pub(crate) mod tests {
         }
     }
 
+    fn hosts() -> Vec<crate::model::Host> {
+        ["esx1", "esx2", "esx3"]
+            .into_iter()
+            .map(crate::model::Host::named)
+            .collect()
+    }
+
     pub(crate) fn file(at: &str, mut findings: Vec<Finding>) -> FindingsFile {
         sort_findings(&mut findings);
         FindingsFile {
@@ -145,7 +152,7 @@ pub(crate) mod tests {
             checked_rules: Vec::new(),
             language: Some("en".into()),
             sources: Vec::new(),
-            summary: summarize(&findings, 3, 9, Vec::new()),
+            summary: summarize(&findings, &hosts(), 9, Vec::new()),
             findings,
             previous_run: None,
             resolved: Vec::new(),
