@@ -821,6 +821,16 @@ fn history_marks_new_persisting_and_resolved_across_changed_inventories() {
         !before.is_empty() && !after.is_empty(),
         "the fixtures raise findings"
     );
+    // Both files, history included, follow the published schema.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo("schemas/findings.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    for v in [&one, &two] {
+        let errors: Vec<String> = validator.iter_errors(v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
     assert!(one.get("previous_run").is_none());
     assert_eq!(two["previous_run"], one["generated_at"]);
 
