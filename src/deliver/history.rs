@@ -6,11 +6,18 @@
 //! previous `generated_at`. The previous run is the newest earlier run folder with a readable
 //! `findings.json` (see [`load_previous`]). The counts in [`Changes`] leave waived findings out,
 //! like the summary does.
+//!
+//! A finding only counts as resolved when this run could look again ([`Scope`]): its host was
+//! checked, or it is gone from an estate whose every source was collected. A finding on a host
+//! that is now not connected, or that may belong to a source that failed this time, is not
+//! resolved but *unverified* (counted in [`Changes::unverified`], not listed), so that an
+//! outage never reads as a fix.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::findings::{sort_findings, Finding, FindingsFile, Status, SCHEMA_VERSION};
+use crate::model::Inventory;
 
 /// What changed since the previous run (unwaived findings only).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,6 +27,62 @@ pub struct Changes {
     pub new: usize,
     pub persisting: usize,
     pub resolved: usize,
+    /// Findings of the previous run that this run could not look at again (host not connected,
+    /// or possibly behind a failed source): neither persisting nor resolved.
+    pub unverified: usize,
+}
+
+/// What a run could look at, to tell a fixed finding from one it could not see.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Hosts checked (in the inventory and connected).
+    checked: BTreeSet<String>,
+    /// Hosts in the inventory that are not connected (nothing was checked on them).
+    unreachable: BTreeSet<String>,
+    /// Every source was collected, so a host missing from the inventory is really gone.
+    complete: bool,
+}
+
+impl Scope {
+    pub fn of(inv: &Inventory) -> Scope {
+        let mut scope = Scope {
+            complete: inv.sources.iter().all(|s| s.error.is_none()),
+            ..Scope::default()
+        };
+        // A source-failure finding names the source as its host.
+        for src in inv.sources.iter().filter(|s| s.error.is_none()) {
+            scope.checked.insert(src.name.clone());
+        }
+        for h in &inv.hosts {
+            if h.is_connected() {
+                scope.checked.insert(h.name.clone());
+            } else {
+                scope.unreachable.insert(h.name.clone());
+            }
+        }
+        // A host listed twice (two sources) counts as checked if either copy was.
+        scope.unreachable.retain(|h| !scope.checked.contains(h));
+        scope
+    }
+
+    /// Everything was looked at (tests, or an estate known to be complete).
+    pub fn everything() -> Scope {
+        Scope {
+            complete: true,
+            ..Scope::default()
+        }
+    }
+
+    /// This run looked at `host` again.
+    fn rechecked(&self, host: &str) -> bool {
+        if self.checked.contains(host) {
+            true
+        } else if self.unreachable.contains(host) {
+            false
+        } else {
+            self.complete
+        }
+    }
 }
 
 impl Changes {
@@ -32,7 +95,11 @@ impl Changes {
 type Identity<'a> = (&'a str, &'a str, Option<&'a str>);
 
 /// Mark `current` against `previous` and return the counts.
-pub fn apply(current: &mut FindingsFile, previous: Option<&FindingsFile>) -> Changes {
+pub fn apply(
+    current: &mut FindingsFile,
+    previous: Option<&FindingsFile>,
+    scope: &Scope,
+) -> Changes {
     current.resolved.clear();
     let Some(previous) = previous else {
         current.previous_run = None;
@@ -66,6 +133,12 @@ pub fn apply(current: &mut FindingsFile, previous: Option<&FindingsFile>) -> Cha
     for f in &previous.findings {
         let id = f.identity();
         if !now.contains(&id) && seen.insert(id) {
+            if !scope.rechecked(&f.host) {
+                if f.waived.is_none() {
+                    changes.unverified += 1;
+                }
+                continue;
+            }
             let mut gone = f.clone();
             gone.status = None;
             if gone.waived.is_none() {
@@ -172,7 +245,7 @@ pub(crate) mod tests {
             "2026-11-24T06:00:00+00:00",
             vec![finding("MTU004", "esx1", Some("vmk1"), Severity::Error)],
         );
-        let c = apply(&mut cur, None);
+        let c = apply(&mut cur, None, &Scope::everything());
         assert_eq!(c, Changes::default());
         assert!(c.is_change());
         assert_eq!(cur.findings[0].status, None);
@@ -211,7 +284,7 @@ pub(crate) mod tests {
                 ),
             ],
         );
-        let c = apply(&mut cur, Some(&prev));
+        let c = apply(&mut cur, Some(&prev), &Scope::everything());
         assert_eq!(
             c,
             Changes {
@@ -219,6 +292,7 @@ pub(crate) mod tests {
                 new: 2,
                 persisting: 2,
                 resolved: 2,
+                unverified: 0,
             }
         );
         assert!(c.is_change());
@@ -255,7 +329,7 @@ pub(crate) mod tests {
         let list = vec![finding("MTU004", "esx1", Some("vmk1"), Severity::Error)];
         let prev = file("2026-11-24T06:00:00+00:00", list.clone());
         let mut cur = file("2026-11-25T06:00:00+00:00", list);
-        let c = apply(&mut cur, Some(&prev));
+        let c = apply(&mut cur, Some(&prev), &Scope::everything());
         assert!(!c.is_change());
         assert_eq!((c.new, c.persisting, c.resolved), (0, 1, 0));
         assert!(cur.resolved.is_empty());
@@ -277,7 +351,7 @@ pub(crate) mod tests {
                 w
             }],
         );
-        let c = apply(&mut cur, Some(&prev));
+        let c = apply(&mut cur, Some(&prev), &Scope::everything());
         assert_eq!((c.new, c.persisting, c.resolved), (0, 0, 0));
         assert_eq!(cur.findings[0].status, Some(Status::New));
         assert_eq!(cur.resolved.len(), 1);
@@ -293,7 +367,7 @@ pub(crate) mod tests {
         prev.resolved = vec![finding("GW001", "esx9", None, Severity::Error)];
         prev.previous_run = Some("2026-11-23T06:00:00+00:00".into());
         let mut cur = file("2026-11-25T06:00:00+00:00", Vec::new());
-        let c = apply(&mut cur, Some(&prev));
+        let c = apply(&mut cur, Some(&prev), &Scope::everything());
         assert_eq!(c.resolved, 1);
         assert_eq!(cur.resolved.len(), 1);
         assert_eq!(cur.resolved[0].rule, "MTU004");
@@ -301,6 +375,55 @@ pub(crate) mod tests {
             cur.previous_run.as_deref(),
             Some("2026-11-24T06:00:00+00:00")
         );
+    }
+
+    #[test]
+    fn an_outage_is_not_a_fix() {
+        use crate::model::{Host, Source, SourceKind};
+        let prev = file(
+            "2026-11-24T06:00:00+00:00",
+            vec![
+                finding("MTU004", "esx1", Some("vmk1"), Severity::Error),
+                finding("MTU004", "esx2", Some("vmk1"), Severity::Error),
+                finding("MTU004", "esx3", Some("vmk1"), Severity::Error),
+                finding("COV003", "https://vc-b", None, Severity::Warning),
+            ],
+        );
+        // esx1 was checked and is fixed; esx2 is not responding; esx3 is missing while a
+        // source failed; the source that failed last time is back.
+        let mut inv = Inventory::new();
+        inv.hosts.push(Host::named("esx1"));
+        let mut down = Host::named("esx2");
+        down.connection_state = Some("notResponding".into());
+        inv.hosts.push(down);
+        inv.sources.push(Source {
+            name: "https://vc-a".into(),
+            kind: SourceKind::Vcenter,
+            insecure: false,
+            collected_at: None,
+            product: None,
+            error: Some("connection refused".into()),
+        });
+        inv.sources.push(Source {
+            name: "https://vc-b".into(),
+            kind: SourceKind::Vcenter,
+            insecure: false,
+            collected_at: None,
+            product: None,
+            error: None,
+        });
+        let mut cur = file("2026-11-25T06:00:00+00:00", Vec::new());
+        let c = apply(&mut cur, Some(&prev), &Scope::of(&inv));
+        assert_eq!((c.resolved, c.unverified), (2, 2), "{c:?}");
+        let gone: Vec<_> = cur.resolved.iter().map(|f| f.host.as_str()).collect();
+        assert_eq!(gone, ["esx1", "https://vc-b"]);
+
+        // With every source collected, a host missing from the estate is really gone, and so
+        // is the old source failure.
+        inv.sources[0].error = None;
+        let mut cur = file("2026-11-25T06:00:00+00:00", Vec::new());
+        let c = apply(&mut cur, Some(&prev), &Scope::of(&inv));
+        assert_eq!((c.resolved, c.unverified), (3, 1), "{c:?}");
     }
 
     #[test]

@@ -65,7 +65,11 @@ pub fn deliver(
     if let Some((dir, _)) = &previous {
         tracing::info!("comparing with the previous run in {}", dir.display());
     }
-    let changes = history::apply(&mut findings, previous.as_ref().map(|(_, f)| f));
+    let changes = history::apply(
+        &mut findings,
+        previous.as_ref().map(|(_, f)| f),
+        &history::Scope::of(inv),
+    );
 
     // The next run compares with this run's findings.json, so it is always written.
     let mut render_opts = opts.clone();
@@ -205,6 +209,12 @@ pub fn print_outcome(d: &Delivered) {
             c.resolved
         ),
         None => eprintln!("First run in this output directory (nothing to compare with)"),
+    }
+    if c.unverified > 0 {
+        eprintln!(
+            "  {} finding(s) of the previous run could not be re-checked (host not connected or source not collected); not counted as resolved",
+            c.unverified
+        );
     }
     for p in &d.pruned {
         eprintln!("  removed old run {}", p.display());

@@ -296,6 +296,7 @@ mod tests {
                 new,
                 persisting: 4,
                 resolved,
+                unverified: 0,
             },
             date: "2026-11-25 06:00".into(),
             lang: Lang::En,

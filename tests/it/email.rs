@@ -902,6 +902,40 @@ fn history_marks_new_persisting_and_resolved_across_changed_inventories() {
 }
 
 #[test]
+fn an_outage_does_not_resolve_findings() {
+    let lab = Lab::new("run1.json");
+    let cfg = lab.config("");
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    lab.use_inventory("run2-outage.json");
+    let out = lab.run(&cfg, &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains("5 finding(s) of the previous run could not be re-checked"),
+        "{err}"
+    );
+    let two = read_json(&lab.latest().join("findings.json"));
+    let resolved: Vec<(String, String)> = two["resolved"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["host"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        resolved,
+        [("ADDR001".to_string(), "esx02.lab.local".to_string())],
+        "only the checked host's finding is resolved"
+    );
+}
+
+#[test]
 fn contrib_config_is_valid() {
     let v = vmkaudit::config::Config::load(&common::repo("contrib/vmkaudit.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
