@@ -117,6 +117,17 @@ pub fn build_message(
 ) -> Result<Message, String> {
     let lang = opts.lang;
     let mut notes: Vec<String> = Vec::new();
+    if changes.unverified > 0 {
+        let n = changes.unverified;
+        notes.push(
+            text!(
+                "{n} finding(s) of the previous run could not be checked again (host not connected, or its source could not be collected); they are not counted as resolved.",
+                "上次运行的 {n} 个问题本次无法复查（主机未连接，或其数据源未能采集），未计为已解决。"
+            )
+            .get(lang)
+            .to_string(),
+        );
+    }
     let mut attachments = Vec::new();
     for name in &settings.attach {
         let path = run_dir.join(name);
