@@ -150,6 +150,9 @@ pub struct EmailConfig {
     pub to: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     pub cc: Vec<Spanned<String>>,
+    /// Blind copies: envelope recipients only, never in a header.
+    #[serde(default)]
+    pub bcc: Vec<Spanned<String>>,
     /// Subject template, e.g. `"[vmkaudit] {name}: {errors} errors, {warnings} warnings, {new} new"`.
     #[serde(default)]
     pub subject: Option<Spanned<String>>,
@@ -282,6 +285,7 @@ pub struct EmailSettings {
     pub from: lettre::message::Mailbox,
     pub to: Vec<lettre::message::Mailbox>,
     pub cc: Vec<lettre::message::Mailbox>,
+    pub bcc: Vec<lettre::message::Mailbox>,
     /// The subject template (checked); the built-in subject when `None`.
     pub subject: Option<String>,
     pub send: SendPolicy,
@@ -382,6 +386,11 @@ impl EmailConfig {
             .cc
             .iter()
             .map(|v| mailbox(v, "cc"))
+            .collect::<Result<Vec<_>>>()?;
+        let bcc = self
+            .bcc
+            .iter()
+            .map(|v| mailbox(v, "bcc"))
             .collect::<Result<Vec<_>>>()?;
 
         let security = choice(&self.security, "security", &SmtpSecurity::NAMES, at)?
@@ -560,6 +569,7 @@ impl EmailConfig {
             from,
             to,
             cc,
+            bcc,
             subject: self.subject.map(Spanned::into_inner),
             send,
             attach,

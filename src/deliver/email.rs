@@ -194,6 +194,9 @@ pub fn build_message(
     for cc in &settings.cc {
         builder = builder.cc(cc.clone());
     }
+    for bcc in &settings.bcc {
+        builder = builder.bcc(bcc.clone());
+    }
     let mut mixed = MultiPart::mixed().multipart(
         MultiPart::alternative()
             .singlepart(SinglePart::plain(text))
@@ -436,6 +439,7 @@ mod tests {
             from: "vmkaudit <vmkaudit@example.com>".parse().unwrap(),
             to: vec!["ops@example.com".parse().unwrap()],
             cc: vec!["Audit Team <audit@example.com>".parse().unwrap()],
+            bcc: vec!["archive@example.com".parse().unwrap()],
             subject: None,
             send: SendPolicy::Always,
             attach: attach.iter().map(|s| s.to_string()).collect(),
@@ -546,6 +550,16 @@ mod tests {
             "{raw}"
         );
         assert!(raw.contains("Auto-Submitted: auto-generated"), "{raw}");
+        assert!(!raw.contains("archive@example.com"), "Bcc leaked: {raw}");
+        let envelope: Vec<String> = m.envelope().to().iter().map(|a| a.to_string()).collect();
+        assert_eq!(
+            envelope,
+            [
+                "ops@example.com",
+                "audit@example.com",
+                "archive@example.com"
+            ]
+        );
         assert!(raw.contains("Content-Type: multipart/mixed"), "{raw}");
         assert!(raw.contains("Content-Type: multipart/alternative"), "{raw}");
         assert!(

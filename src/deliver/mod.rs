@@ -191,7 +191,7 @@ fn send_email(settings: &EmailSettings, message: &lettre::Message) -> EmailOutco
     match email::send(smtp, message, &std::thread::sleep) {
         Ok(()) => EmailOutcome::Sent {
             server: email::server_label(smtp),
-            recipients: settings.to.len() + settings.cc.len(),
+            recipients: settings.to.len() + settings.cc.len() + settings.bcc.len(),
         },
         Err(e) => EmailOutcome::Failed(e),
     }

@@ -410,7 +410,7 @@ fn report_email_arrives_with_recipients_subject_parts_and_attachments() {
     let smtpd = Smtpd::module(lab.path());
     let cfg = lab.config(&plain_email(
         smtpd.port,
-        "to = [\"ops@lab.example\", \"Net Team <net@lab.example>\"]\ncc = [\"audit@lab.example\"]\nattach = [\"report.html\", \"findings.csv\", \"vmks.csv\", \"checklist.txt\", \"findings.json\"]\n",
+        "to = [\"ops@lab.example\", \"Net Team <net@lab.example>\"]\ncc = [\"audit@lab.example\"]\nbcc = [\"archive@lab.example\"]\nattach = [\"report.html\", \"findings.csv\", \"vmks.csv\", \"checklist.txt\", \"findings.json\"]\n",
     )
     .replace("to = [\"ops@lab.example\"]\n", ""));
     let out = lab.run(&cfg, &[], &[]);
@@ -433,9 +433,15 @@ fn report_email_arrives_with_recipients_subject_parts_and_attachments() {
     assert_eq!(header(m, "Auto-Submitted"), "auto-generated");
     assert_eq!(header(m, "X-MailFrom"), "vmkaudit@lab.example");
     let rcpt = header(m, "X-RcptTo");
-    for r in ["ops@lab.example", "net@lab.example", "audit@lab.example"] {
+    for r in [
+        "ops@lab.example",
+        "net@lab.example",
+        "audit@lab.example",
+        "archive@lab.example",
+    ] {
         assert!(rcpt.contains(r), "{r} not an envelope recipient: {rcpt}");
     }
+    assert_eq!(header(m, "Bcc"), "", "Bcc must not be a header");
     assert!(!header(m, "Message-ID").is_empty());
 
     let run_dir = lab.runs().pop().unwrap();
