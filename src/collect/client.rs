@@ -128,6 +128,26 @@ pub fn sdk_url(url: &str) -> Result<String, String> {
     }
 }
 
+/// The certificates of a PEM CA file; a clear message when it cannot be read or holds none.
+pub fn load_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem =
+        std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        format!(
+            "CA file {} is not a PEM certificate bundle: {e}",
+            path.display()
+        )
+    })?;
+    if certs.is_empty() {
+        return Err(format!(
+            "CA file {} holds no PEM certificate (no -----BEGIN CERTIFICATE----- block); a DER \
+             certificate can be converted with `openssl x509 -inform der -in FILE -out ca.pem`",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
 /// A connection to one SDK endpoint.
 pub struct Client {
     http: reqwest::Client,
@@ -153,21 +173,7 @@ impl Client {
             .pool_max_idle_per_host(2)
             .user_agent(concat!("vmkaudit/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_file {
-            let pem = std::fs::read(path)
-                .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                format!(
-                    "CA file {} is not a PEM certificate bundle: {e}",
-                    path.display()
-                )
-            })?;
-            if certs.is_empty() {
-                return Err(format!(
-                    "CA file {} holds no PEM certificate",
-                    path.display()
-                ));
-            }
-            for c in certs {
+            for c in load_ca_file(path)? {
                 b = b.add_root_certificate(c);
             }
         }

@@ -56,15 +56,25 @@ fn read_password(
     file: Option<&std::path::Path>,
     what: &str,
 ) -> Result<Password> {
-    let secret = match (env, file) {
-        (Some(var), _) => std::env::var(var).map_err(|_| {
-            Error::Usage(format!(
-                "{what}: the environment variable `{var}` that should hold the password is not set"
-            ))
-        })?,
+    let (secret, origin) = match (env, file) {
+        (Some(var), _) => (
+            std::env::var(var).map_err(|_| {
+                Error::Usage(format!(
+                    "{what}: the environment variable `{var}` that should hold the password is not set"
+                ))
+            })?,
+            format!("the environment variable `{var}`"),
+        ),
         (None, Some(path)) => {
-            let text = crate::fsutil::read_text(path)?;
-            text.lines().next().unwrap_or("").trim_end().to_string()
+            let text = crate::fsutil::read_text(path)
+                .map_err(|e| Error::Usage(format!("{what}: password file: {e}")))?;
+            (
+                text.lines().next().unwrap_or("").trim_end().to_string(),
+                format!(
+                    "the first line of the password file {}",
+                    path.display()
+                ),
+            )
         }
         (None, None) => {
             return Err(Error::Usage(format!(
@@ -74,7 +84,9 @@ fn read_password(
         }
     };
     if secret.is_empty() {
-        return Err(Error::Usage(format!("{what}: the password is empty")));
+        return Err(Error::Usage(format!(
+            "{what}: the password is empty ({origin})"
+        )));
     }
     Ok(Password::new(secret))
 }
@@ -83,12 +95,11 @@ fn check_url(url: &str) -> Result<()> {
     client::sdk_url(url).map(|_| ()).map_err(Error::Usage)
 }
 
-/// A CA file that cannot be read is a usage error, found before anything is collected.
+/// A CA file that cannot be read or holds no PEM certificate is a usage error, found before
+/// anything is collected.
 fn check_ca_file(path: Option<&std::path::Path>) -> Result<()> {
     match path {
-        Some(p) => std::fs::metadata(p)
-            .map(|_| ())
-            .map_err(|e| Error::io(p, e)),
+        Some(p) => client::load_ca_file(p).map(|_| ()).map_err(Error::Usage),
         None => Ok(()),
     }
 }

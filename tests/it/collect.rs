@@ -419,8 +419,10 @@ formats = ["json"]
 #[test]
 fn bad_password_source_url_or_ca_file_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("not-pem.crt"), "MIIB not a PEM file\n").unwrap();
+    std::fs::write(dir.path().join("empty.pw"), "\n").unwrap();
     let base = ["collect", "--user", "u", "--output", "x.json"];
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &[
                 "--vcenter",
@@ -448,6 +450,25 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
                 "nope.pem",
             ],
             "nope.pem",
+        ),
+        (
+            &[
+                "--vcenter",
+                "https://vc.lab",
+                "--password-env",
+                PW_VAR,
+                "--ca-file",
+                "not-pem.crt",
+            ],
+            "CA file not-pem.crt holds no PEM certificate",
+        ),
+        (
+            &["--vcenter", "https://vc.lab", "--password-file", "empty.pw"],
+            "the password is empty (the first line of the password file empty.pw)",
+        ),
+        (
+            &["--vcenter", "https://vc.lab", "--password-file", "gone.pw"],
+            "password file: gone.pw",
         ),
     ];
     for (args, want) in cases {
