@@ -155,6 +155,9 @@ pub struct Client {
     settings: Settings,
     cookie: Mutex<Option<String>>,
     soap_action: Mutex<String>,
+    /// Container views created and not yet destroyed (destroyed before Logout, also after an
+    /// error or a timeout).
+    views: Mutex<Vec<soap::MoRef>>,
 }
 
 impl Client {
@@ -189,6 +192,7 @@ impl Client {
             settings,
             cookie: Mutex::new(None),
             soap_action: Mutex::new("urn:vim25/6.5".to_string()),
+            views: Mutex::new(Vec::new()),
         })
     }
 
@@ -202,6 +206,25 @@ impl Client {
     /// Whether a session cookie is held.
     pub fn has_session(&self) -> bool {
         self.cookie.lock().map(|c| c.is_some()).unwrap_or(false)
+    }
+
+    /// Remember a view the server created for this session.
+    pub fn view_opened(&self, view: &soap::MoRef) {
+        if let Ok(mut v) = self.views.lock() {
+            v.push(view.clone());
+        }
+    }
+
+    /// Forget a view (it was destroyed, or destroying it was tried).
+    pub fn view_closed(&self, view: &soap::MoRef) {
+        if let Ok(mut v) = self.views.lock() {
+            v.retain(|x| x != view);
+        }
+    }
+
+    /// The views created and not yet destroyed.
+    pub fn open_views(&self) -> Vec<soap::MoRef> {
+        self.views.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
     /// Call `name` on the managed object `this` with serialised `args`.

@@ -342,11 +342,14 @@ async fn collect_source(
     };
     let outcome = tokio::time::timeout(opts.source_timeout, work).await;
 
-    // Log out whatever happened, if a session was opened.
+    // Destroy the views and log out whatever happened, if a session was opened.
     if let Some(sc) = &sc_seen {
         if client.has_session() {
-            match tokio::time::timeout(Duration::from_secs(15), vsphere::logout(&client, sc)).await
-            {
+            let cleanup = async {
+                vsphere::destroy_open_views(&client).await;
+                vsphere::logout(&client, sc).await
+            };
+            match tokio::time::timeout(Duration::from_secs(15), cleanup).await {
                 Ok(Ok(())) => tracing::debug!("{}: logged out", spec.url),
                 Ok(Err(e)) => tracing::debug!("{}: logout failed: {e}", spec.url),
                 Err(_) => tracing::debug!("{}: logout timed out", spec.url),

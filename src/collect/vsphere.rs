@@ -127,15 +127,26 @@ async fn create_view(
         .invoke("CreateContainerView", &sc.view_manager, &args)
         .await
         .step("CreateContainerView")?;
-    resp.child("returnval")
+    let view = resp
+        .child("returnval")
         .and_then(Node::as_moref)
         .ok_or_else(|| CallError::Protocol("CreateContainerView returned no view".into()))
-        .step("CreateContainerView")
+        .step("CreateContainerView")?;
+    client.view_opened(&view);
+    Ok(view)
 }
 
 async fn destroy_view(client: &Client, view: &MoRef) {
+    client.view_closed(view);
     if let Err(e) = client.invoke("DestroyView", view, "").await {
         tracing::debug!("DestroyView {view}: {e}");
+    }
+}
+
+/// Destroy the views still open, e.g. when the source's time ran out in the middle of a pass.
+pub async fn destroy_open_views(client: &Client) {
+    for view in client.open_views() {
+        destroy_view(client, &view).await;
     }
 }
 

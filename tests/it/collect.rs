@@ -528,5 +528,12 @@ fn a_source_slower_than_its_timeout_fails_and_logs_out() {
     assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
     let err = run.inventory.unwrap().sources[0].error.clone().unwrap();
     assert!(err.contains("did not finish within 1 s"), "{err}");
-    assert!(run.stderr.contains("Logout: ok"), "{}", run.stderr);
+    // The view left open by the interrupted pass is destroyed, then the session closed.
+    let destroyed = run.stderr.find("DestroyView: ok");
+    let logout = run.stderr.find("Logout: ok");
+    assert!(
+        destroyed.is_some() && logout.is_some() && destroyed < logout,
+        "{}",
+        run.stderr
+    );
 }
