@@ -236,6 +236,8 @@ fn multi_cluster_inventory_equals_the_scenario() {
     let warning = "property config.firewall not readable on 1 object(s) \
                    (NoPermission, privilege Host.Config.NetService): esx-b2.east.lab";
     assert_eq!(run.stderr.matches(warning).count(), 1, "{}", run.stderr);
+    // stderr is not a terminal here: plain text, no colour codes.
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
 }
 
 #[test]
