@@ -252,15 +252,43 @@ fn esxi_host_with_a_transient_503() {
     assert_eq!(inv.hosts, sim.expected_hosts(&sim.url));
 }
 
+/// The SOAP methods called, in order, from the `-vv` log (`<url> <Method>: <outcome>`).
+fn calls(stderr: &str, url: &str) -> Vec<String> {
+    let prefix = format!("{url} ");
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let rest = &l[l.find(&prefix)? + prefix.len()..];
+            let (method, _) = rest.split_once(": ")?;
+            (!method.is_empty() && method.chars().all(|c| c.is_ascii_alphabetic()))
+                .then(|| method.to_string())
+        })
+        .collect()
+}
+
 #[test]
 fn pages_through_more_hosts_than_max_objects() {
     let sim = Sim::start("paging");
-    let run = collect(
-        &sim.password,
-        &sim_args(&sim, true),
-        &[("VMKAUDIT_MAX_OBJECTS", "7")],
-    );
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "7")]);
     assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    // The exchange, in order: the structure pass (folders, datacenter, cluster, compute
+    // resources: 3 pages of 7), then 25 hosts in pages of 7 (1 + 3 continuations), then Logout.
+    let mut want = vec![
+        "RetrieveServiceContent",
+        "Login",
+        "CreateContainerView",
+        "RetrievePropertiesEx",
+        "ContinueRetrievePropertiesEx",
+        "ContinueRetrievePropertiesEx",
+        "DestroyView",
+        "CreateContainerView",
+        "RetrievePropertiesEx",
+    ];
+    want.extend(["ContinueRetrievePropertiesEx"; 3]);
+    want.extend(["DestroyView", "Logout"]);
+    assert_eq!(calls(&run.stderr, &sim.url), want, "{}", run.stderr);
     let inv = run.inventory.unwrap();
     let names: Vec<_> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
     let want: Vec<String> = (1..=25).map(|i| format!("bulk-{i:03}.lab")).collect();
