@@ -160,6 +160,12 @@ pub struct Host {
     /// Host firewall; `null` when not collected.
     #[serde(default)]
     pub firewall: Option<Firewall>,
+    /// vSphere properties the server refused for this host during live collection (its
+    /// `missingSet`): property path → reason, e.g. `config.firewall` → `NoPermission, privilege
+    /// Host.Config.NetService`. The data they carry is unknown (`null`) above. Absent when
+    /// nothing was refused.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub not_collected: std::collections::BTreeMap<String, String>,
 }
 
 impl Host {
@@ -177,6 +183,7 @@ impl Host {
             netstacks: None,
             switches: None,
             firewall: None,
+            not_collected: Default::default(),
         }
     }
 

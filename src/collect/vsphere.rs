@@ -476,6 +476,8 @@ pub async fn read_hosts(
                     describe_missing(fault)
                 );
                 refused.add(&host.name, path, fault);
+                host.not_collected
+                    .insert(path.clone(), describe_missing(fault));
             }
             each(host);
         },

@@ -107,6 +107,16 @@ impl Data {
         matches!(self, Data::Netstacks | Data::Switches | Data::Firewall)
     }
 
+    /// The vSphere host properties this data comes from in a live collection, to name the one
+    /// the server refused (`Host::not_collected`).
+    pub fn vsphere_properties(self) -> &'static [&'static str] {
+        match self {
+            Data::Firewall => &["config.firewall"],
+            Data::Services => &["config.virtualNicManagerInfo"],
+            Data::Netstacks | Data::Switches | Data::Vlan | Data::Mtu => &["config.network"],
+        }
+    }
+
     /// What the data is, for messages.
     pub fn label(self) -> Doc {
         match self {

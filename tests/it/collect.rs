@@ -100,12 +100,23 @@ impl Sim {
         }
     }
 
-    /// The expected hosts: the scenario's hosts with their placement, sorted by name.
+    /// The expected hosts: the scenario's hosts with their placement and the properties the
+    /// scenario denies (`not_collected`), sorted by name.
     fn expected_hosts(&self, source: &str) -> Vec<Host> {
         let esxi = self.scenario["mode"] == "esxi";
         let mut out = Vec::new();
         let place = |h: &Value, cluster: Option<&str>, dc: &str| -> Host {
             let mut h = h.clone();
+            for d in self.scenario["deny"].as_array().into_iter().flatten() {
+                if d["host"] == h["name"] {
+                    let path = d["path"].as_str().unwrap();
+                    let why = format!(
+                        "NoPermission, privilege {}",
+                        d["privilege"].as_str().unwrap()
+                    );
+                    h["not_collected"][path] = Value::String(why);
+                }
+            }
             h["cluster"] = cluster.map_or(Value::Null, |c| Value::String(c.into()));
             if !esxi {
                 h["datacenter"] = Value::String(dc.into());
@@ -565,5 +576,110 @@ fn a_source_slower_than_its_timeout_fails_and_logs_out() {
         destroyed.is_some() && logout.is_some() && destroyed < logout,
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn refused_properties_and_insecure_reach_the_report() {
+    // `run` with an insecure [[vcenter]] source whose user may not read a connected host's
+    // firewall and services: the inventory says why they are unknown, COV002 names the
+    // refused property and privilege, and the HTML report shows the insecure badge.
+    let sim = Sim::start("denied");
+    let mut args = sim_args(&sim, false);
+    args.push("--insecure");
+    let run = collect(&sim.password, &args, &[]);
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    assert!(inv.sources[0].insecure);
+    assert_eq!(inv.hosts, sim.expected_hosts(&sim.url));
+    assert_eq!(
+        inv.hosts[0].not_collected["config.firewall"],
+        "NoPermission, privilege Host.Config.NetService"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"[[vcenter]]
+url = "{url}"
+user = "{user}"
+password_env = "{PW_VAR}"
+insecure = true
+
+[report]
+output_dir = "out"
+formats = ["html", "json"]
+"#,
+        url = sim.url,
+        user = sim.user,
+    );
+    std::fs::write(dir.path().join("vmkaudit.toml"), cfg).unwrap();
+    let out = vmkaudit_cmd()
+        .args(["run", "-c", "vmkaudit.toml"])
+        .env(PW_VAR, &sim.password)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {stderr}",
+        out.status
+    );
+    assert!(stderr.contains("verification is switched off"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "property config.firewall not readable on 1 object(s) \
+             (NoPermission, privilege Host.Config.NetService): esx-d1.lab"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&sim.password), "{stderr}");
+
+    let latest = dir.path().join("out/latest");
+    let ff: Value =
+        serde_json::from_str(&std::fs::read_to_string(latest.join("findings.json")).unwrap())
+            .unwrap();
+    assert_eq!(ff["sources"][0]["insecure"], Value::Bool(true));
+    let cov = |object: &str| -> Value {
+        ff["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "COV002" && f["host"] == "esx-d1.lab" && f["object"] == object)
+            .unwrap_or_else(|| panic!("no COV002 {object} in {ff:#}"))
+            .clone()
+    };
+    let fw = cov("firewall");
+    let msg = fw["message"].as_str().unwrap();
+    assert!(
+        msg.contains(
+            "The server refused config.firewall (NoPermission, privilege \
+             Host.Config.NetService) to the collecting user."
+        ),
+        "{msg}"
+    );
+    assert!(
+        fw["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("Read-only role"),
+        "{fw:#}"
+    );
+    let svc = cov("services");
+    let msg = svc["message"].as_str().unwrap();
+    assert!(msg.starts_with("Not checked on vmk0, vmk1:"), "{msg}");
+    assert!(
+        msg.contains("config.virtualNicManagerInfo (NoPermission, privilege System.Read)"),
+        "{msg}"
+    );
+
+    let html = std::fs::read_to_string(latest.join("report.html")).unwrap();
+    assert!(
+        html.contains("badge-insecure\">⚠ TLS verification disabled"),
+        "insecure badge"
+    );
+    assert!(
+        html.contains("config.firewall (NoPermission"),
+        "COV002 reason in the report"
     );
 }
