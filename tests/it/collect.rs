@@ -263,7 +263,8 @@ fn esxi_host_with_a_transient_503() {
     assert_eq!(inv.hosts, sim.expected_hosts(&sim.url));
 }
 
-/// The SOAP methods called, in order, from the `-vv` log (`<url> <Method>: <outcome>`).
+/// The SOAP calls made, in order, from the `-vv` log (`<url> <Method>: <outcome>`; with `-v`
+/// and more, an attempt that is retried is logged too).
 fn calls(stderr: &str, url: &str) -> Vec<String> {
     let prefix = format!("{url} ");
     stderr
@@ -321,8 +322,17 @@ fn pages_through_more_hosts_than_max_objects() {
 fn wrong_password_is_a_clear_source_failure() {
     let sim = Sim::start("esxi");
     let wrong = "not-the-Password-42";
-    let run = collect(wrong, &sim_args(&sim, true), &[]);
+    let mut args = sim_args(&sim, true);
+    args.push("-vvv");
+    let run = collect(wrong, &args, &[]);
     assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    // The first request's 503 is retried; the authentication failure is not.
+    assert_eq!(
+        calls(&run.stderr, &sim.url),
+        ["RetrieveServiceContent", "RetrieveServiceContent", "Login"],
+        "{}",
+        run.stderr
+    );
     let want = format!("login failed for user {} at {}", sim.user, sim.url);
     assert!(run.stderr.contains(&want), "{}", run.stderr);
     let inv = run.inventory.unwrap();
@@ -347,8 +357,17 @@ fn closed_port_is_a_source_failure() {
 #[test]
 fn tls_needs_the_ca_or_insecure() {
     let sim = Sim::start("esxi");
-    let run = collect(&sim.password, &sim_args(&sim, false), &[]);
+    let mut args = sim_args(&sim, false);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[]);
     assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    // A TLS failure is not retried.
+    assert_eq!(
+        calls(&run.stderr, &sim.url),
+        ["RetrieveServiceContent"],
+        "{}",
+        run.stderr
+    );
     let err = run.inventory.unwrap().sources[0].error.clone().unwrap();
     assert!(err.contains("TLS certificate verification failed"), "{err}");
     assert!(
