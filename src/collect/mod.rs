@@ -468,12 +468,63 @@ mod tests {
             m.contains("System.View") && m.contains("docs/collect.md"),
             "{m}"
         );
+        let m = describe(&fault("NotAuthenticated", Some("System.View")), &spec());
+        assert!(
+            m.starts_with("not authenticated at https://vc.lab during Login")
+                && m.contains("System.View"),
+            "{m}"
+        );
         let tls = StepError {
             step: "RetrieveServiceContent",
             error: CallError::Tls("invalid peer certificate: UnknownIssuer".into()),
         };
         let m = describe(&tls, &spec());
         assert!(m.contains("--ca-file") && m.contains("--insecure"), "{m}");
+    }
+
+    #[test]
+    fn sources_are_collected_concurrently_at_most_four_at_a_time() {
+        // A server that accepts connections and never answers: every source times out.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for conn in listener.incoming().flatten() {
+                counter.fetch_add(1, Ordering::SeqCst);
+                held.push(conn);
+            }
+        });
+        let specs: Vec<SourceSpec> = (0..6)
+            .map(|_| SourceSpec {
+                url: format!("https://127.0.0.1:{port}"),
+                ..spec()
+            })
+            .collect();
+        let opts = Options {
+            max_objects: DEFAULT_MAX_OBJECTS,
+            source_timeout: Duration::from_secs(60),
+            settings: Settings {
+                request_timeout: Duration::from_secs(2),
+                retries: 0,
+                ..Settings::default()
+            },
+        };
+        let run = std::thread::spawn(move || collect_with(&specs, false, opts));
+        std::thread::sleep(Duration::from_millis(1000));
+        // Four sources wait for their answer at the same time; the other two wait for a slot.
+        assert_eq!(accepted.load(Ordering::SeqCst), MAX_PARALLEL_SOURCES);
+        let inv = run.join().unwrap();
+        assert_eq!(accepted.load(Ordering::SeqCst), 6);
+        assert_eq!(inv.sources.len(), 6);
+        for s in &inv.sources {
+            let err = s.error.as_deref().unwrap();
+            assert!(
+                err.contains("did not answer RetrieveServiceContent within 2 s"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
