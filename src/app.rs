@@ -32,7 +32,8 @@ pub fn init_logging(verbose: u8, quiet: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("vmkaudit={level}")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Above the collection progress bar when one is drawn.
+        .with_writer(|| crate::collect::LogWriter)
         // No colour codes in cron mail or log files.
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)

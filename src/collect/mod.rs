@@ -30,6 +30,33 @@ use client::{CallError, Client};
 pub use client::{Password, Settings};
 use vsphere::StepError;
 
+/// The collection progress bar while it is drawn: log lines are written above it.
+static ACTIVE_BAR: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
+/// Standard error for log lines: while the progress bar is drawn, it is hidden for the write
+/// and redrawn below the line, so that warnings do not end up glued to the bar.
+pub struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let bar = ACTIVE_BAR.lock().ok().and_then(|b| b.clone());
+        match bar {
+            Some(bar) => bar.suspend(|| std::io::stderr().write(buf)),
+            None => std::io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+fn set_active_bar(bar: Option<&indicatif::ProgressBar>) {
+    if let Ok(mut slot) = ACTIVE_BAR.lock() {
+        *slot = bar.cloned();
+    }
+}
+
 /// How many sources are collected at the same time.
 pub const MAX_PARALLEL_SOURCES: usize = 4;
 
@@ -195,6 +222,7 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
             b.set_style(style.progress_chars("=> "));
         }
         b.enable_steady_tick(Duration::from_millis(200));
+        set_active_bar(Some(&b));
         b
     } else {
         indicatif::ProgressBar::hidden()
@@ -209,6 +237,8 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
     {
         Ok(rt) => rt,
         Err(e) => {
+            set_active_bar(None);
+            bar.finish_and_clear();
             for s in specs {
                 inv.sources
                     .push(failed(s, format!("cannot start the async runtime: {e}")));
@@ -253,6 +283,7 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
             })
             .collect()
     });
+    set_active_bar(None);
     bar.finish_and_clear();
     for (source, mut hosts) in results {
         hosts.sort_by(|a, b| a.name.cmp(&b.name));

@@ -247,8 +247,46 @@ fn multi_cluster_inventory_equals_the_scenario() {
     let warning = "property config.firewall not readable on 1 object(s) \
                    (NoPermission, privilege Host.Config.NetService): esx-b2.east.lab";
     assert_eq!(run.stderr.matches(warning).count(), 1, "{}", run.stderr);
-    // stderr is not a terminal here: plain text, no colour codes.
+    // stderr is not a terminal here: plain text, no colour codes, no progress bar.
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+    assert!(!run.stderr.contains("collecting ["), "{}", run.stderr);
+}
+
+#[test]
+fn progress_bar_on_a_terminal_with_warnings_above_it() {
+    // util-linux `script` runs vmkaudit on a pseudo-terminal and records what it draws.
+    let sim = Sim::start("multi-cluster");
+    let dir = tempfile::tempdir().unwrap();
+    let typescript = dir.path().join("typescript");
+    let command = format!(
+        "{} collect --vcenter {} --user {} --password-env {PW_VAR} --ca-file {} --output {}",
+        common::bin().display(),
+        sim.url,
+        sim.user,
+        sim.ca_file.display(),
+        dir.path().join("inv.json").display()
+    );
+    let out = Command::new("script")
+        .arg("-qec")
+        .arg(&command)
+        .arg(&typescript)
+        .env(PW_VAR, &sim.password)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run util-linux `script`");
+    assert!(out.status.success(), "{out:?}");
+    let drawn = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    assert!(drawn.contains("collecting ["), "no progress bar: {drawn:?}");
+    let line = drawn
+        .lines()
+        .find(|l| l.contains("property config.firewall not readable"))
+        .unwrap_or_else(|| panic!("no warning: {drawn:?}"));
+    // The bar is cleared before the warning is written, not left in front of it.
+    let before = &line[..line.find("WARN").unwrap()];
+    let visible = before.rsplit('\r').next().unwrap_or("");
+    assert!(!visible.contains("collecting"), "{line:?}");
+    assert!(!drawn.contains(&sim.password));
 }
 
 #[test]
