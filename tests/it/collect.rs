@@ -497,7 +497,8 @@ password_env = "{PW_VAR}"
 output_dir = "out"
 formats = ["json"]
 "#,
-        url = sim.url,
+        // The https://host:port form (the simulator's URL without /sdk).
+        url = sim.url.trim_end_matches("/sdk"),
         user = sim.user,
         ca = sim.ca_file.display(),
     );
@@ -511,7 +512,28 @@ formats = ["json"]
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(!stderr.contains(&sim.password), "{stderr}");
-    assert!(dir.path().join("out").exists(), "{stderr}");
+    let text = std::fs::read_to_string(dir.path().join("out/latest/findings.json"))
+        .unwrap_or_else(|e| panic!("findings.json: {e}; {stderr}"));
+    let ff: Value = serde_json::from_str(&text).unwrap();
+    let sources = ff["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2, "{ff:#}");
+    assert_eq!(sources[0]["name"], sim.url.trim_end_matches("/sdk"));
+    assert_eq!(sources[0]["kind"], "esxi");
+    assert_eq!(sources[0].get("error"), None, "{ff:#}");
+    assert_eq!(sources[1]["name"], closed.as_str());
+    assert!(sources[1]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("cannot connect to {closed}")));
+    assert_eq!(ff["summary"]["hosts_checked"], 1, "{ff:#}");
+    let failed: Vec<_> = ff["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "COV003")
+        .map(|f| f["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, [closed.as_str()]);
 }
 
 #[test]
