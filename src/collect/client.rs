@@ -108,16 +108,29 @@ impl fmt::Display for CallError {
 /// trailing slash) into the SDK endpoint URL.
 pub fn sdk_url(url: &str) -> Result<String, String> {
     let u = url.trim();
-    let rest = u
-        .strip_prefix("https://")
-        .ok_or_else(|| format!("vCenter URL `{u}` must start with https://"))?;
-    let (authority, path) = match rest.find('/') {
+    let form = "https://host, https://host:port or https://host:port/sdk";
+    let rest = match u.get(..8) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("https://") => &u[8..],
+        _ => return Err(format!("vCenter URL `{u}` must start with https://")),
+    };
+    let (authority, path) = match rest.find(['/', '?', '#']) {
         Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
         None => (rest, ""),
     };
-    if authority.is_empty() || authority.contains('@') {
+    if authority.contains('@') {
+        // Not echoed: it may hold a password.
         return Err(format!(
-            "vCenter URL `{u}` must be https://host, https://host:port or https://host:port/sdk"
+            "a vCenter URL must not contain a user name or password; give the user with \
+             --user (`user`) and the password with --password-env or --password-file; the URL \
+             must be {form}"
+        ));
+    }
+    if authority.is_empty() {
+        return Err(format!("vCenter URL `{u}` must be {form}"));
+    }
+    if let Err(e) = reqwest::Url::parse(&format!("https://{authority}/sdk")) {
+        return Err(format!(
+            "vCenter URL `{u}` is not valid ({e}); it must be {form}"
         ));
     }
     match path {
@@ -379,8 +392,27 @@ mod tests {
         }
         assert!(sdk_url("http://vc.lab").unwrap_err().contains("https://"));
         assert!(sdk_url("https://vc.lab/ui").unwrap_err().contains("/ui"));
-        assert!(sdk_url("https://user:pw@vc.lab").is_err());
+        assert_eq!(sdk_url("HTTPS://VC.lab").unwrap(), "https://VC.lab/sdk");
+        assert_eq!(
+            sdk_url("https://[fd00::5]:443").unwrap(),
+            "https://[fd00::5]:443/sdk"
+        );
+        let e = sdk_url("https://admin:hunter2@vc.lab").unwrap_err();
+        assert!(
+            e.contains("--password-env") && !e.contains("hunter2"),
+            "{e}"
+        );
         assert!(sdk_url("https://").is_err());
+        for bad in [
+            "https://vc.lab:99999",
+            "https://vc lab",
+            "https://vc.lab:abc/sdk",
+        ] {
+            assert!(sdk_url(bad).unwrap_err().contains("is not valid"), "{bad}");
+        }
+        assert!(sdk_url("https://vc.lab/sdk?x=1")
+            .unwrap_err()
+            .contains("?x=1"));
     }
 
     #[test]

@@ -542,7 +542,7 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
     std::fs::write(dir.path().join("not-pem.crt"), "MIIB not a PEM file\n").unwrap();
     std::fs::write(dir.path().join("empty.pw"), "\n").unwrap();
     let base = ["collect", "--user", "u", "--output", "x.json"];
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &[
                 "--vcenter",
@@ -559,6 +559,24 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
         (
             &["--vcenter", "https://vc.lab/ui", "--password-env", PW_VAR],
             "expected none or /sdk",
+        ),
+        (
+            &[
+                "--vcenter",
+                "https://vc.lab:99999",
+                "--password-env",
+                PW_VAR,
+            ],
+            "vCenter URL `https://vc.lab:99999` is not valid (invalid port number)",
+        ),
+        (
+            &[
+                "--vcenter",
+                "https://admin:hunter2@vc.lab",
+                "--password-env",
+                PW_VAR,
+            ],
+            "must not contain a user name or password",
         ),
         (
             &[
@@ -603,6 +621,7 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(!stderr.contains("hunter2"), "{args:?}: {stderr}");
         assert!(!dir.path().join("x.json").exists());
     }
 }
