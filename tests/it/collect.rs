@@ -732,6 +732,15 @@ formats = ["html", "json"]
         "{stderr}"
     );
     assert!(!stderr.contains(&sim.password), "{stderr}");
+    // A vmk whose distributed port group the user cannot see is named in a warning.
+    assert!(
+        stderr.contains(
+            "1 vmk(s) on a distributed switch whose port group is not visible to the user \
+             (read permission on the networking folder?): esx-d1.lab vmk2; port group and VLAN \
+             left unknown"
+        ),
+        "{stderr}"
+    );
 
     let latest = dir.path().join("out/latest");
     let ff: Value =
@@ -765,7 +774,7 @@ formats = ["html", "json"]
     );
     let svc = cov("services");
     let msg = svc["message"].as_str().unwrap();
-    assert!(msg.starts_with("Not checked on vmk0, vmk1:"), "{msg}");
+    assert!(msg.starts_with("Not checked on vmk0, vmk1, vmk2:"), "{msg}");
     assert!(
         msg.contains("config.virtualNicManagerInfo (NoPermission, privilege System.Read)"),
         "{msg}"
