@@ -84,6 +84,14 @@ fn read_password(
     what: &str,
 ) -> Result<Password> {
     let (secret, origin) = match (env, file) {
+        (Some(var), _) if !is_env_name(var) => {
+            // Not echoed: people do type the password itself here.
+            return Err(Error::Usage(format!(
+                "{what}: --password-env (`password_env`) takes the name of an environment \
+                 variable (letters, digits and _, not starting with a digit) that holds the \
+                 password, not the password itself"
+            )));
+        }
         (Some(var), _) => (
             std::env::var(var).map_err(|_| {
                 Error::Usage(format!(
@@ -116,6 +124,15 @@ fn read_password(
         )));
     }
     Ok(Password::new(secret))
+}
+
+/// Whether `name` can be the name of an environment variable (`[A-Za-z_][A-Za-z0-9_]*`).
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn check_url(url: &str) -> Result<()> {
@@ -567,6 +584,14 @@ mod tests {
         assert_eq!(pw.expose(), "s3cret");
         let err = read_password(Some("VMKAUDIT_TEST_SURELY_UNSET_VAR"), None, "x").unwrap_err();
         assert!(err.to_string().contains("VMKAUDIT_TEST_SURELY_UNSET_VAR"));
+        for not_a_name in ["Hunter2!", "9lives", "my pass", ""] {
+            let err = read_password(Some(not_a_name), None, "x")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("not the password itself"), "{err}");
+            assert!(not_a_name.is_empty() || !err.contains(not_a_name), "{err}");
+        }
+        assert!(is_env_name("_VC01_PW") && !is_env_name("VC-PW"));
         std::fs::write(&p, "\n").unwrap();
         assert!(read_password(None, Some(&p), "x").is_err());
     }

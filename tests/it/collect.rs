@@ -542,7 +542,7 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
     std::fs::write(dir.path().join("not-pem.crt"), "MIIB not a PEM file\n").unwrap();
     std::fs::write(dir.path().join("empty.pw"), "\n").unwrap();
     let base = ["collect", "--user", "u", "--output", "x.json"];
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &[
                 "--vcenter",
@@ -551,6 +551,10 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
                 "VMKAUDIT_IT_UNSET_VAR",
             ],
             "VMKAUDIT_IT_UNSET_VAR",
+        ),
+        (
+            &["--vcenter", "https://vc.lab", "--password-env", "hunter2!"],
+            "takes the name of an environment variable",
         ),
         (
             &["--vcenter", "http://vc.lab", "--password-env", PW_VAR],
