@@ -474,6 +474,49 @@ fn missing_privilege_is_named_and_the_session_is_closed() {
 }
 
 #[test]
+fn a_session_lost_while_paging_fails_the_source_and_still_cleans_up() {
+    // The server answers ContinueRetrievePropertiesEx with NotAuthenticated (an expired
+    // session): the source fails with a clear message, the paged read is cancelled, the view
+    // destroyed and Logout still tried.
+    let sim = Sim::start("expire");
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "10")]);
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    assert_eq!(
+        inv.sources[0].error.as_deref(),
+        Some(
+            format!(
+                "not authenticated at {} during ContinueRetrievePropertiesEx: the session was \
+                 refused or has expired (privilege System.View)",
+                sim.url
+            )
+            .as_str()
+        )
+    );
+    assert!(inv.hosts.is_empty());
+    assert_eq!(
+        calls(&run.stderr, &sim.url),
+        [
+            "RetrieveServiceContent",
+            "Login",
+            "CreateContainerView",
+            "RetrievePropertiesEx",
+            "DestroyView",
+            "CreateContainerView",
+            "RetrievePropertiesEx",
+            "ContinueRetrievePropertiesEx",
+            "CancelRetrievePropertiesEx",
+            "DestroyView",
+            "Logout"
+        ],
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn run_config_sources_with_password_file_and_one_failure() {
     let sim = Sim::start("esxi");
     let dir = tempfile::tempdir().unwrap();
