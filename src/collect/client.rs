@@ -145,6 +145,13 @@ pub fn sdk_url(url: &str) -> Result<String, String> {
 pub fn load_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
     let pem =
         std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    if pem.starts_with(b"PK\x03\x04") {
+        return Err(format!(
+            "CA file {} is a ZIP archive (vCenter's certs/download.zip?); unzip it and give the \
+             PEM root certificate inside (certs/lin/*.0)",
+            path.display()
+        ));
+    }
     let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
         format!(
             "CA file {} is not a PEM certificate bundle: {e}",
@@ -413,6 +420,22 @@ mod tests {
         assert!(sdk_url("https://vc.lab/sdk?x=1")
             .unwrap_err()
             .contains("?x=1"));
+    }
+
+    #[test]
+    fn ca_file_mistakes_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("download.zip");
+        std::fs::write(&zip, b"PK\x03\x04rest").unwrap();
+        assert!(load_ca_file(&zip).unwrap_err().contains("certs/lin/*.0"));
+        let der = dir.path().join("ca.cer");
+        std::fs::write(&der, [0x30, 0x82, 0x01, 0x0a]).unwrap();
+        assert!(load_ca_file(&der)
+            .unwrap_err()
+            .contains("openssl x509 -inform der"));
+        assert!(load_ca_file(&dir.path().join("missing.pem"))
+            .unwrap_err()
+            .starts_with("cannot read CA file"));
     }
 
     #[test]
