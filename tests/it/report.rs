@@ -80,12 +80,12 @@ fn snapshot_all(prefix: &str, inv: &Inventory, ff: &FindingsFile, o: &RenderOpti
         ("report_html", without_assets(&html)),
         (
             "findings_csv",
-            csv_text(&render::csv::findings_csv(ff, lang)),
+            csv_text(&render::csv::findings_csv(inv, ff, lang)),
         ),
         ("vmks_csv", csv_text(&render::csv::vmks_csv(inv, lang))),
         ("checklist", render::checklist_text(inv, ff, o)),
-        ("email_html", render::email_html(ff, o).unwrap()),
-        ("email_text", render::email_text(ff, o)),
+        ("email_html", render::email_html(inv, ff, o).unwrap()),
+        ("email_text", render::email_text(inv, ff, o)),
     ];
     for (what, content) in outputs {
         snapshot(&format!("{prefix}_{what}_{code}"), &content);
@@ -341,7 +341,7 @@ fn injection_is_inert_in_html() {
         let o = opts(lang);
         for html in [
             render::report_html(&inv, &ff, &o).unwrap(),
-            render::email_html(&ff, &o).unwrap(),
+            render::email_html(&inv, &ff, &o).unwrap(),
         ] {
             assert!(!html.contains("<script>alert"), "raw script tag");
             assert!(!html.contains("<img"), "raw img tag");
@@ -358,7 +358,7 @@ fn injection_is_inert_in_html() {
 #[test]
 fn injection_is_inert_in_csv() {
     let (inv, ff) = hostile();
-    let fcsv = csv_text(&render::csv::findings_csv(&ff, Lang::En));
+    let fcsv = csv_text(&render::csv::findings_csv(&inv, &ff, Lang::En));
     let vcsv = csv_text(&render::csv::vmks_csv(&inv, Lang::En));
     for text in [&fcsv, &vcsv] {
         let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
@@ -443,7 +443,7 @@ fn no_template_file_prints_unescaped() {
 
 #[test]
 fn email_lists_the_most_severe_and_counts_the_rest() {
-    let (_, mut ff) = fixture();
+    let (inv, mut ff) = fixture();
     let template = ff.findings[0].clone();
     for i in 0..60 {
         let mut f = template.clone();
@@ -457,7 +457,7 @@ fn email_lists_the_most_severe_and_counts_the_rest() {
     }
     findings::sort_findings(&mut ff.findings);
     let o = opts(Lang::En);
-    let html = render::email_html(&ff, &o).unwrap();
+    let html = render::email_html(&inv, &ff, &o).unwrap();
     let active = ff.findings.iter().filter(|f| f.waived.is_none()).count();
     assert!(html.contains(&format!("… {} more findings", active - render::EMAIL_TOP)));
     assert!(!html.contains("<script") && !html.contains("<style") && !html.contains("<link"));
@@ -465,7 +465,7 @@ fn email_lists_the_most_severe_and_counts_the_rest() {
     let last_err = html.rfind(">Error</span>").unwrap();
     let first_info = html.find(">Info</span>").unwrap_or(usize::MAX);
     assert!(first_info > last_err);
-    let text = render::email_text(&ff, &o);
+    let text = render::email_text(&inv, &ff, &o);
     assert!(text.contains("TLS verification disabled"));
     assert_eq!(
         text.lines().filter(|l| l.starts_with("- [")).count(),
@@ -718,7 +718,7 @@ fn write_review_reports() {
         render::write_reports(&out.join(lang.code()), &inv, &ff, &opts(lang)).unwrap();
         std::fs::write(
             out.join(lang.code()).join("email.html"),
-            render::email_html(&ff, &opts(lang)).unwrap(),
+            render::email_html(&inv, &ff, &opts(lang)).unwrap(),
         )
         .unwrap();
     }
@@ -775,9 +775,9 @@ fn clean_and_empty_runs_render_in_both_languages() {
             assert!(html.contains(render::labels::label(lang, "no_findings")));
             assert!(!html.contains("id=\"findings-table\""));
             assert!(!html.contains("<details class=\"host"));
-            let email = render::email_html(ff, &o).unwrap();
+            let email = render::email_html(inv, ff, &o).unwrap();
             assert!(email.contains(render::labels::label(lang, "verdict_ok")));
-            assert!(!render::email_text(ff, &o).contains("- ["));
+            assert!(!render::email_text(inv, ff, &o).contains("- ["));
             render::checklist_text(inv, ff, &o);
         }
         // Clean: every checklist item passes.
@@ -815,4 +815,58 @@ fn long_waived_and_resolved_lists_are_cut_with_a_pointer() {
         html.matches("Approved design exception CHG-2291").count(),
         1000
     );
+}
+
+/// Findings that name no inventory host (a source that could not be collected, an expired
+/// waiver) belong to the estate, not to the standalone hosts; a waiver that names a host
+/// exactly belongs to that host's cluster. No group has more hosts with findings than hosts.
+#[test]
+fn findings_about_sources_and_waivers_are_placed_like_the_checklist() {
+    let inv = vmkaudit::inventory::load(&common::repo("samples/lab-inventory.json"), None).unwrap();
+    let rules = vmkaudit::evaluate::RuleSet::load(&common::repo("samples/lab-rules.toml")).unwrap();
+    for lang in Lang::ALL {
+        let ff = vmkaudit::evaluate::evaluate(&inv, &rules, lang, chrono::Local::now());
+        let source = ff.sources.iter().find(|s| s.error.is_some()).unwrap();
+        let waiver = ff.findings.iter().find(|f| f.rule == "COV004").unwrap();
+        assert!(
+            waiver.cluster.is_none(),
+            "the engine leaves the waiver's cluster out"
+        );
+        let waived_host = inv.hosts.iter().find(|h| h.name == waiver.host).unwrap();
+        let view = render::view::build(&inv, &ff, lang, None);
+        let estate = render::labels::label(lang, "estate");
+        let standalone = render::labels::label(lang, "standalone");
+        for c in &view.clusters {
+            assert!(
+                c.hosts_with_findings <= c.hosts,
+                "{}: {} hosts with findings of {}",
+                c.label,
+                c.hosts_with_findings,
+                c.hosts
+            );
+        }
+        let estate_row = view.clusters.iter().find(|c| c.label == estate).unwrap();
+        assert_eq!((estate_row.hosts, estate_row.hosts_with_findings), (0, 0));
+        let row = |rule: &str| view.findings.iter().find(|r| r.rule == rule).unwrap();
+        assert_eq!(row("COV003").host, source.name);
+        assert_eq!(row("COV003").cluster, estate);
+        assert_eq!(row("COV003").cluster_key, "(estate)");
+        assert_eq!(
+            Some(row("COV004").cluster.as_str()),
+            waived_host.cluster.as_deref()
+        );
+        assert!(view
+            .filter_clusters
+            .iter()
+            .any(|o| o.value == "(estate)" && o.label == estate));
+        // The email and findings.csv say the same.
+        let o = opts(lang);
+        let email = render::email_html(&inv, &ff, &o).unwrap();
+        let cov003 = &email[email.find(source.name.as_str()).unwrap()..];
+        let cov003 = &cov003[..cov003.find("</tr>").unwrap()];
+        assert!(!cov003.contains(standalone), "{cov003}");
+        let fcsv = csv_text(&render::csv::findings_csv(&inv, &ff, lang));
+        let line = fcsv.lines().find(|l| l.contains(",COV003,")).unwrap();
+        assert!(line.contains(&format!(",{estate},")), "{line}");
+    }
 }
