@@ -1080,3 +1080,74 @@ fn systemd_units_verify() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && err.trim().is_empty(), "{err}");
 }
+
+/// `send = "findings"`: no mail while everything at the fail level is waived, a mail once the
+/// fail level is lowered; a report file above `max_attachment_bytes` stays out of that mail,
+/// and the body says so and where the file is.
+#[test]
+fn send_findings_follows_the_fail_level_and_big_files_are_left_out_with_a_note() {
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    // Waive the fixture's errors (MTU001, MTU004, ADDR001); its warnings stay.
+    let mut rules = String::from("extends = \"default\"\n");
+    for rule in ["MTU001", "MTU004", "ADDR001"] {
+        rules.push_str(&format!(
+            "\n[[waiver]]\nrule = \"{rule}\"\nhost = \"*\"\nreason = \"accepted in test\"\n"
+        ));
+    }
+    std::fs::write(lab.path().join("rules.toml"), rules).unwrap();
+    let email = plain_email(
+        smtpd.port,
+        "send = \"findings\"\nattach = [\"report.html\", \"findings.csv\"]\nmax_attachment_bytes = 20000\n",
+    );
+    let config = |fail_on: &str| {
+        let cfg = lab.config(&format!("\n[rules]\nfile = \"rules.toml\"\n{email}"));
+        let text = std::fs::read_to_string(&cfg)
+            .unwrap()
+            .replace("fail_on = \"never\"", &format!("fail_on = \"{fail_on}\""));
+        std::fs::write(&cfg, text).unwrap();
+        cfg
+    };
+
+    let out = lab.run(&config("error"), &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains("Email not sent: send = \"findings\" and there are no findings at or above the fail level (error)"),
+        "{err}"
+    );
+    assert!(smtpd.messages().is_empty());
+    assert_eq!(
+        read_json(&lab.runs()[0].join("delivery.json"))["email"],
+        "skipped"
+    );
+
+    let out = lab.run(&config("warning"), &[], &[]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let msgs = smtpd.messages();
+    assert_eq!(msgs.len(), 1);
+    let run = &lab.runs()[1];
+    let html_size = std::fs::metadata(run.join("report.html")).unwrap().len();
+    let csv_size = std::fs::metadata(run.join("findings.csv")).unwrap().len();
+    assert!(
+        html_size > 20000 && csv_size <= 20000,
+        "{html_size} {csv_size}"
+    );
+    let names: Vec<&str> = msgs[0]["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["findings.csv"]);
+    let abs = std::fs::canonicalize(run).unwrap();
+    for body in [&msgs[0]["html"], &msgs[0]["text"]] {
+        let body = body.as_str().unwrap();
+        assert!(
+            body.contains("report.html (")
+                && body.contains("is not attached: it is larger than the")
+                && body.contains(abs.to_str().unwrap()),
+            "{body}"
+        );
+    }
+}
