@@ -1151,3 +1151,25 @@ fn send_findings_follows_the_fail_level_and_big_files_are_left_out_with_a_note()
         );
     }
 }
+
+/// A broken template in `templates_dir` stops `vmkaudit run` before anything is collected or
+/// written (here: before the missing inventory file is even looked at).
+#[test]
+fn a_broken_custom_template_stops_the_run_before_collection() {
+    let lab = Lab::new("run1.json");
+    let tpl = lab.path().join("tpl");
+    std::fs::create_dir_all(&tpl).unwrap();
+    std::fs::write(
+        tpl.join("email.html.hbs"),
+        "<p>{{#if verdict}}unclosed</p>\n",
+    )
+    .unwrap();
+    let cfg = lab.config("templates_dir = \"tpl\"\n");
+    std::fs::remove_file(lab.path().join("inventory.json")).unwrap();
+    let out = lab.run(&cfg, &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(err.contains("email.html.hbs"), "{err}");
+    assert!(!err.contains("inventory.json"), "collection started: {err}");
+    assert!(!lab.out().exists());
+}
