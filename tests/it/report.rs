@@ -479,6 +479,11 @@ fn email_lists_the_most_severe_and_counts_the_rest() {
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn dump_dom(url: &str) -> String {
+    dump_dom_with(url, &[])
+}
+
+/// [`dump_dom`] with more Chromium flags.
+fn dump_dom_with(url: &str, flags: &[&str]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(CHROMIUM)
         .args([
@@ -493,6 +498,7 @@ fn dump_dom(url: &str) -> String {
             "--disable-dev-shm-usage",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(flags)
         .args(["--dump-dom", url])
         .output()
         .unwrap_or_else(|e| panic!("run {CHROMIUM} (Debian package `chromium`): {e}"));
@@ -869,4 +875,76 @@ fn findings_about_sources_and_waivers_are_placed_like_the_checklist() {
         let line = fcsv.lines().find(|l| l.contains(",COV003,")).unwrap();
         assert!(line.contains(&format!(",{estate},")), "{line}");
     }
+}
+
+/// The filter controls themselves, as a user works them: a page beside the report loads it in a
+/// frame, unticks the Warning and Info boxes, picks a cluster and types a search term, and
+/// writes what the table then shows into its own DOM.
+#[test]
+fn chromium_filter_controls_work_when_clicked_and_typed() {
+    let (inv, ff) = fixture();
+    let (dir, _page) = render_to_tmp(&inv, &ff, Lang::En);
+    let active: Vec<&Finding> = ff.findings.iter().filter(|f| f.waived.is_none()).collect();
+    let errors = active
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let errors_prod_a = active
+        .iter()
+        .filter(|f| f.severity == Severity::Error && f.cluster.as_deref() == Some("Prod-A"))
+        .count();
+    assert!(errors > errors_prod_a && errors_prod_a > 0);
+    let driver = r#"<!DOCTYPE html><html><body><pre id="out">not run</pre>
+<iframe id="f" src="report.html" width="1200" height="800"></iframe>
+<script>
+document.getElementById('f').addEventListener('load', function () {
+  var out = document.getElementById('out'), d = this.contentDocument, w = this.contentWindow;
+  var sevs = function () {
+    return Array.prototype.map.call(d.querySelectorAll('#findings-table tbody tr[data-sev]'),
+      function (r) { return r.getAttribute('data-sev') + '/' + r.getAttribute('data-cluster'); });
+  };
+  var steps = {all: sevs()};
+  ['warning', 'info'].forEach(function (v) {
+    d.querySelector('#filters input[name=sev][value=' + v + ']').click();
+  });
+  steps.errors = sevs(); steps.hash1 = w.location.hash;
+  var sel = d.querySelector('#filters select[name=cluster]');
+  sel.value = 'Prod-A'; sel.dispatchEvent(new Event('change', {bubbles: true}));
+  steps.proda = sevs();
+  var q = d.querySelector('#filters input[name=q]');
+  q.value = 'no-such-thing'; q.dispatchEvent(new Event('input', {bubbles: true}));
+  steps.none = sevs(); steps.nomatch = !d.getElementById('no-match').hidden;
+  d.querySelector('#filters button').click();
+  steps.reset = sevs();
+  out.textContent = JSON.stringify(steps);
+});
+</script></body></html>"#;
+    std::fs::write(dir.path().join("drive.html"), driver).unwrap();
+    let dom = dump_dom_with(
+        &file_url(&dir.path().join("drive.html")),
+        &["--allow-file-access-from-files"],
+    );
+    let start = dom.find("<pre id=\"out\">").unwrap() + "<pre id=\"out\">".len();
+    let json = &dom[start..start + dom[start..].find("</pre>").unwrap()];
+    let json = json.replace("&quot;", "\"").replace("&amp;", "&");
+    let v: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let list = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .unwrap_or_else(|| panic!("{k}: {v}"))
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(list("all").len(), active.len());
+    let e = list("errors");
+    assert_eq!(e.len(), errors, "{e:?}");
+    assert!(e.iter().all(|s| s.starts_with("error/")), "{e:?}");
+    assert_eq!(v["hash1"], "#sev=error");
+    let p = list("proda");
+    assert_eq!(p.len(), errors_prod_a, "{p:?}");
+    assert!(p.iter().all(|s| s == "error/Prod-A"), "{p:?}");
+    assert!(list("none").is_empty());
+    assert_eq!(v["nomatch"], true);
+    assert_eq!(list("reset").len(), active.len());
 }
