@@ -484,8 +484,21 @@ fn dump_dom(url: &str) -> String {
 
 /// [`dump_dom`] with more Chromium flags.
 fn dump_dom_with(url: &str, flags: &[&str]) -> String {
+    let mut args: Vec<&str> = flags.to_vec();
+    args.extend(["--dump-dom", url]);
+    let out = chromium(&args);
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Headless Chromium with a fresh profile, no network chatter, and `args`.
+fn chromium(args: &[&str]) -> std::process::Output {
     let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(CHROMIUM)
+    Command::new(CHROMIUM)
         .args([
             "--headless",
             "--no-sandbox",
@@ -498,16 +511,9 @@ fn dump_dom_with(url: &str, flags: &[&str]) -> String {
             "--disable-dev-shm-usage",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(flags)
-        .args(["--dump-dom", url])
+        .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("run {CHROMIUM} (Debian package `chromium`): {e}"));
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+        .unwrap_or_else(|e| panic!("run {CHROMIUM} (Debian package `chromium`): {e}"))
 }
 
 /// The severity of every findings row in the table of a dumped DOM (the rows the filter shows;
@@ -947,4 +953,46 @@ document.getElementById('f').addEventListener('load', function () {
     assert!(list("none").is_empty());
     assert_eq!(v["nomatch"], true);
     assert_eq!(list("reset").len(), active.len());
+}
+
+/// Print / Save as PDF: the findings table's column headings repeat on every page it spans
+/// (Chromium paints no button in a repeated header, so the sort buttons print as text).
+#[test]
+fn chromium_print_repeats_every_column_heading() {
+    let (inv, ff) = lab(Lang::En);
+    let (dir, page) = render_to_tmp(&inv, &ff, Lang::En);
+    let pdf = dir.path().join("report.pdf");
+    let out = chromium(&[
+        "--no-pdf-header-footer",
+        &format!("--print-to-pdf={}", pdf.display()),
+        &file_url(&page),
+    ]);
+    assert!(pdf.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext (Debian package poppler-utils)");
+    let text = String::from_utf8(text.stdout).unwrap();
+    let pages: Vec<&str> = text.split('\u{c}').collect();
+    let t = |k: &'static str| render::labels::label(Lang::En, k);
+    let table_pages: Vec<&&str> = pages
+        .iter()
+        .filter(|p| p.contains(t("remediation")))
+        .collect();
+    assert!(
+        table_pages.len() >= 2,
+        "the lab's findings span pages: {}",
+        table_pages.len()
+    );
+    for p in table_pages {
+        for heading in ["severity", "rule", "object", "message", "references"] {
+            assert!(
+                p.contains(t(heading)),
+                "no `{}` heading on:\n{p}",
+                t(heading)
+            );
+        }
+    }
 }
