@@ -989,6 +989,11 @@ fn cron_line_passes_secrets_verbatim_and_reports_failures() {
         !fields[6].contains('%'),
         "cron turns % into newlines: {line}"
     );
+    let docs = std::fs::read_to_string(common::repo("docs/scheduling.md")).unwrap();
+    assert!(
+        docs.contains(line),
+        "docs/scheduling.md shows another cron line"
+    );
 
     let password = r#"p@ss w0rd$HOME&;|"x`id`\y"#;
     let example = std::fs::read_to_string(common::repo("contrib/secrets.env.example")).unwrap();
