@@ -153,6 +153,8 @@ pub struct RuleRow {
 #[derive(Debug, Serialize)]
 pub struct ClusterRow {
     pub label: String,
+    /// The estate-wide group: findings about no single host, so no host counts to show.
+    pub estate: bool,
     pub hosts: usize,
     pub hosts_with_findings: usize,
     pub error: usize,
@@ -636,6 +638,7 @@ fn cluster_rows(
     let mut rows: Vec<ClusterRow> = acc
         .into_iter()
         .map(|(g, a)| ClusterRow {
+            estate: g == Group::Estate,
             label: g.label(lang),
             hosts: a.hosts,
             hosts_with_findings: a.hosts_with.len(),
@@ -952,6 +955,7 @@ mod tests {
     fn chart_keeps_worst_clusters_and_counts_the_rest() {
         let rows: Vec<ClusterRow> = (0..20)
             .map(|i| ClusterRow {
+                estate: false,
                 label: format!("c{i:02}"),
                 hosts: 4,
                 hosts_with_findings: 1,

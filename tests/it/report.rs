@@ -859,6 +859,13 @@ fn findings_about_sources_and_waivers_are_placed_like_the_checklist() {
         }
         let estate_row = view.clusters.iter().find(|c| c.label == estate).unwrap();
         assert_eq!((estate_row.hosts, estate_row.hosts_with_findings), (0, 0));
+        assert!(estate_row.estate);
+        // The page shows no host counts for it (not "0 hosts, 0 with findings").
+        let html = render::report_html(&inv, &ff, &opts(lang)).unwrap();
+        let row = format!(
+            "<tr><td>{estate}</td><td class=\"num muted\">—</td><td class=\"num muted\">—</td>"
+        );
+        assert!(html.contains(&row), "no estate row {row}");
         let row = |rule: &str| view.findings.iter().find(|r| r.rule == rule).unwrap();
         assert_eq!(row("COV003").host, source.name);
         assert_eq!(row("COV003").cluster, estate);
