@@ -121,6 +121,8 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
 pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     let cfg = Config::load(&args.config)?;
     let rules = load_rules(cfg.rules_file.as_deref())?;
+    // A broken custom template is a config error: report it before a long collection.
+    crate::render::html::Templates::load(cfg.templates_dir.as_deref())?;
     let lang = args.report.lang.unwrap_or(cfg.language);
     let fail_on = args.report.fail_on.or(cfg.fail_on).unwrap_or_default();
 

@@ -52,7 +52,7 @@ pub enum Command {
 /// Report options shared by `check` and overridable for `run`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Report language.
+    /// Report language: en or zh-CN (default: en, or report.language in a run config).
     #[arg(long = "lang", value_name = "LANG", value_parser = parse_lang)]
     pub lang: Option<Lang>,
     /// Severity at or above which findings make the exit code 1.

@@ -98,6 +98,7 @@ pub fn deliver(
             .as_ref()
             .is_some_and(|(dir, _)| record::email_failed(dir));
         let run = RunEmail {
+            inv,
             findings: &findings,
             changes: &changes,
             run_dir: &run_dir,
@@ -140,6 +141,7 @@ pub fn deliver(
 
 /// The run an email is about.
 struct RunEmail<'a> {
+    inv: &'a Inventory,
     findings: &'a FindingsFile,
     changes: &'a Changes,
     run_dir: &'a std::path::Path,
@@ -170,11 +172,17 @@ fn prepare_email(
     ) {
         return Prepared::Done(EmailOutcome::Skipped(reason));
     }
-    let message =
-        match email::build_message(settings, run.findings, run.changes, run.run_dir, run.opts) {
-            Ok(m) => m,
-            Err(e) => return Prepared::Done(EmailOutcome::Failed(e)),
-        };
+    let message = match email::build_message(
+        settings,
+        run.inv,
+        run.findings,
+        run.changes,
+        run.run_dir,
+        run.opts,
+    ) {
+        Ok(m) => m,
+        Err(e) => return Prepared::Done(EmailOutcome::Failed(e)),
+    };
     if settings.smtp.is_some() && !(settings.dry_run || options.dry_run_email) {
         return Prepared::Send(message);
     }

@@ -14,6 +14,7 @@ pub mod csv;
 pub mod email;
 pub mod html;
 pub mod labels;
+pub mod placement;
 pub mod rulemeta;
 pub mod view;
 
@@ -62,7 +63,7 @@ pub fn write_reports(
         ));
     }
     if opts.formats.contains(&OutputFormat::Csv) {
-        out.push((FINDINGS_CSV, csv::findings_csv(findings, opts.lang)));
+        out.push((FINDINGS_CSV, csv::findings_csv(inv, findings, opts.lang)));
         out.push((VMKS_CSV, csv::vmks_csv(inv, opts.lang)));
     }
     if opts.formats.contains(&OutputFormat::Json) {
