@@ -37,6 +37,7 @@ mod sep001_management_shared;
 mod sep002_multiple_traffic_types;
 mod sep003_traffic_shares_network;
 mod sep004_unexpected_vlan;
+mod sep005_vmotion_missing;
 
 pub use describe::describe;
 
@@ -288,6 +289,7 @@ pub static REGISTRY: &[&Rule] = &[
     &sep002_multiple_traffic_types::RULE,
     &sep003_traffic_shares_network::RULE,
     &sep004_unexpected_vlan::RULE,
+    &sep005_vmotion_missing::RULE,
     &mtu001_mtu_above_switch::RULE,
     &mtu002_cluster_mtu_mismatch::RULE,
     &mtu003_subnet_mtu_mismatch::RULE,
