@@ -662,3 +662,85 @@ fn rules_command_lists_and_explains() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("did you mean `GW001`?"), "{err}");
 }
+
+#[test]
+fn rule_set_parameters_change_what_the_rules_report() {
+    // Every parameter a rule set can set, tried on the healthy base estate (or a one-change
+    // fixture): the default reports nothing, the parameter makes the rule fire (or stop).
+    let base = load_inventory(&fixtures().join("GW004/quiet.json"));
+    let fired = |inv: &Inventory, toml: &str, rule: &str| {
+        let set = RuleSet::parse(Path::new("p.toml"), toml).unwrap_or_else(|e| panic!("{e}"));
+        hits(&evaluate(inv, &set, Lang::En, now()), rule)
+            .into_iter()
+            .map(|(h, o)| format!("{h} {}", o.unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    let all = |obj: &str| {
+        ["esx01", "esx02", "esx03"]
+            .iter()
+            .map(|h| format!("{h}.lab.example {obj}"))
+            .collect::<Vec<_>>()
+    };
+    // expected_mtu: every vMotion vmk has 9000, which is the majority but not what is expected.
+    assert!(fired(&base, "", "MTU002").is_empty());
+    assert_eq!(
+        fired(
+            &base,
+            "[params]\nexpected_mtu = { vmotion = 1500 }\n",
+            "MTU002"
+        ),
+        all("vmk1")
+    );
+    assert!(fired(
+        &base,
+        "[params]\nexpected_mtu = { vmotion = 9000 }\n",
+        "MTU002"
+    )
+    .is_empty());
+    // allowed_service_combinations: vsan + vSphereProvisioning is not allowed by default.
+    let sep002 = load_inventory(&fixtures().join("SEP002/fires.json"));
+    assert_eq!(fired(&sep002, "", "SEP002"), ["esx02.lab.example vmk2"]);
+    assert!(fired(
+        &sep002,
+        "[params]\nallowed_service_combinations = [[\"vsan\", \"vSphereProvisioning\"]]\n",
+        "SEP002"
+    )
+    .is_empty());
+    // firewall_widest_prefix: vSphereClient allows 10.0.10.0/24.
+    assert!(fired(&base, "", "FW003").is_empty());
+    assert_eq!(
+        fired(&base, "[params]\nfirewall_widest_prefix = 25\n", "FW003"),
+        all("vSphereClient")
+    );
+    // management_networks: 10.0.10.0/24 lies outside 10.9.0.0/16 but inside 10.0.0.0/16.
+    assert_eq!(
+        fired(
+            &base,
+            "[params]\nmanagement_networks = [\"10.9.0.0/16\"]\n",
+            "FW003"
+        ),
+        all("vSphereClient")
+    );
+    assert!(fired(
+        &base,
+        "[params]\nmanagement_networks = [\"10.0.0.0/16\"]\n",
+        "FW003"
+    )
+    .is_empty());
+    // firewall_exempt_rulesets: the enabled, all-IP `dns` ruleset is exempt by default.
+    assert!(fired(&base, "", "FW002").is_empty());
+    assert_eq!(
+        fired(&base, "[params]\nfirewall_exempt_rulesets = []\n", "FW002"),
+        all("dns")
+    );
+    // disabled_rulesets: a ruleset that must stay disabled.
+    assert!(fired(&base, "", "FW004").is_empty());
+    assert_eq!(
+        fired(
+            &base,
+            "[params]\ndisabled_rulesets = [\"vSphereClient\"]\n",
+            "FW004"
+        ),
+        all("vSphereClient")
+    );
+}
