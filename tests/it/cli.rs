@@ -179,3 +179,31 @@ fn a_failed_run_leaves_reports_already_written_untouched() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(snapshot(&dir.path().join("report")), before);
 }
+
+#[test]
+fn help_names_the_values_and_defaults_of_lang_and_fail_on() {
+    for cmd in ["check", "run"] {
+        let out = vmkaudit(&repo(""), &[cmd, "--help"]);
+        assert!(out.status.success());
+        let help = String::from_utf8(out.stdout).unwrap();
+        // The option's text: its line and the continuation lines up to the next option.
+        let line = |opt: &str| {
+            let at = help.find(opt).unwrap_or_else(|| panic!("{cmd}: no {opt}"));
+            let mut lines = help[at..].lines();
+            let mut text = lines.next().unwrap().to_string();
+            for l in lines.take_while(|l| !l.trim_start().starts_with('-')) {
+                text.push(' ');
+                text.push_str(l.trim());
+            }
+            text
+        };
+        let lang = line("--lang");
+        assert!(
+            lang.contains("zh-CN") && lang.contains("en"),
+            "{cmd}: {lang}"
+        );
+        assert!(lang.contains("default"), "{cmd}: {lang}");
+        let fail_on = line("--fail-on");
+        assert!(fail_on.contains("default: warning"), "{cmd}: {fail_on}");
+    }
+}
