@@ -744,3 +744,49 @@ fn rule_set_parameters_change_what_the_rules_report() {
         all("vSphereClient")
     );
 }
+
+#[test]
+fn missing_addresses_are_reported_not_passed() {
+    // An export without the IP columns (e.g. PowerCLI through Select-Object) gives vmks whose
+    // address is unknown: the address checks cannot run on them, and COV002 must say so.
+    let mut inv = load_inventory(&fixtures().join("ADDR001/fires.json"));
+    for h in &mut inv.hosts {
+        for v in &mut h.vmks {
+            v.ipv4 = None;
+            v.netmask = None;
+        }
+    }
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    assert!(hits(&f, "ADDR001").is_empty());
+    let cov: Vec<_> = f
+        .findings
+        .iter()
+        .filter(|x| x.rule == "COV002" && x.object.as_deref() == Some("ipv4"))
+        .collect();
+    assert_eq!(cov.len(), inv.hosts.len(), "{:#?}", f.findings);
+    for id in [
+        "GW002", "GW003", "SEP003", "MTU003", "ADDR001", "ADDR002", "ADDR004", "ADDR005",
+    ] {
+        assert!(
+            cov[0].not_checked.iter().any(|r| r == id),
+            "{id}: {:?}",
+            cov[0]
+        );
+    }
+    assert!(
+        f.summary
+            .not_checked
+            .iter()
+            .any(|n| n.rule == "ADDR001" && n.reason == "ipv4"),
+        "{:?}",
+        f.summary.not_checked
+    );
+    // One vmk without an address (the others have theirs): named on its own.
+    let mut inv = load_inventory(&fixtures().join("GW004/quiet.json"));
+    inv.hosts[1].vmks[2].ipv4 = None;
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    let cov: Vec<_> = f.findings.iter().filter(|x| x.rule == "COV002").collect();
+    assert_eq!(cov.len(), 1, "{cov:#?}");
+    assert_eq!(cov[0].host, "esx02.lab.example");
+    assert!(cov[0].message.contains("vmk2"), "{}", cov[0].message);
+}
