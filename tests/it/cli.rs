@@ -207,3 +207,22 @@ fn help_names_the_values_and_defaults_of_lang_and_fail_on() {
         assert!(fail_on.contains("default: warning"), "{cmd}: {fail_on}");
     }
 }
+
+#[test]
+fn readme_config_reference_is_a_valid_config() {
+    // The README's configuration reference names every key with an example value: it must be
+    // a config vmkaudit accepts, so that no documented key is misspelt or missing.
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Configuration reference")
+        .expect("README has a configuration reference")..];
+    let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    assert!(block.contains("[[vcenter]]") && block.contains("[email]"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("readme.toml");
+    std::fs::write(&path, block).unwrap();
+    if let Err(e) = vmkaudit::config::Config::load(&path) {
+        panic!("README configuration reference: {e}\n{block}");
+    }
+}
