@@ -584,7 +584,7 @@ def expected(inv, faults):
     }
 
 
-# --- a reference reading of RULE_IDS.md, to prove the lab says what expected-findings says ---
+# --- a reference reading of the rule catalog (docs/rules.md), to prove the lab says what expected-findings says ---
 # Deliberately strict where the rule text leaves room (management counts as separated traffic
 # for SEP003; MTU002 is checked against the majority AND the expected MTUs), so a host that is
 # clean here is clean under any reasonable reading, and each planted fault fires under both.

@@ -187,7 +187,7 @@ fn registry_meta() {
             assert!(dir.join(f).exists(), "{} has no fixture {f}", r.id);
         }
     }
-    // The catalog of RULE_IDS.md (25 rules) plus SEP005 vmotion-missing: 26 rules.
+    // The fixed catalog (25 rules) plus SEP005 vmotion-missing: 26 rules.
     assert_eq!(REGISTRY.len(), 26);
     // No fixture directory without a rule.
     for e in std::fs::read_dir(fixtures()).unwrap() {
