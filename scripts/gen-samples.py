@@ -733,7 +733,8 @@ def reference_findings(inv):
     for hs in members.values():
         if len(hs) > 1:
             out.update(("SEP005", h["name"], None) for h in hs
-                       if not any("vmotion" in v["services"] for v in h["vmks"]))
+                       if not any("vmotion" in v["services"] or v["netstack"] == "vmotion"
+                                  for v in h["vmks"]))
     for ip, fs in holders.items():
         if len(fs) > 1:
             out.update(("ADDR001", hn, d) for hn, d in fs)

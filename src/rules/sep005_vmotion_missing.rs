@@ -20,10 +20,12 @@ pub static RULE: Rule = Rule {
     },
     checks: Doc {
         en: "For every cluster with at least two checked hosts, reports each host none of whose \
-             vmks carries the `vmotion` service. Hosts whose services are unknown on a vmk (e.g. an \
+             vmks carries the `vmotion` service or sits on the `vmotion` TCP/IP stack (whose \
+             adapters handle vMotion). Hosts whose services are unknown on a vmk (e.g. an \
              RVTools import) are not judged (COV002 says so); standalone hosts and single-host \
              clusters are not checked. Object: none (the whole host).",
-        zh: "对每个至少有两台被检查主机的集群，报告其所有 VMkernel 适配器都未承载 `vmotion` 服务的主机。某个适配器\
+        zh: "对每个至少有两台被检查主机的集群，报告其所有 VMkernel 适配器都未承载 `vmotion` 服务、也都不在 `vmotion` \
+             TCP/IP 堆栈（其适配器负责 vMotion）上的主机。某个适配器\
              的服务未知的主机（例如来自 RVTools 导入）不做判断（由 COV002 说明）；独立主机和只有一台主机的集群\
              不检查。对象：无（整台主机）。",
     },
@@ -55,6 +57,9 @@ pub static RULE: Rule = Rule {
     check: Check::Estate(check),
 };
 
+/// The vMotion TCP/IP stack: its adapters carry vMotion whatever their service tags say.
+const VMOTION_STACK: &str = "vmotion";
+
 fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
     // Per cluster: its checked hosts and, for each, whether it has vMotion (None: unknown).
     let mut clusters: BTreeMap<&str, Vec<(usize, Option<bool>)>> = BTreeMap::new();
@@ -62,10 +67,10 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
         let Some(cluster) = host.cluster.as_deref() else {
             continue;
         };
-        let has = host
-            .vmks
-            .iter()
-            .any(|v| net::services(v).iter().any(|s| s == service::VMOTION));
+        let has = host.vmks.iter().any(|v| {
+            net::services(v).iter().any(|s| s == service::VMOTION)
+                || v.netstack.as_deref().map(str::trim) == Some(VMOTION_STACK)
+        });
         let unknown = host.vmks.iter().any(|v| v.services.is_none());
         let state = if has {
             Some(true)
