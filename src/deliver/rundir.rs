@@ -68,7 +68,7 @@ impl RunName {
 
 /// Make a new, empty run folder for a run started at `now`.
 pub fn create_run_dir(output_dir: &Path, now: chrono::DateTime<chrono::Local>) -> Result<PathBuf> {
-    crate::fsutil::ensure_dir(output_dir)?;
+    std::fs::create_dir_all(output_dir).map_err(|e| Error::io(output_dir, e))?;
     let stamp = now.format(STAMP_FORMAT).to_string();
     // Start after the highest suffix in use for this second, so that a new folder always sorts
     // after the existing ones, even when retention has deleted an earlier one of the second.
