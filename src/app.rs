@@ -164,8 +164,8 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
         crate::deliver::print_outcome(&delivered);
     }
     if let Some(err) = &delivered.email_error {
-        eprintln!("vmkaudit: error: email delivery failed: {err}");
-        eprintln!(
+        crate::say!("vmkaudit: error: email delivery failed: {err}");
+        crate::say!(
             "vmkaudit: the reports were written to {}",
             delivered.report_dir.display()
         );
@@ -188,10 +188,10 @@ pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
         crate::inventory::json::to_string(&inventory).as_bytes(),
     )?;
     for (name, err) in &failed {
-        eprintln!("vmkaudit: source {name} could not be collected: {err}");
+        crate::say!("vmkaudit: source {name} could not be collected: {err}");
     }
     if !ui.quiet {
-        eprintln!(
+        crate::say!(
             "Collected {} hosts, {} vmks from {} source(s) into {}",
             inventory.hosts.len(),
             inventory.vmk_count(),
@@ -210,7 +210,8 @@ pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
 pub fn rules(args: RulesArgs) -> Result<ExitCode> {
     let set = load_rules(args.rules.as_deref())?;
     let out = crate::rules::describe(args.id.as_deref(), &set, args.format)?;
-    print!("{out}");
+    // A closed pipe (`vmkaudit rules | head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
     Ok(ExitCode::Ok)
 }
 
@@ -228,7 +229,7 @@ pub fn outcome(findings: &FindingsFile, fail_on: FailOn, source_failed: bool) ->
 fn print_summary(findings: &FindingsFile, written: &[std::path::PathBuf]) {
     let s = &findings.summary;
     let count = |k: &str| s.by_severity.get(k).copied().unwrap_or(0);
-    eprintln!(
+    crate::say!(
         "Checked {} ({}): {}, {}, {} info on {}{}",
         plural(s.hosts_checked, "host"),
         plural(s.vmks_checked, "vmk"),
@@ -243,7 +244,7 @@ fn print_summary(findings: &FindingsFile, written: &[std::path::PathBuf]) {
         }
     );
     for p in written {
-        eprintln!("  wrote {}", p.display());
+        crate::say!("  wrote {}", p.display());
     }
 }
 

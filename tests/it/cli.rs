@@ -226,3 +226,34 @@ fn readme_config_reference_is_a_valid_config() {
         panic!("README configuration reference: {e}\n{block}");
     }
 }
+
+#[test]
+fn a_closed_stdout_or_stderr_pipe_is_not_a_panic() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let sample = repo("samples/lab-inventory.json");
+    for args in [
+        vec!["rules", "--format", "markdown"],
+        vec![
+            "check",
+            sample.to_str().unwrap(),
+            "-o",
+            "out",
+            "--fail-on",
+            "never",
+        ],
+    ] {
+        let mut child = Command::new(crate::common::bin())
+            .args(&args)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close both pipes before the program writes (like `| head -0`).
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}: {status}");
+    }
+}
