@@ -99,6 +99,7 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
             .map(|p| (p.as_path(), args.input_format)),
     )?;
     let lang = args.report.lang.unwrap_or_default();
+    inventory.warn_duplicate_hosts();
     let findings = crate::evaluate::evaluate(&inventory, &rules, lang, chrono::Local::now());
     let opts = RenderOptions {
         formats,
@@ -142,6 +143,7 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
         inventory.merge(collected);
     }
 
+    inventory.warn_duplicate_hosts();
     let findings = crate::evaluate::evaluate(&inventory, &rules, lang, chrono::Local::now());
     let opts = RenderOptions {
         formats: cfg.formats.clone(),
