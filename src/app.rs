@@ -222,13 +222,13 @@ fn print_summary(findings: &FindingsFile, written: &[std::path::PathBuf]) {
     let s = &findings.summary;
     let count = |k: &str| s.by_severity.get(k).copied().unwrap_or(0);
     eprintln!(
-        "Checked {} hosts ({} vmks): {} errors, {} warnings, {} info on {} hosts{}",
-        s.hosts_checked,
-        s.vmks_checked,
-        count("error"),
-        count("warning"),
+        "Checked {} ({}): {}, {}, {} info on {}{}",
+        plural(s.hosts_checked, "host"),
+        plural(s.vmks_checked, "vmk"),
+        plural(count("error"), "error"),
+        plural(count("warning"), "warning"),
         count("info"),
-        s.hosts_with_findings,
+        plural(s.hosts_with_findings, "host"),
         if s.waived > 0 {
             format!(", {} waived", s.waived)
         } else {
@@ -237,5 +237,14 @@ fn print_summary(findings: &FindingsFile, written: &[std::path::PathBuf]) {
     );
     for p in written {
         eprintln!("  wrote {}", p.display());
+    }
+}
+
+/// `1 host`, `2 hosts`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }

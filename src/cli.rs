@@ -72,8 +72,8 @@ pub struct CheckArgs {
     /// Read every input in this format instead of recognising it.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
-    /// Rule set file (default: the built-in rules/default.toml).
-    #[arg(long, value_name = "FILE")]
+    /// Rule set: a TOML file, or a built-in set: default, stig, pre-upgrade (default: default).
+    #[arg(long, value_name = "FILE|NAME")]
     pub rules: Option<PathBuf>,
     /// Directory the reports are written into.
     #[arg(
@@ -140,8 +140,8 @@ pub struct RulesArgs {
     /// A rule ID (or name) to explain in full.
     #[arg(value_name = "ID")]
     pub id: Option<String>,
-    /// Show the rules as configured by this rule set (enabled, severity).
-    #[arg(long, value_name = "FILE")]
+    /// Show the rules as configured by this rule set (a file, or default, stig, pre-upgrade).
+    #[arg(long, value_name = "FILE|NAME")]
     pub rules: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]

@@ -373,7 +373,17 @@ impl Config {
             name: self.name,
             vcenters,
             inventories,
-            rules_file: self.rules.file.as_deref().map(resolve),
+            // A built-in rule set's name (`stig`) stays a name unless such a file exists.
+            rules_file: self.rules.file.as_deref().map(|p| {
+                let builtin = crate::evaluate::BUILTIN
+                    .iter()
+                    .any(|(n, _)| p == Path::new(n));
+                if builtin && !resolve(p).exists() {
+                    p.to_path_buf()
+                } else {
+                    resolve(p)
+                }
+            }),
             output_dir: resolve(&self.report.output_dir),
             formats,
             language,
@@ -420,6 +430,14 @@ mod tests {
         assert_eq!(v.inventories[0].path, Path::new("/base/lab.json"));
         assert_eq!(v.output_dir, Path::new("/base/vmkaudit-report"));
         assert_eq!(v.formats.len(), 3);
+    }
+
+    #[test]
+    fn builtin_rule_set_names_are_not_resolved_as_paths() {
+        let v = load_str("[[inventory]]\npath = \"a\"\n[rules]\nfile = \"stig\"\n").unwrap();
+        assert_eq!(v.rules_file.as_deref(), Some(Path::new("stig")));
+        let v = load_str("[[inventory]]\npath = \"a\"\n[rules]\nfile = \"site.toml\"\n").unwrap();
+        assert_eq!(v.rules_file.as_deref(), Some(Path::new("/base/site.toml")));
     }
 
     #[test]

@@ -227,15 +227,21 @@ impl FindingsFile {
     }
 }
 
-/// Compute the summary counts of `findings` over `hosts_checked` hosts.
+/// Compute the summary counts of `findings` over the inventory's `hosts`.
+///
+/// `hosts_with_findings` counts inventory hosts only: a finding whose `host` is not an inventory
+/// host (a failed source's name, a waiver's host glob) counts by severity, category and cluster,
+/// but not as a host.
 pub fn summarize(
     findings: &[Finding],
-    hosts_checked: usize,
+    hosts: &[crate::model::Host],
     vmks_checked: usize,
     not_checked: Vec<NotChecked>,
 ) -> Summary {
+    let inventory_hosts: std::collections::HashSet<&str> =
+        hosts.iter().map(|h| h.name.as_str()).collect();
     let mut s = Summary {
-        hosts_checked,
+        hosts_checked: hosts.len(),
         vmks_checked,
         not_checked,
         ..Summary::default()
@@ -246,18 +252,60 @@ pub fn summarize(
     for cat in Category::ALL {
         s.by_category.insert(cat.as_str().to_string(), 0);
     }
-    let mut hosts = std::collections::BTreeSet::new();
+    let mut with_findings = std::collections::HashSet::new();
     for f in findings {
         if f.waived.is_some() {
             s.waived += 1;
             continue;
         }
-        hosts.insert(f.host.as_str());
+        if inventory_hosts.contains(f.host.as_str()) {
+            with_findings.insert(f.host.as_str());
+        }
         *s.by_severity.entry(f.severity.as_str().into()).or_default() += 1;
         *s.by_category.entry(f.category.as_str().into()).or_default() += 1;
         let cluster = f.cluster.as_deref().unwrap_or(STANDALONE);
         *s.by_cluster.entry(cluster.to_string()).or_default() += 1;
     }
-    s.hosts_with_findings = hosts.len();
+    s.hosts_with_findings = with_findings.len();
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(host: &str, severity: Severity) -> Finding {
+        Finding {
+            rule: "X".into(),
+            category: Category::Coverage,
+            severity,
+            host: host.into(),
+            cluster: None,
+            object: None,
+            message: String::new(),
+            remediation: String::new(),
+            references: vec![],
+            waived: None,
+            status: None,
+            not_checked: vec![],
+        }
+    }
+
+    #[test]
+    fn hosts_with_findings_counts_inventory_hosts_only() {
+        let hosts = vec![
+            crate::model::Host::named("esx1"),
+            crate::model::Host::named("esx2"),
+        ];
+        let fs = vec![
+            finding("esx1", Severity::Error),
+            finding("esx1", Severity::Info),
+            finding("https://vc-down/sdk", Severity::Warning),
+        ];
+        let s = summarize(&fs, &hosts, 0, vec![]);
+        assert_eq!(s.hosts_checked, 2);
+        assert_eq!(s.hosts_with_findings, 1);
+        assert_eq!(s.by_severity["warning"], 1);
+        assert_eq!(s.by_cluster[STANDALONE], 3);
+    }
 }

@@ -1,54 +1,363 @@
-//! Evaluation: run the rule set over the inventory and produce the findings.
+//! Evaluation: run a rule set over an inventory and produce `findings.json`.
 //!
-//! PLACEHOLDER (foundation step): the rule engine and catalog land with the rule-engine issue.
-//! Until then this produces no rule findings, only the summary counts.
+//! The engine resolves the enabled rules of the [`RuleSet`], raises COV003 for every source that
+//! could not be collected, then checks every host in parallel (rayon): a host that is not
+//! connected gets COV001 and nothing else; otherwise each per-host rule in scope runs, unless the
+//! host lacks data the rule needs, which is reported once per host and data kind as COV002. The
+//! estate-wide rules (duplicates, cluster and subnet majorities) run after that over the eligible
+//! hosts. Findings get their severity from the rule set, text in the requested language, and are
+//! marked waived by the rule set's waivers (expired waivers raise COV004 instead). The output is
+//! sorted with [`crate::findings::sort_findings`], so it does not depend on thread timing.
 
-use std::path::Path;
+mod ruleset;
 
-use crate::error::Result;
-use crate::findings::{summarize, FindingsFile, SCHEMA_VERSION};
-use crate::i18n::Lang;
+pub use ruleset::{DuplicateScope, Params, RuleConfig, RuleSet, Scope, Waiver, BUILTIN};
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::findings::{
+    sort_findings, summarize, Finding, FindingsFile, NotChecked, Waived, SCHEMA_VERSION,
+};
+use crate::i18n::{Lang, Text};
 use crate::model::Inventory;
+use crate::rules::{ids, net, Check, Data, EstateCtx, Hit, HostCtx, Rule};
+use crate::text;
 
-/// A rule set (`rules/*.toml`).
-#[derive(Debug, Clone)]
-pub struct RuleSet {
-    pub name: String,
+/// What checking one host gives: raised findings and the (rule, missing data) pairs not checked.
+type HostResult = (Vec<Raised>, Vec<(String, String)>);
+
+/// A finding before language selection and waivers.
+struct Raised {
+    rule: &'static Rule,
+    /// `Some(name)` for a finding on a source (COV003) rather than on `hit.host`.
+    source: Option<String>,
+    hit: Hit,
+    not_checked: Vec<String>,
 }
 
-impl RuleSet {
-    pub fn builtin_default() -> RuleSet {
-        RuleSet {
-            name: "default".into(),
+impl Raised {
+    fn on_host(rule: &'static Rule, hit: Hit) -> Raised {
+        Raised {
+            rule,
+            source: None,
+            hit,
+            not_checked: Vec::new(),
         }
     }
-
-    pub fn load(path: &Path) -> Result<RuleSet> {
-        crate::fsutil::read_text(path)?;
-        Ok(RuleSet {
-            name: path.display().to_string(),
-        })
-    }
 }
 
-/// Evaluate `inv` against `rules`.
+/// Evaluate `inv` against `rules`; messages in `lang`; `now` stamps the file and decides which
+/// waivers have expired.
 pub fn evaluate(
     inv: &Inventory,
     rules: &RuleSet,
     lang: Lang,
     now: chrono::DateTime<chrono::Local>,
 ) -> FindingsFile {
-    let findings = Vec::new();
+    let enabled: Vec<&RuleConfig> = rules.enabled().collect();
+    let mut raised: Vec<Raised> = Vec::new();
+    let mut not_checked: BTreeMap<(String, String), usize> = BTreeMap::new();
+
+    // Sources that failed: COV003, on the source's name.
+    for s in &inv.sources {
+        if let Some(err) = &s.error {
+            let name = &s.name;
+            raised.push(Raised {
+                rule: rule(ids::SOURCE_FAILED),
+                source: Some(name.clone()),
+                hit: Hit {
+                    host: 0,
+                    object: None,
+                    message: text!(
+                        "Source {name} could not be collected: {err}. Its hosts are missing from this report.",
+                        "无法从数据源 {name} 收集数据：{err}。本报告中缺少该数据源的主机。"
+                    ),
+                    remediation: text!(
+                        "Check the address, credentials and certificate of {name} and that it is reachable, then run vmkaudit again.",
+                        "请检查 {name} 的地址、凭据和证书以及网络连通性，然后重新运行 vmkaudit。"
+                    ),
+                },
+                not_checked: Vec::new(),
+            });
+        }
+    }
+
+    // Per host, in parallel.
+    let per_host: Vec<HostResult> = inv
+        .hosts
+        .par_iter()
+        .enumerate()
+        .map(|(index, host)| check_host(index, host, &enabled, &rules.params))
+        .collect();
+    for (r, nc) in per_host {
+        raised.extend(r);
+        for key in nc {
+            *not_checked.entry(key).or_default() += 1;
+        }
+    }
+
+    // Estate-wide rules, after grouping. They see every connected host with the data they need:
+    // the scope limits where findings are reported (below), not the peers a host is compared
+    // with (a duplicate address or a cluster majority involves hosts outside the scope too).
+    for cfg in &enabled {
+        let Check::Estate(check) = cfg.rule.check else {
+            continue;
+        };
+        let hosts: Vec<usize> = inv
+            .hosts
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| {
+                h.is_connected()
+                    && cfg
+                        .rule
+                        .needs
+                        .iter()
+                        .all(|d| !d.host_level() || d.missing_on(h).is_empty())
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let ctx = EstateCtx {
+            inventory: inv,
+            hosts: &hosts,
+            params: &rules.params,
+        };
+        raised.extend(
+            check(&ctx)
+                .into_iter()
+                .map(|hit| Raised::on_host(cfg.rule, hit)),
+        );
+    }
+
+    // Turn into findings.
+    let today = now.date_naive();
+    let mut findings: Vec<Finding> = Vec::with_capacity(raised.len());
+    for r in raised {
+        let Some(cfg) = rules.config(r.rule.id).filter(|c| c.enabled) else {
+            continue;
+        };
+        let (host_name, cluster) = match r.source {
+            Some(name) => (name, None),
+            None => {
+                let h = &inv.hosts[r.hit.host];
+                if !cfg.scope.includes(h) {
+                    continue;
+                }
+                (h.name.clone(), h.cluster.clone())
+            }
+        };
+        let waived = rules
+            .waivers
+            .iter()
+            .filter(|w| !w.expired(today))
+            .find(|w| w.matches(r.rule.id, &host_name, r.hit.object.as_deref()))
+            .map(|w| Waived {
+                reason: w.reason.clone(),
+                expires: w.expires.map(|d| d.format("%Y-%m-%d").to_string()),
+            });
+        findings.push(Finding {
+            rule: r.rule.id.to_string(),
+            category: r.rule.category,
+            severity: cfg.severity,
+            host: host_name,
+            cluster,
+            object: r.hit.object,
+            message: r.hit.message.get(lang).to_string(),
+            remediation: r.hit.remediation.get(lang).to_string(),
+            references: r.rule.reference_list(),
+            waived,
+            status: None,
+            not_checked: r.not_checked,
+        });
+    }
+
+    // Expired waivers: COV004.
+    if let Some(cfg) = rules.config(ids::WAIVER_EXPIRED).filter(|c| c.enabled) {
+        for w in rules.waivers.iter().filter(|w| w.expired(today)) {
+            let (id, host, reason) = (w.rule, &w.host, &w.reason);
+            let date = w
+                .expires
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            let object = w.object.as_deref().unwrap_or("*");
+            let message = text!(
+                "The waiver for {id} on hosts `{host}` (object `{object}`) expired on {date} (reason given: {reason}). It no longer applies: its findings are reported again.",
+                "规则 {id} 针对主机 `{host}`（对象 `{object}`）的豁免已于 {date} 到期（豁免理由：{reason}）。该豁免不再生效，相关发现项将重新报告。"
+            );
+            let origin = &rules.origin;
+            let remediation = text!(
+                "Fix the findings of {id} on these hosts, or, if the exception is still justified and approved, set a new `expires` date for this waiver in the rule set ({origin}).",
+                "请修复这些主机上 {id} 的发现项；如果该例外仍然合理且已获批准，请在规则集（{origin}）中为该豁免设置新的 `expires` 到期日期。"
+            );
+            findings.push(Finding {
+                rule: ids::WAIVER_EXPIRED.to_string(),
+                category: cfg.rule.category,
+                severity: cfg.severity,
+                host: w.host.clone(),
+                cluster: None,
+                object: w.object.clone(),
+                message: message.get(lang).to_string(),
+                remediation: remediation.get(lang).to_string(),
+                references: cfg.rule.reference_list(),
+                waived: None,
+                status: None,
+                not_checked: Vec::new(),
+            });
+        }
+    }
+
+    sort_findings(&mut findings);
+    // A host listed by two sources (a vCenter and a file) yields the same findings twice.
+    findings.dedup();
+    let not_checked = not_checked
+        .into_iter()
+        .map(|((rule, reason), hosts)| NotChecked {
+            rule,
+            reason,
+            hosts,
+        })
+        .collect();
     FindingsFile {
         schema_version: SCHEMA_VERSION,
         generated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         rule_set: Some(rules.name.clone()),
-        checked_rules: Vec::new(),
+        checked_rules: enabled.iter().map(|c| c.rule.id.to_string()).collect(),
         language: Some(lang.code().to_string()),
         sources: inv.sources.clone(),
-        summary: summarize(&findings, inv.hosts.len(), inv.vmk_count(), Vec::new()),
+        summary: summarize(&findings, &inv.hosts, inv.vmk_count(), not_checked),
         findings,
         previous_run: None,
         resolved: Vec::new(),
     }
+}
+
+fn rule(id: &str) -> &'static Rule {
+    crate::rules::find(id).expect("coverage rules are registered")
+}
+
+/// Check one host: COV001, COV002 and every per-host rule. Returns the raised findings and the
+/// (rule, data kind) pairs that could not be checked.
+fn check_host(
+    index: usize,
+    host: &crate::model::Host,
+    enabled: &[&RuleConfig],
+    params: &Params,
+) -> HostResult {
+    let mut out = Vec::new();
+    let mut nc = Vec::new();
+    let in_scope: Vec<&RuleConfig> = enabled
+        .iter()
+        .copied()
+        .filter(|c| c.scope.includes(host))
+        .collect();
+    let name = &host.name;
+    if !host.is_connected() {
+        let state = host.connection_state.as_deref().unwrap_or("unknown");
+        let skipped: Vec<String> = in_scope
+            .iter()
+            .filter(|c| !matches!(c.rule.check, Check::Engine))
+            .map(|c| c.rule.id.to_string())
+            .collect();
+        for id in &skipped {
+            nc.push((id.clone(), "host not connected".to_string()));
+        }
+        out.push(Raised {
+            rule: rule(ids::HOST_NOT_CONNECTED),
+            source: None,
+            hit: Hit {
+                host: index,
+                object: None,
+                message: text!(
+                    "Host {name} is {state} in vCenter, so its configuration could not be read: none of its vmks were checked.",
+                    "主机 {name} 在 vCenter 中的连接状态为 {state}，无法读取其配置：该主机的 VMkernel 适配器均未检查。"
+                ),
+                remediation: text!(
+                    "Reconnect the host (vSphere Client: right-click the host > Connection > Connect; PowerCLI: Get-VMHost {name} | Set-VMHost -State Connected), then run vmkaudit again.",
+                    "请重新连接该主机（vSphere Client：右键单击主机 > 连接 > 连接；PowerCLI：Get-VMHost {name} | Set-VMHost -State Connected），然后重新运行 vmkaudit。"
+                ),
+            },
+            not_checked: skipped,
+        });
+        return (out, nc);
+    }
+
+    // Which data is missing, and which rules it keeps from checking.
+    let mut missing_host_level: Vec<Data> = Vec::new();
+    for data in Data::ALL {
+        let missing = data.missing_on(host);
+        if missing.is_empty() {
+            continue;
+        }
+        if data.host_level() {
+            missing_host_level.push(data);
+        }
+        let rules: Vec<String> = in_scope
+            .iter()
+            .filter(|c| c.rule.needs.contains(&data) && c.rule.is_active(params))
+            .map(|c| c.rule.id.to_string())
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        for id in &rules {
+            nc.push((id.clone(), data.as_str().to_string()));
+        }
+        let what = data.label();
+        let (what_en, what_zh) = (what.en, what.zh);
+        let list = net::list(&rules);
+        let message = if data.host_level() {
+            text!(
+                "Not checked on this host: {list}. The source did not provide {what_en}.",
+                "此主机未检查：{list}。数据源未提供{what_zh}。"
+            )
+        } else {
+            let vmks = net::list(&missing);
+            let vmks_zh = net::list_zh(&missing);
+            text!(
+                "Not checked on {vmks}: {list}. The source did not provide {what_en}.",
+                "{vmks_zh} 未检查：{list}。数据源未提供{what_zh}。"
+            )
+        };
+        out.push(Raised {
+            rule: rule(ids::CHECK_NOT_RUN),
+            source: None,
+            hit: Hit {
+                host: index,
+                object: Some(data.as_str().to_string()),
+                message,
+                remediation: Text::new(
+                    "Collect this host live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source) or from an export that includes this data, then run vmkaudit again.",
+                    "请通过 vCenter 实时收集该主机的数据（使用 `vmkaudit collect` 或配置 `[[vcenter]]` 数据源），或使用包含这些数据的导出文件，然后重新运行 vmkaudit。",
+                ),
+            },
+            not_checked: rules,
+        });
+    }
+
+    let ctx = HostCtx {
+        index,
+        host,
+        params,
+    };
+    for cfg in &in_scope {
+        let Check::Host(check) = cfg.rule.check else {
+            continue;
+        };
+        if cfg
+            .rule
+            .needs
+            .iter()
+            .any(|d| missing_host_level.contains(d))
+        {
+            continue;
+        }
+        out.extend(
+            check(&ctx)
+                .into_iter()
+                .map(|hit| Raised::on_host(cfg.rule, hit)),
+        );
+    }
+    (out, nc)
 }

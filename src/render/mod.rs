@@ -1,7 +1,21 @@
-//! Rendering: turn the inventory and findings into report files (HTML, CSV, JSON).
+//! Rendering: turn the inventory and findings into report files (HTML, CSV, JSON, checklist).
 //!
-//! Every file is written atomically ([`crate::fsutil::write_atomic`]), so a failed run never
-//! leaves a half-written report over a good one.
+//! [`write_reports`] writes, per the selected formats, `report.html` and `checklist.txt` (html),
+//! `findings.csv` and `vmks.csv` (csv) and `findings.json` (json). The email step uses
+//! [`email_html`] (an email-safe HTML body: inline styles, no script, table layout) and
+//! [`email_text`] (its plain-text alternative). Every word comes in the run's language from
+//! [`labels`]; the HTML comes from the handlebars templates in `templates/` ([`html`]), fed by
+//! the view model in [`view`]. Every file is written atomically
+//! ([`crate::fsutil::write_atomic`]), so a failed run never leaves a half-written report over a
+//! good one.
+
+pub mod checklist;
+pub mod csv;
+pub mod email;
+pub mod html;
+pub mod labels;
+pub mod rulemeta;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +24,8 @@ use crate::error::Result;
 use crate::findings::FindingsFile;
 use crate::i18n::Lang;
 use crate::model::Inventory;
+
+pub use email::{email_html, email_text, EMAIL_TOP};
 
 /// What to render and how.
 #[derive(Debug, Clone)]
@@ -22,22 +38,67 @@ pub struct RenderOptions {
     pub title: Option<String>,
 }
 
-/// Write the selected report files into `dir`; returns the paths written.
-///
-/// PLACEHOLDER (foundation step): JSON is complete; HTML and CSV land with the reports issue.
+/// File names of the reports.
+pub const REPORT_HTML: &str = "report.html";
+pub const CHECKLIST_TXT: &str = "checklist.txt";
+pub const FINDINGS_CSV: &str = "findings.csv";
+pub const VMKS_CSV: &str = "vmks.csv";
+pub const FINDINGS_JSON: &str = "findings.json";
+
+/// Write the selected report files into `dir`; returns the paths written, in a fixed order.
 pub fn write_reports(
     dir: &Path,
-    _inv: &Inventory,
+    inv: &Inventory,
     findings: &FindingsFile,
     opts: &RenderOptions,
 ) -> Result<Vec<PathBuf>> {
-    let mut written = Vec::new();
+    let mut out: Vec<(&str, Vec<u8>)> = Vec::new();
+    // Render everything first, so a template error leaves no partial set of new files.
+    if opts.formats.contains(&OutputFormat::Html) {
+        out.push((REPORT_HTML, report_html(inv, findings, opts)?.into_bytes()));
+        out.push((
+            CHECKLIST_TXT,
+            checklist_text(inv, findings, opts).into_bytes(),
+        ));
+    }
+    if opts.formats.contains(&OutputFormat::Csv) {
+        out.push((FINDINGS_CSV, csv::findings_csv(findings, opts.lang)));
+        out.push((VMKS_CSV, csv::vmks_csv(inv, opts.lang)));
+    }
     if opts.formats.contains(&OutputFormat::Json) {
-        let p = dir.join("findings.json");
-        let mut s = serde_json::to_string_pretty(findings).expect("findings serialize");
-        s.push('\n');
-        crate::fsutil::write_atomic(&p, s.as_bytes())?;
+        out.push((FINDINGS_JSON, findings_json(findings).into_bytes()));
+    }
+    let mut written = Vec::new();
+    for (name, bytes) in out {
+        let p = dir.join(name);
+        crate::fsutil::write_atomic(&p, &bytes)?;
         written.push(p);
     }
     Ok(written)
+}
+
+/// `report.html`: the whole report as one self-contained page (no network, works from file://).
+pub fn report_html(
+    inv: &Inventory,
+    findings: &FindingsFile,
+    opts: &RenderOptions,
+) -> Result<String> {
+    let templates = html::Templates::load(opts.templates_dir.as_deref())?;
+    let view = view::build(inv, findings, opts.lang, opts.title.as_deref());
+    templates.render("report", &view)
+}
+
+/// `checklist.txt`: the pre-upgrade checklist as plain text for a change ticket.
+pub fn checklist_text(inv: &Inventory, findings: &FindingsFile, opts: &RenderOptions) -> String {
+    let c = checklist::build(inv, findings, opts.lang);
+    let title = view::title(opts.title.as_deref(), opts.lang);
+    checklist::to_text(&c, findings, &title, opts.lang)
+}
+
+/// `findings.json`: the findings file as pretty JSON (schema: `schemas/findings.schema.json`).
+pub fn findings_json(findings: &FindingsFile) -> String {
+    // Serialising plain structs with string keys cannot fail.
+    let mut s = serde_json::to_string_pretty(findings).expect("findings serialize");
+    s.push('\n');
+    s
 }

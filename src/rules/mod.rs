@@ -1,12 +1,330 @@
-//! The rule catalog: one rule per file, declared once, registered in one slice.
+//! The rule catalog: one rule per file, each declared once, all registered in [`REGISTRY`].
 //!
-//! PLACEHOLDER (foundation step): the catalog lands with the rule-engine issue.
+//! Like clippy lints or ruff rules, every rule is a static [`Rule`]: its stable ID, name,
+//! category, default severity, bilingual summary and documentation (what it checks, why it
+//! matters, how to fix it, references) and its check function. A check is either per host
+//! ([`Check::Host`], run in parallel over hosts by the engine in [`crate::evaluate`]) or
+//! estate-wide ([`Check::Estate`], run after all hosts are known, for duplicates and cluster
+//! majorities); the coverage rules are raised by the engine itself ([`Check::Engine`]).
+//! `vmkaudit rules`, `docs/rules.md` and the report's pre-upgrade checklist are all generated from
+//! these declarations ([`describe`]).
 
-use crate::cli::RulesFormat;
-use crate::error::Result;
-use crate::evaluate::RuleSet;
+mod describe;
+pub mod net;
 
-/// Text for `vmkaudit rules [ID]`.
-pub fn describe(_id: Option<&str>, _set: &RuleSet, _format: RulesFormat) -> Result<String> {
-    Ok(String::new())
+mod addr001_duplicate_ip;
+mod addr002_multihoming;
+mod addr003_dhcp_on_service_vmk;
+mod addr004_invalid_address;
+mod addr005_service_subnets_unroutable;
+mod cov001_host_not_connected;
+mod cov002_check_not_run;
+mod cov003_source_failed;
+mod cov004_waiver_expired;
+mod fw001_firewall_default_allow;
+mod fw002_ruleset_allows_all_ips;
+mod fw003_allowed_network_too_wide;
+mod fw004_service_must_be_disabled;
+mod gw001_multiple_default_gateways;
+mod gw002_gateway_unreachable;
+mod gw003_override_gateway_outside_subnet;
+mod gw004_management_stack_no_gateway;
+mod mtu001_mtu_above_switch;
+mod mtu002_cluster_mtu_mismatch;
+mod mtu003_subnet_mtu_mismatch;
+mod mtu004_mtu_out_of_range;
+mod sep001_management_shared;
+mod sep002_multiple_traffic_types;
+mod sep003_traffic_shares_network;
+mod sep004_unexpected_vlan;
+
+pub use describe::describe;
+
+use crate::evaluate::Params;
+use crate::findings::{Category, Severity};
+use crate::i18n::{Lang, Text};
+use crate::model::{Host, Inventory};
+
+/// A static piece of documentation in both report languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Doc {
+    pub en: &'static str,
+    pub zh: &'static str,
+}
+
+impl Doc {
+    pub fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::ZhCn => self.zh,
+        }
+    }
+}
+
+/// A kind of data a rule needs. When a source did not provide it for a host, the engine raises
+/// `COV002` naming it and the rules that could not check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Data {
+    /// `Host::netstacks` (TCP/IP stacks and their gateways).
+    Netstacks,
+    /// `Host::switches` (switch MTUs).
+    Switches,
+    /// `Host::firewall`.
+    Firewall,
+    /// `Vmk::services` of every vmk.
+    Services,
+    /// `Vmk::vlan` of every vmk.
+    Vlan,
+    /// `Vmk::mtu` of every vmk.
+    Mtu,
+}
+
+impl Data {
+    pub const ALL: [Data; 6] = [
+        Data::Netstacks,
+        Data::Switches,
+        Data::Firewall,
+        Data::Services,
+        Data::Vlan,
+        Data::Mtu,
+    ];
+
+    /// The `object` of the `COV002` finding and the `reason` of the summary's `not_checked`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Data::Netstacks => "netstacks",
+            Data::Switches => "switches",
+            Data::Firewall => "firewall",
+            Data::Services => "services",
+            Data::Vlan => "vlan",
+            Data::Mtu => "mtu",
+        }
+    }
+
+    /// A host-level kind is missing for the whole host; the rule does not run on it at all.
+    /// A vmk-level kind is missing for single vmks; the rule runs and skips those vmks.
+    pub fn host_level(self) -> bool {
+        matches!(self, Data::Netstacks | Data::Switches | Data::Firewall)
+    }
+
+    /// What the data is, for messages.
+    pub fn label(self) -> Doc {
+        match self {
+            Data::Netstacks => Doc {
+                en: "TCP/IP stacks and their default gateways",
+                zh: "TCP/IP 堆栈及其默认网关",
+            },
+            Data::Switches => Doc {
+                en: "switch MTUs",
+                zh: "交换机 MTU",
+            },
+            Data::Firewall => Doc {
+                en: "the host firewall configuration",
+                zh: "主机防火墙配置",
+            },
+            Data::Services => Doc {
+                en: "the services enabled on the vmk",
+                zh: "VMkernel 适配器上启用的服务",
+            },
+            Data::Vlan => Doc {
+                en: "the VLAN ID of the vmk",
+                zh: "VMkernel 适配器的 VLAN ID",
+            },
+            Data::Mtu => Doc {
+                en: "the MTU of the vmk",
+                zh: "VMkernel 适配器的 MTU",
+            },
+        }
+    }
+
+    /// Whether `host` lacks this data (for vmk-level kinds: the vmks that lack it).
+    pub fn missing_on(self, host: &Host) -> Vec<String> {
+        let whole = |missing: bool| {
+            if missing {
+                vec![String::new()]
+            } else {
+                Vec::new()
+            }
+        };
+        match self {
+            Data::Netstacks => whole(host.netstacks.is_none()),
+            Data::Switches => whole(host.switches.is_none()),
+            Data::Firewall => whole(host.firewall.is_none()),
+            Data::Services => vmks_where(host, |v| v.services.is_none()),
+            Data::Vlan => vmks_where(host, |v| v.vlan.is_none()),
+            Data::Mtu => vmks_where(host, |v| v.mtu.is_none()),
+        }
+    }
+}
+
+fn vmks_where(host: &Host, pred: impl Fn(&crate::model::Vmk) -> bool) -> Vec<String> {
+    let mut v: Vec<String> = host
+        .vmks
+        .iter()
+        .filter(|v| pred(v))
+        .map(|v| v.device.clone())
+        .collect();
+    v.sort_by(|a, b| net::device_order(a, b));
+    v
+}
+
+/// What one check found: the engine turns it into a [`crate::findings::Finding`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Index of the host in `Inventory::hosts`.
+    pub host: usize,
+    /// `vmk1`, `sshServer`, `defaultTcpipStack`; `None` for the whole host.
+    pub object: Option<String>,
+    pub message: Text,
+    pub remediation: Text,
+}
+
+/// What a per-host check sees.
+pub struct HostCtx<'a> {
+    /// Index of the host in `Inventory::hosts`.
+    pub index: usize,
+    pub host: &'a Host,
+    pub params: &'a Params,
+}
+
+impl HostCtx<'_> {
+    /// A hit on this host.
+    pub fn hit(&self, object: Option<&str>, message: Text, remediation: Text) -> Hit {
+        Hit {
+            host: self.index,
+            object: object.map(str::to_string),
+            message,
+            remediation,
+        }
+    }
+}
+
+/// What an estate-wide check sees: the whole inventory and the hosts it may look at (connected,
+/// in the rule's scope, with the data the rule needs).
+pub struct EstateCtx<'a> {
+    pub inventory: &'a Inventory,
+    /// Indices into `inventory.hosts`, ascending.
+    pub hosts: &'a [usize],
+    pub params: &'a Params,
+}
+
+impl EstateCtx<'_> {
+    pub fn hosts(&self) -> impl Iterator<Item = (usize, &Host)> + '_ {
+        self.hosts.iter().map(|&i| (i, &self.inventory.hosts[i]))
+    }
+}
+
+/// How a rule checks.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Runs on one host at a time (in parallel).
+    Host(fn(&HostCtx<'_>) -> Vec<Hit>),
+    /// Runs once over all eligible hosts (duplicates, cluster or subnet majorities).
+    Estate(fn(&EstateCtx<'_>) -> Vec<Hit>),
+    /// Raised by the engine itself (coverage rules).
+    Engine,
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Check::Host(_) => "Host",
+            Check::Estate(_) => "Estate",
+            Check::Engine => "Engine",
+        })
+    }
+}
+
+/// A rule: declared once, as a `static`, in its own file.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable ID (`GW001`).
+    pub id: &'static str,
+    /// Stable kebab-case name (`multiple-default-gateways`); usable instead of the ID.
+    pub name: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    /// One line.
+    pub summary: Doc,
+    /// What it checks, precisely.
+    pub checks: Doc,
+    /// Why it matters.
+    pub why: Doc,
+    /// How to fix it, with the esxcli or PowerCLI command.
+    pub remediation: Doc,
+    /// KB articles, STIG IDs, guides.
+    pub references: &'static [&'static str],
+    /// Data the rule needs (see [`Data`]).
+    pub needs: &'static [Data],
+    /// Rule-set parameters the rule reads (`expected_vlan`, ...), for the docs.
+    pub params: &'static [&'static str],
+    /// Whether the rule has anything to check under these parameters (`None`: always). A rule
+    /// that has nothing to check (SEP004 without expected VLANs) raises no COV002 for data it
+    /// would have needed.
+    pub active: Option<fn(&Params) -> bool>,
+    pub check: Check,
+}
+
+impl Rule {
+    /// See [`Rule::active`].
+    pub fn is_active(&self, params: &Params) -> bool {
+        self.active.is_none_or(|f| f(params))
+    }
+
+    /// The references as owned strings (as a finding carries them).
+    pub fn reference_list(&self) -> Vec<String> {
+        self.references.iter().map(|s| s.to_string()).collect()
+    }
+}
+
+/// Every rule, in ID order within each category (gateway, separation, mtu, firewall,
+/// addressing, coverage).
+pub static REGISTRY: &[&Rule] = &[
+    &gw001_multiple_default_gateways::RULE,
+    &gw002_gateway_unreachable::RULE,
+    &gw003_override_gateway_outside_subnet::RULE,
+    &gw004_management_stack_no_gateway::RULE,
+    &sep001_management_shared::RULE,
+    &sep002_multiple_traffic_types::RULE,
+    &sep003_traffic_shares_network::RULE,
+    &sep004_unexpected_vlan::RULE,
+    &mtu001_mtu_above_switch::RULE,
+    &mtu002_cluster_mtu_mismatch::RULE,
+    &mtu003_subnet_mtu_mismatch::RULE,
+    &mtu004_mtu_out_of_range::RULE,
+    &fw001_firewall_default_allow::RULE,
+    &fw002_ruleset_allows_all_ips::RULE,
+    &fw003_allowed_network_too_wide::RULE,
+    &fw004_service_must_be_disabled::RULE,
+    &addr001_duplicate_ip::RULE,
+    &addr002_multihoming::RULE,
+    &addr003_dhcp_on_service_vmk::RULE,
+    &addr004_invalid_address::RULE,
+    &addr005_service_subnets_unroutable::RULE,
+    &cov001_host_not_connected::RULE,
+    &cov002_check_not_run::RULE,
+    &cov003_source_failed::RULE,
+    &cov004_waiver_expired::RULE,
+];
+
+/// The rule with this ID or name (case-insensitive).
+pub fn find(id_or_name: &str) -> Option<&'static Rule> {
+    let key = id_or_name.trim();
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+}
+
+/// IDs and names of every rule, for "did you mean".
+pub fn all_keys() -> impl Iterator<Item = &'static str> {
+    REGISTRY.iter().flat_map(|r| [r.id, r.name])
+}
+
+/// Coverage rule IDs, used by the engine.
+pub mod ids {
+    pub const HOST_NOT_CONNECTED: &str = "COV001";
+    pub const CHECK_NOT_RUN: &str = "COV002";
+    pub const SOURCE_FAILED: &str = "COV003";
+    pub const WAIVER_EXPIRED: &str = "COV004";
 }

@@ -1,1 +1,664 @@
-//! Integration tests: rules.
+//! Integration tests: the rule engine, the rule catalog and rule sets.
+//!
+//! Every rule has fixtures in tests/fixtures/rules/<ID>/ (see the README there): the rule must
+//! report exactly `expected.json` on `fires.json` and nothing on `quiet.json`. Then the meta
+//! checks on the registry, rule-set parsing errors, waivers, scopes, determinism, the findings
+//! schema, the generated docs/rules.md and the planted faults of the samples.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::TimeZone;
+use vmkaudit::cli::RulesFormat;
+use vmkaudit::evaluate::{evaluate, RuleSet};
+use vmkaudit::findings::{FindingsFile, Severity};
+use vmkaudit::i18n::Lang;
+use vmkaudit::model::Inventory;
+use vmkaudit::rules::REGISTRY;
+
+use crate::common::{repo, vmkaudit};
+
+/// The day the fixtures are evaluated on (waivers expire relative to it).
+fn now() -> chrono::DateTime<chrono::Local> {
+    chrono::Local
+        .with_ymd_and_hms(2026, 6, 1, 12, 0, 0)
+        .earliest()
+        .expect("valid local time")
+}
+
+fn fixtures() -> PathBuf {
+    repo("tests/fixtures/rules")
+}
+
+fn load_inventory(path: &Path) -> Inventory {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    vmkaudit::inventory::json::parse(path, &text)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn rule_set_for(dir: &Path, which: &str) -> RuleSet {
+    for name in [format!("{which}.toml"), "rules.toml".to_string()] {
+        let p = dir.join(&name);
+        if p.exists() {
+            return RuleSet::load(&p).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    RuleSet::builtin_default()
+}
+
+fn eval_fixture(id: &str, which: &str, lang: Lang) -> FindingsFile {
+    let dir = fixtures().join(id);
+    let inv = load_inventory(&dir.join(format!("{which}.json")));
+    evaluate(&inv, &rule_set_for(&dir, which), lang, now())
+}
+
+fn hits(f: &FindingsFile, id: &str) -> BTreeSet<(String, Option<String>)> {
+    f.findings
+        .iter()
+        .filter(|x| x.rule == id && x.waived.is_none())
+        .map(|x| (x.host.clone(), x.object.clone()))
+        .collect()
+}
+
+#[derive(serde::Deserialize)]
+struct Expected {
+    host: String,
+    object: Option<String>,
+}
+
+#[test]
+fn every_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
+    let mut failures = Vec::new();
+    for rule in REGISTRY {
+        let dir = fixtures().join(rule.id);
+        let expected: Vec<Expected> = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("expected.json"))
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display())),
+        )
+        .unwrap();
+        let want: BTreeSet<(String, Option<String>)> =
+            expected.into_iter().map(|e| (e.host, e.object)).collect();
+        assert!(!want.is_empty(), "{}: expected.json is empty", rule.id);
+        for lang in Lang::ALL {
+            let fired = eval_fixture(rule.id, "fires", lang);
+            let got = hits(&fired, rule.id);
+            if got != want {
+                failures.push(format!(
+                    "{} fires.json ({lang}): expected {want:?}, got {got:?}",
+                    rule.id
+                ));
+            }
+            for f in fired.findings.iter().filter(|f| f.rule == rule.id) {
+                assert!(!f.message.trim().is_empty() && !f.remediation.trim().is_empty());
+                assert_eq!(f.category, rule.category);
+                let cjk = f
+                    .message
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+                assert_eq!(
+                    cjk,
+                    lang == Lang::ZhCn,
+                    "{}: message language: {}",
+                    rule.id,
+                    f.message
+                );
+            }
+            let quiet = eval_fixture(rule.id, "quiet", lang);
+            let got = hits(&quiet, rule.id);
+            if !got.is_empty() {
+                failures.push(format!(
+                    "{} quiet.json: must not fire, got {got:?}",
+                    rule.id
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn quiet_fixtures_of_the_base_estate_are_healthy() {
+    // The base estate itself (GW004's quiet.json is unchanged) gets no finding at all.
+    let f = eval_fixture("GW004", "quiet", Lang::En);
+    assert!(f.findings.is_empty(), "{:#?}", f.findings);
+    assert_eq!(f.checked_rules.len(), REGISTRY.len());
+    assert_eq!(f.summary.hosts_checked, 3);
+}
+
+#[test]
+fn registry_meta() {
+    let mut ids = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for r in REGISTRY {
+        assert!(ids.insert(r.id), "duplicate rule ID {}", r.id);
+        assert!(names.insert(r.name), "duplicate rule name {}", r.name);
+        let prefix = r.id.trim_end_matches(|c: char| c.is_ascii_digit());
+        assert!(
+            ["GW", "SEP", "MTU", "FW", "ADDR", "COV"].contains(&prefix)
+                && r.id.len() == prefix.len() + 3,
+            "bad ID {}",
+            r.id
+        );
+        assert!(
+            r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "name {} is not kebab-case",
+            r.name
+        );
+        for (section, doc) in [
+            ("summary", r.summary),
+            ("checks", r.checks),
+            ("why", r.why),
+            ("remediation", r.remediation),
+        ] {
+            assert!(
+                !doc.en.trim().is_empty(),
+                "{} {section} (en) is empty",
+                r.id
+            );
+            assert!(
+                !doc.zh.trim().is_empty(),
+                "{} {section} (zh-CN) is empty",
+                r.id
+            );
+            assert!(
+                doc.zh
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{} {section} (zh-CN) is not Chinese",
+                r.id
+            );
+            assert!(
+                !doc.en.contains("  "),
+                "{} {section} (en) has a double space",
+                r.id
+            );
+        }
+        assert!(!r.references.is_empty(), "{} has no references", r.id);
+        assert!(
+            r.remediation.en.contains("esxcli")
+                || r.remediation.en.contains("PowerCLI")
+                || r.remediation.en.contains("Get-")
+                || r.category == vmkaudit::findings::Category::Coverage,
+            "{} remediation names no esxcli or PowerCLI command",
+            r.id
+        );
+        let dir = fixtures().join(r.id);
+        for f in ["fires.json", "quiet.json", "expected.json"] {
+            assert!(dir.join(f).exists(), "{} has no fixture {f}", r.id);
+        }
+    }
+    // The fixed catalog of RULE_IDS.md: 25 rules.
+    assert_eq!(REGISTRY.len(), 25);
+    // No fixture directory without a rule.
+    for e in std::fs::read_dir(fixtures()).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            let name = e.file_name().into_string().unwrap();
+            assert!(
+                ids.contains(name.as_str()),
+                "fixture dir {name} has no rule"
+            );
+        }
+    }
+}
+
+fn parse_err(text: &str) -> String {
+    RuleSet::parse(Path::new("set.toml"), text)
+        .expect_err("must not parse")
+        .to_string()
+}
+
+#[test]
+fn rule_set_errors_have_line_column_and_suggestions() {
+    // (rule set text, where the error must point, what it must say)
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "name = \"x\"\n\n[params]\nexpected_vlann = { vmotion = 20 }\n",
+            "set.toml:4:1:",
+            &["did you mean `expected_vlan`?"],
+        ),
+        (
+            "disable = [\"GW001\", \"GW01\"]\n",
+            "set.toml:1:21:",
+            &["unknown rule `GW01`", "did you mean `GW001`?"],
+        ),
+        (
+            "[rules.multihomin]\nenabled = false\n",
+            "set.toml:1:8:",
+            &["did you mean `multihoming`?"],
+        ),
+        (
+            "[rules.GW004]\nseverity = \"critical\"\n",
+            "set.toml:2:12:",
+            &["unknown severity `critical`"],
+        ),
+        (
+            "[rules.GW004]\nseverty = \"error\"\n",
+            "set.toml:2:1:",
+            &["did you mean `severity`?"],
+        ),
+        (
+            "[params]\nexpected_vlan = { vMotion = 20 }\n",
+            "set.toml:2:19:",
+            &["did you mean `vmotion`?"],
+        ),
+        (
+            "[params]\nmanagement_networks = [\"10.0.0.0/33\"]\n",
+            "set.toml:2:24:",
+            &["not an IPv4 network"],
+        ),
+        (
+            "[[waiver]]\nrule = \"FW004\"\nreason = \"x\"\nexpires = \"2026-13-01\"\n",
+            "set.toml:4:11:",
+            &["YYYY-MM-DD"],
+        ),
+        (
+            "[params]\nduplicate_ip_scope = \"clustr\"\n",
+            "set.toml:2:22:",
+            &["did you mean `cluster`?"],
+        ),
+        (
+            "extends = \"stgi\"\n",
+            "set.toml:1:11:",
+            &["did you mean `stig`?"],
+        ),
+        (
+            "enable = [\"GW001\"]\ndisable = [\"multiple-default-gateways\"]\n",
+            "set.toml:2:12:",
+            &["both in `enable` and in `disable`"],
+        ),
+    ];
+    for (text, at, says) in cases {
+        let e = parse_err(text);
+        assert!(e.starts_with(at), "{text:?}: {e}");
+        for s in *says {
+            assert!(e.contains(s), "{text:?}: {e}");
+        }
+    }
+}
+
+#[test]
+fn builtin_rule_sets_load_and_differ() {
+    let default = RuleSet::builtin_default();
+    let stig = RuleSet::builtin("stig").unwrap();
+    let pre = RuleSet::builtin("pre-upgrade").unwrap();
+    assert_eq!(default.enabled().count(), REGISTRY.len());
+    assert_eq!(stig.enabled().count(), REGISTRY.len());
+    assert_eq!(stig.config("FW002").unwrap().severity, Severity::Error);
+    assert_eq!(stig.params.disabled_rulesets, ["sshServer", "CIMSLP"]);
+    // stig extends default: untouched parameters are inherited.
+    assert_eq!(
+        stig.params.allowed_service_combinations,
+        default.params.allowed_service_combinations
+    );
+    assert!(pre.is_enabled("ADDR001") && pre.is_enabled("MTU002") && pre.is_enabled("GW004"));
+    assert!(!pre.is_enabled("FW002") && !pre.is_enabled("SEP004"));
+    // `--rules stig` names a built-in when no such file exists.
+    assert_eq!(RuleSet::load(Path::new("stig")).unwrap().name, "stig");
+    let err = RuleSet::load(Path::new("stgi")).unwrap_err().to_string();
+    assert!(err.contains("did you mean `stig`?"), "{err}");
+}
+
+#[test]
+fn waivers_mark_findings_and_expired_ones_are_reported() {
+    let dir = fixtures().join("FW004");
+    let inv = load_inventory(&dir.join("fires.json"));
+    let set = |expires: &str| {
+        RuleSet::parse(
+            Path::new("w.toml"),
+            &format!(
+                "[[waiver]]\nrule = \"service-must-be-disabled\"\nhost = \"ESX0*.lab.example\"\nobject = \"ssh*\"\nreason = \"support case 42\"\nexpires = \"{expires}\"\n"
+            ),
+        )
+        .unwrap()
+    };
+    // Active waiver: the finding stays, marked waived, and is not counted.
+    let f = evaluate(&inv, &set("2026-06-01"), Lang::En, now());
+    let fw: Vec<_> = f.findings.iter().filter(|x| x.rule == "FW004").collect();
+    assert_eq!(fw.len(), 1);
+    let w = fw[0].waived.as_ref().expect("waived");
+    assert_eq!(w.reason, "support case 42");
+    assert_eq!(w.expires.as_deref(), Some("2026-06-01"));
+    assert_eq!(f.summary.waived, 1);
+    assert_eq!(f.summary.by_severity["warning"], 0);
+    assert!(f.findings.iter().all(|x| x.rule != "COV004"));
+    // Expired: no longer applies, and COV004 says so.
+    let f = evaluate(&inv, &set("2026-05-31"), Lang::En, now());
+    let fw = f.findings.iter().find(|x| x.rule == "FW004").unwrap();
+    assert!(fw.waived.is_none());
+    let cov = f.findings.iter().find(|x| x.rule == "COV004").unwrap();
+    assert!(
+        cov.message.contains("FW004") && cov.message.contains("2026-05-31"),
+        "{}",
+        cov.message
+    );
+    assert_eq!(f.summary.waived, 0);
+}
+
+#[test]
+fn scope_by_cluster_and_host_glob() {
+    // MTU004 fires on all three hosts of CL-A; scope it.
+    let dir = fixtures().join("MTU004");
+    let mut inv = load_inventory(&dir.join("fires.json"));
+    inv.hosts[2].cluster = Some("lab-1".into());
+    let run = |toml: &str| {
+        let set = RuleSet::parse(Path::new("s.toml"), toml).unwrap();
+        let f = evaluate(&inv, &set, Lang::En, now());
+        hits(&f, "MTU004")
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run("").len(), 3);
+    assert_eq!(run("[rules.MTU004]\nclusters = [\"cl-*\"]\n").len(), 2);
+    assert_eq!(
+        run("[rules.MTU004]\nclusters = [\"LAB-*\"]\n"),
+        ["esx03.lab.example"]
+    );
+    assert_eq!(
+        run("[rules.MTU004]\nexclude_hosts = [\"esx0[12]*\"]\n"),
+        ["esx03.lab.example"]
+    );
+    assert_eq!(
+        run("[rules.MTU004]\nhosts = [\"esx01.*\"]\n"),
+        ["esx01.lab.example"]
+    );
+    assert!(run("disable = [\"MTU004\"]\n").is_empty());
+    assert!(run("all_rules = false\nenable = [\"GW001\"]\n").is_empty());
+    // Scope limits where findings are reported, not who a host is compared with: esx02's
+    // duplicate partner esx04 is outside the scope, the duplicate is still found on esx02.
+    let dup = load_inventory(&fixtures().join("ADDR001/fires.json"));
+    let set = RuleSet::parse(
+        Path::new("s.toml"),
+        "[rules.ADDR001]\nhosts = [\"esx02*\"]\n",
+    )
+    .unwrap();
+    let f = evaluate(&dup, &set, Lang::En, now());
+    assert_eq!(
+        hits(&f, "ADDR001").into_iter().collect::<Vec<_>>(),
+        [("esx02.lab.example".to_string(), Some("vmk2".to_string()))]
+    );
+    // duplicate_ip_scope narrows where an address must be unique: esx02 (CL-A) and esx04
+    // (CL-B, another vCenter) reuse one address.
+    for (scope, dups) in [("estate", 2), ("source", 0), ("cluster", 0)] {
+        let set = RuleSet::parse(
+            Path::new("s.toml"),
+            &format!("[params]\nduplicate_ip_scope = \"{scope}\"\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            hits(&evaluate(&dup, &set, Lang::En, now()), "ADDR001").len(),
+            dups,
+            "{scope}"
+        );
+    }
+    // Severity override.
+    let set = RuleSet::parse(Path::new("s.toml"), "[rules.MTU004]\nseverity = \"info\"\n").unwrap();
+    let f = evaluate(&inv, &set, Lang::En, now());
+    assert!(f
+        .findings
+        .iter()
+        .filter(|x| x.rule == "MTU004")
+        .all(|x| x.severity == Severity::Info));
+}
+
+#[test]
+fn coverage_is_counted_per_rule() {
+    let f = eval_fixture("COV002", "fires", Lang::En);
+    let fw = f
+        .summary
+        .not_checked
+        .iter()
+        .find(|n| n.rule == "FW002")
+        .unwrap();
+    assert_eq!((fw.reason.as_str(), fw.hosts), ("firewall", 1));
+    let cov = f
+        .findings
+        .iter()
+        .find(|x| x.rule == "COV002" && x.object.as_deref() == Some("services"))
+        .unwrap();
+    assert!(cov.not_checked.contains(&"SEP001".to_string()), "{cov:?}");
+    assert!(cov.message.contains("vmk2"), "{}", cov.message);
+    // Missing VLANs matter only when the rule set expects VLANs (SEP004 is the only user).
+    let mut inv = load_inventory(&fixtures().join("GW004/quiet.json"));
+    inv.hosts[0].vmks[1].vlan = None;
+    let vlan_cov = |set: &RuleSet| {
+        evaluate(&inv, set, Lang::En, now())
+            .findings
+            .into_iter()
+            .find(|x| x.rule == "COV002" && x.object.as_deref() == Some("vlan"))
+    };
+    assert!(vlan_cov(&RuleSet::builtin_default()).is_none());
+    let expecting = RuleSet::parse(
+        Path::new("v.toml"),
+        "[params]\nexpected_vlan = { vmotion = 20 }\n",
+    )
+    .unwrap();
+    let cov = vlan_cov(&expecting).expect("COV002 vlan");
+    assert_eq!(cov.not_checked, ["SEP004"]);
+    assert!(
+        cov.message.starts_with("Not checked on vmk1: SEP004."),
+        "{}",
+        cov.message
+    );
+    // A disconnected host: COV001 only, even though its stale data has SSH enabled.
+    let f = eval_fixture("COV001", "fires", Lang::En);
+    let on_host: Vec<_> = f
+        .findings
+        .iter()
+        .filter(|x| x.host == "esx02.lab.example")
+        .map(|x| x.rule.as_str())
+        .collect();
+    assert_eq!(on_host, ["COV001"]);
+}
+
+fn samples() -> Inventory {
+    load_inventory(&repo("samples/lab-inventory.json"))
+}
+
+#[test]
+fn parallel_evaluation_is_deterministic() {
+    let inv = samples();
+    let set = RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
+    let reference = {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        pool.install(|| serde_json::to_string(&evaluate(&inv, &set, Lang::ZhCn, now())).unwrap())
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap();
+    for _ in 0..5 {
+        let again = pool
+            .install(|| serde_json::to_string(&evaluate(&inv, &set, Lang::ZhCn, now())).unwrap());
+        assert_eq!(again, reference);
+    }
+    // Host order in the input does not change the output either.
+    let mut reversed = inv.clone();
+    reversed.hosts.reverse();
+    let r = serde_json::to_string(&evaluate(&reversed, &set, Lang::ZhCn, now())).unwrap();
+    assert_eq!(r, reference);
+}
+
+#[test]
+fn findings_validate_against_the_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("schemas/findings.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let inv = samples();
+    let set = RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
+    for lang in Lang::ALL {
+        let f = evaluate(&inv, &set, lang, now());
+        let v = serde_json::to_value(&f).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&v)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+    }
+    // And a broken file is rejected (the schema is not vacuous).
+    let mut v = serde_json::to_value(evaluate(&inv, &set, Lang::En, now())).unwrap();
+    v["findings"][0]["severity"] = "fatal".into();
+    assert!(!validator.is_valid(&v));
+}
+
+#[test]
+fn docs_rules_md_is_up_to_date() {
+    let generated =
+        vmkaudit::rules::describe(None, &RuleSet::builtin_default(), RulesFormat::Markdown)
+            .unwrap();
+    let path = repo("docs/rules.md");
+    if std::env::var_os("UPDATE_RULE_DOCS").is_some() {
+        vmkaudit::fsutil::write_atomic(&path, generated.as_bytes()).unwrap();
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == generated,
+        "docs/rules.md is out of date with the rule declarations in src/rules/.\n\
+         Regenerate it with:  UPDATE_RULE_DOCS=1 cargo test --test it rules::docs\n\
+         or:                  cargo run -- rules --format markdown > docs/rules.md"
+    );
+}
+
+#[derive(serde::Deserialize)]
+struct SampleExpectations {
+    faults: Vec<SampleFault>,
+    healthy_hosts: Vec<String>,
+    #[serde(default)]
+    only_rules: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    needs_waiver: Vec<SampleFault>,
+}
+
+#[derive(serde::Deserialize)]
+struct SampleFault {
+    rule: String,
+    host: String,
+    object: Option<String>,
+}
+
+#[test]
+fn samples_planted_faults_are_found_and_healthy_hosts_stay_clean() {
+    let expect: SampleExpectations = serde_json::from_str(
+        &std::fs::read_to_string(repo("samples/expected-findings.json")).unwrap(),
+    )
+    .unwrap();
+    let inv = samples();
+    let set = RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
+    let f = evaluate(&inv, &set, Lang::En, now());
+    let found = |e: &SampleFault| {
+        f.findings.iter().any(|x| {
+            x.rule == e.rule && x.host == e.host && (e.object.is_none() || x.object == e.object)
+        })
+    };
+    let missing: Vec<String> = expect
+        .faults
+        .iter()
+        .chain(&expect.needs_waiver)
+        .filter(|e| !found(e))
+        .map(|e| format!("{} on {} ({:?})", e.rule, e.host, e.object))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "planted faults not found:\n{}",
+        missing.join("\n")
+    );
+    for host in &expect.healthy_hosts {
+        let bad: Vec<_> = f
+            .findings
+            .iter()
+            .filter(|x| &x.host == host && x.severity >= Severity::Warning && x.waived.is_none())
+            .map(|x| format!("{} {:?}: {}", x.rule, x.object, x.message))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "healthy host {host} got:\n{}",
+            bad.join("\n")
+        );
+    }
+    for (host, rules) in &expect.only_rules {
+        for x in f.findings.iter().filter(|x| &x.host == host) {
+            assert!(
+                rules.contains(&x.rule),
+                "{host}: unexpected {} {:?}",
+                x.rule,
+                x.message
+            );
+        }
+    }
+    // With the built-in default set (no site parameters) the generic faults are found too,
+    // and the healthy hosts stay clean.
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    for host in &expect.healthy_hosts {
+        assert!(
+            !f.findings
+                .iter()
+                .any(|x| &x.host == host && x.severity >= Severity::Warning),
+            "{host} not clean under the default rule set"
+        );
+    }
+    assert_eq!(f.checked_rules.len(), REGISTRY.len());
+}
+
+#[test]
+fn default_rule_set_has_the_generic_sample_parameters() {
+    // samples/README.md: maximum allowed prefix /16, sshServer must stay disabled, the default
+    // allowed service combinations. (The lab's VLANs and networks live in samples/lab-rules.toml.)
+    let d = RuleSet::builtin_default();
+    assert_eq!(d.params.firewall_widest_prefix, 16);
+    assert_eq!(d.params.disabled_rulesets, ["sshServer"]);
+    assert_eq!(d.params.allowed_service_combinations.len(), 2);
+    let lab = RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
+    assert_eq!(lab.params.expected_vlan["vmotion"], 20);
+    assert_eq!(lab.params.management_networks.len(), 3);
+}
+
+#[test]
+fn rules_command_lists_and_explains() {
+    let out = vmkaudit(&repo(""), &["rules"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for r in REGISTRY {
+        assert!(
+            text.contains(r.id) && text.contains(r.name),
+            "{} missing",
+            r.id
+        );
+    }
+    assert!(text.lines().nth(3).unwrap().starts_with("ID "), "{text}");
+
+    let out = vmkaudit(&repo(""), &["rules", "multihoming"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("ADDR002 multihoming"), "{text}");
+    assert!(
+        text.contains("KB 2010877") && text.contains("修复方法"),
+        "{text}"
+    );
+
+    let out = vmkaudit(
+        &repo(""),
+        &["rules", "--rules", "pre-upgrade", "--format", "json"],
+    );
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rule_set"], "pre-upgrade");
+    let fw2 = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "FW002")
+        .unwrap();
+    assert_eq!(fw2["enabled"], false);
+
+    let out = vmkaudit(&repo(""), &["rules", "GW01"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("did you mean `GW001`?"), "{err}");
+}

@@ -1,0 +1,322 @@
+//! The pre-upgrade checklist: for each cluster (and the standalone hosts), every rule of the run
+//! as PASS, FAIL (with the number of findings) or NOT CHECKED.
+//!
+//! The items are the rules enabled in the run ([`FindingsFile::checked_rules`]). A rule FAILs in
+//! a group when an unwaived finding of it is on a host of the group; otherwise it is NOT CHECKED
+//! when a coverage finding says it could not run on some host of the group (a disconnected host
+//! counts as not checked for every rule); otherwise it PASSes. A waived finding does not fail
+//! the item but is counted beside PASS. Findings about something that is not an inventory host
+//! (a failed source, an expired waiver) go to an "estate" group, shown only when it has any.
+//! Rendered as a section of report.html and as `checklist.txt`, fit to paste into a change
+//! ticket.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::labels::label;
+use super::rulemeta;
+use crate::findings::{Category, FindingsFile};
+use crate::i18n::Lang;
+use crate::model::Inventory;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Checklist {
+    pub rules: Vec<RuleHead>,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleHead {
+    pub id: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub label: String,
+    pub hosts: usize,
+    /// How many items fail.
+    pub failed: usize,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub rule: String,
+    /// `pass`, `fail`, `nc` (not checked) or `na` (estate group: not applicable).
+    pub state: &'static str,
+    /// Short text for the matrix: `✓`, `✗ 3`, `?`, `–`.
+    pub mark: String,
+    /// Full text: `FAIL (3)`, `NOT CHECKED (2/10 hosts)`, `PASS (1 waived)`.
+    pub text: String,
+}
+
+#[derive(Default)]
+struct Tally {
+    fails: usize,
+    waived: usize,
+    not_checked: BTreeSet<String>,
+}
+
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum GroupKey {
+    Cluster(String),
+    Standalone,
+    Estate,
+}
+
+/// The checklist items: the enabled rules in run order, without the "check not run" rule (its
+/// content is the NOT CHECKED state). When the findings file records no rule list, the rules
+/// seen in its findings and not-checked list.
+pub fn items(ff: &FindingsFile) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    let listed: Vec<String> = if ff.checked_rules.is_empty() {
+        let mut all: BTreeSet<String> = ff.findings.iter().map(|f| f.rule.clone()).collect();
+        all.extend(ff.summary.not_checked.iter().map(|n| n.rule.clone()));
+        all.into_iter().collect()
+    } else {
+        ff.checked_rules.clone()
+    };
+    for r in listed {
+        if r != rulemeta::CHECK_NOT_RUN && seen.insert(r.clone()) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Compute the checklist of a run.
+pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
+    let rules = items(ff);
+    let mut host_group: HashMap<&str, GroupKey> = HashMap::new();
+    let mut group_hosts: BTreeMap<GroupKey, usize> = BTreeMap::new();
+    for h in &inv.hosts {
+        let key = match &h.cluster {
+            Some(c) => GroupKey::Cluster(c.clone()),
+            None => GroupKey::Standalone,
+        };
+        host_group
+            .entry(h.name.as_str())
+            .or_insert_with(|| key.clone());
+        *group_hosts.entry(key).or_default() += 1;
+    }
+
+    let mut tallies: BTreeMap<(GroupKey, &str), Tally> = BTreeMap::new();
+    let mut estate_used = false;
+    for f in &ff.findings {
+        let key = match host_group.get(f.host.as_str()) {
+            Some(k) => k.clone(),
+            None => match &f.cluster {
+                Some(c) if group_hosts.contains_key(&GroupKey::Cluster(c.clone())) => {
+                    GroupKey::Cluster(c.clone())
+                }
+                _ => {
+                    estate_used = true;
+                    GroupKey::Estate
+                }
+            },
+        };
+        // Coverage findings say which rules could not run here (none listed on a
+        // disconnected host: nothing ran).
+        if f.category == Category::Coverage && f.waived.is_none() {
+            let targets: Vec<&str> =
+                if f.not_checked.is_empty() && f.rule == rulemeta::HOST_NOT_CONNECTED {
+                    // Every rule about the host's configuration; the coverage rules themselves
+                    // (connected, sources, waivers) were still checked.
+                    rules
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|r| !rulemeta::is_coverage(r))
+                        .collect()
+                } else {
+                    f.not_checked.iter().map(String::as_str).collect()
+                };
+            for r in targets {
+                if let Some(r) = rules.iter().find(|x| *x == r) {
+                    tallies
+                        .entry((key.clone(), r.as_str()))
+                        .or_default()
+                        .not_checked
+                        .insert(f.host.clone());
+                }
+            }
+        }
+        if let Some(r) = rules.iter().find(|x| **x == f.rule) {
+            let t = tallies.entry((key.clone(), r.as_str())).or_default();
+            if f.waived.is_some() {
+                t.waived += 1;
+            } else {
+                t.fails += 1;
+            }
+        }
+    }
+    if estate_used {
+        group_hosts.insert(GroupKey::Estate, 0);
+    }
+
+    let empty = Tally::default();
+    let groups = group_hosts
+        .iter()
+        .map(|(key, &hosts)| {
+            let cells: Vec<Cell> = rules
+                .iter()
+                .map(|r| {
+                    let t = tallies.get(&(key.clone(), r.as_str())).unwrap_or(&empty);
+                    cell(r, t, hosts, *key == GroupKey::Estate, lang)
+                })
+                .collect();
+            Group {
+                label: match key {
+                    GroupKey::Cluster(c) => c.clone(),
+                    GroupKey::Standalone => label(lang, "standalone").to_string(),
+                    GroupKey::Estate => label(lang, "estate").to_string(),
+                },
+                hosts,
+                failed: cells.iter().filter(|c| c.state == "fail").count(),
+                cells,
+            }
+        })
+        .collect();
+    Checklist {
+        rules: rules
+            .iter()
+            .map(|r| RuleHead {
+                id: r.clone(),
+                summary: rulemeta::checklist_item(r, lang).unwrap_or_default(),
+            })
+            .collect(),
+        groups,
+    }
+}
+
+fn cell(rule: &str, t: &Tally, hosts: usize, estate: bool, lang: Lang) -> Cell {
+    let waived = if t.waived > 0 {
+        format!(" ({} {})", t.waived, label(lang, "waived_suffix"))
+    } else {
+        String::new()
+    };
+    let (state, mark, text) = if t.fails > 0 {
+        (
+            "fail",
+            format!("✗ {}", t.fails),
+            format!("{} ({}){waived}", label(lang, "fail"), t.fails),
+        )
+    } else if estate {
+        ("na", "–".to_string(), "–".to_string())
+    } else if !t.not_checked.is_empty() {
+        (
+            "nc",
+            "?".to_string(),
+            format!(
+                "{} ({}/{} {})",
+                label(lang, "not_checked_status"),
+                t.not_checked.len(),
+                hosts,
+                label(lang, "hosts_suffix")
+            ),
+        )
+    } else {
+        (
+            "pass",
+            "✓".to_string(),
+            format!("{}{waived}", label(lang, "pass")),
+        )
+    };
+    Cell {
+        rule: rule.to_string(),
+        state,
+        mark,
+        text,
+    }
+}
+
+/// Display width of `s` in a fixed-width font (CJK characters take two columns).
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            if ('\u{1100}'..='\u{115f}').contains(&c)
+                || ('\u{2e80}'..='\u{a4cf}').contains(&c)
+                || ('\u{ac00}'..='\u{d7a3}').contains(&c)
+                || ('\u{f900}'..='\u{faff}').contains(&c)
+                || ('\u{fe30}'..='\u{fe4f}').contains(&c)
+                || ('\u{ff00}'..='\u{ff60}').contains(&c)
+                || ('\u{ffe0}'..='\u{ffe6}').contains(&c)
+            {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+fn pad(s: &str, to: usize) -> String {
+    let mut out = s.to_string();
+    for _ in width(s)..to {
+        out.push(' ');
+    }
+    out
+}
+
+/// The checklist as plain text: a header, then one block per group with one line per item.
+pub fn to_text(c: &Checklist, ff: &FindingsFile, title: &str, lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {title}", label(lang, "checklist"));
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        label(lang, "generated"),
+        super::view::fmt_time(&ff.generated_at)
+    );
+    if let Some(rs) = &ff.rule_set {
+        let _ = writeln!(out, "{}: {rs}", label(lang, "rule_set"));
+    }
+    if c.groups.is_empty() || c.rules.is_empty() {
+        let _ = writeln!(out, "\n{}", label(lang, "no_findings"));
+        return out;
+    }
+    let status_w = c
+        .groups
+        .iter()
+        .flat_map(|g| g.cells.iter().map(|x| width(&x.text)))
+        .max()
+        .unwrap_or(0);
+    let id_w = c.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for g in &c.groups {
+        let _ = writeln!(out);
+        let head = if g.hosts > 0 {
+            format!("{} ({} {})", g.label, g.hosts, label(lang, "hosts_suffix"))
+        } else {
+            g.label.clone()
+        };
+        let _ = writeln!(out, "== {}: {head}", label(lang, "cluster"));
+        for (cell, rule) in g.cells.iter().zip(&c.rules) {
+            if cell.state == "na" {
+                continue;
+            }
+            let line = format!(
+                "  [{}]  {}  {}",
+                pad(&cell.text, status_w),
+                pad(&rule.id, id_w),
+                rule.summary
+            );
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cjk_counts_double_width() {
+        assert_eq!(width("PASS"), 4);
+        assert_eq!(width("未通过 (3)"), 10);
+        assert_eq!(pad("通过", 6), "通过  ");
+    }
+}

@@ -1,0 +1,179 @@
+//! CSV reports: `findings.csv` (one row per finding) and `vmks.csv` (one row per vmk, like
+//! RVTools' vmk tab plus services, stack, gateways, VLAN and switch MTU).
+//!
+//! Both are UTF-8 with a byte-order mark (so Excel shows Chinese), RFC 4180 quoting by the `csv`
+//! crate with CRLF line ends, headers and enumerated values in the report language, and every
+//! cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab or
+//! carriage return) prefixed with `'`.
+
+use std::borrow::Cow;
+
+use super::labels::{self, label};
+use super::view::{cluster_label, switch_kind};
+use crate::findings::{FindingsFile, Status};
+use crate::i18n::Lang;
+use crate::model::{Inventory, DEFAULT_NETSTACK};
+
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
+/// Make a cell inert for spreadsheets: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'`.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+fn to_bytes(header: Vec<&str>, rows: Vec<Vec<String>>) -> Vec<u8> {
+    let mut w = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(BOM.to_vec());
+    // Writing into memory cannot fail: the only errors of the csv writer are I/O errors.
+    w.write_record(header.iter().map(|c| neutralise(c).into_owned()))
+        .expect("CSV into memory");
+    for row in rows {
+        w.write_record(row.iter().map(|c| neutralise(c).into_owned()))
+            .expect("CSV into memory");
+    }
+    w.into_inner().expect("CSV into memory")
+}
+
+fn yes_no(lang: Lang, b: Option<bool>) -> String {
+    match b {
+        Some(true) => label(lang, "yes").into(),
+        Some(false) => label(lang, "no").into(),
+        None => String::new(),
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// `findings.csv`: every finding of the run (waived ones with their waiver), in output order.
+pub fn findings_csv(ff: &FindingsFile, lang: Lang) -> Vec<u8> {
+    let header = [
+        "severity",
+        "rule",
+        "category",
+        "host",
+        "cluster",
+        "object",
+        "message",
+        "remediation",
+        "references",
+        "status",
+        "waiver_reason",
+        "waiver_expires",
+    ]
+    .iter()
+    .map(|k| label(lang, k))
+    .collect();
+    let rows = ff
+        .findings
+        .iter()
+        .map(|f| {
+            vec![
+                labels::severity(lang, f.severity).to_string(),
+                f.rule.clone(),
+                labels::category(lang, f.category).to_string(),
+                f.host.clone(),
+                cluster_label(lang, f.cluster.as_deref()),
+                opt(f.object.as_deref()),
+                f.message.clone(),
+                f.remediation.clone(),
+                f.references.join("; "),
+                f.status
+                    .map(|s: Status| labels::status(lang, s).to_string())
+                    .unwrap_or_default(),
+                opt(f.waived.as_ref().map(|w| w.reason.as_str())),
+                opt(f.waived.as_ref().and_then(|w| w.expires.as_deref())),
+            ]
+        })
+        .collect();
+    to_bytes(header, rows)
+}
+
+/// `vmks.csv`: one row per VMkernel adapter of the inventory, in inventory order.
+pub fn vmks_csv(inv: &Inventory, lang: Lang) -> Vec<u8> {
+    let header = [
+        "host",
+        "cluster",
+        "datacenter",
+        "device",
+        "portgroup",
+        "switch",
+        "switch_kind",
+        "vlan",
+        "ipv4",
+        "netmask",
+        "dhcp",
+        "mtu",
+        "switch_mtu",
+        "stack",
+        "gateway_override",
+        "stack_gateway",
+        "services",
+        "mac",
+    ]
+    .iter()
+    .map(|k| label(lang, k))
+    .collect();
+    let mut rows = Vec::with_capacity(inv.vmk_count());
+    for h in &inv.hosts {
+        for v in &h.vmks {
+            let stack = v.netstack.as_deref().unwrap_or(DEFAULT_NETSTACK);
+            rows.push(vec![
+                h.name.clone(),
+                cluster_label(lang, h.cluster.as_deref()),
+                opt(h.datacenter.as_deref()),
+                v.device.clone(),
+                opt(v.portgroup.as_deref()),
+                opt(v.switch.as_deref()),
+                opt(v.switch_kind.map(|k| switch_kind(lang, k))),
+                opt(v.vlan),
+                opt(v.ipv4.as_deref()),
+                opt(v.netmask.as_deref()),
+                yes_no(lang, v.dhcp),
+                opt(v.mtu),
+                opt(v
+                    .switch
+                    .as_deref()
+                    .and_then(|s| h.switch(s))
+                    .and_then(|s| s.mtu)),
+                opt(v.netstack.as_deref()),
+                opt(v.gateway.as_deref()),
+                opt(h.netstack(stack).and_then(|n| n.gateway.as_deref())),
+                v.services
+                    .as_ref()
+                    .map(|s| s.join(", "))
+                    .unwrap_or_default(),
+                opt(v.mac.as_deref()),
+            ]);
+        }
+    }
+    to_bytes(header, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starters_are_neutralised() {
+        for s in ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralise(s), format!("'{s}"));
+        }
+        for s in ["vmk0", "10.0.0.1", "", "'quoted", " =x"] {
+            assert_eq!(neutralise(s), s);
+        }
+    }
+
+    #[test]
+    fn csv_starts_with_bom_and_uses_crlf() {
+        let bytes = to_bytes(vec!["a", "b"], vec![vec!["x,y".into(), "=z".into()]]);
+        assert!(bytes.starts_with(BOM));
+        let text = String::from_utf8(bytes[BOM.len()..].to_vec()).unwrap();
+        assert_eq!(text, "a,b\r\n\"x,y\",'=z\r\n");
+    }
+}

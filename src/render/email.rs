@@ -1,0 +1,203 @@
+//! The email body: an email-safe HTML variant (inline styles, no script, no external resource,
+//! table layout) and a plain-text alternative. Both carry the verdict, the counts and the most
+//! severe unwaived findings ([`EMAIL_TOP`]); the full report travels as an attachment.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::labels::{self, label};
+use super::view::{self, CountView, FindingRow, SourceView, SummaryView, Verdict};
+use super::RenderOptions;
+use crate::error::Result;
+use crate::findings::{Finding, FindingsFile, Severity};
+use crate::i18n::Lang;
+
+/// How many findings the email lists.
+pub const EMAIL_TOP: usize = 50;
+
+#[derive(Debug, Serialize)]
+struct EmailView {
+    lang: &'static str,
+    t: BTreeMap<&'static str, &'static str>,
+    title: String,
+    generated_at: String,
+    rule_set: Option<String>,
+    sources: Vec<SourceView>,
+    verdict: Verdict,
+    summary: SummaryView,
+    severities: Vec<CountView>,
+    has_history: bool,
+    top: Vec<FindingRow>,
+    more: usize,
+}
+
+fn top(ff: &FindingsFile) -> (Vec<&Finding>, usize) {
+    let mut active: Vec<&Finding> = ff.findings.iter().filter(|f| f.waived.is_none()).collect();
+    // Findings files are sorted worst first; sort again (stably) in case one is not.
+    active.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let more = active.len().saturating_sub(EMAIL_TOP);
+    active.truncate(EMAIL_TOP);
+    (active, more)
+}
+
+fn counts(ff: &FindingsFile) -> [usize; 3] {
+    let mut c = [0; 3];
+    for f in ff.findings.iter().filter(|f| f.waived.is_none()) {
+        c[match f.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        }] += 1;
+    }
+    c
+}
+
+fn verdict(c: [usize; 3], lang: Lang) -> Verdict {
+    Verdict::of(c[0], c[1], lang)
+}
+
+/// The email-safe HTML body (template `email.html.hbs`).
+pub fn email_html(ff: &FindingsFile, opts: &RenderOptions) -> Result<String> {
+    let lang = opts.lang;
+    let templates = super::html::Templates::load(opts.templates_dir.as_deref())?;
+    let (top, more) = top(ff);
+    let c = counts(ff);
+    let active = ff.findings.iter().filter(|f| f.waived.is_none());
+    let count_status = |s| active.clone().filter(|f| f.status == Some(s)).count();
+    let no_anchors = HashMap::new();
+    let data = EmailView {
+        lang: lang.code(),
+        t: labels::table(lang),
+        title: view::title(opts.title.as_deref(), lang),
+        generated_at: view::fmt_time(&ff.generated_at),
+        rule_set: ff.rule_set.clone(),
+        sources: view::sources(ff, lang),
+        verdict: verdict(c, lang),
+        summary: SummaryView {
+            hosts_checked: ff.summary.hosts_checked,
+            hosts_with_findings: view::hosts_with_findings(ff),
+            vmks_checked: ff.summary.vmks_checked,
+            not_connected: 0,
+            findings: c.iter().sum(),
+            waived: ff.findings.iter().filter(|f| f.waived.is_some()).count(),
+            new: count_status(crate::findings::Status::New),
+            persisting: count_status(crate::findings::Status::Persisting),
+            resolved: ff.resolved.len(),
+        },
+        severities: Severity::ALL
+            .iter()
+            .zip(c)
+            .map(|(&s, n)| CountView {
+                key: s.as_str(),
+                label: labels::severity(lang, s),
+                count: n,
+                pct: 0,
+            })
+            .collect(),
+        has_history: ff.previous_run.is_some(),
+        top: top
+            .iter()
+            .map(|f| view::finding_row(f, lang, &no_anchors))
+            .collect(),
+        more,
+    };
+    templates.render("email", &data)
+}
+
+/// The plain-text alternative of the email body.
+pub fn email_text(ff: &FindingsFile, opts: &RenderOptions) -> String {
+    let lang = opts.lang;
+    let c = counts(ff);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", view::title(opts.title.as_deref(), lang));
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        label(lang, "generated"),
+        view::fmt_time(&ff.generated_at)
+    );
+    if let Some(rs) = &ff.rule_set {
+        let _ = writeln!(out, "{}: {rs}", label(lang, "rule_set"));
+    }
+    for s in ff
+        .sources
+        .iter()
+        .filter(|s| s.insecure || s.error.is_some())
+    {
+        if s.insecure {
+            let _ = writeln!(out, "! {}: {}", s.name, label(lang, "tls_insecure"));
+        }
+        if let Some(e) = &s.error {
+            let _ = writeln!(out, "! {}: {}: {e}", s.name, label(lang, "source_failed"));
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{}: {} {} {} {}",
+        verdict(c, lang).text,
+        view::hosts_with_findings(ff),
+        label(lang, "verdict_hosts"),
+        ff.summary.hosts_checked,
+        label(lang, "verdict_hosts_tail")
+    );
+    let _ = writeln!(
+        out,
+        "{} {} · {} {} · {} {}",
+        c[0],
+        labels::severity(lang, Severity::Error),
+        c[1],
+        labels::severity(lang, Severity::Warning),
+        c[2],
+        labels::severity(lang, Severity::Info)
+    );
+    let waived = ff.findings.iter().filter(|f| f.waived.is_some()).count();
+    if waived > 0 {
+        let _ = writeln!(out, "{}: {waived}", label(lang, "waived"));
+    }
+    if ff.previous_run.is_some() {
+        let new = ff
+            .findings
+            .iter()
+            .filter(|f| f.waived.is_none() && f.status == Some(crate::findings::Status::New))
+            .count();
+        let _ = writeln!(
+            out,
+            "{}: {new} · {}: {}",
+            label(lang, "new_findings"),
+            label(lang, "resolved_count"),
+            ff.resolved.len()
+        );
+    }
+    let (top, more) = top(ff);
+    if !top.is_empty() {
+        let _ = writeln!(out, "\n{}:", label(lang, "top_findings"));
+        for f in &top {
+            let cluster = f
+                .cluster
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            let object = f
+                .object
+                .as_deref()
+                .map(|o| format!(" {o}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- [{}] {} {}{cluster}{object}: {}",
+                labels::severity(lang, f.severity),
+                f.rule,
+                f.host,
+                f.message
+            );
+        }
+        if more > 0 {
+            let _ = writeln!(out, "  … {more} {}", label(lang, "more_findings"));
+        }
+    }
+    let _ = writeln!(out, "\n{}", label(lang, "full_report"));
+    out
+}
