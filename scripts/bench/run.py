@@ -34,9 +34,13 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def run_timed(cmd, env=None, stdout=None):
-    """Run `cmd`; return (wall seconds, peak RSS in KiB, exit code, stdout, stderr)."""
-    del stdout  # output always goes to temporary files (no pipe can fill up)
+LAST_CPU = [0.0]
+
+
+def run_timed(cmd, env=None):
+    """Run `cmd`; return (wall seconds, peak RSS in KiB, exit code, stdout, stderr).
+
+    The child's CPU time (user + system seconds) is left in LAST_CPU[0]."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
         proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
@@ -44,6 +48,7 @@ def run_timed(cmd, env=None, stdout=None):
         # number /usr/bin/time -v prints as "Maximum resident set size".
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
+        LAST_CPU[0] = usage.ru_utime + usage.ru_stime
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -119,15 +124,16 @@ def bench_collect(args, out):
         with open(dump) as f:
             requests = sum(1 for _ in f)
             f.seek(0)
-            max_objects = json.loads([l for l in f if "RetrievePropertiesEx" in l][-1])["envelope"]
-        max_objects = max_objects.split("<maxObjects>")[1].split("<")[0]
+            first = json.loads([l for l in f if "<maxObjects>" in l][-1])["envelope"]
+        max_objects = first.split("<maxObjects>")[1].split("<")[0]
         log("  warm-up: vmkaudit %.2f s, %d requests, maxObjects %s" % (wall, requests, max_objects))
         replay = [args.replay, sim.url, sim.ca, dump, PW_VAR, "1"]
         pyv = ["/usr/bin/python3", os.path.join(ROOT, "scripts/bench/pyvmomi_collect.py"),
                sim.url, sim.user, PW_VAR, sim.ca, max_objects, "1"]
-        run_timed(replay, env=env, stdout=subprocess.PIPE)  # warm the replay path too
+        run_timed(replay, env=env)  # warm the replay path too
         cols = {"vmkaudit": [], "bare": [], "pyvmomi": []}
         sim_cpu = {"vmkaudit": [], "bare": [], "pyvmomi": []}
+        client_cpu = {"vmkaudit": [], "bare": [], "pyvmomi": []}
         rss = []
         resp_bytes = None
         for i in range(args.runs):
@@ -148,8 +154,10 @@ def bench_collect(args, out):
                 if rc != 0:
                     raise SystemExit("%s failed (%d): %s" % (name, rc, err[-2000:]))
                 cols[name].append(wall)
+                client_cpu[name].append(LAST_CPU[0])
                 sim_cpu[name].append(sim.cpu() - c0)
-                log("  run %d %-8s %.3f s (simulator CPU %.2f s)" % (i + 1, name, wall, sim_cpu[name][-1]))
+                log("  run %d %-8s %.3f s (client CPU %.2f s, simulator CPU %.2f s, load %.1f)"
+                    % (i + 1, name, wall, LAST_CPU[0], sim_cpu[name][-1], os.getloadavg()[0]))
     finally:
         sim.stop()
     res = {
@@ -159,6 +167,8 @@ def bench_collect(args, out):
         "response_bytes": resp_bytes,
         "runs": cols,
         "sim_cpu": sim_cpu,
+        "client_cpu": client_cpu,
+        "median_client_cpu": {k: median(v) for k, v in client_cpu.items()},
         "vmkaudit_max_rss_kib": rss,
         "median": {k: median(v) for k, v in cols.items()},
         "median_sim_cpu": {k: median(v) for k, v in sim_cpu.items()},
@@ -178,7 +188,7 @@ def bench_check(args, out):
         report = os.path.join(args.work, "report-%d" % n)
         shutil.rmtree(report, ignore_errors=True)
         cmd = [args.vmkaudit, "check", estate, "-o", report, "--format", "html,csv,json", "-q"]
-        walls, rsss = [], []
+        walls, rsss, cpus = [], [], []
         run_timed(cmd)  # warm the page cache
         for i in range(args.runs):
             wall, maxrss, rc, _, err = run_timed(cmd)
@@ -186,13 +196,16 @@ def bench_check(args, out):
                 raise SystemExit("vmkaudit check failed (%d): %s" % (rc, err[-2000:]))
             walls.append(wall)
             rsss.append(maxrss)
-            log("  check %6d hosts run %d: %.3f s, %.0f MiB" % (n, i + 1, wall, maxrss / 1024))
+            cpus.append(LAST_CPU[0])
+            log("  check %6d hosts run %d: %.3f s, CPU %.2f s, %.0f MiB, load %.1f"
+                % (n, i + 1, wall, LAST_CPU[0], maxrss / 1024, os.getloadavg()[0]))
         with open(estate) as f:
             vmks = sum(len(h["vmks"]) for h in json.load(f)["hosts"])
         size = os.path.getsize(estate)
         outputs = sorted(os.listdir(report))
         rows.append({
             "hosts": n, "vmks": vmks, "input_bytes": size, "runs": walls, "max_rss_kib": rsss,
+            "cpu": cpus, "median_cpu_s": median(cpus),
             "median_s": median(walls), "median_rss_mib": median(rsss) / 1024,
             "outputs": {f: os.path.getsize(os.path.join(report, f)) for f in outputs},
         })
@@ -210,14 +223,16 @@ def machine():
     with open("/proc/meminfo") as f:
         mem_kib = int(f.readline().split()[1])
     return {"nproc": os.cpu_count(), "cpu": model, "memory_gib": round(mem_kib / 1048576, 1),
+            "kernel": os.uname().release,
             "load": os.getloadavg(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
 def table(res):
     lines = []
     m = res["machine"]
-    lines.append("Machine: %d CPUs (%s), %.1f GiB RAM; %s; load average at start %.2f"
-                 % (m["nproc"], m["cpu"], m["memory_gib"], m["date"], m["load"][0]))
+    lines.append("Machine: %d CPUs (%s), %.1f GiB RAM, Linux %s; %s; load average (1 min) %.2f at "
+                 "start, %.2f at end" % (m["nproc"], m["cpu"], m["memory_gib"], m["kernel"],
+                                         m["date"], m["load"][0], m["load_end"][0]))
     lines.append("")
     c = res.get("collect")
     if c:
@@ -227,18 +242,19 @@ def table(res):
                      % (c["hosts"], c["requests"], c["max_objects"], (c["response_bytes"] or 0) / 1e6,
                         len(c["runs"]["vmkaudit"]), len(c["runs"]["pyvmomi"])))
         lines.append("")
-        lines.append("| client | wall time (s) | simulator CPU (s) | vs bare HTTP | target |")
-        lines.append("|---|---:|---:|---:|---|")
+        lines.append("| client | wall time (s) | client CPU (s) | simulator CPU (s) | wall vs bare HTTP | target |")
+        lines.append("|---|---:|---:|---:|---:|---|")
+        ccpu = c["median_client_cpu"]
         bare = med["bare"]
         ratio = med["vmkaudit"] / bare
         speedup = med["pyvmomi"] / med["vmkaudit"]
-        lines.append("| vmkaudit collect | %.3f | %.2f | %.2f x | <= 1.5 x bare: %s |"
-                     % (med["vmkaudit"], c["median_sim_cpu"]["vmkaudit"], ratio,
+        lines.append("| vmkaudit collect | %.3f | %.2f | %.2f | %.2f x | <= 1.5 x bare: %s |"
+                     % (med["vmkaudit"], ccpu["vmkaudit"], c["median_sim_cpu"]["vmkaudit"], ratio,
                         "met" if ratio <= 1.5 else "NOT met"))
-        lines.append("| bare HTTP replay | %.3f | %.2f | 1.00 x | |"
-                     % (bare, c["median_sim_cpu"]["bare"]))
-        lines.append("| pyVmomi | %.3f | %.2f | %.2f x | vmkaudit >= 10 x faster: %.1f x, %s |"
-                     % (med["pyvmomi"], c["median_sim_cpu"]["pyvmomi"], med["pyvmomi"] / bare,
+        lines.append("| bare HTTP replay | %.3f | %.2f | %.2f | 1.00 x | |"
+                     % (bare, ccpu["bare"], c["median_sim_cpu"]["bare"]))
+        lines.append("| pyVmomi | %.3f | %.2f | %.2f | %.2f x | vmkaudit >= 10 x faster: %.1f x, %s |"
+                     % (med["pyvmomi"], ccpu["pyvmomi"], c["median_sim_cpu"]["pyvmomi"], med["pyvmomi"] / bare,
                         speedup, "met" if speedup >= 10 else "NOT met"))
         lines.append("")
     rows = res.get("check")
@@ -246,16 +262,16 @@ def table(res):
         lines.append("Evaluation and rendering: `vmkaudit check ESTATE -o DIR --format html,csv,json`; "
                      "medians of %d runs" % len(rows[0]["runs"]))
         lines.append("")
-        lines.append("| hosts | vmks | input (MB) | wall (s) | peak RSS (MiB) | us per host | target (40,000 hosts) |")
-        lines.append("|---:|---:|---:|---:|---:|---:|---|")
+        lines.append("| hosts | vmks | input (MB) | wall (s) | CPU (s) | peak RSS (MiB) | wall us per host | target (40,000 hosts) |")
+        lines.append("|---:|---:|---:|---:|---:|---:|---:|---|")
         for r in rows:
             target = ""
             if r["hosts"] == 40000:
                 target = "<= 3 s: %s; <= 1.5 GiB: %s" % (
                     "met" if r["median_s"] <= 3 else "NOT met",
                     "met" if r["median_rss_mib"] <= 1536 else "NOT met")
-            lines.append("| %d | %d | %.1f | %.3f | %.0f | %.0f | %s |"
-                         % (r["hosts"], r["vmks"], r["input_bytes"] / 1e6, r["median_s"],
+            lines.append("| %d | %d | %.1f | %.3f | %.2f | %.0f | %.0f | %s |"
+                         % (r["hosts"], r["vmks"], r["input_bytes"] / 1e6, r["median_s"], r["median_cpu_s"],
                             r["median_rss_mib"], r["median_s"] / r["hosts"] * 1e6, target))
     return "\n".join(lines)
 
@@ -281,6 +297,7 @@ def main():
         bench_collect(args, res)
     if not args.skip_check:
         bench_check(args, res)
+    res["machine"]["load_end"] = os.getloadavg()
     text = table(res)
     print(text)
     with open(os.path.join(args.work, "results.json"), "w") as f:
