@@ -167,10 +167,12 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
         &opts,
         crate::deliver::DeliverOptions {
             dry_run_email: args.dry_run_email,
+            fail_on,
         },
     )?;
     if !ui.quiet {
         print_summary(&delivered.findings, &delivered.written);
+        crate::deliver::print_outcome(&delivered);
     }
     if let Some(err) = &delivered.email_error {
         eprintln!("vmkaudit: error: email delivery failed: {err}");

@@ -1,45 +1,231 @@
-//! Delivery: place the reports of a run and send them by email.
+//! Delivery: place a run's reports in a dated run folder, compare with the previous run, email.
 //!
-//! PLACEHOLDER (foundation step): date-stamped run folders, history and email land with the
-//! scheduled-runs issue. Until then `run` writes into `report.output_dir` directly.
+//! [`deliver`] is the end of `vmkaudit run`: make a new run folder ([`rundir`]), mark the
+//! findings new/persisting/resolved against the previous run ([`history`]), write the reports
+//! into the folder (always including `findings.json`, which the next run compares with), point
+//! `latest` at it, apply retention, and only then build the email ([`email`], subject from
+//! [`subject`]) and send it, or write it as `message.eml` (dry run, or no `smtp_host`). An email
+//! failure never touches what was written: it comes back in [`Delivered::email_error`] and the
+//! run ends with exit code 4.
+
+pub mod email;
+pub mod history;
+pub mod record;
+pub mod rundir;
+pub mod subject;
 
 use std::path::PathBuf;
 
-use crate::config::Validated;
+use crate::config::{EmailSettings, FailOn, OutputFormat, Validated};
 use crate::error::Result;
 use crate::findings::FindingsFile;
 use crate::model::Inventory;
 use crate::render::RenderOptions;
 
+pub use email::EmailOutcome;
+pub use history::Changes;
+
 /// Options from the command line.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DeliverOptions {
+    /// `--dry-run-email`: write `message.eml` instead of sending.
     pub dry_run_email: bool,
+    /// The effective fail level (for `send = "findings"`).
+    pub fail_on: FailOn,
 }
 
 /// What a delivery did.
 #[derive(Debug)]
 pub struct Delivered {
+    /// The findings with the run history filled in.
     pub findings: FindingsFile,
+    /// The run folder.
     pub report_dir: PathBuf,
     pub written: Vec<PathBuf>,
     /// Set when the email could not be sent (the reports are written).
     pub email_error: Option<String>,
+    /// What became of the email.
+    pub email: EmailOutcome,
+    /// What changed since the previous run.
+    pub changes: Changes,
+    /// Old run folders deleted by retention.
+    pub pruned: Vec<PathBuf>,
 }
 
 /// Write the reports of a run and deliver them.
 pub fn deliver(
     cfg: &Validated,
     inv: &Inventory,
-    findings: FindingsFile,
+    mut findings: FindingsFile,
     opts: &RenderOptions,
-    _options: DeliverOptions,
+    options: DeliverOptions,
 ) -> Result<Delivered> {
-    let written = crate::render::write_reports(&cfg.output_dir, inv, &findings, opts)?;
+    let run_dir = rundir::create_run_dir(&cfg.output_dir, chrono::Local::now())?;
+    let previous = history::load_previous(&cfg.output_dir, &run_dir);
+    if let Some((dir, _)) = &previous {
+        tracing::info!("comparing with the previous run in {}", dir.display());
+    }
+    let changes = history::apply(
+        &mut findings,
+        previous.as_ref().map(|(_, f)| f),
+        &history::Scope::of(inv),
+    );
+
+    // The next run compares with this run's findings.json, so it is always written.
+    let mut render_opts = opts.clone();
+    if !render_opts.formats.contains(&OutputFormat::Json) {
+        render_opts.formats.push(OutputFormat::Json);
+    }
+    let mut written = match crate::render::write_reports(&run_dir, inv, &findings, &render_opts) {
+        Ok(w) => w,
+        Err(e) => {
+            // The folder is this run's own and holds nothing usable.
+            if let Err(rm) = std::fs::remove_dir_all(&run_dir) {
+                tracing::warn!("could not remove {}: {rm}", run_dir.display());
+            }
+            return Err(e);
+        }
+    };
+    // Build the email (and write message.eml) before `latest` is updated, so that a copied
+    // `latest` holds it too; send only after the reports are in place.
+    if options.dry_run_email && cfg.email.is_none() {
+        tracing::warn!("--dry-run-email has no effect: the config has no [email] table");
+    }
+    let mut outcome = EmailOutcome::NotConfigured;
+    let mut to_send = None;
+    if let Some(settings) = &cfg.email {
+        let previous_failed = previous
+            .as_ref()
+            .is_some_and(|(dir, _)| record::email_failed(dir));
+        let run = RunEmail {
+            findings: &findings,
+            changes: &changes,
+            run_dir: &run_dir,
+            opts,
+        };
+        match prepare_email(settings, &run, options, previous_failed) {
+            Prepared::Done(o) => outcome = o,
+            Prepared::Send(message) => to_send = Some((settings, message)),
+        }
+        if let EmailOutcome::Written(p) = &outcome {
+            written.push(p.clone());
+        }
+    }
+    if let Err(e) = rundir::update_latest(&cfg.output_dir, &run_dir) {
+        tracing::warn!("could not update `latest`: {e}");
+    }
+    let pruned = rundir::prune(&cfg.output_dir, cfg.keep, &run_dir);
+    if let Some((settings, message)) = to_send {
+        outcome = send_email(settings, &message);
+    }
+    if cfg.email.is_some() {
+        if let Err(e) = record::write(&run_dir, &outcome) {
+            tracing::warn!("could not record the email outcome: {e}");
+        }
+    }
+    let email_error = match &outcome {
+        EmailOutcome::Failed(e) => Some(e.clone()),
+        _ => None,
+    };
     Ok(Delivered {
         findings,
-        report_dir: cfg.output_dir.clone(),
+        report_dir: run_dir,
         written,
-        email_error: None,
+        email_error,
+        email: outcome,
+        changes,
+        pruned,
     })
+}
+
+/// The run an email is about.
+struct RunEmail<'a> {
+    findings: &'a FindingsFile,
+    changes: &'a Changes,
+    run_dir: &'a std::path::Path,
+    opts: &'a RenderOptions,
+}
+
+enum Prepared {
+    /// Nothing (more) to do: skipped, written as message.eml, or failed to build.
+    Done(EmailOutcome),
+    /// To be sent over SMTP.
+    Send(lettre::Message),
+}
+
+/// Apply the send policy and build the message; write it as `message.eml` unless it goes to
+/// an SMTP server.
+fn prepare_email(
+    settings: &EmailSettings,
+    run: &RunEmail,
+    options: DeliverOptions,
+    previous_failed: bool,
+) -> Prepared {
+    if let Err(reason) = email::should_send(
+        settings.send,
+        run.findings,
+        run.changes,
+        options.fail_on,
+        previous_failed,
+    ) {
+        return Prepared::Done(EmailOutcome::Skipped(reason));
+    }
+    let message =
+        match email::build_message(settings, run.findings, run.changes, run.run_dir, run.opts) {
+            Ok(m) => m,
+            Err(e) => return Prepared::Done(EmailOutcome::Failed(e)),
+        };
+    if settings.smtp.is_some() && !(settings.dry_run || options.dry_run_email) {
+        return Prepared::Send(message);
+    }
+    Prepared::Done(match email::write_eml(run.run_dir, &message) {
+        Ok(p) => EmailOutcome::Written(p),
+        Err(e) => EmailOutcome::Failed(e.to_string()),
+    })
+}
+
+fn send_email(settings: &EmailSettings, message: &lettre::Message) -> EmailOutcome {
+    let Some(smtp) = &settings.smtp else {
+        return EmailOutcome::Failed("no smtp_host".into());
+    };
+    match email::send(smtp, message, &std::thread::sleep) {
+        Ok(()) => EmailOutcome::Sent {
+            server: email::server_label(smtp),
+            recipients: settings.to.len() + settings.cc.len() + settings.bcc.len(),
+        },
+        Err(e) => EmailOutcome::Failed(e),
+    }
+}
+
+/// Tell the user (on stderr) what changed and what became of the email.
+pub fn print_outcome(d: &Delivered) {
+    let c = &d.changes;
+    match &c.previous_run {
+        Some(prev) => eprintln!(
+            "Since {}: {} new, {} persisting, {} resolved",
+            subject::short_time(prev),
+            c.new,
+            c.persisting,
+            c.resolved
+        ),
+        None => eprintln!("First run in this output directory (nothing to compare with)"),
+    }
+    if c.unverified > 0 {
+        eprintln!(
+            "  {} finding(s) of the previous run could not be re-checked (host not connected or source not collected); not counted as resolved",
+            c.unverified
+        );
+    }
+    for p in &d.pruned {
+        eprintln!("  removed old run {}", p.display());
+    }
+    match &d.email {
+        EmailOutcome::NotConfigured => {}
+        EmailOutcome::Skipped(why) => eprintln!("Email not sent: {why}"),
+        EmailOutcome::Written(p) => eprintln!("Email written to {} (not sent)", p.display()),
+        EmailOutcome::Sent { server, recipients } => {
+            eprintln!("Email sent via {server} to {recipients} recipient(s)")
+        }
+        EmailOutcome::Failed(_) => {}
+    }
 }

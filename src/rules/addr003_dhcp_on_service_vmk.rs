@@ -58,11 +58,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         if vmk.dhcp != Some(true) {
             continue;
         }
-        let svc: Vec<&str> = STATIC_ONLY
-            .iter()
-            .copied()
-            .filter(|s| vmk.has_service(s) == Some(true))
-            .collect();
+        let svc = net::carried(vmk, STATIC_ONLY);
         if svc.is_empty() {
             continue;
         }

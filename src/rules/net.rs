@@ -106,13 +106,31 @@ pub fn services(vmk: &Vmk) -> &[String] {
     vmk.services.as_deref().unwrap_or(&[])
 }
 
-/// The vmk's separated traffic types, in [`SEPARATED`] order.
-pub fn separated(vmk: &Vmk) -> Vec<&'static str> {
-    SEPARATED
-        .iter()
+/// The services of `of` that the vmk carries, in `of`'s order.
+pub fn carried(vmk: &Vmk, of: &[&'static str]) -> Vec<&'static str> {
+    of.iter()
         .copied()
         .filter(|s| services(vmk).iter().any(|x| x == s))
         .collect()
+}
+
+/// The vmk's separated traffic types, in [`SEPARATED`] order.
+pub fn separated(vmk: &Vmk) -> Vec<&'static str> {
+    carried(vmk, SEPARATED)
+}
+
+/// `esxcli` commands that remove `services` from the vmk `dev`, joined with `; `.
+pub fn untag_commands(dev: &str, services: &[&str]) -> String {
+    services
+        .iter()
+        .map(|s| {
+            format!(
+                "esxcli network ip interface tag remove -i {dev} -t {}",
+                esxcli_tag(s)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Order vmk device names naturally: `vmk2` before `vmk10`.

@@ -75,26 +75,13 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         if vmk.has_service(service::MANAGEMENT) != Some(true) {
             continue;
         }
-        let extra: Vec<&str> = NOT_ON_MANAGEMENT
-            .iter()
-            .copied()
-            .filter(|s| vmk.has_service(s) == Some(true))
-            .collect();
+        let extra = net::carried(vmk, NOT_ON_MANAGEMENT);
         if extra.is_empty() {
             continue;
         }
         let dev = &vmk.device;
         let (list, list_zh) = (net::list(&extra), net::list_zh(&extra));
-        let untag: Vec<String> = extra
-            .iter()
-            .map(|s| {
-                format!(
-                    "esxcli network ip interface tag remove -i {dev} -t {}",
-                    net::esxcli_tag(s)
-                )
-            })
-            .collect();
-        let untag = untag.join("; ");
+        let untag = net::untag_commands(dev, &extra);
         hits.push(ctx.hit(
             Some(dev),
             text!(

@@ -78,16 +78,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         let dev = &vmk.device;
         let (list, list_zh) = (net::list(&sep), net::list_zh(&sep));
         let keep = sep[0];
-        let untag: Vec<String> = sep[1..]
-            .iter()
-            .map(|s| {
-                format!(
-                    "esxcli network ip interface tag remove -i {dev} -t {}",
-                    net::esxcli_tag(s)
-                )
-            })
-            .collect();
-        let untag = untag.join("; ");
+        let untag = net::untag_commands(dev, &sep[1..]);
         hits.push(ctx.hit(
             Some(dev),
             text!(

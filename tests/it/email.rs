@@ -1,1 +1,971 @@
-//! Integration tests: email.
+//! Integration tests: scheduled runs (`vmkaudit run`) and email delivery.
+//!
+//! Each test runs the built binary against a real SMTP server: Debian's aiosmtpd on
+//! 127.0.0.1 (`python3 -m aiosmtpd ... -c aiosmtpd.handlers.Mailbox DIR`, or
+//! tests/smtp/server.py for STARTTLS, implicit TLS and AUTH), then parses what arrived in the
+//! Maildir with tests/smtp/parse_mail.py (Python's `email` package): recipients, subject,
+//! MIME structure, the HTML body and the attachments.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A python3 that has aiosmtpd (Debian's python3-aiosmtpd lives in /usr/bin/python3).
+fn python() -> &'static str {
+    static PY: OnceLock<String> = OnceLock::new();
+    PY.get_or_init(|| {
+        for candidate in ["/usr/bin/python3", "python3"] {
+            let ok = Command::new(candidate)
+                .args(["-c", "import aiosmtpd"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if ok {
+                return candidate.to_string();
+            }
+        }
+        panic!("no python3 with aiosmtpd found: install python3-aiosmtpd (scripts/test.sh does)")
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running aiosmtpd, killed on drop.
+struct Smtpd {
+    child: Child,
+    port: u16,
+    maildir: PathBuf,
+    log: PathBuf,
+}
+
+impl Smtpd {
+    fn maildir(dir: &Path) -> PathBuf {
+        let maildir = dir.join("Maildir");
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(maildir.join(sub)).unwrap();
+        }
+        maildir
+    }
+
+    /// `python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c aiosmtpd.handlers.Mailbox DIR`.
+    fn module(dir: &Path) -> Smtpd {
+        let maildir = Self::maildir(dir);
+        let port = free_port();
+        let mut cmd = Command::new(python());
+        cmd.args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir);
+        Self::spawn(cmd, port, maildir, dir)
+    }
+
+    /// tests/smtp/server.py with `args`.
+    fn script(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Smtpd {
+        let maildir = Self::maildir(dir);
+        let port = free_port();
+        let mut cmd = Command::new(python());
+        cmd.arg(common::repo("tests/smtp/server.py"))
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--maildir")
+            .arg(&maildir)
+            .args(args)
+            .envs(env.iter().copied());
+        Self::spawn(cmd, port, maildir, dir)
+    }
+
+    /// tests/smtp/server.py with the test certificate and `args`.
+    fn with_tls(dir: &Path, certs: &Certs, args: &[&str], env: &[(&str, &str)]) -> Smtpd {
+        let mut all = vec![
+            "--cert",
+            certs.cert.to_str().unwrap(),
+            "--key",
+            certs.key.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        Self::script(dir, &all, env)
+    }
+
+    fn spawn(mut cmd: Command, port: u16, maildir: PathBuf, dir: &Path) -> Smtpd {
+        let log = dir.join("smtpd.log");
+        let log_file = std::fs::File::create(&log).unwrap();
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file)
+            .spawn()
+            .expect("start aiosmtpd");
+        let mut smtpd = Smtpd {
+            child,
+            port,
+            maildir,
+            log,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return smtpd;
+            }
+            if let Ok(Some(status)) = smtpd.child.try_wait() {
+                panic!(
+                    "aiosmtpd exited ({status}): {}",
+                    std::fs::read_to_string(&smtpd.log).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Every message that arrived, described by tests/smtp/parse_mail.py.
+    fn messages(&self) -> Vec<Value> {
+        parse_mail(&self.maildir)
+    }
+}
+
+impl Drop for Smtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn parse_mail(path: &Path) -> Vec<Value> {
+    let out = Command::new(python())
+        .arg(common::repo("tests/smtp/parse_mail.py"))
+        .arg(path)
+        .output()
+        .expect("run parse_mail.py");
+    assert!(
+        out.status.success(),
+        "parse_mail.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match serde_json::from_slice::<Value>(&out.stdout).unwrap() {
+        Value::Array(v) => v,
+        other => panic!("unexpected parse_mail output {other}"),
+    }
+}
+
+/// A working directory with an inventory and a config.
+struct Lab {
+    dir: tempfile::TempDir,
+}
+
+impl Lab {
+    fn new(fixture: &str) -> Lab {
+        let lab = Lab {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        lab.use_inventory(fixture);
+        lab
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Replace the inventory the config reads (as the next collection would).
+    fn use_inventory(&self, fixture: &str) {
+        std::fs::copy(
+            common::repo(&format!("tests/fixtures/runs/{fixture}")),
+            self.path().join("inventory.json"),
+        )
+        .unwrap();
+    }
+
+    /// Write `cfg.toml`: the inventory, reports into `out`, never failing on findings, and the
+    /// given extra tables.
+    fn config(&self, extra: &str) -> PathBuf {
+        let cfg = self.path().join("cfg.toml");
+        let text = format!(
+            "name = \"Test Lab\"\n\n[[inventory]]\npath = \"inventory.json\"\n\n[report]\noutput_dir = \"out\"\nfail_on = \"never\"\n{extra}"
+        );
+        std::fs::write(&cfg, text).unwrap();
+        cfg
+    }
+
+    fn out(&self) -> PathBuf {
+        self.path().join("out")
+    }
+
+    /// Run folders, oldest first.
+    fn runs(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(self.out())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                vmkaudit::deliver::rundir::RunName::parse(p.file_name().unwrap().to_str().unwrap())
+                    .is_some()
+                    && std::fs::symlink_metadata(p).unwrap().is_dir()
+            })
+            .collect();
+        v.sort_by_key(|p| {
+            vmkaudit::deliver::rundir::RunName::parse(p.file_name().unwrap().to_str().unwrap())
+        });
+        v
+    }
+
+    fn latest(&self) -> PathBuf {
+        self.out().join("latest")
+    }
+
+    fn run(&self, cfg: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+        Command::new(common::bin())
+            .arg("run")
+            .arg("--config")
+            .arg(cfg)
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run vmkaudit")
+    }
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn header<'a>(m: &'a Value, name: &str) -> &'a str {
+    m["headers"][name].as_str().unwrap_or("")
+}
+
+/// A CA and a server certificate for 127.0.0.1 signed by it (openssl CLI).
+struct Certs {
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+fn make_certs(dir: &Path) -> Certs {
+    let d = dir.join("pki");
+    std::fs::create_dir_all(&d).unwrap();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(&d)
+            .output()
+            .expect("run openssl (install the openssl package)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca_args = vec!["req", "-x509"];
+    ca_args.extend(ec);
+    ca_args.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=vmkaudit test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&ca_args);
+    let mut csr_args = vec!["req"];
+    csr_args.extend(ec);
+    csr_args.extend([
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    openssl(&csr_args);
+    std::fs::write(
+        d.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    Certs {
+        ca: d.join("ca.pem"),
+        cert: d.join("server.pem"),
+        key: d.join("server.key"),
+    }
+}
+
+/// The `[email]` table for a plain SMTP server on loopback.
+fn plain_email(port: u16, extra: &str) -> String {
+    format!(
+        "\n[email]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsecurity = \"none\"\nfrom = \"vmkaudit <vmkaudit@lab.example>\"\nto = [\"ops@lab.example\"]\nretries = 0\n{extra}"
+    )
+}
+
+/// Check the message the way every test wants it: structure, bodies, attachments.
+fn assert_report_message(m: &Value, run_dir: &Path, attach: &[&str]) {
+    let tree = &m["tree"];
+    assert_eq!(tree["type"], "multipart/mixed", "{tree}");
+    let parts = tree["parts"].as_array().unwrap();
+    assert_eq!(parts[0]["type"], "multipart/alternative", "{tree}");
+    let alt: Vec<&str> = parts[0]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(alt, ["text/plain", "text/html"]);
+
+    let html = m["html"].as_str().unwrap();
+    let text = m["text"].as_str().unwrap();
+    assert!(html.to_ascii_lowercase().contains("<html"), "{html}");
+    assert!(html.contains("Test Lab"), "{html}");
+    assert!(text.contains("Test Lab"), "{text}");
+    assert!(!text.contains('<'), "plain text has markup: {text}");
+
+    let atts = m["attachments"].as_array().unwrap();
+    let mut expected_count = 0;
+    for name in attach {
+        let file = run_dir.join(name);
+        let found = atts.iter().find(|a| a["filename"] == *name);
+        if file.exists() {
+            expected_count += 1;
+            let a = found.unwrap_or_else(|| panic!("{name} not attached: {atts:?}"));
+            let want_type = match *name {
+                n if n.ends_with(".html") => "text/html",
+                n if n.ends_with(".csv") => "text/csv",
+                n if n.ends_with(".txt") => "text/plain",
+                _ => "application/json",
+            };
+            assert_eq!(a["type"], want_type, "{name}");
+            assert_eq!(a["charset"], "utf-8", "{name}");
+            assert_eq!(a["disposition"], "attachment", "{name}");
+            assert_eq!(
+                a["content"].as_str().unwrap(),
+                std::fs::read_to_string(&file).unwrap(),
+                "{name} differs from the report file"
+            );
+        } else {
+            assert!(found.is_none(), "{name} attached but not written");
+            assert!(
+                html.contains(&format!("{name} is not attached")),
+                "{name}: no note in {html}"
+            );
+        }
+    }
+    assert_eq!(atts.len(), expected_count, "{atts:?}");
+}
+
+#[test]
+fn report_email_arrives_with_recipients_subject_parts_and_attachments() {
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    let cfg = lab.config(&plain_email(
+        smtpd.port,
+        "to = [\"ops@lab.example\", \"Net Team <net@lab.example>\"]\ncc = [\"audit@lab.example\"]\nbcc = [\"archive@lab.example\"]\nattach = [\"report.html\", \"findings.csv\", \"vmks.csv\", \"checklist.txt\", \"findings.json\"]\n",
+    )
+    .replace("to = [\"ops@lab.example\"]\n", ""));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Email sent via 127.0.0.1:"),
+        "{}",
+        stderr(&out)
+    );
+
+    let msgs = smtpd.messages();
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    let m = &msgs[0];
+    assert_eq!(header(m, "From"), "vmkaudit <vmkaudit@lab.example>");
+    assert_eq!(
+        header(m, "To"),
+        "ops@lab.example, Net Team <net@lab.example>"
+    );
+    assert_eq!(header(m, "Cc"), "audit@lab.example");
+    assert_eq!(header(m, "Auto-Submitted"), "auto-generated");
+    assert_eq!(header(m, "X-MailFrom"), "vmkaudit@lab.example");
+    let rcpt = header(m, "X-RcptTo");
+    for r in [
+        "ops@lab.example",
+        "net@lab.example",
+        "audit@lab.example",
+        "archive@lab.example",
+    ] {
+        assert!(rcpt.contains(r), "{r} not an envelope recipient: {rcpt}");
+    }
+    assert_eq!(header(m, "Bcc"), "", "Bcc must not be a header");
+    assert!(!header(m, "Message-ID").is_empty());
+
+    let run_dir = lab.runs().pop().unwrap();
+    let findings = read_json(&run_dir.join("findings.json"));
+    let count = |k: &str| findings["summary"]["by_severity"][k].as_u64().unwrap();
+    let subject = header(m, "Subject");
+    assert!(subject.starts_with("[vmkaudit] Test Lab: "), "{subject}");
+    assert!(
+        subject.contains(&format!("{} error", count("error"))),
+        "{subject}"
+    );
+    assert!(
+        subject.contains(&format!("{} warning", count("warning"))),
+        "{subject}"
+    );
+    assert!(subject.ends_with(", first run"), "{subject}");
+
+    assert_report_message(
+        m,
+        &run_dir,
+        &[
+            "report.html",
+            "findings.csv",
+            "vmks.csv",
+            "checklist.txt",
+            "findings.json",
+        ],
+    );
+    // The run folder holds the reports, and `latest` leads to it.
+    assert_eq!(
+        std::fs::read_link(lab.latest()).unwrap(),
+        Path::new(run_dir.file_name().unwrap())
+    );
+    assert!(!run_dir.join("message.eml").exists());
+}
+
+#[test]
+fn subject_template_is_filled_in() {
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    let cfg = lab.config(&plain_email(
+        smtpd.port,
+        "subject = \"{name} audit: {errors}E/{warnings}W/{infos}I on {hosts} hosts, {changes} {{ok}}\"\n",
+    ));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let msgs = smtpd.messages();
+    let findings = read_json(&lab.latest().join("findings.json"));
+    let count = |k: &str| findings["summary"]["by_severity"][k].as_u64().unwrap();
+    assert_eq!(
+        header(&msgs[0], "Subject"),
+        format!(
+            "Test Lab audit: {}E/{}W/{}I on 3 hosts, first run {{ok}}",
+            count("error"),
+            count("warning"),
+            count("info")
+        )
+    );
+}
+
+#[test]
+fn starttls_with_a_private_ca_and_authentication() {
+    let lab = Lab::new("run1.json");
+    let certs = make_certs(lab.path());
+    let smtpd = Smtpd::with_tls(
+        lab.path(),
+        &certs,
+        &[
+            "--require-starttls",
+            "--auth-user",
+            "vmkaudit",
+            "--auth-password-env",
+            "TEST_SMTPD_PASSWORD",
+        ],
+        &[("TEST_SMTPD_PASSWORD", PASSWORD)],
+    );
+    let email = |ca: bool| {
+        format!(
+            "\n[email]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\nsecurity = \"starttls\"\n{}username = \"vmkaudit\"\npassword_env = \"VMKAUDIT_TEST_SMTP_PASSWORD\"\nfrom = \"vmkaudit@lab.example\"\nto = [\"ops@lab.example\"]\nretries = 2\nretry_delay_secs = 0.05\n",
+            smtpd.port,
+            if ca {
+                format!("ca_file = \"{}\"\n", certs.ca.display())
+            } else {
+                String::new()
+            }
+        )
+    };
+    let cfg = lab.config(&email(true));
+    let out = lab.run(&cfg, &[], &[("VMKAUDIT_TEST_SMTP_PASSWORD", PASSWORD)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("(starttls)"), "{}", stderr(&out));
+    let msgs = smtpd.messages();
+    assert_eq!(msgs.len(), 1);
+    assert_report_message(&msgs[0], &lab.runs()[0], &["report.html", "findings.csv"]);
+
+    // A wrong password is a permanent failure: exit 4 at once, no retries, reports kept.
+    let out = lab.run(
+        &cfg,
+        &[],
+        &[("VMKAUDIT_TEST_SMTP_PASSWORD", "wrong password")],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), 4, "{err}");
+    assert!(err.contains("after 1 attempt"), "{err}");
+    assert!(err.contains("535"), "{err}");
+    assert!(
+        !err.contains("wrong password") && !err.contains(PASSWORD),
+        "{err}"
+    );
+    assert!(lab.runs()[1].join("findings.json").is_file());
+
+    // The password variable not set: exit 4 with its name.
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("VMKAUDIT_TEST_SMTP_PASSWORD (email.password_env) is not set"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Without the private CA the server's certificate is not trusted.
+    let cfg = lab.config(&email(false));
+    let out = lab.run(&cfg, &[], &[("VMKAUDIT_TEST_SMTP_PASSWORD", PASSWORD)]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 4, "{err}");
+    assert!(err.contains("email.ca_file"), "{err}");
+    assert!(err.contains("after 1 attempt"), "{err}");
+    assert_eq!(smtpd.messages().len(), 1, "nothing more arrived");
+}
+
+#[test]
+fn starttls_is_required_never_skipped() {
+    // A plain server without STARTTLS: the password must not go out in clear text.
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    let cfg = lab.config(&plain_email(smtpd.port, "retries = 3\nretry_delay_secs = 0.05\n")
+        .replace("security = \"none\"\n", "security = \"starttls\"\nusername = \"u\"\npassword_env = \"VMKAUDIT_TEST_SMTP_PASSWORD\"\n")
+        .replace("retries = 0\n", ""));
+    let out = lab.run(&cfg, &[], &[("VMKAUDIT_TEST_SMTP_PASSWORD", PASSWORD)]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 4, "{err}");
+    assert!(err.contains("STARTTLS is not supported"), "{err}");
+    assert!(err.contains("after 1 attempt"), "{err}");
+    assert!(smtpd.messages().is_empty());
+    assert!(lab.latest().join("findings.json").is_file());
+}
+
+#[test]
+fn implicit_tls_delivers() {
+    let lab = Lab::new("run1.json");
+    let certs = make_certs(lab.path());
+    let smtpd = Smtpd::with_tls(lab.path(), &certs, &["--implicit-tls"], &[]);
+    let cfg = lab.config(&format!(
+        "\n[email]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\nsecurity = \"tls\"\nca_file = \"{}\"\nfrom = \"vmkaudit@lab.example\"\nto = [\"ops@lab.example\"]\n",
+        smtpd.port,
+        certs.ca.display()
+    ));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("(tls)"), "{}", stderr(&out));
+    assert_eq!(smtpd.messages().len(), 1);
+}
+
+#[test]
+fn smtp_server_down_exits_4_and_keeps_every_report() {
+    let lab = Lab::new("run1.json");
+    let port = free_port(); // nothing listens there
+    let cfg = lab.config(
+        &plain_email(port, "").replace("retries = 0\n", "retries = 2\nretry_delay_secs = 0.05\n"),
+    );
+    // An earlier run (its email written, not sent).
+    let first = lab.run(&cfg, &["--dry-run-email"], &[]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let earlier = lab.runs()[0].clone();
+    let earlier_json = std::fs::read(earlier.join("findings.json")).unwrap();
+
+    let started = Instant::now();
+    let out = lab.run(&cfg, &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 4, "{err}");
+    assert!(err.contains("email delivery failed"), "{err}");
+    assert!(
+        err.contains(&format!("127.0.0.1:{port} (none) after 3 attempts")),
+        "{err}"
+    );
+    assert!(err.contains("the reports were written to"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+
+    let runs = lab.runs();
+    assert_eq!(runs.len(), 2);
+    let failed = &runs[1];
+    let findings = read_json(&failed.join("findings.json"));
+    assert_eq!(findings["schema_version"], 1);
+    assert_eq!(
+        std::fs::read_link(lab.latest()).unwrap(),
+        Path::new(failed.file_name().unwrap())
+    );
+    assert_eq!(
+        std::fs::read(earlier.join("findings.json")).unwrap(),
+        earlier_json
+    );
+    assert!(earlier.join("message.eml").is_file());
+}
+
+#[test]
+fn send_changes_mails_the_first_run_but_not_an_unchanged_one() {
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    let cfg = lab.config(&plain_email(smtpd.port, "send = \"changes\"\n"));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(smtpd.messages().len(), 1, "a first run counts as a change");
+
+    let out = lab.run(&cfg, &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains("Email not sent: send = \"changes\" and nothing is new or resolved"),
+        "{err}"
+    );
+    assert_eq!(smtpd.messages().len(), 1, "no mail for an unchanged run");
+    assert_eq!(lab.runs().len(), 2);
+    assert!(!lab.runs()[1].join("message.eml").exists());
+}
+
+#[test]
+fn send_changes_after_a_failed_email_sends_even_without_a_change() {
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    // First run: the server is unreachable (wrong port); the change (a first run) is not mailed.
+    let cfg = lab.config(&plain_email(free_port(), "send = \"changes\"\n"));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let record = read_json(&lab.runs()[0].join("delivery.json"));
+    assert_eq!(record["email"], "failed", "{record}");
+    // Second run, nothing changed, server reachable: sends what the first run could not.
+    let cfg = lab.config(&plain_email(smtpd.port, "send = \"changes\"\n"));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(smtpd.messages().len(), 1);
+    assert_eq!(
+        read_json(&lab.runs()[1].join("delivery.json"))["email"],
+        "sent"
+    );
+    // Third run, nothing changed, last email delivered: nothing sent.
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(smtpd.messages().len(), 1);
+    assert_eq!(
+        read_json(&lab.runs()[2].join("delivery.json"))["email"],
+        "skipped"
+    );
+}
+
+#[test]
+fn dry_run_writes_message_eml_instead_of_sending() {
+    let lab = Lab::new("run1.json");
+    let port = free_port(); // nothing listens: a send attempt would fail
+    let attach = "attach = [\"report.html\", \"findings.json\"]\n";
+
+    // --dry-run-email
+    let cfg = lab.config(&plain_email(port, attach));
+    let out = lab.run(&cfg, &["--dry-run-email"], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // email.dry_run = true
+    let cfg = lab.config(&plain_email(port, &format!("{attach}dry_run = true\n")));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // No smtp_host at all.
+    let cfg = lab.config(&format!(
+        "\n[email]\nfrom = \"vmkaudit@lab.example\"\nto = [\"ops@lab.example\"]\n{attach}"
+    ));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Email written to"),
+        "{}",
+        stderr(&out)
+    );
+
+    let runs = lab.runs();
+    assert_eq!(runs.len(), 3);
+    for run in &runs {
+        let eml = run.join("message.eml");
+        let msgs = parse_mail(&eml);
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(header(&msgs[0], "To"), "ops@lab.example");
+        assert!(header(&msgs[0], "Subject").starts_with("[vmkaudit] Test Lab: "));
+        assert_report_message(&msgs[0], run, &["report.html", "findings.json"]);
+        // Written atomically: no temporary files left.
+        for e in std::fs::read_dir(run).unwrap() {
+            let name = e.unwrap().file_name();
+            assert!(
+                !name.to_string_lossy().starts_with(".vmkaudit-tmp"),
+                "{name:?}"
+            );
+        }
+    }
+    // The later runs know their predecessor.
+    let last = parse_mail(&runs[2].join("message.eml"));
+    assert!(
+        header(&last[0], "Subject").contains(" new, ")
+            && header(&last[0], "Subject").contains(" resolved since "),
+        "{}",
+        header(&last[0], "Subject")
+    );
+}
+
+#[test]
+fn insecure_smtp_to_a_remote_host_is_a_config_error() {
+    let lab = Lab::new("run1.json");
+    let cfg = lab.config(
+        "\n[email]\nsmtp_host = \"mail.example.com\"\nsecurity = \"none\"\nfrom = \"a@b.example\"\nto = [\"c@d.example\"]\n",
+    );
+    let out = lab.run(&cfg, &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(err.contains("cfg.toml:12:12:"), "{err}");
+    assert!(err.contains("only to a loopback address"), "{err}");
+    assert!(!lab.out().exists(), "nothing is written for a bad config");
+}
+
+#[test]
+fn runs_never_share_a_folder_and_retention_keeps_the_newest() {
+    let lab = Lab::new("run1.json");
+    let cfg = lab.config("keep = 3\n");
+    for _ in 0..4 {
+        let out = lab.run(&cfg, &[], &[]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    // Unrelated things in the output directory are left alone.
+    std::fs::create_dir_all(lab.out().join("2026-01-01_000000.keep-me")).unwrap();
+    std::fs::write(lab.out().join("notes.txt"), "mine").unwrap();
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let runs = lab.runs();
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    let names: std::collections::BTreeSet<_> =
+        runs.iter().map(|r| r.file_name().unwrap()).collect();
+    assert_eq!(names.len(), 3);
+    assert_eq!(
+        std::fs::read_link(lab.latest()).unwrap(),
+        Path::new(runs[2].file_name().unwrap())
+    );
+    assert!(lab.out().join("2026-01-01_000000.keep-me").is_dir());
+    assert_eq!(
+        std::fs::read_to_string(lab.out().join("notes.txt")).unwrap(),
+        "mine"
+    );
+    // Each run keeps its findings.json; the newest compares with the one before it.
+    let newest = read_json(&runs[2].join("findings.json"));
+    let before = read_json(&runs[1].join("findings.json"));
+    assert_eq!(newest["previous_run"], before["generated_at"]);
+}
+
+/// The fixtures (tests/fixtures/runs/) raise MTU, duplicate-address and firewall findings that
+/// change between the two runs.
+#[test]
+fn history_marks_new_persisting_and_resolved_across_changed_inventories() {
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    let cfg = lab.config(&plain_email(smtpd.port, "send = \"changes\"\n"));
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    lab.use_inventory("run2.json");
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    let runs = lab.runs();
+    let one = read_json(&runs[0].join("findings.json"));
+    let two = read_json(&runs[1].join("findings.json"));
+    let id = |f: &Value| {
+        (
+            f["rule"].as_str().unwrap().to_string(),
+            f["host"].as_str().unwrap().to_string(),
+            f["object"].as_str().map(str::to_string),
+        )
+    };
+    let list = |v: &Value, key: &str| v[key].as_array().cloned().unwrap_or_default();
+    let before: std::collections::BTreeSet<_> = list(&one, "findings").iter().map(id).collect();
+    let after: std::collections::BTreeSet<_> = list(&two, "findings").iter().map(id).collect();
+    assert!(
+        !before.is_empty() && !after.is_empty(),
+        "the fixtures raise findings"
+    );
+    // Both files, history included, follow the published schema.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo("schemas/findings.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    for v in [&one, &two] {
+        let errors: Vec<String> = validator.iter_errors(v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    assert!(one.get("previous_run").is_none());
+    assert_eq!(two["previous_run"], one["generated_at"]);
+
+    for f in list(&two, "findings") {
+        let want = if before.contains(&id(&f)) {
+            "persisting"
+        } else {
+            "new"
+        };
+        assert_eq!(f["status"], want, "{f}");
+    }
+    let resolved: std::collections::BTreeSet<_> = list(&two, "resolved").iter().map(id).collect();
+    let gone: std::collections::BTreeSet<_> = before.difference(&after).cloned().collect();
+    assert_eq!(resolved, gone);
+
+    let with = |v: &Value, key: &str, rule: &str, host: &str, status: Option<&str>| {
+        list(v, key).iter().any(|f| {
+            f["rule"] == rule && f["host"] == host && status.is_none_or(|s| f["status"] == s)
+        })
+    };
+    assert!(
+        with(
+            &two,
+            "findings",
+            "ADDR001",
+            "esx02.lab.local",
+            Some("persisting")
+        ),
+        "{two}"
+    );
+    assert!(
+        with(
+            &two,
+            "findings",
+            "ADDR001",
+            "esx03.lab.local",
+            Some("persisting")
+        ),
+        "{two}"
+    );
+    assert!(
+        with(&two, "findings", "FW004", "esx03.lab.local", Some("new")),
+        "{two}"
+    );
+    assert!(
+        with(&two, "resolved", "MTU004", "esx01.lab.local", None),
+        "{two}"
+    );
+    assert!(!list(&two, "findings")
+        .iter()
+        .any(|f| f["host"] == "esx01.lab.local" && f["rule"] == "MTU004"));
+
+    // Both runs changed something, so both were mailed; the second subject counts it.
+    let msgs = smtpd.messages();
+    assert_eq!(msgs.len(), 2);
+    let new = list(&two, "findings")
+        .iter()
+        .filter(|f| f["status"] == "new" && f.get("waived").is_none())
+        .count();
+    let gone_count = list(&two, "resolved")
+        .iter()
+        .filter(|f| f.get("waived").is_none())
+        .count();
+    let subject = header(&msgs[1], "Subject");
+    assert!(
+        subject.contains(&format!(", {new} new, {gone_count} resolved since ")),
+        "{subject}"
+    );
+}
+
+#[test]
+fn an_outage_does_not_resolve_findings() {
+    let lab = Lab::new("run1.json");
+    let cfg = lab.config("");
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    lab.use_inventory("run2-outage.json");
+    let out = lab.run(&cfg, &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains("5 finding(s) of the previous run could not be re-checked"),
+        "{err}"
+    );
+    let two = read_json(&lab.latest().join("findings.json"));
+    let resolved: Vec<(String, String)> = two["resolved"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["host"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        resolved,
+        [("ADDR001".to_string(), "esx02.lab.local".to_string())],
+        "only the checked host's finding is resolved"
+    );
+}
+
+#[test]
+fn contrib_config_is_valid() {
+    let v = vmkaudit::config::Config::load(&common::repo("contrib/vmkaudit.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let email = v.email.expect("contrib config has [email]");
+    assert!(email.smtp.is_some());
+    assert_eq!(email.send, vmkaudit::config::SendPolicy::Always);
+}
+
+#[test]
+fn sample_config_runs_without_vcenter_or_smtp() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = dir.path().join("samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    for f in ["vmkaudit.toml", "lab-inventory.json", "lab-rules.toml"] {
+        std::fs::copy(common::repo(&format!("samples/{f}")), samples.join(f))
+            .unwrap_or_else(|e| panic!("samples/{f}: {e}"));
+    }
+    let out = common::vmkaudit(dir.path(), &["run", "--config", "samples/vmkaudit.toml"]);
+    let err = stderr(&out);
+    assert!(matches!(code(&out), 0 | 1), "{err}");
+    // The reports land in samples/vmkaudit-report, with the email as message.eml.
+    let latest = samples.join("vmkaudit-report/latest");
+    assert!(latest.join("findings.json").is_file(), "{err}");
+    let msgs = parse_mail(&latest.join("message.eml"));
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0]["tree"]["type"], "multipart/mixed");
+}
