@@ -82,8 +82,11 @@ pub fn write_reports(
     // The files are independent: render them in parallel (the HTML report and vmks.csv are
     // the big ones at 40,000 hosts), and write them only when every one rendered, so a failed
     // run leaves the previous reports whole.
+    // One job per task (`with_max_len(1)`), so that a free thread takes the next file while
+    // another is still on the HTML report.
     let out: Vec<(&str, Vec<u8>)> = jobs
         .par_iter()
+        .with_max_len(1)
         .map(|(name, job)| Ok((*name, job()?)))
         .collect::<Result<_>>()?;
     out.par_iter()
