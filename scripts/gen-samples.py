@@ -338,6 +338,11 @@ def plant(hosts):
     v["portgroup"] = "DPG-BJ-vMotion-21"
     fault("SEP004", "esx-bj-c05", "vmk1", "vmk1 (vMotion) is on VLAN 21; the rule set expects 20")
 
+    h = find(hosts, "esx-bj-c08")
+    dev(h, "vmk1")["services"] = []
+    fault("SEP005", "esx-bj-c08", None,
+          "vmk1 lost its vMotion tag (no vmk of the host carries vMotion; the rest of CL-BJ-Prod has one)")
+
     # --- mtu ---
     h = find(hosts, "esx-sh-b03")
     h["switches"].insert(
@@ -579,7 +584,7 @@ def expected(inv, faults):
     }
 
 
-# --- a reference reading of RULE_IDS.md, to prove the lab says what expected-findings says ---
+# --- a reference reading of the rule catalog (docs/rules.md), to prove the lab says what expected-findings says ---
 # Deliberately strict where the rule text leaves room (management counts as separated traffic
 # for SEP003; MTU002 is checked against the majority AND the expected MTUs), so a host that is
 # clean here is clean under any reasonable reading, and each planted fault fires under both.
@@ -721,6 +726,15 @@ def reference_findings(inv):
                         unroutable[(h["cluster"], s)].append((f, net(v), f))
                 if s in EXPECTED_MTU and v["mtu"] != EXPECTED_MTU[s] and h["cluster"]:
                     out.add(("MTU002", h["name"], v["device"]))
+    members = defaultdict(list)
+    for h in live:
+        if h["cluster"]:
+            members[h["cluster"]].append(h)
+    for hs in members.values():
+        if len(hs) > 1:
+            out.update(("SEP005", h["name"], None) for h in hs
+                       if not any("vmotion" in v["services"] or v["netstack"] == "vmotion"
+                                  for v in h["vmks"]))
     for ip, fs in holders.items():
         if len(fs) > 1:
             out.update(("ADDR001", hn, d) for hn, d in fs)

@@ -32,7 +32,10 @@ pub fn init_logging(verbose: u8, quiet: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("vmkaudit={level}")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Above the collection progress bar when one is drawn.
+        .with_writer(|| crate::collect::LogWriter)
+        // No colour codes in cron mail or log files.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()
         .try_init();
@@ -97,6 +100,7 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
             .map(|p| (p.as_path(), args.input_format)),
     )?;
     let lang = args.report.lang.unwrap_or_default();
+    inventory.warn_duplicate_hosts();
     let loaded = start.elapsed();
     let findings = crate::evaluate::evaluate(&inventory, &rules, lang, chrono::Local::now());
     let evaluated = start.elapsed();
@@ -134,6 +138,8 @@ fn drop_in_background<T: Send + 'static>(v: T) {
 pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     let cfg = Config::load(&args.config)?;
     let rules = load_rules(cfg.rules_file.as_deref())?;
+    // A broken custom template is a config error: report it before a long collection.
+    crate::render::html::Templates::load(cfg.templates_dir.as_deref())?;
     let lang = args.report.lang.unwrap_or(cfg.language);
     let fail_on = args.report.fail_on.or(cfg.fail_on).unwrap_or_default();
 
@@ -153,6 +159,7 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
         inventory.merge(collected);
     }
 
+    inventory.warn_duplicate_hosts();
     let findings = crate::evaluate::evaluate(&inventory, &rules, lang, chrono::Local::now());
     let opts = RenderOptions {
         formats: cfg.formats.clone(),
@@ -175,8 +182,8 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
         crate::deliver::print_outcome(&delivered);
     }
     if let Some(err) = &delivered.email_error {
-        eprintln!("vmkaudit: error: email delivery failed: {err}");
-        eprintln!(
+        crate::say!("vmkaudit: error: email delivery failed: {err}");
+        crate::say!(
             "vmkaudit: the reports were written to {}",
             delivered.report_dir.display()
         );
@@ -199,10 +206,10 @@ pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
         crate::inventory::json::to_string(&inventory).as_bytes(),
     )?;
     for (name, err) in &failed {
-        eprintln!("vmkaudit: source {name} could not be collected: {err}");
+        crate::say!("vmkaudit: source {name} could not be collected: {err}");
     }
     if !ui.quiet {
-        eprintln!(
+        crate::say!(
             "Collected {} hosts, {} vmks from {} source(s) into {}",
             inventory.hosts.len(),
             inventory.vmk_count(),
@@ -221,7 +228,8 @@ pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
 pub fn rules(args: RulesArgs) -> Result<ExitCode> {
     let set = load_rules(args.rules.as_deref())?;
     let out = crate::rules::describe(args.id.as_deref(), &set, args.format)?;
-    print!("{out}");
+    // A closed pipe (`vmkaudit rules | head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
     Ok(ExitCode::Ok)
 }
 
@@ -239,7 +247,7 @@ pub fn outcome(findings: &FindingsFile, fail_on: FailOn, source_failed: bool) ->
 fn print_summary(findings: &FindingsFile, written: &[std::path::PathBuf]) {
     let s = &findings.summary;
     let count = |k: &str| s.by_severity.get(k).copied().unwrap_or(0);
-    eprintln!(
+    crate::say!(
         "Checked {} ({}): {}, {}, {} info on {}{}",
         plural(s.hosts_checked, "host"),
         plural(s.vmks_checked, "vmk"),
@@ -254,7 +262,7 @@ fn print_summary(findings: &FindingsFile, written: &[std::path::PathBuf]) {
         }
     );
     for p in written {
-        eprintln!("  wrote {}", p.display());
+        crate::say!("  wrote {}", p.display());
     }
 }
 

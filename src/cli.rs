@@ -52,10 +52,11 @@ pub enum Command {
 /// Report options shared by `check` and overridable for `run`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Report language.
+    /// Report language: en or zh-CN (default: en; for `run`, the config's report.language).
     #[arg(long = "lang", value_name = "LANG", value_parser = parse_lang)]
     pub lang: Option<Lang>,
-    /// Severity at or above which findings make the exit code 1.
+    /// Severity at or above which findings make the exit code 1 (default: warning; for `run`,
+    /// the config's report.fail_on).
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
 }

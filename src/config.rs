@@ -749,6 +749,11 @@ impl Config {
         };
         let mut vcenters = self.vcenter;
         for vc in &mut vcenters {
+            // The URL first: a malformed one (or one with credentials) is reported at its
+            // line and column, and never echoed by the messages below.
+            if let Err(e) = crate::collect::client::sdk_url(vc.url.get_ref()) {
+                return Err(Error::input(at(vc.url.span()), e));
+            }
             if vc.password_env.is_some() && vc.password_file.is_some() {
                 return Err(Error::input(
                     at(vc.url.span()),
@@ -761,15 +766,6 @@ impl Config {
                     format!(
                         "[[vcenter]] {}: no password source; set `password_env` (an environment variable's name) or `password_file`",
                         vc.url.get_ref()
-                    ),
-                ));
-            }
-            let url = vc.url.get_ref();
-            if !url.starts_with("https://") {
-                return Err(Error::input(
-                    at(vc.url.span()),
-                    format!(
-                        "vCenter URL `{url}` must start with https:// (the vSphere API is only reached over TLS)"
                     ),
                 ));
             }
@@ -994,6 +990,23 @@ mod tests {
                 .to_string();
         assert!(err.starts_with("cfg.toml:2:7:"), "{err}");
         assert!(err.contains("must start with https://"), "{err}");
+        for (url, want) in [
+            ("https://vc:99999", "is not valid (invalid port number)"),
+            ("https://vc/ui", "has path `/ui`"),
+            (
+                "https://root:hunter2@vc",
+                "must not contain a user name or password",
+            ),
+        ] {
+            let err = load_str(&format!("[[vcenter]]\nurl = \"{url}\"\nuser = \"u\"\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("cfg.toml:2:7:") && err.contains(want),
+                "{err}"
+            );
+            assert!(!err.contains("hunter2"), "{err}");
+        }
     }
 
     #[test]

@@ -143,8 +143,10 @@ pub fn did_you_mean<'a>(
 }
 
 /// Append "; did you mean `x`?" to a serde message of the form "unknown field|variant `w`,
-/// expected one of `a`, `b`" (or "expected `a`") when one of the expected names is close.
+/// expected one of `a`, `b`" (or "expected `a`") when one of the expected names is close; and
+/// say what serde calls `u32` or a sequence in the user's words ([`plain_words`]).
 pub fn with_suggestion(message: String) -> String {
+    let message = plain_words(message);
     let rest = message
         .strip_prefix("unknown field `")
         .or_else(|| message.strip_prefix("unknown variant `"));
@@ -158,9 +160,56 @@ pub fn with_suggestion(message: String) -> String {
     }
 }
 
+/// Serde's Rust type names in an "expected ..." phrase, in the words of a JSON or TOML file.
+pub fn plain_words(message: String) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected u64", "expected a whole number of 0 or more"),
+        ("expected usize", "expected a whole number of 0 or more"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected an object or table"),
+    ];
+    let mut out = message;
+    for (rust, plain) in WORDS {
+        // Whole words only: "expected u32" but not "expected u320".
+        if let Some(i) = out.find(rust) {
+            let end = i + rust.len();
+            if !out[end..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                out.replace_range(i..end, plain);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rust_type_names_become_plain_words() {
+        assert_eq!(
+            with_suggestion("invalid type: string \"big\", expected u32".into()),
+            "invalid type: string \"big\", expected a whole number from 0 to 4294967295"
+        );
+        assert_eq!(
+            with_suggestion("invalid value: integer `-1`, expected usize".into()),
+            "invalid value: integer `-1`, expected a whole number of 0 or more"
+        );
+        assert_eq!(
+            plain_words("invalid type: string \"prod\", expected a sequence".into()),
+            "invalid type: string \"prod\", expected a list"
+        );
+        assert_eq!(plain_words("expected u320".into()), "expected u320");
+    }
 
     #[test]
     fn offset_to_line_and_column() {

@@ -12,7 +12,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    ensure_dir(dir)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".vmkaudit-tmp-")
         .tempfile_in(dir)
@@ -32,6 +32,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// Create directory `dir` and its parents unless it exists. A file in the way is named as such
+/// (the OS would only say "File exists" or "Not a directory").
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| match dir.ancestors().find(|a| a.is_file()) {
+        Some(file) => Error::input(
+            crate::error::Location::file(file),
+            "exists and is not a directory, so nothing can be written into it",
+        ),
+        None => Error::io(dir, e),
+    })
 }
 
 /// Read a whole file as text: UTF-8 (a leading byte-order mark is dropped), or UTF-16 when the

@@ -4,6 +4,15 @@
 //! [`collect`] / [`inventory`] → [`model`] → [`evaluate`] (with [`rules`]) → [`findings`] →
 //! [`render`] → [`deliver`]. [`app`] wires them into the commands; [`cli`] declares them.
 
+/// `eprintln!` that ignores a closed stderr (`vmkaudit ... 2>&1 | head`) instead of panicking.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod app;
 pub mod cli;
 pub mod collect;

@@ -8,7 +8,7 @@ fn main() {
     let code = match vmkaudit::app::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("vmkaudit: error: {e}");
+            vmkaudit::say!("vmkaudit: error: {e}");
             e.exit_code()
         }
     };

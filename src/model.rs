@@ -81,6 +81,32 @@ impl Inventory {
         self.hosts.extend(other.hosts);
     }
 
+    /// Host names that occur more than once (the same host from two sources or files), sorted.
+    pub fn duplicate_host_names(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        let mut dups: Vec<&str> = self
+            .hosts
+            .iter()
+            .map(|h| h.name.as_str())
+            .filter(|n| !seen.insert(*n))
+            .collect();
+        dups.sort_unstable();
+        dups.dedup();
+        dups
+    }
+
+    /// Log a warning when a host occurs more than once: it is then counted once per occurrence.
+    pub fn warn_duplicate_hosts(&self) {
+        let dups = self.duplicate_host_names();
+        if let Some(first) = dups.first() {
+            tracing::warn!(
+                "{} host(s) occur in more than one source or file (e.g. {first}); each occurrence \
+                 is checked and counted, identical findings are reported once",
+                dups.len()
+            );
+        }
+    }
+
     /// Total number of VMkernel adapters.
     pub fn vmk_count(&self) -> usize {
         self.hosts.iter().map(|h| h.vmks.len()).sum()
@@ -160,6 +186,12 @@ pub struct Host {
     /// Host firewall; `null` when not collected.
     #[serde(default)]
     pub firewall: Option<Firewall>,
+    /// vSphere properties the server refused for this host during live collection (its
+    /// `missingSet`): property path → reason, e.g. `config.firewall` → `NoPermission, privilege
+    /// Host.Config.NetService`. The data they carry is unknown (`null`) above. Absent when
+    /// nothing was refused.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub not_collected: std::collections::BTreeMap<String, String>,
 }
 
 impl Host {
@@ -177,6 +209,7 @@ impl Host {
             netstacks: None,
             switches: None,
             firewall: None,
+            not_collected: Default::default(),
         }
     }
 
@@ -348,4 +381,18 @@ pub struct FirewallRuleset {
     /// CIDR strings (`10.0.0.0/24`).
     #[serde(default)]
     pub allowed_networks: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_host_names_are_listed_once() {
+        let mut inv = Inventory::new();
+        for n in ["b", "a", "b", "c", "b", "a"] {
+            inv.hosts.push(Host::named(n));
+        }
+        assert_eq!(inv.duplicate_host_names(), ["a", "b"]);
+    }
 }

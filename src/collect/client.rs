@@ -108,16 +108,29 @@ impl fmt::Display for CallError {
 /// trailing slash) into the SDK endpoint URL.
 pub fn sdk_url(url: &str) -> Result<String, String> {
     let u = url.trim();
-    let rest = u
-        .strip_prefix("https://")
-        .ok_or_else(|| format!("vCenter URL `{u}` must start with https://"))?;
-    let (authority, path) = match rest.find('/') {
+    let form = "https://host, https://host:port or https://host:port/sdk";
+    let rest = match u.get(..8) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("https://") => &u[8..],
+        _ => return Err(format!("vCenter URL `{u}` must start with https://")),
+    };
+    let (authority, path) = match rest.find(['/', '?', '#']) {
         Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
         None => (rest, ""),
     };
-    if authority.is_empty() || authority.contains('@') {
+    if authority.contains('@') {
+        // Not echoed: it may hold a password.
         return Err(format!(
-            "vCenter URL `{u}` must be https://host, https://host:port or https://host:port/sdk"
+            "a vCenter URL must not contain a user name or password; give the user with \
+             --user (`user`) and the password with --password-env or --password-file; the URL \
+             must be {form}"
+        ));
+    }
+    if authority.is_empty() {
+        return Err(format!("vCenter URL `{u}` must be {form}"));
+    }
+    if let Err(e) = reqwest::Url::parse(&format!("https://{authority}/sdk")) {
+        return Err(format!(
+            "vCenter URL `{u}` is not valid ({e}); it must be {form}"
         ));
     }
     match path {
@@ -128,6 +141,33 @@ pub fn sdk_url(url: &str) -> Result<String, String> {
     }
 }
 
+/// The certificates of a PEM CA file; a clear message when it cannot be read or holds none.
+pub fn load_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem =
+        std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    if pem.starts_with(b"PK\x03\x04") {
+        return Err(format!(
+            "CA file {} is a ZIP archive (vCenter's certs/download.zip?); unzip it and give the \
+             PEM root certificate inside (certs/lin/*.0)",
+            path.display()
+        ));
+    }
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        format!(
+            "CA file {} is not a PEM certificate bundle: {e}",
+            path.display()
+        )
+    })?;
+    if certs.is_empty() {
+        return Err(format!(
+            "CA file {} holds no PEM certificate (no -----BEGIN CERTIFICATE----- block); a DER \
+             certificate can be converted with `openssl x509 -inform der -in FILE -out ca.pem`",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
 /// A connection to one SDK endpoint.
 pub struct Client {
     http: reqwest::Client,
@@ -135,6 +175,9 @@ pub struct Client {
     settings: Settings,
     cookie: Mutex<Option<String>>,
     soap_action: Mutex<String>,
+    /// Container views created and not yet destroyed (destroyed before Logout, also after an
+    /// error or a timeout).
+    views: Mutex<Vec<soap::MoRef>>,
     dump: Option<Mutex<std::fs::File>>,
 }
 
@@ -173,21 +216,7 @@ impl Client {
             .pool_max_idle_per_host(2)
             .user_agent(concat!("vmkaudit/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_file {
-            let pem = std::fs::read(path)
-                .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                format!(
-                    "CA file {} is not a PEM certificate bundle: {e}",
-                    path.display()
-                )
-            })?;
-            if certs.is_empty() {
-                return Err(format!(
-                    "CA file {} holds no PEM certificate",
-                    path.display()
-                ));
-            }
-            for c in certs {
+            for c in load_ca_file(path)? {
                 b = b.add_root_certificate(c);
             }
         }
@@ -212,6 +241,7 @@ impl Client {
                     .ok()
                     .map(Mutex::new)
             }),
+            views: Mutex::new(Vec::new()),
         })
     }
 
@@ -225,6 +255,25 @@ impl Client {
     /// Whether a session cookie is held.
     pub fn has_session(&self) -> bool {
         self.cookie.lock().map(|c| c.is_some()).unwrap_or(false)
+    }
+
+    /// Remember a view the server created for this session.
+    pub fn view_opened(&self, view: &soap::MoRef) {
+        if let Ok(mut v) = self.views.lock() {
+            v.push(view.clone());
+        }
+    }
+
+    /// Forget a view (it was destroyed, or destroying it was tried).
+    pub fn view_closed(&self, view: &soap::MoRef) {
+        if let Ok(mut v) = self.views.lock() {
+            v.retain(|x| x != view);
+        }
+    }
+
+    /// The views created and not yet destroyed.
+    pub fn open_views(&self) -> Vec<soap::MoRef> {
+        self.views.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
     /// Call `name` on the managed object `this` with serialised `args`.
@@ -450,8 +499,43 @@ mod tests {
         }
         assert!(sdk_url("http://vc.lab").unwrap_err().contains("https://"));
         assert!(sdk_url("https://vc.lab/ui").unwrap_err().contains("/ui"));
-        assert!(sdk_url("https://user:pw@vc.lab").is_err());
+        assert_eq!(sdk_url("HTTPS://VC.lab").unwrap(), "https://VC.lab/sdk");
+        assert_eq!(
+            sdk_url("https://[fd00::5]:443").unwrap(),
+            "https://[fd00::5]:443/sdk"
+        );
+        let e = sdk_url("https://admin:hunter2@vc.lab").unwrap_err();
+        assert!(
+            e.contains("--password-env") && !e.contains("hunter2"),
+            "{e}"
+        );
         assert!(sdk_url("https://").is_err());
+        for bad in [
+            "https://vc.lab:99999",
+            "https://vc lab",
+            "https://vc.lab:abc/sdk",
+        ] {
+            assert!(sdk_url(bad).unwrap_err().contains("is not valid"), "{bad}");
+        }
+        assert!(sdk_url("https://vc.lab/sdk?x=1")
+            .unwrap_err()
+            .contains("?x=1"));
+    }
+
+    #[test]
+    fn ca_file_mistakes_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("download.zip");
+        std::fs::write(&zip, b"PK\x03\x04rest").unwrap();
+        assert!(load_ca_file(&zip).unwrap_err().contains("certs/lin/*.0"));
+        let der = dir.path().join("ca.cer");
+        std::fs::write(&der, [0x30, 0x82, 0x01, 0x0a]).unwrap();
+        assert!(load_ca_file(&der)
+            .unwrap_err()
+            .contains("openssl x509 -inform der"));
+        assert!(load_ca_file(&dir.path().join("missing.pem"))
+            .unwrap_err()
+            .starts_with("cannot read CA file"));
     }
 
     #[test]

@@ -31,6 +31,33 @@ use client::{CallError, Client};
 pub use client::{Password, Settings};
 use vsphere::StepError;
 
+/// The collection progress bar while it is drawn: log lines are written above it.
+static ACTIVE_BAR: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
+/// Standard error for log lines: while the progress bar is drawn, it is hidden for the write
+/// and redrawn below the line, so that warnings do not end up glued to the bar.
+pub struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let bar = ACTIVE_BAR.lock().ok().and_then(|b| b.clone());
+        match bar {
+            Some(bar) => bar.suspend(|| std::io::stderr().write(buf)),
+            None => std::io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+fn set_active_bar(bar: Option<&indicatif::ProgressBar>) {
+    if let Ok(mut slot) = ACTIVE_BAR.lock() {
+        *slot = bar.cloned();
+    }
+}
+
 /// How many sources are collected at the same time.
 pub const MAX_PARALLEL_SOURCES: usize = 4;
 
@@ -57,15 +84,33 @@ fn read_password(
     file: Option<&std::path::Path>,
     what: &str,
 ) -> Result<Password> {
-    let secret = match (env, file) {
-        (Some(var), _) => std::env::var(var).map_err(|_| {
-            Error::Usage(format!(
-                "{what}: the environment variable `{var}` that should hold the password is not set"
-            ))
-        })?,
+    let (secret, origin) = match (env, file) {
+        (Some(var), _) if !is_env_name(var) => {
+            // Not echoed: people do type the password itself here.
+            return Err(Error::Usage(format!(
+                "{what}: --password-env (`password_env`) takes the name of an environment \
+                 variable (letters, digits and _, not starting with a digit) that holds the \
+                 password, not the password itself"
+            )));
+        }
+        (Some(var), _) => (
+            std::env::var(var).map_err(|_| {
+                Error::Usage(format!(
+                    "{what}: the environment variable `{var}` that should hold the password is not set"
+                ))
+            })?,
+            format!("the environment variable `{var}`"),
+        ),
         (None, Some(path)) => {
-            let text = crate::fsutil::read_text(path)?;
-            text.lines().next().unwrap_or("").trim_end().to_string()
+            let text = crate::fsutil::read_text(path)
+                .map_err(|e| Error::Usage(format!("{what}: password file: {e}")))?;
+            (
+                text.lines().next().unwrap_or("").trim_end().to_string(),
+                format!(
+                    "the first line of the password file {}",
+                    path.display()
+                ),
+            )
         }
         (None, None) => {
             return Err(Error::Usage(format!(
@@ -75,21 +120,31 @@ fn read_password(
         }
     };
     if secret.is_empty() {
-        return Err(Error::Usage(format!("{what}: the password is empty")));
+        return Err(Error::Usage(format!(
+            "{what}: the password is empty ({origin})"
+        )));
     }
     Ok(Password::new(secret))
+}
+
+/// Whether `name` can be the name of an environment variable (`[A-Za-z_][A-Za-z0-9_]*`).
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn check_url(url: &str) -> Result<()> {
     client::sdk_url(url).map(|_| ()).map_err(Error::Usage)
 }
 
-/// A CA file that cannot be read is a usage error, found before anything is collected.
+/// A CA file that cannot be read or holds no PEM certificate is a usage error, found before
+/// anything is collected.
 fn check_ca_file(path: Option<&std::path::Path>) -> Result<()> {
     match path {
-        Some(p) => std::fs::metadata(p)
-            .map(|_| ())
-            .map_err(|e| Error::io(p, e)),
+        Some(p) => client::load_ca_file(p).map(|_| ()).map_err(Error::Usage),
         None => Ok(()),
     }
 }
@@ -185,6 +240,7 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
             b.set_style(style.progress_chars("=> "));
         }
         b.enable_steady_tick(Duration::from_millis(200));
+        set_active_bar(Some(&b));
         b
     } else {
         indicatif::ProgressBar::hidden()
@@ -199,6 +255,8 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
     {
         Ok(rt) => rt,
         Err(e) => {
+            set_active_bar(None);
+            bar.finish_and_clear();
             for s in specs {
                 inv.sources
                     .push(failed(s, format!("cannot start the async runtime: {e}")));
@@ -243,6 +301,7 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
             })
             .collect()
     });
+    set_active_bar(None);
     bar.finish_and_clear();
     for (source, mut hosts) in results {
         hosts.sort_by(|a, b| a.name.cmp(&b.name));
@@ -332,11 +391,14 @@ async fn collect_source(
     };
     let outcome = tokio::time::timeout(opts.source_timeout, work).await;
 
-    // Log out whatever happened, if a session was opened.
+    // Destroy the views and log out whatever happened, if a session was opened.
     if let Some(sc) = &sc_seen {
         if client.has_session() {
-            match tokio::time::timeout(Duration::from_secs(15), vsphere::logout(&client, sc)).await
-            {
+            let cleanup = async {
+                vsphere::destroy_open_views(&client).await;
+                vsphere::logout(&client, sc).await
+            };
+            match tokio::time::timeout(Duration::from_secs(15), cleanup).await {
                 Ok(Ok(())) => tracing::debug!("{}: logged out", spec.url),
                 Ok(Err(e)) => tracing::debug!("{}: logout failed: {e}", spec.url),
                 Err(_) => tracing::debug!("{}: logout timed out", spec.url),
@@ -455,12 +517,63 @@ mod tests {
             m.contains("System.View") && m.contains("docs/collect.md"),
             "{m}"
         );
+        let m = describe(&fault("NotAuthenticated", Some("System.View")), &spec());
+        assert!(
+            m.starts_with("not authenticated at https://vc.lab during Login")
+                && m.contains("System.View"),
+            "{m}"
+        );
         let tls = StepError {
             step: "RetrieveServiceContent",
             error: CallError::Tls("invalid peer certificate: UnknownIssuer".into()),
         };
         let m = describe(&tls, &spec());
         assert!(m.contains("--ca-file") && m.contains("--insecure"), "{m}");
+    }
+
+    #[test]
+    fn sources_are_collected_concurrently_at_most_four_at_a_time() {
+        // A server that accepts connections and never answers: every source times out.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for conn in listener.incoming().flatten() {
+                counter.fetch_add(1, Ordering::SeqCst);
+                held.push(conn);
+            }
+        });
+        let specs: Vec<SourceSpec> = (0..6)
+            .map(|_| SourceSpec {
+                url: format!("https://127.0.0.1:{port}"),
+                ..spec()
+            })
+            .collect();
+        let opts = Options {
+            max_objects: DEFAULT_MAX_OBJECTS,
+            source_timeout: Duration::from_secs(60),
+            settings: Settings {
+                request_timeout: Duration::from_secs(2),
+                retries: 0,
+                ..Settings::default()
+            },
+        };
+        let run = std::thread::spawn(move || collect_with(&specs, false, opts));
+        std::thread::sleep(Duration::from_millis(1000));
+        // Four sources wait for their answer at the same time; the other two wait for a slot.
+        assert_eq!(accepted.load(Ordering::SeqCst), MAX_PARALLEL_SOURCES);
+        let inv = run.join().unwrap();
+        assert_eq!(accepted.load(Ordering::SeqCst), 6);
+        assert_eq!(inv.sources.len(), 6);
+        for s in &inv.sources {
+            let err = s.error.as_deref().unwrap();
+            assert!(
+                err.contains("did not answer RetrieveServiceContent within 2 s"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
@@ -472,6 +585,14 @@ mod tests {
         assert_eq!(pw.expose(), "s3cret");
         let err = read_password(Some("VMKAUDIT_TEST_SURELY_UNSET_VAR"), None, "x").unwrap_err();
         assert!(err.to_string().contains("VMKAUDIT_TEST_SURELY_UNSET_VAR"));
+        for not_a_name in ["Hunter2!", "9lives", "my pass", ""] {
+            let err = read_password(Some(not_a_name), None, "x")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("not the password itself"), "{err}");
+            assert!(not_a_name.is_empty() || !err.contains(not_a_name), "{err}");
+        }
+        assert!(is_env_name("_VC01_PW") && !is_env_name("VC-PW"));
         std::fs::write(&p, "\n").unwrap();
         assert!(read_password(None, Some(&p), "x").is_err());
     }

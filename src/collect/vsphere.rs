@@ -128,15 +128,26 @@ async fn create_view(
         .invoke("CreateContainerView", &sc.view_manager, &args)
         .await
         .step("CreateContainerView")?;
-    resp.child("returnval")
+    let view = resp
+        .child("returnval")
         .and_then(Node::as_moref)
         .ok_or_else(|| CallError::Protocol("CreateContainerView returned no view".into()))
-        .step("CreateContainerView")
+        .step("CreateContainerView")?;
+    client.view_opened(&view);
+    Ok(view)
 }
 
 async fn destroy_view(client: &Client, view: &MoRef) {
+    client.view_closed(view);
     if let Err(e) = client.invoke("DestroyView", view, "").await {
         tracing::debug!("DestroyView {view}: {e}");
+    }
+}
+
+/// Destroy the views still open, e.g. when the source's time ran out in the middle of a pass.
+pub async fn destroy_open_views(client: &Client) {
+    for view in client.open_views() {
+        destroy_view(client, &view).await;
     }
 }
 
@@ -465,6 +476,8 @@ pub async fn read_hosts(
     mut each: impl FnMut(Host),
 ) -> Result<(), StepError> {
     let view = create_view(client, sc, &["HostSystem"]).await?;
+    // vmks on a distributed port group the structure pass did not see (on vCenter).
+    let mut unresolved: Vec<String> = Vec::new();
     let result = retrieve(
         client,
         sc,
@@ -481,13 +494,43 @@ pub async fn read_hosts(
                     describe_missing(fault)
                 );
                 refused.add(&host.name, path, fault);
+                host.not_collected
+                    .insert(path.clone(), describe_missing(fault));
+            }
+            if !sc.is_esxi() {
+                unresolved.extend(
+                    host.vmks
+                        .iter()
+                        .filter(|v| {
+                            v.switch_kind == Some(SwitchKind::Distributed) && v.portgroup.is_none()
+                        })
+                        .map(|v| format!("{} {}", host.name, v.device)),
+                );
             }
             each(host);
         },
     )
     .await;
     destroy_view(client, &view).await;
+    if !unresolved.is_empty() {
+        tracing::warn!(
+            "{source_name}: {} vmk(s) on a distributed switch whose port group is not visible to \
+             the user (read permission on the networking folder?): {}; port group and VLAN left \
+             unknown",
+            unresolved.len(),
+            sample(&unresolved)
+        );
+    }
     result
+}
+
+/// The first five of `items` and `...` when there are more.
+fn sample(items: &[String]) -> String {
+    let mut s = items.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > 5 {
+        s.push_str(", ...");
+    }
+    s
 }
 
 /// Properties the server refused (`missingSet`), grouped by property and reason, with the
@@ -506,18 +549,10 @@ impl Refused {
     /// One warning per refused property and reason.
     pub fn log(&self, source: &str) {
         for ((path, why), objects) in &self.0 {
-            let mut sample = objects
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ");
-            if objects.len() > 5 {
-                sample.push_str(", ...");
-            }
             tracing::warn!(
-                "{source}: property {path} not readable on {} object(s) ({why}): {sample}; left unknown",
-                objects.len()
+                "{source}: property {path} not readable on {} object(s) ({why}): {}; left unknown",
+                objects.len(),
+                sample(objects)
             );
         }
     }

@@ -27,6 +27,7 @@ use crate::deliver::subject::{default_subject, Template, Values};
 use crate::error::Result;
 use crate::findings::FindingsFile;
 use crate::i18n::Lang;
+use crate::model::Inventory;
 use crate::render::RenderOptions;
 use crate::text;
 
@@ -107,9 +108,10 @@ pub fn subject(
     }
 }
 
-/// Build the message for the run whose reports are in `run_dir`.
+/// Build the message for the run on `inv` whose reports are in `run_dir`.
 pub fn build_message(
     settings: &EmailSettings,
+    inv: &Inventory,
     findings: &FindingsFile,
     changes: &Changes,
     run_dir: &Path,
@@ -166,7 +168,7 @@ pub fn build_message(
         attachments.push(Attachment::new(name.clone()).body(bytes, content_type_for(name)));
     }
 
-    let html = insert_html_notes(&body_html(findings, opts)?, &notes);
+    let html = insert_html_notes(&body_html(inv, findings, opts)?, &notes);
     let mut text = String::new();
     for n in &notes {
         text.push_str("* ");
@@ -176,7 +178,7 @@ pub fn build_message(
     if !notes.is_empty() {
         text.push('\n');
     }
-    text.push_str(&body_text(findings, opts)?);
+    text.push_str(&body_text(inv, findings, opts)?);
 
     let subject = subject(settings, findings, changes, opts.title.as_deref(), lang);
     let mut builder = Message::builder()
@@ -259,14 +261,22 @@ fn insert_html_notes(html: &str, notes: &[String]) -> String {
 }
 
 /// The email-safe HTML body (the reports module renders it).
-fn body_html(findings: &FindingsFile, opts: &RenderOptions) -> Result<String, String> {
-    crate::render::email_html(findings, opts)
+fn body_html(
+    inv: &Inventory,
+    findings: &FindingsFile,
+    opts: &RenderOptions,
+) -> Result<String, String> {
+    crate::render::email_html(inv, findings, opts)
         .map_err(|e| format!("cannot render the email body: {e}"))
 }
 
 /// The plain-text alternative.
-fn body_text(findings: &FindingsFile, opts: &RenderOptions) -> Result<String, String> {
-    Ok(crate::render::email_text(findings, opts))
+fn body_text(
+    inv: &Inventory,
+    findings: &FindingsFile,
+    opts: &RenderOptions,
+) -> Result<String, String> {
+    Ok(crate::render::email_text(inv, findings, opts))
 }
 
 /// Write `message` as `message.eml` into `run_dir` (atomically).
@@ -538,7 +548,15 @@ mod tests {
             vec![finding("MTU004", "esx<1>", Some("vmk1"), Severity::Error)],
         );
         let s = settings(&["report.html", "findings.csv", "vmks.csv"], 1000);
-        let m = build_message(&s, &f, &Changes::default(), dir.path(), &opts()).unwrap();
+        let m = build_message(
+            &s,
+            &Inventory::new(),
+            &f,
+            &Changes::default(),
+            dir.path(),
+            &opts(),
+        )
+        .unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
         assert!(
             raw.contains("Subject: [vmkaudit] Prod: 1 error, 0 warnings, first run"),

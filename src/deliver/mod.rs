@@ -98,6 +98,7 @@ pub fn deliver(
             .as_ref()
             .is_some_and(|(dir, _)| record::email_failed(dir));
         let run = RunEmail {
+            inv,
             findings: &findings,
             changes: &changes,
             run_dir: &run_dir,
@@ -140,6 +141,7 @@ pub fn deliver(
 
 /// The run an email is about.
 struct RunEmail<'a> {
+    inv: &'a Inventory,
     findings: &'a FindingsFile,
     changes: &'a Changes,
     run_dir: &'a std::path::Path,
@@ -170,11 +172,17 @@ fn prepare_email(
     ) {
         return Prepared::Done(EmailOutcome::Skipped(reason));
     }
-    let message =
-        match email::build_message(settings, run.findings, run.changes, run.run_dir, run.opts) {
-            Ok(m) => m,
-            Err(e) => return Prepared::Done(EmailOutcome::Failed(e)),
-        };
+    let message = match email::build_message(
+        settings,
+        run.inv,
+        run.findings,
+        run.changes,
+        run.run_dir,
+        run.opts,
+    ) {
+        Ok(m) => m,
+        Err(e) => return Prepared::Done(EmailOutcome::Failed(e)),
+    };
     if settings.smtp.is_some() && !(settings.dry_run || options.dry_run_email) {
         return Prepared::Send(message);
     }
@@ -201,30 +209,30 @@ fn send_email(settings: &EmailSettings, message: &lettre::Message) -> EmailOutco
 pub fn print_outcome(d: &Delivered) {
     let c = &d.changes;
     match &c.previous_run {
-        Some(prev) => eprintln!(
+        Some(prev) => crate::say!(
             "Since {}: {} new, {} persisting, {} resolved",
             subject::short_time(prev),
             c.new,
             c.persisting,
             c.resolved
         ),
-        None => eprintln!("First run in this output directory (nothing to compare with)"),
+        None => crate::say!("First run in this output directory (nothing to compare with)"),
     }
     if c.unverified > 0 {
-        eprintln!(
+        crate::say!(
             "  {} finding(s) of the previous run could not be re-checked (host not connected or source not collected); not counted as resolved",
             c.unverified
         );
     }
     for p in &d.pruned {
-        eprintln!("  removed old run {}", p.display());
+        crate::say!("  removed old run {}", p.display());
     }
     match &d.email {
         EmailOutcome::NotConfigured => {}
-        EmailOutcome::Skipped(why) => eprintln!("Email not sent: {why}"),
-        EmailOutcome::Written(p) => eprintln!("Email written to {} (not sent)", p.display()),
+        EmailOutcome::Skipped(why) => crate::say!("Email not sent: {why}"),
+        EmailOutcome::Written(p) => crate::say!("Email written to {} (not sent)", p.display()),
         EmailOutcome::Sent { server, recipients } => {
-            eprintln!("Email sent via {server} to {recipients} recipient(s)")
+            crate::say!("Email sent via {server} to {recipients} recipient(s)")
         }
         EmailOutcome::Failed(_) => {}
     }

@@ -68,7 +68,21 @@ impl RunName {
 
 /// Make a new, empty run folder for a run started at `now`.
 pub fn create_run_dir(output_dir: &Path, now: chrono::DateTime<chrono::Local>) -> Result<PathBuf> {
-    std::fs::create_dir_all(output_dir).map_err(|e| Error::io(output_dir, e))?;
+    let cannot = |e: std::io::Error| {
+        let why = if output_dir.exists() && !output_dir.is_dir() {
+            "it exists and is not a directory".to_string()
+        } else {
+            e.to_string()
+        };
+        Error::io(
+            output_dir,
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot create the report folder (report.output_dir): {why}"),
+            ),
+        )
+    };
+    std::fs::create_dir_all(output_dir).map_err(cannot)?;
     let stamp = now.format(STAMP_FORMAT).to_string();
     // Start after the highest suffix in use for this second, so that a new folder always sorts
     // after the existing ones, even when retention has deleted an earlier one of the second.
@@ -372,6 +386,23 @@ mod tests {
         std::fs::remove_dir_all(&a).unwrap();
         let d = create_run_dir(&out, at(6, 0, 0)).unwrap();
         assert_eq!(d.file_name().unwrap(), "2026-11-24_060000-4");
+    }
+
+    #[test]
+    fn an_output_dir_that_cannot_be_made_is_explained() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("reports");
+        std::fs::write(&file, "").unwrap();
+        let e = create_run_dir(&file, at(6, 0, 0)).unwrap_err().to_string();
+        assert!(
+            e.contains("cannot create the report folder (report.output_dir): it exists and is not a directory"),
+            "{e}"
+        );
+        assert!(e.contains("reports"), "{e}");
+        let e = create_run_dir(&file.join("sub"), at(6, 0, 0))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot create the report folder"), "{e}");
     }
 
     #[test]

@@ -313,7 +313,13 @@ fn check_host(
         let what = data.label();
         let (what_en, what_zh) = (what.en, what.zh);
         let list = net::list(&rules);
-        let message = if data.host_level() {
+        // A live source that refused the property says why (`Host::not_collected`).
+        let refused: Vec<String> = data
+            .vsphere_properties()
+            .iter()
+            .filter_map(|p| host.not_collected.get(*p).map(|why| format!("{p} ({why})")))
+            .collect();
+        let mut message = if data.host_level() {
             text!(
                 "Not checked on this host: {list}. The source did not provide {what_en}.",
                 "此主机未检查：{list}。数据源未提供{what_zh}。"
@@ -326,6 +332,24 @@ fn check_host(
                 "{vmks_zh} 未检查：{list}。数据源未提供{what_zh}。"
             )
         };
+        let remediation = if refused.is_empty() {
+            Text::new(
+                "Collect this host live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source) or from an export that includes this data, then run vmkaudit again.",
+                "请通过 vCenter 实时收集该主机的数据（使用 `vmkaudit collect` 或配置 `[[vcenter]]` 数据源），或使用包含这些数据的导出文件，然后重新运行 vmkaudit。",
+            )
+        } else {
+            let refused = refused.join(", ");
+            message.en.push_str(&format!(
+                " The server refused {refused} to the collecting user."
+            ));
+            message
+                .zh
+                .push_str(&format!("服务器拒绝向收集用户提供 {refused}。"));
+            Text::new(
+                "Give the collecting user the Read-only role on this host, propagated from the vCenter root object (see docs/collect.md, minimal privileges), then run vmkaudit again.",
+                "请在此主机上为收集用户授予只读角色（从 vCenter 根对象向下传播，参见 docs/collect.md 中的最低权限说明），然后重新运行 vmkaudit。",
+            )
+        };
         out.push(Raised {
             rule: rule(ids::CHECK_NOT_RUN),
             source: None,
@@ -333,10 +357,7 @@ fn check_host(
                 host: index,
                 object: Some(data.as_str().to_string()),
                 message,
-                remediation: Text::new(
-                    "Collect this host live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source) or from an export that includes this data, then run vmkaudit again.",
-                    "请通过 vCenter 实时收集该主机的数据（使用 `vmkaudit collect` 或配置 `[[vcenter]]` 数据源），或使用包含这些数据的导出文件，然后重新运行 vmkaudit。",
-                ),
+                remediation,
             },
             not_checked: rules,
         });

@@ -303,8 +303,9 @@ struct RawWaiver {
     #[serde(default)]
     object: Option<Spanned<String>>,
     reason: Spanned<String>,
+    /// `"YYYY-MM-DD"` or a TOML date literal (`2026-03-01`).
     #[serde(default)]
-    expires: Option<Spanned<String>>,
+    expires: Option<Spanned<toml::Value>>,
 }
 
 /// One file's validated settings, before merging with its base.
@@ -777,16 +778,20 @@ impl Validator<'_> {
         }
         let expires = match &w.expires {
             None => None,
-            Some(d) => Some(
-                chrono::NaiveDate::parse_from_str(d.get_ref().trim(), "%Y-%m-%d").map_err(
-                    |_| {
+            Some(d) => {
+                let text = match d.get_ref() {
+                    toml::Value::String(s) => s.trim().to_string(),
+                    other => other.to_string(),
+                };
+                Some(
+                    chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
                         self.err(
                             d.span(),
-                            format!("`{}` is not a date (expected YYYY-MM-DD)", d.get_ref()),
+                            format!("`{text}` is not a date (expected YYYY-MM-DD)"),
                         )
-                    },
-                )?,
-            ),
+                    })?,
+                )
+            }
         };
         Ok(Waiver {
             rule: rule.id,
@@ -900,5 +905,27 @@ mod tests {
         let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
         assert!(!w.expired(day("2026-03-01")));
         assert!(w.expired(day("2026-03-02")));
+    }
+
+    #[test]
+    fn waiver_expiry_may_be_a_toml_date() {
+        // TOML has date literals; `expires = 2026-03-01` (unquoted) is as natural as a string.
+        let waiver = |expires: &str| {
+            RuleSet::parse(
+                Path::new("w.toml"),
+                &format!("[[waiver]]\nrule = \"GW001\"\nreason = \"r\"\nexpires = {expires}\n"),
+            )
+        };
+        let set = waiver("2026-03-01").unwrap();
+        assert_eq!(
+            set.waivers[0].expires,
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
+        );
+        // A date-time or a number is not a date: located, and says what is expected.
+        for bad in ["2026-03-01T10:00:00", "20260301"] {
+            let err = waiver(bad).unwrap_err().to_string();
+            assert!(err.starts_with("w.toml:4:11:"), "{err}");
+            assert!(err.contains("expected YYYY-MM-DD"), "{err}");
+        }
     }
 }

@@ -153,11 +153,21 @@ impl<'p> CsvTable<'p> {
                 .position()
                 .map_or(header_line + records.len() + 1, |p| lines.line_at(p.byte()));
             if rec.len() != headers.len() {
+                // A quote that is never closed runs on over the following lines.
+                let hint = if rec.iter().any(|f| f.contains('\n')) {
+                    " (a quoted field here runs over several lines: closing `\"` missing?)"
+                } else {
+                    ""
+                };
                 return Err(Error::input(
                     Location::at(path, line, None),
                     format!(
-                        "row has {} fields but the header has {} columns",
-                        rec.len(),
+                        "row has {} but the header has {} columns{hint}",
+                        if rec.len() == 1 {
+                            "1 field".to_string()
+                        } else {
+                            format!("{} fields", rec.len())
+                        },
                         headers.len()
                     ),
                 ));
@@ -529,6 +539,17 @@ mod tests {
             err,
             "t.csv:3: row has 3 fields but the header has 2 columns"
         );
+    }
+
+    #[test]
+    fn unclosed_quote_is_named() {
+        // The quote opened on line 2 swallows the rest of the file into one field.
+        let err = table("a,b,c\n\"x,1,2\ny,3,4\n").unwrap_err().to_string();
+        assert!(
+            err.starts_with("t.csv:2: row has 1 field but the header has 3 columns"),
+            "{err}"
+        );
+        assert!(err.contains("closing `\"` missing?"), "{err}");
     }
 
     #[test]

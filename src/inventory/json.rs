@@ -103,6 +103,21 @@ mod tests {
     }
 
     #[test]
+    fn unknown_service_values_are_kept() {
+        // A nicType this version does not know (a newer vSphere's) is kept, never dropped.
+        let text = r#"{"schema_version": 1, "hosts": [{"name": "a", "vmks": [
+            {"device": "vmk1", "services": ["vmotion", "futureTraffic"]}]}]}"#;
+        let inv = parse(Path::new("i.json"), text).unwrap();
+        let services = inv.hosts[0].vmks[0].services.clone();
+        assert_eq!(
+            services,
+            Some(vec!["vmotion".to_string(), "futureTraffic".to_string()])
+        );
+        let back = parse(Path::new("i.json"), &to_string(&inv)).unwrap();
+        assert_eq!(back.hosts[0].vmks[0].services, services);
+    }
+
+    #[test]
     fn round_trips() {
         let mut inv = Inventory::new();
         inv.hosts.push(crate::model::Host::named("esx1"));

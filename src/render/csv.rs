@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use super::labels::{self, label};
+use super::placement::Placement;
 use super::view::{cluster_label, switch_kind};
 use crate::findings::{FindingsFile, Status};
 use crate::i18n::Lang;
@@ -57,8 +58,10 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-/// `findings.csv`: every finding of the run (waived ones with their waiver), in output order.
-pub fn findings_csv(ff: &FindingsFile, lang: Lang) -> Vec<u8> {
+/// `findings.csv`: every finding of the run on `inv` (waived ones with their waiver), in output
+/// order. The cluster column places a finding as the report does ([`Placement`]).
+pub fn findings_csv(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Vec<u8> {
+    let place = Placement::of(inv);
     let header = [
         "severity",
         "rule",
@@ -82,7 +85,7 @@ pub fn findings_csv(ff: &FindingsFile, lang: Lang) -> Vec<u8> {
             f.rule.clone(),
             labels::category(lang, f.category).to_string(),
             f.host.clone(),
-            cluster_label(lang, f.cluster.as_deref()),
+            place.group(f).label(lang),
             opt(f.object.as_deref()),
             f.message.clone(),
             f.remediation.clone(),

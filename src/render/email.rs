@@ -8,11 +8,13 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::labels::{self, label};
+use super::placement::{Group, Placement};
 use super::view::{self, CountView, FindingRow, SourceView, SummaryView, Verdict};
 use super::RenderOptions;
 use crate::error::Result;
 use crate::findings::{Finding, FindingsFile, Severity};
 use crate::i18n::Lang;
+use crate::model::Inventory;
 
 /// How many findings the email lists.
 pub const EMAIL_TOP: usize = 50;
@@ -58,9 +60,10 @@ fn verdict(c: [usize; 3], lang: Lang) -> Verdict {
     Verdict::of(c[0], c[1], lang)
 }
 
-/// The email-safe HTML body (template `email.html.hbs`).
-pub fn email_html(ff: &FindingsFile, opts: &RenderOptions) -> Result<String> {
+/// The email-safe HTML body (template `email.html.hbs`) of the run on `inv`.
+pub fn email_html(inv: &Inventory, ff: &FindingsFile, opts: &RenderOptions) -> Result<String> {
     let lang = opts.lang;
+    let place = Placement::of(inv);
     let templates = super::html::Templates::load(opts.templates_dir.as_deref())?;
     let (top, more) = top(ff);
     let c = counts(ff);
@@ -77,7 +80,7 @@ pub fn email_html(ff: &FindingsFile, opts: &RenderOptions) -> Result<String> {
         verdict: verdict(c, lang),
         summary: SummaryView {
             hosts_checked: ff.summary.hosts_checked,
-            hosts_with_findings: view::hosts_with_findings(ff),
+            hosts_with_findings: view::hosts_with_findings(ff, &place),
             vmks_checked: ff.summary.vmks_checked,
             not_connected: 0,
             findings: c.iter().sum(),
@@ -99,16 +102,17 @@ pub fn email_html(ff: &FindingsFile, opts: &RenderOptions) -> Result<String> {
         has_history: ff.previous_run.is_some(),
         top: top
             .iter()
-            .map(|f| view::finding_row(f, lang, &no_anchors))
+            .map(|f| view::finding_row(f, lang, &no_anchors, &place))
             .collect(),
         more,
     };
     templates.render("email", &data)
 }
 
-/// The plain-text alternative of the email body.
-pub fn email_text(ff: &FindingsFile, opts: &RenderOptions) -> String {
+/// The plain-text alternative of the email body of the run on `inv`.
+pub fn email_text(inv: &Inventory, ff: &FindingsFile, opts: &RenderOptions) -> String {
     let lang = opts.lang;
+    let place = Placement::of(inv);
     let c = counts(ff);
     let mut out = String::new();
     let _ = writeln!(out, "{}", view::title(opts.title.as_deref(), lang));
@@ -138,7 +142,7 @@ pub fn email_text(ff: &FindingsFile, opts: &RenderOptions) -> String {
         out,
         "{}: {} {} {} {}",
         verdict(c, lang).text,
-        view::hosts_with_findings(ff),
+        view::hosts_with_findings(ff, &place),
         label(lang, "verdict_hosts"),
         ff.summary.hosts_checked,
         label(lang, "verdict_hosts_tail")
@@ -175,11 +179,11 @@ pub fn email_text(ff: &FindingsFile, opts: &RenderOptions) -> String {
     if !top.is_empty() {
         let _ = writeln!(out, "\n{}:", label(lang, "top_findings"));
         for f in &top {
-            let cluster = f
-                .cluster
-                .as_deref()
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default();
+            let cluster = match place.group(f) {
+                Group::Cluster(c) => format!(" ({c})"),
+                // A standalone host or an estate-wide finding: no cluster to name.
+                _ => String::new(),
+            };
             let object = f
                 .object
                 .as_deref()

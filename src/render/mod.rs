@@ -14,6 +14,7 @@ pub mod csv;
 pub mod email;
 pub mod html;
 pub mod labels;
+pub mod placement;
 pub mod rulemeta;
 pub mod view;
 
@@ -69,7 +70,7 @@ pub fn write_reports(
     if opts.formats.contains(&OutputFormat::Csv) {
         jobs.push((
             FINDINGS_CSV,
-            Box::new(|| Ok(csv::findings_csv(findings, opts.lang))),
+            Box::new(|| Ok(csv::findings_csv(inv, findings, opts.lang))),
         ));
         jobs.push((VMKS_CSV, Box::new(|| Ok(csv::vmks_csv(inv, opts.lang)))));
     }

@@ -60,6 +60,12 @@ const ITEMS: &[(&str, &str, &str, &str)] = &[
         "各服务位于预期的 VLAN",
     ),
     (
+        "SEP005",
+        "vmotion-missing",
+        "Every host of a cluster has a vMotion vmk",
+        "集群中每台主机都有 vMotion vmk",
+    ),
+    (
         "MTU001",
         "mtu-above-switch",
         "vmk MTU does not exceed its switch's MTU",

@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use super::checklist::{self, Checklist};
 use super::labels::{self, label};
+use super::placement::{Group, Placement};
 use super::rulemeta;
-use crate::findings::{Finding, FindingsFile, Severity, STANDALONE};
+use crate::findings::{Finding, FindingsFile, Severity};
 use crate::i18n::Lang;
 use crate::model::{Host, Inventory, SourceKind, DEFAULT_NETSTACK};
 
@@ -152,6 +153,8 @@ pub struct RuleRow {
 #[derive(Debug, Serialize)]
 pub struct ClusterRow {
     pub label: String,
+    /// The estate-wide group: findings about no single host, so no host counts to show.
+    pub estate: bool,
     pub hosts: usize,
     pub hosts_with_findings: usize,
     pub error: usize,
@@ -215,7 +218,7 @@ pub struct FindingRow {
     /// `#id` of the host's details, when the host has them.
     pub host_anchor: Option<String>,
     pub cluster: String,
-    /// The cluster filter value (the cluster name, or `(standalone)`).
+    /// The cluster filter value (the cluster name, `(standalone)` or `(estate)`).
     pub cluster_key: String,
     pub object: Option<String>,
     pub message: String,
@@ -355,7 +358,13 @@ fn rank(s: Severity) -> u8 {
 }
 
 /// One finding as a table row.
-pub fn finding_row(f: &Finding, lang: Lang, anchors: &HashMap<&str, String>) -> FindingRow {
+pub fn finding_row(
+    f: &Finding,
+    lang: Lang,
+    anchors: &HashMap<&str, String>,
+    place: &Placement,
+) -> FindingRow {
+    let group = place.group(f);
     FindingRow {
         sev: f.severity.as_str(),
         sev_label: labels::severity(lang, f.severity),
@@ -366,8 +375,8 @@ pub fn finding_row(f: &Finding, lang: Lang, anchors: &HashMap<&str, String>) -> 
         cat_label: labels::category(lang, f.category),
         host: f.host.clone(),
         host_anchor: anchors.get(f.host.as_str()).cloned(),
-        cluster: cluster_label(lang, f.cluster.as_deref()),
-        cluster_key: f.cluster.as_deref().unwrap_or(STANDALONE).to_string(),
+        cluster: group.label(lang),
+        cluster_key: group.key(),
         object: f.object.clone(),
         message: f.message.clone(),
         remediation: f.remediation.clone(),
@@ -415,6 +424,7 @@ pub fn build(
     title_opt: Option<&str>,
 ) -> ReportView {
     let active: Vec<&Finding> = ff.findings.iter().filter(|f| f.waived.is_none()).collect();
+    let place = Placement::of(inv);
 
     // Hosts with unwaived findings get details; index them by name (first host of a name).
     let mut host_index: HashMap<&str, usize> = HashMap::new();
@@ -448,7 +458,7 @@ pub fn build(
 
     let mut findings: Vec<FindingRow> = active
         .iter()
-        .map(|f| finding_row(f, lang, &anchors))
+        .map(|f| finding_row(f, lang, &anchors, &place))
         .collect();
 
     let count_sev = |s: Severity| active.iter().filter(|f| f.severity == s).count();
@@ -482,29 +492,18 @@ pub fn build(
         })
         .collect();
 
-    let source_names: BTreeSet<&str> = ff.sources.iter().map(|s| s.name.as_str()).collect();
-    let clusters = cluster_rows(inv, &active, &source_names, lang);
+    let clusters = cluster_rows(inv, &active, &place, lang);
     let by_rule = rule_rows(&active, lang);
     let chart = chart(&clusters);
 
-    let mut filter_clusters: BTreeSet<(bool, String)> = BTreeSet::new();
-    for f in &active {
-        filter_clusters.insert((f.cluster.is_none(), f.cluster.clone().unwrap_or_default()));
-    }
-    let filter_clusters = filter_clusters
+    let filter_clusters = active
+        .iter()
+        .map(|f| place.group(f))
+        .collect::<BTreeSet<_>>()
         .into_iter()
-        .map(|(standalone, name)| {
-            if standalone {
-                OptionView {
-                    value: STANDALONE.into(),
-                    label: label(lang, "standalone").into(),
-                }
-            } else {
-                OptionView {
-                    value: name.clone(),
-                    label: name,
-                }
-            }
+        .map(|g| OptionView {
+            value: g.key(),
+            label: g.label(lang),
         })
         .collect();
     let filter_categories = crate::findings::Category::ALL
@@ -546,7 +545,7 @@ pub fn build(
         verdict,
         summary: SummaryView {
             hosts_checked: ff.summary.hosts_checked,
-            hosts_with_findings: hosts_with_findings(ff),
+            hosts_with_findings: hosts_with_findings(ff, &place),
             vmks_checked: ff.summary.vmks_checked,
             not_connected: inv.hosts.iter().filter(|h| !h.is_connected()).count(),
             findings: active.len(),
@@ -575,13 +574,13 @@ pub fn build(
             .iter()
             .filter(|f| f.waived.is_some())
             .take(TABLE_ROWS)
-            .map(|f| finding_row(f, lang, &anchors))
+            .map(|f| finding_row(f, lang, &anchors, &place))
             .collect(),
         resolved: ff
             .resolved
             .iter()
             .take(TABLE_ROWS)
-            .map(|f| finding_row(f, lang, &no_anchors))
+            .map(|f| finding_row(f, lang, &no_anchors, &place))
             .collect(),
         waived_omitted: (ff.findings.len() - active.len()).saturating_sub(TABLE_ROWS),
         resolved_omitted: ff.resolved.len().saturating_sub(TABLE_ROWS),
@@ -591,13 +590,12 @@ pub fn build(
     }
 }
 
-/// Hosts with unwaived findings. A finding about a source that could not be collected names the
-/// source, not a host, so those are left out of the count.
-pub fn hosts_with_findings(ff: &FindingsFile) -> usize {
-    let sources: BTreeSet<&str> = ff.sources.iter().map(|s| s.name.as_str()).collect();
+/// Inventory hosts with unwaived findings. A finding about a source that could not be collected
+/// or an expired waiver's host glob names no host, so those are left out of the count.
+pub fn hosts_with_findings(ff: &FindingsFile, place: &Placement) -> usize {
     ff.findings
         .iter()
-        .filter(|f| f.waived.is_none() && !sources.contains(f.host.as_str()))
+        .filter(|f| f.waived.is_none() && place.is_host(&f.host))
         .map(|f| f.host.as_str())
         .collect::<BTreeSet<_>>()
         .len()
@@ -607,11 +605,13 @@ fn sev_rank(s: &str) -> u8 {
     Severity::parse(s).map_or(0, rank)
 }
 
-/// One row per cluster that has hosts or findings, worst first (by errors, then warnings).
+/// One row per group (cluster, standalone hosts, the estate as a whole) that has hosts or
+/// findings, worst first (by errors, then warnings). Only inventory hosts count as hosts with
+/// findings, each in its own group.
 fn cluster_rows(
     inv: &Inventory,
     active: &[&Finding],
-    sources: &BTreeSet<&str>,
+    place: &Placement,
     lang: Lang,
 ) -> Vec<ClusterRow> {
     #[derive(Default)]
@@ -620,21 +620,26 @@ fn cluster_rows(
         hosts_with: BTreeSet<String>,
         counts: [usize; 3],
     }
-    let mut acc: BTreeMap<Option<String>, Acc> = BTreeMap::new();
+    let mut acc: BTreeMap<Group, Acc> = BTreeMap::new();
     for h in &inv.hosts {
-        acc.entry(h.cluster.clone()).or_default().hosts += 1;
+        let g = match &h.cluster {
+            Some(c) => Group::Cluster(c.clone()),
+            None => Group::Standalone,
+        };
+        acc.entry(g).or_default().hosts += 1;
     }
     for f in active {
-        let a = acc.entry(f.cluster.clone()).or_default();
-        if !sources.contains(f.host.as_str()) {
+        let a = acc.entry(place.group(f)).or_default();
+        if place.is_host(&f.host) {
             a.hosts_with.insert(f.host.clone());
         }
         a.counts[rank(f.severity) as usize] += 1;
     }
     let mut rows: Vec<ClusterRow> = acc
         .into_iter()
-        .map(|(c, a)| ClusterRow {
-            label: cluster_label(lang, c.as_deref()),
+        .map(|(g, a)| ClusterRow {
+            estate: g == Group::Estate,
+            label: g.label(lang),
             hosts: a.hosts,
             hosts_with_findings: a.hosts_with.len(),
             error: a.counts[2],
@@ -950,6 +955,7 @@ mod tests {
     fn chart_keeps_worst_clusters_and_counts_the_rest() {
         let rows: Vec<ClusterRow> = (0..20)
             .map(|i| ClusterRow {
+                estate: false,
                 label: format!("c{i:02}"),
                 hosts: 4,
                 hosts_with_findings: 1,

@@ -7,7 +7,7 @@ use crate::evaluate::DuplicateScope;
 use crate::findings::{Category, Severity};
 use crate::model::Host;
 use crate::rules::net;
-use crate::rules::{Check, Doc, EstateCtx, Hit, Rule};
+use crate::rules::{Check, Data, Doc, EstateCtx, Hit, Rule};
 use crate::text;
 
 pub static RULE: Rule = Rule {
@@ -47,7 +47,7 @@ pub static RULE: Rule = Rule {
              管理系统中登记。",
     },
     references: &["RFC 5227 (IPv4 address conflict detection)"],
-    needs: &[],
+    needs: &[Data::Ipv4],
     params: &["duplicate_ip_scope"],
     active: None,
     check: Check::Estate(check),

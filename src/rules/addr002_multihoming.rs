@@ -49,7 +49,7 @@ pub static RULE: Rule = Rule {
              ipv4 set -i vmkN -t static -I <地址> -N <掩码>`）。",
     },
     references: &["VMware KB 2010877 (multihoming on ESXi VMkernel networking)"],
-    needs: &[Data::Services],
+    needs: &[Data::Services, Data::Ipv4],
     params: &[],
     active: None,
     check: Check::Host(check),

@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use crate::findings::{Category, Severity};
 use crate::i18n::Text;
 use crate::rules::net::{self, Gateway};
-use crate::rules::{Check, Doc, Hit, HostCtx, Rule};
+use crate::rules::{Check, Data, Doc, Hit, HostCtx, Rule};
 use crate::text;
 
 pub static RULE: Rule = Rule {
@@ -45,7 +45,7 @@ pub static RULE: Rule = Rule {
              <子网掩码>`（PowerCLI：`Set-VMHostNetworkAdapter -IP <地址> -SubnetMask <掩码>`）。",
     },
     references: &["RFC 1122 section 3.2.1.3 (addresses a host may not use)", "RFC 950 (subnet masks)"],
-    needs: &[],
+    needs: &[Data::Ipv4],
     params: &[],
     active: None,
     check: Check::Host(check),

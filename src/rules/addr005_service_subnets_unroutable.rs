@@ -49,7 +49,7 @@ pub static RULE: Rule = Rule {
              default -g <网关>`），或为适配器设置替代网关。",
     },
     references: &["vSphere vCenter Server and Host Management: Networking requirements for vMotion"],
-    needs: &[Data::Services, Data::Netstacks],
+    needs: &[Data::Services, Data::Netstacks, Data::Ipv4],
     params: &[],
     active: None,
     check: Check::Estate(check),

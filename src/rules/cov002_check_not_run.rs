@@ -15,12 +15,14 @@ pub static RULE: Rule = Rule {
     checks: Doc {
         en: "Raised by the engine once per host and missing kind of data: `netstacks`, \
              `switches` or `firewall` missing for the host (the rules that need it do not run \
-             there), or `services`, `vlan` or `mtu` unknown for some vmks (the rules skip those \
-             vmks). The message names the vmks and the rules; `not_checked` lists the rule IDs \
-             and the summary counts the hosts per rule. Object: the kind of data.",
+             there), or `services`, `vlan`, `mtu` or `ipv4` (address and netmask) unknown for some vmks (the rules skip those \
+             vmks). The message names the vmks and the rules; when a live source refused the \
+             vSphere property (`not_collected` in the inventory), it also names the property and \
+             the missing privilege. `not_checked` lists the rule IDs and the summary counts the \
+             hosts per rule. Object: the kind of data.",
         zh: "由引擎对每台主机、每种缺失的数据各生成一条：主机缺少 `netstacks`、`switches` 或 `firewall`（需要这些\
-             数据的规则不会在该主机上运行），或部分适配器的 `services`、`vlan`、`mtu` 未知（规则会跳过这些\
-             适配器）。消息中列出相关适配器和规则；`not_checked` 列出规则 ID，摘要按规则统计主机数量。对象：缺失\
+             数据的规则不会在该主机上运行），或部分适配器的 `services`、`vlan`、`mtu`、`ipv4`（地址和子网掩码）未知（规则会跳过这些\
+             适配器）。消息中列出相关适配器和规则；若实时数据源拒绝提供该 vSphere 属性（清单中的 `not_collected`），消息还会列出该属性及缺少的权限；`not_checked` 列出规则 ID，摘要按规则统计主机数量。对象：缺失\
              的数据种类。",
     },
     why: Doc {

@@ -40,7 +40,7 @@ pub static RULE: Rule = Rule {
              管理堆栈也可使用 `Get-VMHostNetwork -VMHost <主机> | Set-VMHostNetwork -VMKernelGateway <网关>`。",
     },
     references: &["vSphere Networking: Change the default gateway of a TCP/IP stack"],
-    needs: &[Data::Netstacks],
+    needs: &[Data::Netstacks, Data::Ipv4],
     params: &[],
     active: None,
     check: Check::Host(check),

@@ -2,7 +2,7 @@
 
 use crate::findings::{Category, Severity};
 use crate::rules::net::{self, Gateway};
-use crate::rules::{Check, Doc, Hit, HostCtx, Rule};
+use crate::rules::{Check, Data, Doc, Hit, HostCtx, Rule};
 use crate::text;
 
 pub static RULE: Rule = Rule {
@@ -36,7 +36,7 @@ pub static RULE: Rule = Rule {
              IPv4 设置 > 默认网关）。",
     },
     references: &["vSphere Networking: Edit a VMkernel adapter configuration (override default gateway)"],
-    needs: &[],
+    needs: &[Data::Ipv4],
     params: &[],
     active: None,
     check: Check::Host(check),

@@ -37,6 +37,7 @@ mod sep001_management_shared;
 mod sep002_multiple_traffic_types;
 mod sep003_traffic_shares_network;
 mod sep004_unexpected_vlan;
+mod sep005_vmotion_missing;
 
 pub use describe::describe;
 
@@ -77,16 +78,20 @@ pub enum Data {
     Vlan,
     /// `Vmk::mtu` of every vmk.
     Mtu,
+    /// `Vmk::ipv4` and `Vmk::netmask` of every vmk (absent from an export without the IP
+    /// columns).
+    Ipv4,
 }
 
 impl Data {
-    pub const ALL: [Data; 6] = [
+    pub const ALL: [Data; 7] = [
         Data::Netstacks,
         Data::Switches,
         Data::Firewall,
         Data::Services,
         Data::Vlan,
         Data::Mtu,
+        Data::Ipv4,
     ];
 
     /// The `object` of the `COV002` finding and the `reason` of the summary's `not_checked`.
@@ -98,6 +103,7 @@ impl Data {
             Data::Services => "services",
             Data::Vlan => "vlan",
             Data::Mtu => "mtu",
+            Data::Ipv4 => "ipv4",
         }
     }
 
@@ -105,6 +111,18 @@ impl Data {
     /// A vmk-level kind is missing for single vmks; the rule runs and skips those vmks.
     pub fn host_level(self) -> bool {
         matches!(self, Data::Netstacks | Data::Switches | Data::Firewall)
+    }
+
+    /// The vSphere host properties this data comes from in a live collection, to name the one
+    /// the server refused (`Host::not_collected`).
+    pub fn vsphere_properties(self) -> &'static [&'static str] {
+        match self {
+            Data::Firewall => &["config.firewall"],
+            Data::Services => &["config.virtualNicManagerInfo"],
+            Data::Netstacks | Data::Switches | Data::Vlan | Data::Mtu | Data::Ipv4 => {
+                &["config.network"]
+            }
+        }
     }
 
     /// What the data is, for messages.
@@ -134,6 +152,10 @@ impl Data {
                 en: "the MTU of the vmk",
                 zh: "VMkernel 适配器的 MTU",
             },
+            Data::Ipv4 => Doc {
+                en: "the IPv4 address and netmask of the vmk",
+                zh: "VMkernel 适配器的 IPv4 地址和子网掩码",
+            },
         }
     }
 
@@ -153,8 +175,13 @@ impl Data {
             Data::Services => vmks_where(host, |v| v.services.is_none()),
             Data::Vlan => vmks_where(host, |v| v.vlan.is_none()),
             Data::Mtu => vmks_where(host, |v| v.mtu.is_none()),
+            Data::Ipv4 => vmks_where(host, |v| blank(&v.ipv4) || blank(&v.netmask)),
         }
     }
+}
+
+fn blank(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(|s| s.trim().is_empty())
 }
 
 fn vmks_where(host: &Host, pred: impl Fn(&crate::model::Vmk) -> bool) -> Vec<String> {
@@ -288,6 +315,7 @@ pub static REGISTRY: &[&Rule] = &[
     &sep002_multiple_traffic_types::RULE,
     &sep003_traffic_shares_network::RULE,
     &sep004_unexpected_vlan::RULE,
+    &sep005_vmotion_missing::RULE,
     &mtu001_mtu_above_switch::RULE,
     &mtu002_cluster_mtu_mismatch::RULE,
     &mtu003_subnet_mtu_mismatch::RULE,

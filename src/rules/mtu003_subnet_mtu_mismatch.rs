@@ -43,7 +43,7 @@ pub static RULE: Rule = Rule {
              `vmkping -I vmkN -d -s <MTU-28> <对端>` 验证。",
     },
     references: &["VMware KB 1003728 (vmkping)", "vSphere Networking: Jumbo frames"],
-    needs: &[Data::Mtu],
+    needs: &[Data::Mtu, Data::Ipv4],
     params: &[],
     active: None,
     check: Check::Estate(check),

@@ -58,7 +58,7 @@ pub static RULE: Rule = Rule {
         "DISA STIG ESXI-80-000198 (management traffic isolated)",
         "DISA STIG ESXI-80-000199 (IP-based storage traffic isolated)",
     ],
-    needs: &[Data::Services],
+    needs: &[Data::Services, Data::Ipv4],
     params: &["allowed_service_combinations"],
     active: None,
     check: Check::Host(check),

@@ -179,3 +179,81 @@ fn a_failed_run_leaves_reports_already_written_untouched() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(snapshot(&dir.path().join("report")), before);
 }
+
+#[test]
+fn help_names_the_values_and_defaults_of_lang_and_fail_on() {
+    for cmd in ["check", "run"] {
+        let out = vmkaudit(&repo(""), &[cmd, "--help"]);
+        assert!(out.status.success());
+        let help = String::from_utf8(out.stdout).unwrap();
+        // The option's text: its line and the continuation lines up to the next option.
+        let line = |opt: &str| {
+            let at = help.find(opt).unwrap_or_else(|| panic!("{cmd}: no {opt}"));
+            let mut lines = help[at..].lines();
+            let mut text = lines.next().unwrap().to_string();
+            for l in lines.take_while(|l| !l.trim_start().starts_with('-')) {
+                text.push(' ');
+                text.push_str(l.trim());
+            }
+            text
+        };
+        let lang = line("--lang");
+        assert!(
+            lang.contains("zh-CN") && lang.contains("en"),
+            "{cmd}: {lang}"
+        );
+        assert!(lang.contains("default"), "{cmd}: {lang}");
+        let fail_on = line("--fail-on");
+        assert!(fail_on.contains("default: warning"), "{cmd}: {fail_on}");
+    }
+}
+
+#[test]
+fn readme_config_reference_is_a_valid_config() {
+    // The README's configuration reference names every key with an example value: it must be
+    // a config vmkaudit accepts, so that no documented key is misspelt or missing.
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Configuration reference")
+        .expect("README has a configuration reference")..];
+    let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    assert!(block.contains("[[vcenter]]") && block.contains("[email]"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("readme.toml");
+    std::fs::write(&path, block).unwrap();
+    if let Err(e) = vmkaudit::config::Config::load(&path) {
+        panic!("README configuration reference: {e}\n{block}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_or_stderr_pipe_is_not_a_panic() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let sample = repo("samples/lab-inventory.json");
+    for args in [
+        vec!["rules", "--format", "markdown"],
+        vec![
+            "check",
+            sample.to_str().unwrap(),
+            "-o",
+            "out",
+            "--fail-on",
+            "never",
+        ],
+    ] {
+        let mut child = Command::new(crate::common::bin())
+            .args(&args)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close both pipes before the program writes (like `| head -0`).
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}: {status}");
+    }
+}

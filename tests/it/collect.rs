@@ -100,12 +100,23 @@ impl Sim {
         }
     }
 
-    /// The expected hosts: the scenario's hosts with their placement, sorted by name.
+    /// The expected hosts: the scenario's hosts with their placement and the properties the
+    /// scenario denies (`not_collected`), sorted by name.
     fn expected_hosts(&self, source: &str) -> Vec<Host> {
         let esxi = self.scenario["mode"] == "esxi";
         let mut out = Vec::new();
         let place = |h: &Value, cluster: Option<&str>, dc: &str| -> Host {
             let mut h = h.clone();
+            for d in self.scenario["deny"].as_array().into_iter().flatten() {
+                if d["host"] == h["name"] {
+                    let path = d["path"].as_str().unwrap();
+                    let why = format!(
+                        "NoPermission, privilege {}",
+                        d["privilege"].as_str().unwrap()
+                    );
+                    h["not_collected"][path] = Value::String(why);
+                }
+            }
             h["cluster"] = cluster.map_or(Value::Null, |c| Value::String(c.into()));
             if !esxi {
                 h["datacenter"] = Value::String(dc.into());
@@ -236,6 +247,46 @@ fn multi_cluster_inventory_equals_the_scenario() {
     let warning = "property config.firewall not readable on 1 object(s) \
                    (NoPermission, privilege Host.Config.NetService): esx-b2.east.lab";
     assert_eq!(run.stderr.matches(warning).count(), 1, "{}", run.stderr);
+    // stderr is not a terminal here: plain text, no colour codes, no progress bar.
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+    assert!(!run.stderr.contains("collecting ["), "{}", run.stderr);
+}
+
+#[test]
+fn progress_bar_on_a_terminal_with_warnings_above_it() {
+    // util-linux `script` runs vmkaudit on a pseudo-terminal and records what it draws.
+    let sim = Sim::start("multi-cluster");
+    let dir = tempfile::tempdir().unwrap();
+    let typescript = dir.path().join("typescript");
+    let command = format!(
+        "{} collect --vcenter {} --user {} --password-env {PW_VAR} --ca-file {} --output {}",
+        common::bin().display(),
+        sim.url,
+        sim.user,
+        sim.ca_file.display(),
+        dir.path().join("inv.json").display()
+    );
+    let out = Command::new("script")
+        .arg("-qec")
+        .arg(&command)
+        .arg(&typescript)
+        .env(PW_VAR, &sim.password)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run util-linux `script`");
+    assert!(out.status.success(), "{out:?}");
+    let drawn = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    assert!(drawn.contains("collecting ["), "no progress bar: {drawn:?}");
+    let line = drawn
+        .lines()
+        .find(|l| l.contains("property config.firewall not readable"))
+        .unwrap_or_else(|| panic!("no warning: {drawn:?}"));
+    // The bar is cleared before the warning is written, not left in front of it.
+    let before = &line[..line.find("WARN").unwrap()];
+    let visible = before.rsplit('\r').next().unwrap_or("");
+    assert!(!visible.contains("collecting"), "{line:?}");
+    assert!(!drawn.contains(&sim.password));
 }
 
 #[test]
@@ -250,15 +301,44 @@ fn esxi_host_with_a_transient_503() {
     assert_eq!(inv.hosts, sim.expected_hosts(&sim.url));
 }
 
+/// The SOAP calls made, in order, from the `-vv` log (`<url> <Method>: <outcome>`; with `-v`
+/// and more, an attempt that is retried is logged too).
+fn calls(stderr: &str, url: &str) -> Vec<String> {
+    let prefix = format!("{url} ");
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let rest = &l[l.find(&prefix)? + prefix.len()..];
+            let (method, _) = rest.split_once(": ")?;
+            (!method.is_empty() && method.chars().all(|c| c.is_ascii_alphabetic()))
+                .then(|| method.to_string())
+        })
+        .collect()
+}
+
 #[test]
 fn pages_through_more_hosts_than_max_objects() {
     let sim = Sim::start("paging");
-    let run = collect(
-        &sim.password,
-        &sim_args(&sim, true),
-        &[("VMKAUDIT_MAX_OBJECTS", "7")],
-    );
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "7")]);
     assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    // The exchange, in order: the structure pass (folders, datacenter, cluster, compute
+    // resources: 3 pages of 7), then 25 hosts in pages of 7 (1 + 3 continuations), then Logout.
+    let mut want = vec![
+        "RetrieveServiceContent",
+        "Login",
+        "CreateContainerView",
+        "RetrievePropertiesEx",
+        "ContinueRetrievePropertiesEx",
+        "ContinueRetrievePropertiesEx",
+        "DestroyView",
+        "CreateContainerView",
+        "RetrievePropertiesEx",
+    ];
+    want.extend(["ContinueRetrievePropertiesEx"; 3]);
+    want.extend(["DestroyView", "Logout"]);
+    assert_eq!(calls(&run.stderr, &sim.url), want, "{}", run.stderr);
     let inv = run.inventory.unwrap();
     let names: Vec<_> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
     let want: Vec<String> = (1..=25).map(|i| format!("bulk-{i:03}.lab")).collect();
@@ -280,8 +360,17 @@ fn pages_through_more_hosts_than_max_objects() {
 fn wrong_password_is_a_clear_source_failure() {
     let sim = Sim::start("esxi");
     let wrong = "not-the-Password-42";
-    let run = collect(wrong, &sim_args(&sim, true), &[]);
+    let mut args = sim_args(&sim, true);
+    args.push("-vvv");
+    let run = collect(wrong, &args, &[]);
     assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    // The first request's 503 is retried; the authentication failure is not.
+    assert_eq!(
+        calls(&run.stderr, &sim.url),
+        ["RetrieveServiceContent", "RetrieveServiceContent", "Login"],
+        "{}",
+        run.stderr
+    );
     let want = format!("login failed for user {} at {}", sim.user, sim.url);
     assert!(run.stderr.contains(&want), "{}", run.stderr);
     let inv = run.inventory.unwrap();
@@ -306,8 +395,17 @@ fn closed_port_is_a_source_failure() {
 #[test]
 fn tls_needs_the_ca_or_insecure() {
     let sim = Sim::start("esxi");
-    let run = collect(&sim.password, &sim_args(&sim, false), &[]);
+    let mut args = sim_args(&sim, false);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[]);
     assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    // A TLS failure is not retried.
+    assert_eq!(
+        calls(&run.stderr, &sim.url),
+        ["RetrieveServiceContent"],
+        "{}",
+        run.stderr
+    );
     let err = run.inventory.unwrap().sources[0].error.clone().unwrap();
     assert!(err.contains("TLS certificate verification failed"), "{err}");
     assert!(
@@ -376,6 +474,49 @@ fn missing_privilege_is_named_and_the_session_is_closed() {
 }
 
 #[test]
+fn a_session_lost_while_paging_fails_the_source_and_still_cleans_up() {
+    // The server answers ContinueRetrievePropertiesEx with NotAuthenticated (an expired
+    // session): the source fails with a clear message, the paged read is cancelled, the view
+    // destroyed and Logout still tried.
+    let sim = Sim::start("expire");
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "10")]);
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    assert_eq!(
+        inv.sources[0].error.as_deref(),
+        Some(
+            format!(
+                "not authenticated at {} during ContinueRetrievePropertiesEx: the session was \
+                 refused or has expired (privilege System.View)",
+                sim.url
+            )
+            .as_str()
+        )
+    );
+    assert!(inv.hosts.is_empty());
+    assert_eq!(
+        calls(&run.stderr, &sim.url),
+        [
+            "RetrieveServiceContent",
+            "Login",
+            "CreateContainerView",
+            "RetrievePropertiesEx",
+            "DestroyView",
+            "CreateContainerView",
+            "RetrievePropertiesEx",
+            "ContinueRetrievePropertiesEx",
+            "CancelRetrievePropertiesEx",
+            "DestroyView",
+            "Logout"
+        ],
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn run_config_sources_with_password_file_and_one_failure() {
     let sim = Sim::start("esxi");
     let dir = tempfile::tempdir().unwrap();
@@ -399,7 +540,8 @@ password_env = "{PW_VAR}"
 output_dir = "out"
 formats = ["json"]
 "#,
-        url = sim.url,
+        // The https://host:port form (the simulator's URL without /sdk).
+        url = sim.url.trim_end_matches("/sdk"),
         user = sim.user,
         ca = sim.ca_file.display(),
     );
@@ -413,14 +555,37 @@ formats = ["json"]
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(!stderr.contains(&sim.password), "{stderr}");
-    assert!(dir.path().join("out").exists(), "{stderr}");
+    let text = std::fs::read_to_string(dir.path().join("out/latest/findings.json"))
+        .unwrap_or_else(|e| panic!("findings.json: {e}; {stderr}"));
+    let ff: Value = serde_json::from_str(&text).unwrap();
+    let sources = ff["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2, "{ff:#}");
+    assert_eq!(sources[0]["name"], sim.url.trim_end_matches("/sdk"));
+    assert_eq!(sources[0]["kind"], "esxi");
+    assert_eq!(sources[0].get("error"), None, "{ff:#}");
+    assert_eq!(sources[1]["name"], closed.as_str());
+    assert!(sources[1]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("cannot connect to {closed}")));
+    assert_eq!(ff["summary"]["hosts_checked"], 1, "{ff:#}");
+    let failed: Vec<_> = ff["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "COV003")
+        .map(|f| f["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, [closed.as_str()]);
 }
 
 #[test]
 fn bad_password_source_url_or_ca_file_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("not-pem.crt"), "MIIB not a PEM file\n").unwrap();
+    std::fs::write(dir.path().join("empty.pw"), "\n").unwrap();
     let base = ["collect", "--user", "u", "--output", "x.json"];
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &[
                 "--vcenter",
@@ -429,6 +594,10 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
                 "VMKAUDIT_IT_UNSET_VAR",
             ],
             "VMKAUDIT_IT_UNSET_VAR",
+        ),
+        (
+            &["--vcenter", "https://vc.lab", "--password-env", "hunter2!"],
+            "takes the name of an environment variable",
         ),
         (
             &["--vcenter", "http://vc.lab", "--password-env", PW_VAR],
@@ -441,6 +610,24 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
         (
             &[
                 "--vcenter",
+                "https://vc.lab:99999",
+                "--password-env",
+                PW_VAR,
+            ],
+            "vCenter URL `https://vc.lab:99999` is not valid (invalid port number)",
+        ),
+        (
+            &[
+                "--vcenter",
+                "https://admin:hunter2@vc.lab",
+                "--password-env",
+                PW_VAR,
+            ],
+            "must not contain a user name or password",
+        ),
+        (
+            &[
+                "--vcenter",
                 "https://vc.lab",
                 "--password-env",
                 PW_VAR,
@@ -448,6 +635,25 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
                 "nope.pem",
             ],
             "nope.pem",
+        ),
+        (
+            &[
+                "--vcenter",
+                "https://vc.lab",
+                "--password-env",
+                PW_VAR,
+                "--ca-file",
+                "not-pem.crt",
+            ],
+            "CA file not-pem.crt holds no PEM certificate",
+        ),
+        (
+            &["--vcenter", "https://vc.lab", "--password-file", "empty.pw"],
+            "the password is empty (the first line of the password file empty.pw)",
+        ),
+        (
+            &["--vcenter", "https://vc.lab", "--password-file", "gone.pw"],
+            "password file: gone.pw",
         ),
     ];
     for (args, want) in cases {
@@ -462,6 +668,7 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(!stderr.contains("hunter2"), "{args:?}: {stderr}");
         assert!(!dir.path().join("x.json").exists());
     }
 }
@@ -507,5 +714,126 @@ fn a_source_slower_than_its_timeout_fails_and_logs_out() {
     assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
     let err = run.inventory.unwrap().sources[0].error.clone().unwrap();
     assert!(err.contains("did not finish within 1 s"), "{err}");
-    assert!(run.stderr.contains("Logout: ok"), "{}", run.stderr);
+    // The view left open by the interrupted pass is destroyed, then the session closed.
+    let destroyed = run.stderr.find("DestroyView: ok");
+    let logout = run.stderr.find("Logout: ok");
+    assert!(
+        destroyed.is_some() && logout.is_some() && destroyed < logout,
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn refused_properties_and_insecure_reach_the_report() {
+    // `run` with an insecure [[vcenter]] source whose user may not read a connected host's
+    // firewall and services: the inventory says why they are unknown, COV002 names the
+    // refused property and privilege, and the HTML report shows the insecure badge.
+    let sim = Sim::start("denied");
+    let mut args = sim_args(&sim, false);
+    args.push("--insecure");
+    let run = collect(&sim.password, &args, &[]);
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    assert!(inv.sources[0].insecure);
+    assert_eq!(inv.hosts, sim.expected_hosts(&sim.url));
+    assert_eq!(
+        inv.hosts[0].not_collected["config.firewall"],
+        "NoPermission, privilege Host.Config.NetService"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"[[vcenter]]
+url = "{url}"
+user = "{user}"
+password_env = "{PW_VAR}"
+insecure = true
+
+[report]
+output_dir = "out"
+formats = ["html", "json"]
+"#,
+        url = sim.url,
+        user = sim.user,
+    );
+    std::fs::write(dir.path().join("vmkaudit.toml"), cfg).unwrap();
+    let out = vmkaudit_cmd()
+        .args(["run", "-c", "vmkaudit.toml"])
+        .env(PW_VAR, &sim.password)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {stderr}",
+        out.status
+    );
+    assert!(stderr.contains("verification is switched off"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "property config.firewall not readable on 1 object(s) \
+             (NoPermission, privilege Host.Config.NetService): esx-d1.lab"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&sim.password), "{stderr}");
+    // A vmk whose distributed port group the user cannot see is named in a warning.
+    assert!(
+        stderr.contains(
+            "1 vmk(s) on a distributed switch whose port group is not visible to the user \
+             (read permission on the networking folder?): esx-d1.lab vmk2; port group and VLAN \
+             left unknown"
+        ),
+        "{stderr}"
+    );
+
+    let latest = dir.path().join("out/latest");
+    let ff: Value =
+        serde_json::from_str(&std::fs::read_to_string(latest.join("findings.json")).unwrap())
+            .unwrap();
+    assert_eq!(ff["sources"][0]["insecure"], Value::Bool(true));
+    let cov = |object: &str| -> Value {
+        ff["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "COV002" && f["host"] == "esx-d1.lab" && f["object"] == object)
+            .unwrap_or_else(|| panic!("no COV002 {object} in {ff:#}"))
+            .clone()
+    };
+    let fw = cov("firewall");
+    let msg = fw["message"].as_str().unwrap();
+    assert!(
+        msg.contains(
+            "The server refused config.firewall (NoPermission, privilege \
+             Host.Config.NetService) to the collecting user."
+        ),
+        "{msg}"
+    );
+    assert!(
+        fw["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("Read-only role"),
+        "{fw:#}"
+    );
+    let svc = cov("services");
+    let msg = svc["message"].as_str().unwrap();
+    assert!(msg.starts_with("Not checked on vmk0, vmk1, vmk2:"), "{msg}");
+    assert!(
+        msg.contains("config.virtualNicManagerInfo (NoPermission, privilege System.Read)"),
+        "{msg}"
+    );
+
+    let html = std::fs::read_to_string(latest.join("report.html")).unwrap();
+    assert!(
+        html.contains("badge-insecure\">⚠ TLS verification disabled"),
+        "insecure badge"
+    );
+    assert!(
+        html.contains("config.firewall (NoPermission"),
+        "COV002 reason in the report"
+    );
 }

@@ -969,3 +969,212 @@ fn sample_config_runs_without_vcenter_or_smtp() {
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0]["tree"]["type"], "multipart/mixed");
 }
+
+/// The job line of contrib/vmkaudit.cron, run by /bin/sh as cron would, with the paths moved
+/// into a temporary directory and a stand-in for the binary that records what it got. The
+/// secrets file is contrib/secrets.env.example with a password full of shell characters.
+#[test]
+fn cron_line_passes_secrets_verbatim_and_reports_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cron = std::fs::read_to_string(common::repo("contrib/vmkaudit.cron")).unwrap();
+    let line = cron
+        .lines()
+        .find(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+        .expect("a job line");
+    // minute hour day month weekday user command
+    let fields: Vec<&str> = line.splitn(7, ' ').collect();
+    assert_eq!(fields[..6], ["0", "6", "*", "*", "*", "vmkaudit"], "{line}");
+    assert!(
+        !fields[6].contains('%'),
+        "cron turns % into newlines: {line}"
+    );
+    let docs = std::fs::read_to_string(common::repo("docs/scheduling.md")).unwrap();
+    assert!(
+        docs.contains(line),
+        "docs/scheduling.md shows another cron line"
+    );
+
+    let password = r#"p@ss w0rd$HOME&;|"x`id`\y"#;
+    let example = std::fs::read_to_string(common::repo("contrib/secrets.env.example")).unwrap();
+    assert!(example.contains("change-me"), "{example}");
+    std::fs::write(
+        d.join("secrets.env"),
+        example.replace("change-me", password),
+    )
+    .unwrap();
+    let state = d.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let stub = d.join("vmkaudit");
+    std::fs::write(
+        &stub,
+        "#!/bin/sh\nprintf '%s\\n%s\\n%s\\n%s\\n' \"$VMKAUDIT_SMTP_PASSWORD\" \"$VMKAUDIT_VCENTER_PASSWORD\" \"$*\" \"$PWD\" > \"$STUB_OUT\"\nexit \"$STUB_RC\"\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let command = fields[6]
+        .replace(
+            "/etc/vmkaudit/secrets.env",
+            d.join("secrets.env").to_str().unwrap(),
+        )
+        .replace("/usr/local/bin/vmkaudit", stub.to_str().unwrap())
+        .replace("/var/lib/vmkaudit", state.to_str().unwrap());
+    let run = |rc: &str| {
+        let out = Command::new("/bin/sh")
+            .args(["-c", &command])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("STUB_OUT", d.join("got.txt"))
+            .env("STUB_RC", rc)
+            .output()
+            .unwrap();
+        let got = std::fs::read_to_string(d.join("got.txt")).unwrap_or_default();
+        (out, got)
+    };
+    let (out, got) = run("1");
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stderr.is_empty() && out.stdout.is_empty(), "{out:?}");
+    let got: Vec<&str> = got.lines().collect();
+    assert_eq!(got[0], password, "SMTP password altered by the shell");
+    assert_eq!(got[1], password, "vCenter password altered by the shell");
+    assert_eq!(got[2], "-q run --config /etc/vmkaudit/vmkaudit.toml");
+    assert_eq!(Path::new(got[3]), state);
+    // A failed run (exit 4: email not sent) prints, so cron mails MAILTO.
+    let (out, _) = run("4");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "vmkaudit: exit code 4\n"
+    );
+}
+
+/// contrib/vmkaudit.service and .timer pass `systemd-analyze verify` (with ExecStart pointing at
+/// the built binary, since verify checks that the program exists), and the service runs the
+/// job the docs describe.
+#[test]
+fn systemd_units_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = std::fs::read_to_string(common::repo("contrib/vmkaudit.service")).unwrap();
+    assert!(service.contains(
+        "\nExecStart=/usr/local/bin/vmkaudit run --config /etc/vmkaudit/vmkaudit.toml\n"
+    ));
+    assert!(
+        service.contains("\nSuccessExitStatus=1\n"),
+        "exit 1 (findings) is success"
+    );
+    assert!(service.contains("\nEnvironmentFile=/etc/vmkaudit/secrets.env\n"));
+    std::fs::write(
+        dir.path().join("vmkaudit.service"),
+        service.replace("/usr/local/bin/vmkaudit", common::bin().to_str().unwrap()),
+    )
+    .unwrap();
+    std::fs::copy(
+        common::repo("contrib/vmkaudit.timer"),
+        dir.path().join("vmkaudit.timer"),
+    )
+    .unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(dir.path().join("vmkaudit.timer"))
+        .arg(dir.path().join("vmkaudit.service"))
+        .env("SYSTEMD_LOG_LEVEL", "notice")
+        .output()
+        .expect("run systemd-analyze (install the systemd package)");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && err.trim().is_empty(), "{err}");
+}
+
+/// `send = "findings"`: no mail while everything at the fail level is waived, a mail once the
+/// fail level is lowered; a report file above `max_attachment_bytes` stays out of that mail,
+/// and the body says so and where the file is.
+#[test]
+fn send_findings_follows_the_fail_level_and_big_files_are_left_out_with_a_note() {
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    // Waive the fixture's errors (MTU001, MTU004, ADDR001); its warnings stay.
+    let mut rules = String::from("extends = \"default\"\n");
+    for rule in ["MTU001", "MTU004", "ADDR001"] {
+        rules.push_str(&format!(
+            "\n[[waiver]]\nrule = \"{rule}\"\nhost = \"*\"\nreason = \"accepted in test\"\n"
+        ));
+    }
+    std::fs::write(lab.path().join("rules.toml"), rules).unwrap();
+    let email = plain_email(
+        smtpd.port,
+        "send = \"findings\"\nattach = [\"report.html\", \"findings.csv\"]\nmax_attachment_bytes = 20000\n",
+    );
+    let config = |fail_on: &str| {
+        let cfg = lab.config(&format!("\n[rules]\nfile = \"rules.toml\"\n{email}"));
+        let text = std::fs::read_to_string(&cfg)
+            .unwrap()
+            .replace("fail_on = \"never\"", &format!("fail_on = \"{fail_on}\""));
+        std::fs::write(&cfg, text).unwrap();
+        cfg
+    };
+
+    let out = lab.run(&config("error"), &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains("Email not sent: send = \"findings\" and there are no findings at or above the fail level (error)"),
+        "{err}"
+    );
+    assert!(smtpd.messages().is_empty());
+    assert_eq!(
+        read_json(&lab.runs()[0].join("delivery.json"))["email"],
+        "skipped"
+    );
+
+    let out = lab.run(&config("warning"), &[], &[]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let msgs = smtpd.messages();
+    assert_eq!(msgs.len(), 1);
+    let run = &lab.runs()[1];
+    let html_size = std::fs::metadata(run.join("report.html")).unwrap().len();
+    let csv_size = std::fs::metadata(run.join("findings.csv")).unwrap().len();
+    assert!(
+        html_size > 20000 && csv_size <= 20000,
+        "{html_size} {csv_size}"
+    );
+    let names: Vec<&str> = msgs[0]["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["findings.csv"]);
+    let abs = std::fs::canonicalize(run).unwrap();
+    for body in [&msgs[0]["html"], &msgs[0]["text"]] {
+        let body = body.as_str().unwrap();
+        assert!(
+            body.contains("report.html (")
+                && body.contains("is not attached: it is larger than the")
+                && body.contains(abs.to_str().unwrap()),
+            "{body}"
+        );
+    }
+}
+
+/// A broken template in `templates_dir` stops `vmkaudit run` before anything is collected or
+/// written (here: before the missing inventory file is even looked at).
+#[test]
+fn a_broken_custom_template_stops_the_run_before_collection() {
+    let lab = Lab::new("run1.json");
+    let tpl = lab.path().join("tpl");
+    std::fs::create_dir_all(&tpl).unwrap();
+    std::fs::write(
+        tpl.join("email.html.hbs"),
+        "<p>{{#if verdict}}unclosed</p>\n",
+    )
+    .unwrap();
+    let cfg = lab.config("templates_dir = \"tpl\"\n");
+    std::fs::remove_file(lab.path().join("inventory.json")).unwrap();
+    let out = lab.run(&cfg, &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(err.contains("email.html.hbs"), "{err}");
+    assert!(!err.contains("inventory.json"), "collection started: {err}");
+    assert!(!lab.out().exists());
+}

@@ -135,6 +135,11 @@ fn schema_matches_the_model_at_both_extremes() {
                     allowed_networks: vec!["10.0.0.0/24".into()],
                 }],
             }),
+            not_collected: [(
+                "config.virtualNicManagerInfo".to_string(),
+                "NoPermission, privilege System.Read".to_string(),
+            )]
+            .into(),
         }],
     };
     assert_valid(&to_value(&full), "a model with every field set");

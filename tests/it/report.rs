@@ -80,12 +80,12 @@ fn snapshot_all(prefix: &str, inv: &Inventory, ff: &FindingsFile, o: &RenderOpti
         ("report_html", without_assets(&html)),
         (
             "findings_csv",
-            csv_text(&render::csv::findings_csv(ff, lang)),
+            csv_text(&render::csv::findings_csv(inv, ff, lang)),
         ),
         ("vmks_csv", csv_text(&render::csv::vmks_csv(inv, lang))),
         ("checklist", render::checklist_text(inv, ff, o)),
-        ("email_html", render::email_html(ff, o).unwrap()),
-        ("email_text", render::email_text(ff, o)),
+        ("email_html", render::email_html(inv, ff, o).unwrap()),
+        ("email_text", render::email_text(inv, ff, o)),
     ];
     for (what, content) in outputs {
         snapshot(&format!("{prefix}_{what}_{code}"), &content);
@@ -341,7 +341,7 @@ fn injection_is_inert_in_html() {
         let o = opts(lang);
         for html in [
             render::report_html(&inv, &ff, &o).unwrap(),
-            render::email_html(&ff, &o).unwrap(),
+            render::email_html(&inv, &ff, &o).unwrap(),
         ] {
             assert!(!html.contains("<script>alert"), "raw script tag");
             assert!(!html.contains("<img"), "raw img tag");
@@ -358,7 +358,7 @@ fn injection_is_inert_in_html() {
 #[test]
 fn injection_is_inert_in_csv() {
     let (inv, ff) = hostile();
-    let fcsv = csv_text(&render::csv::findings_csv(&ff, Lang::En));
+    let fcsv = csv_text(&render::csv::findings_csv(&inv, &ff, Lang::En));
     let vcsv = csv_text(&render::csv::vmks_csv(&inv, Lang::En));
     for text in [&fcsv, &vcsv] {
         let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
@@ -443,7 +443,7 @@ fn no_template_file_prints_unescaped() {
 
 #[test]
 fn email_lists_the_most_severe_and_counts_the_rest() {
-    let (_, mut ff) = fixture();
+    let (inv, mut ff) = fixture();
     let template = ff.findings[0].clone();
     for i in 0..60 {
         let mut f = template.clone();
@@ -457,7 +457,7 @@ fn email_lists_the_most_severe_and_counts_the_rest() {
     }
     findings::sort_findings(&mut ff.findings);
     let o = opts(Lang::En);
-    let html = render::email_html(&ff, &o).unwrap();
+    let html = render::email_html(&inv, &ff, &o).unwrap();
     let active = ff.findings.iter().filter(|f| f.waived.is_none()).count();
     assert!(html.contains(&format!("… {} more findings", active - render::EMAIL_TOP)));
     assert!(!html.contains("<script") && !html.contains("<style") && !html.contains("<link"));
@@ -465,7 +465,7 @@ fn email_lists_the_most_severe_and_counts_the_rest() {
     let last_err = html.rfind(">Error</span>").unwrap();
     let first_info = html.find(">Info</span>").unwrap_or(usize::MAX);
     assert!(first_info > last_err);
-    let text = render::email_text(&ff, &o);
+    let text = render::email_text(&inv, &ff, &o);
     assert!(text.contains("TLS verification disabled"));
     assert_eq!(
         text.lines().filter(|l| l.starts_with("- [")).count(),
@@ -479,8 +479,26 @@ fn email_lists_the_most_severe_and_counts_the_rest() {
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn dump_dom(url: &str) -> String {
+    dump_dom_with(url, &[])
+}
+
+/// [`dump_dom`] with more Chromium flags.
+fn dump_dom_with(url: &str, flags: &[&str]) -> String {
+    let mut args: Vec<&str> = flags.to_vec();
+    args.extend(["--dump-dom", url]);
+    let out = chromium(&args);
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Headless Chromium with a fresh profile, no network chatter, and `args`.
+fn chromium(args: &[&str]) -> std::process::Output {
     let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(CHROMIUM)
+    Command::new(CHROMIUM)
         .args([
             "--headless",
             "--no-sandbox",
@@ -493,15 +511,9 @@ fn dump_dom(url: &str) -> String {
             "--disable-dev-shm-usage",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(["--dump-dom", url])
+        .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("run {CHROMIUM} (Debian package `chromium`): {e}"));
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+        .unwrap_or_else(|e| panic!("run {CHROMIUM} (Debian package `chromium`): {e}"))
 }
 
 /// The severity of every findings row in the table of a dumped DOM (the rows the filter shows;
@@ -718,7 +730,7 @@ fn write_review_reports() {
         render::write_reports(&out.join(lang.code()), &inv, &ff, &opts(lang)).unwrap();
         std::fs::write(
             out.join(lang.code()).join("email.html"),
-            render::email_html(&ff, &opts(lang)).unwrap(),
+            render::email_html(&inv, &ff, &opts(lang)).unwrap(),
         )
         .unwrap();
     }
@@ -775,9 +787,9 @@ fn clean_and_empty_runs_render_in_both_languages() {
             assert!(html.contains(render::labels::label(lang, "no_findings")));
             assert!(!html.contains("id=\"findings-table\""));
             assert!(!html.contains("<details class=\"host"));
-            let email = render::email_html(ff, &o).unwrap();
+            let email = render::email_html(inv, ff, &o).unwrap();
             assert!(email.contains(render::labels::label(lang, "verdict_ok")));
-            assert!(!render::email_text(ff, &o).contains("- ["));
+            assert!(!render::email_text(inv, ff, &o).contains("- ["));
             render::checklist_text(inv, ff, &o);
         }
         // Clean: every checklist item passes.
@@ -815,4 +827,179 @@ fn long_waived_and_resolved_lists_are_cut_with_a_pointer() {
         html.matches("Approved design exception CHG-2291").count(),
         1000
     );
+}
+
+/// Findings that name no inventory host (a source that could not be collected, an expired
+/// waiver) belong to the estate, not to the standalone hosts; a waiver that names a host
+/// exactly belongs to that host's cluster. No group has more hosts with findings than hosts.
+#[test]
+fn findings_about_sources_and_waivers_are_placed_like_the_checklist() {
+    let inv = vmkaudit::inventory::load(&common::repo("samples/lab-inventory.json"), None).unwrap();
+    let rules = vmkaudit::evaluate::RuleSet::load(&common::repo("samples/lab-rules.toml")).unwrap();
+    for lang in Lang::ALL {
+        let ff = vmkaudit::evaluate::evaluate(&inv, &rules, lang, chrono::Local::now());
+        let source = ff.sources.iter().find(|s| s.error.is_some()).unwrap();
+        let waiver = ff.findings.iter().find(|f| f.rule == "COV004").unwrap();
+        assert!(
+            waiver.cluster.is_none(),
+            "the engine leaves the waiver's cluster out"
+        );
+        let waived_host = inv.hosts.iter().find(|h| h.name == waiver.host).unwrap();
+        let view = render::view::build(&inv, &ff, lang, None);
+        let estate = render::labels::label(lang, "estate");
+        let standalone = render::labels::label(lang, "standalone");
+        for c in &view.clusters {
+            assert!(
+                c.hosts_with_findings <= c.hosts,
+                "{}: {} hosts with findings of {}",
+                c.label,
+                c.hosts_with_findings,
+                c.hosts
+            );
+        }
+        let estate_row = view.clusters.iter().find(|c| c.label == estate).unwrap();
+        assert_eq!((estate_row.hosts, estate_row.hosts_with_findings), (0, 0));
+        assert!(estate_row.estate);
+        // The page shows no host counts for it (not "0 hosts, 0 with findings").
+        let html = render::report_html(&inv, &ff, &opts(lang)).unwrap();
+        let row = format!(
+            "<tr><td>{estate}</td><td class=\"num muted\">—</td><td class=\"num muted\">—</td>"
+        );
+        assert!(html.contains(&row), "no estate row {row}");
+        let row = |rule: &str| view.findings.iter().find(|r| r.rule == rule).unwrap();
+        assert_eq!(row("COV003").host, source.name);
+        assert_eq!(row("COV003").cluster, estate);
+        assert_eq!(row("COV003").cluster_key, "(estate)");
+        assert_eq!(
+            Some(row("COV004").cluster.as_str()),
+            waived_host.cluster.as_deref()
+        );
+        assert!(view
+            .filter_clusters
+            .iter()
+            .any(|o| o.value == "(estate)" && o.label == estate));
+        // The email and findings.csv say the same.
+        let o = opts(lang);
+        let email = render::email_html(&inv, &ff, &o).unwrap();
+        let cov003 = &email[email.find(source.name.as_str()).unwrap()..];
+        let cov003 = &cov003[..cov003.find("</tr>").unwrap()];
+        assert!(!cov003.contains(standalone), "{cov003}");
+        let fcsv = csv_text(&render::csv::findings_csv(&inv, &ff, lang));
+        let line = fcsv.lines().find(|l| l.contains(",COV003,")).unwrap();
+        assert!(line.contains(&format!(",{estate},")), "{line}");
+    }
+}
+
+/// The filter controls themselves, as a user works them: a page beside the report loads it in a
+/// frame, unticks the Warning and Info boxes, picks a cluster and types a search term, and
+/// writes what the table then shows into its own DOM.
+#[test]
+fn chromium_filter_controls_work_when_clicked_and_typed() {
+    let (inv, ff) = fixture();
+    let (dir, _page) = render_to_tmp(&inv, &ff, Lang::En);
+    let active: Vec<&Finding> = ff.findings.iter().filter(|f| f.waived.is_none()).collect();
+    let errors = active
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let errors_prod_a = active
+        .iter()
+        .filter(|f| f.severity == Severity::Error && f.cluster.as_deref() == Some("Prod-A"))
+        .count();
+    assert!(errors > errors_prod_a && errors_prod_a > 0);
+    let driver = r#"<!DOCTYPE html><html><body><pre id="out">not run</pre>
+<iframe id="f" src="report.html" width="1200" height="800"></iframe>
+<script>
+document.getElementById('f').addEventListener('load', function () {
+  var out = document.getElementById('out'), d = this.contentDocument, w = this.contentWindow;
+  var sevs = function () {
+    return Array.prototype.map.call(d.querySelectorAll('#findings-table tbody tr[data-sev]'),
+      function (r) { return r.getAttribute('data-sev') + '/' + r.getAttribute('data-cluster'); });
+  };
+  var steps = {all: sevs()};
+  ['warning', 'info'].forEach(function (v) {
+    d.querySelector('#filters input[name=sev][value=' + v + ']').click();
+  });
+  steps.errors = sevs(); steps.hash1 = w.location.hash;
+  var sel = d.querySelector('#filters select[name=cluster]');
+  sel.value = 'Prod-A'; sel.dispatchEvent(new Event('change', {bubbles: true}));
+  steps.proda = sevs();
+  var q = d.querySelector('#filters input[name=q]');
+  q.value = 'no-such-thing'; q.dispatchEvent(new Event('input', {bubbles: true}));
+  steps.none = sevs(); steps.nomatch = !d.getElementById('no-match').hidden;
+  d.querySelector('#filters button').click();
+  steps.reset = sevs();
+  out.textContent = JSON.stringify(steps);
+});
+</script></body></html>"#;
+    std::fs::write(dir.path().join("drive.html"), driver).unwrap();
+    let dom = dump_dom_with(
+        &file_url(&dir.path().join("drive.html")),
+        &["--allow-file-access-from-files"],
+    );
+    let start = dom.find("<pre id=\"out\">").unwrap() + "<pre id=\"out\">".len();
+    let json = &dom[start..start + dom[start..].find("</pre>").unwrap()];
+    let json = json.replace("&quot;", "\"").replace("&amp;", "&");
+    let v: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let list = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .unwrap_or_else(|| panic!("{k}: {v}"))
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(list("all").len(), active.len());
+    let e = list("errors");
+    assert_eq!(e.len(), errors, "{e:?}");
+    assert!(e.iter().all(|s| s.starts_with("error/")), "{e:?}");
+    assert_eq!(v["hash1"], "#sev=error");
+    let p = list("proda");
+    assert_eq!(p.len(), errors_prod_a, "{p:?}");
+    assert!(p.iter().all(|s| s == "error/Prod-A"), "{p:?}");
+    assert!(list("none").is_empty());
+    assert_eq!(v["nomatch"], true);
+    assert_eq!(list("reset").len(), active.len());
+}
+
+/// Print / Save as PDF: the findings table's column headings repeat on every page it spans
+/// (Chromium paints no button in a repeated header, so the sort buttons print as text).
+#[test]
+fn chromium_print_repeats_every_column_heading() {
+    let (inv, ff) = lab(Lang::En);
+    let (dir, page) = render_to_tmp(&inv, &ff, Lang::En);
+    let pdf = dir.path().join("report.pdf");
+    let out = chromium(&[
+        "--no-pdf-header-footer",
+        &format!("--print-to-pdf={}", pdf.display()),
+        &file_url(&page),
+    ]);
+    assert!(pdf.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext (Debian package poppler-utils)");
+    let text = String::from_utf8(text.stdout).unwrap();
+    let pages: Vec<&str> = text.split('\u{c}').collect();
+    let t = |k: &'static str| render::labels::label(Lang::En, k);
+    let table_pages: Vec<&&str> = pages
+        .iter()
+        .filter(|p| p.contains(t("remediation")))
+        .collect();
+    assert!(
+        table_pages.len() >= 2,
+        "the lab's findings span pages: {}",
+        table_pages.len()
+    );
+    for p in table_pages {
+        for heading in ["severity", "rule", "object", "message", "references"] {
+            assert!(
+                p.contains(t(heading)),
+                "no `{}` heading on:\n{p}",
+                t(heading)
+            );
+        }
+    }
 }

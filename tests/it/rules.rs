@@ -187,8 +187,8 @@ fn registry_meta() {
             assert!(dir.join(f).exists(), "{} has no fixture {f}", r.id);
         }
     }
-    // The fixed catalog of RULE_IDS.md: 25 rules.
-    assert_eq!(REGISTRY.len(), 25);
+    // The fixed catalog (25 rules) plus SEP005 vmotion-missing: 26 rules.
+    assert_eq!(REGISTRY.len(), 26);
     // No fixture directory without a rule.
     for e in std::fs::read_dir(fixtures()).unwrap() {
         let e = e.unwrap();
@@ -661,4 +661,132 @@ fn rules_command_lists_and_explains() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("did you mean `GW001`?"), "{err}");
+}
+
+#[test]
+fn rule_set_parameters_change_what_the_rules_report() {
+    // Every parameter a rule set can set, tried on the healthy base estate (or a one-change
+    // fixture): the default reports nothing, the parameter makes the rule fire (or stop).
+    let base = load_inventory(&fixtures().join("GW004/quiet.json"));
+    let fired = |inv: &Inventory, toml: &str, rule: &str| {
+        let set = RuleSet::parse(Path::new("p.toml"), toml).unwrap_or_else(|e| panic!("{e}"));
+        hits(&evaluate(inv, &set, Lang::En, now()), rule)
+            .into_iter()
+            .map(|(h, o)| format!("{h} {}", o.unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    let all = |obj: &str| {
+        ["esx01", "esx02", "esx03"]
+            .iter()
+            .map(|h| format!("{h}.lab.example {obj}"))
+            .collect::<Vec<_>>()
+    };
+    // expected_mtu: every vMotion vmk has 9000, which is the majority but not what is expected.
+    assert!(fired(&base, "", "MTU002").is_empty());
+    assert_eq!(
+        fired(
+            &base,
+            "[params]\nexpected_mtu = { vmotion = 1500 }\n",
+            "MTU002"
+        ),
+        all("vmk1")
+    );
+    assert!(fired(
+        &base,
+        "[params]\nexpected_mtu = { vmotion = 9000 }\n",
+        "MTU002"
+    )
+    .is_empty());
+    // allowed_service_combinations: vsan + vSphereProvisioning is not allowed by default.
+    let sep002 = load_inventory(&fixtures().join("SEP002/fires.json"));
+    assert_eq!(fired(&sep002, "", "SEP002"), ["esx02.lab.example vmk2"]);
+    assert!(fired(
+        &sep002,
+        "[params]\nallowed_service_combinations = [[\"vsan\", \"vSphereProvisioning\"]]\n",
+        "SEP002"
+    )
+    .is_empty());
+    // firewall_widest_prefix: vSphereClient allows 10.0.10.0/24.
+    assert!(fired(&base, "", "FW003").is_empty());
+    assert_eq!(
+        fired(&base, "[params]\nfirewall_widest_prefix = 25\n", "FW003"),
+        all("vSphereClient")
+    );
+    // management_networks: 10.0.10.0/24 lies outside 10.9.0.0/16 but inside 10.0.0.0/16.
+    assert_eq!(
+        fired(
+            &base,
+            "[params]\nmanagement_networks = [\"10.9.0.0/16\"]\n",
+            "FW003"
+        ),
+        all("vSphereClient")
+    );
+    assert!(fired(
+        &base,
+        "[params]\nmanagement_networks = [\"10.0.0.0/16\"]\n",
+        "FW003"
+    )
+    .is_empty());
+    // firewall_exempt_rulesets: the enabled, all-IP `dns` ruleset is exempt by default.
+    assert!(fired(&base, "", "FW002").is_empty());
+    assert_eq!(
+        fired(&base, "[params]\nfirewall_exempt_rulesets = []\n", "FW002"),
+        all("dns")
+    );
+    // disabled_rulesets: a ruleset that must stay disabled.
+    assert!(fired(&base, "", "FW004").is_empty());
+    assert_eq!(
+        fired(
+            &base,
+            "[params]\ndisabled_rulesets = [\"vSphereClient\"]\n",
+            "FW004"
+        ),
+        all("vSphereClient")
+    );
+}
+
+#[test]
+fn missing_addresses_are_reported_not_passed() {
+    // An export without the IP columns (e.g. PowerCLI through Select-Object) gives vmks whose
+    // address is unknown: the address checks cannot run on them, and COV002 must say so.
+    let mut inv = load_inventory(&fixtures().join("ADDR001/fires.json"));
+    for h in &mut inv.hosts {
+        for v in &mut h.vmks {
+            v.ipv4 = None;
+            v.netmask = None;
+        }
+    }
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    assert!(hits(&f, "ADDR001").is_empty());
+    let cov: Vec<_> = f
+        .findings
+        .iter()
+        .filter(|x| x.rule == "COV002" && x.object.as_deref() == Some("ipv4"))
+        .collect();
+    assert_eq!(cov.len(), inv.hosts.len(), "{:#?}", f.findings);
+    for id in [
+        "GW002", "GW003", "SEP003", "MTU003", "ADDR001", "ADDR002", "ADDR004", "ADDR005",
+    ] {
+        assert!(
+            cov[0].not_checked.iter().any(|r| r == id),
+            "{id}: {:?}",
+            cov[0]
+        );
+    }
+    assert!(
+        f.summary
+            .not_checked
+            .iter()
+            .any(|n| n.rule == "ADDR001" && n.reason == "ipv4"),
+        "{:?}",
+        f.summary.not_checked
+    );
+    // One vmk without an address (the others have theirs): named on its own.
+    let mut inv = load_inventory(&fixtures().join("GW004/quiet.json"));
+    inv.hosts[1].vmks[2].ipv4 = None;
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    let cov: Vec<_> = f.findings.iter().filter(|x| x.rule == "COV002").collect();
+    assert_eq!(cov.len(), 1, "{cov:#?}");
+    assert_eq!(cov[0].host, "esx02.lab.example");
+    assert!(cov[0].message.contains("vmk2"), "{}", cov[0].message);
 }

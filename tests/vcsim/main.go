@@ -15,8 +15,9 @@
 // The simulator of govmomi 0.24 ignores RetrievePropertiesEx's maxObjects; the property
 // collector here wraps it to page results with a token the way vCenter does
 // (ContinueRetrievePropertiesEx / CancelRetrievePropertiesEx). It can also put per-property
-// NoPermission faults into missingSet, refuse CreateContainerView with NoPermission, and
-// answer the first request(s) with HTTP 503, as scenario options.
+// NoPermission faults into missingSet, refuse CreateContainerView with NoPermission, answer
+// the first request(s) with HTTP 503, and answer ContinueRetrievePropertiesEx with
+// NotAuthenticated (an expired session), as scenario options.
 //
 // Build (offline): GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim-fixture .
 package main
@@ -74,6 +75,9 @@ type Scenario struct {
 	Fail503 bool `json:"fail_first_request_503"`
 	// Delay per SOAP method, in milliseconds (simulator.DelayConfig.MethodDelay).
 	MethodDelayMs map[string]int `json:"method_delay_ms"`
+	// Answer every ContinueRetrievePropertiesEx with NotAuthenticated, as when the session
+	// expires in the middle of a paged read.
+	ExpireOnContinue bool `json:"expire_session_on_continue"`
 }
 
 type Generate struct {
@@ -184,6 +188,8 @@ var (
 	pageSize = map[string]int{}
 	nextTok  int
 	denied   = map[types.ManagedObjectReference][]Deny{}
+	// Scenario option expire_session_on_continue.
+	expireOnContinue bool
 )
 
 // PagingCollector wraps the simulator's PropertyCollector: it honours options.maxObjects with
@@ -256,6 +262,12 @@ func (pc *PagingCollector) ContinueRetrievePropertiesEx(ctx *simulator.Context, 
 	pagesMu.Unlock()
 	if !ok {
 		body.Fault_ = simulator.Fault("unknown token", &types.InvalidArgument{InvalidProperty: "token"})
+		return body
+	}
+	if expireOnContinue {
+		body.Fault_ = simulator.Fault("The session is not authenticated.", &types.NotAuthenticated{
+			NoPermission: types.NoPermission{Object: pc.Self, PrivilegeId: "System.View"},
+		})
 		return body
 	}
 	body.Res = &types.ContinueRetrievePropertiesExResponse{Returnval: *page(rest, max)}
@@ -733,6 +745,7 @@ func main() {
 		buildVcenter(ctx, &sc, c)
 	}
 
+	expireOnContinue = sc.ExpireOnContinue
 	pc := &PagingCollector{}
 	pc.Self = content.PropertyCollector
 	simulator.Map.Put(pc)
