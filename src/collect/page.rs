@@ -28,9 +28,16 @@ use super::vsphere::{object_content, ObjectContent};
 pub enum PageEvent {
     /// The continuation token: more pages follow.
     Token(String),
-    /// One complete object.
-    Object(ObjectContent),
+    /// Complete objects, in order (a few at a time: every hand-off wakes the mapping task).
+    Objects(Vec<ObjectContent>),
 }
+
+/// Objects handed to the mapping at a time.
+const OBJECT_BATCH: usize = 16;
+
+/// Body bytes handed to the parser thread at a time (after the first chunk, which goes at once
+/// so that the token is read early): fewer, larger hand-offs cost fewer thread wake-ups.
+const CHUNK_BATCH: usize = 256 << 10;
 
 /// A blocking reader over the chunks of a response body, as the async side receives them.
 struct Chunks {
@@ -84,6 +91,7 @@ pub fn parse_page<R: BufRead>(input: R, out: &UnboundedSender<PageEvent>) -> Res
     // response element, returnval).
     let mut open: Vec<Vec<u8>> = Vec::new();
     let mut answered = false;
+    let mut batch: Vec<ObjectContent> = Vec::new();
     loop {
         buf.clear();
         let ev = reader.read_event_into(&mut buf).map_err(|e| {
@@ -97,6 +105,10 @@ pub fn parse_page<R: BufRead>(input: R, out: &UnboundedSender<PageEvent>) -> Res
             Event::Empty(e) => (e, true),
             Event::End(_) => {
                 open.pop();
+                if open.len() == 3 && !batch.is_empty() {
+                    // returnval closed: hand over the rest.
+                    let _ = out.send(PageEvent::Objects(std::mem::take(&mut batch)));
+                }
                 if open.is_empty() {
                     break;
                 }
@@ -143,7 +155,12 @@ pub fn parse_page<R: BufRead>(input: R, out: &UnboundedSender<PageEvent>) -> Res
                 let node = builder
                     .subtree(&mut reader, &mut sub, &e, empty)
                     .map_err(protocol)?;
-                if out.send(PageEvent::Object(object_content(node))).is_err() {
+                batch.push(object_content(node));
+                if batch.len() >= OBJECT_BATCH
+                    && out
+                        .send(PageEvent::Objects(std::mem::take(&mut batch)))
+                        .is_err()
+                {
                     // The receiver gave up; no need to read further.
                     return Ok(());
                 }
@@ -212,17 +229,34 @@ where
     // Move the body's chunks to the parser while this task maps objects.
     let mut resp = resp;
     let pump = tokio::spawn(async move {
-        loop {
+        let mut first = true;
+        let mut pending: Vec<u8> = Vec::new();
+        let result = loop {
             match resp.chunk().await {
-                Ok(Some(c)) => {
+                Ok(Some(c)) if first => {
+                    first = false;
                     if chunk_tx.send(c).is_err() {
                         return Ok(());
                     }
                 }
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(e),
+                Ok(Some(c)) => {
+                    pending.extend_from_slice(&c);
+                    if pending.len() >= CHUNK_BATCH
+                        && chunk_tx
+                            .send(Bytes::from(std::mem::take(&mut pending)))
+                            .is_err()
+                    {
+                        return Ok(());
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
             }
+        };
+        if !pending.is_empty() {
+            let _ = chunk_tx.send(Bytes::from(pending));
         }
+        result
     });
 
     let mut token: Option<String> = None;
@@ -246,7 +280,7 @@ where
                     token = Some(t);
                 }
             }
-            Some(PageEvent::Object(oc)) => each(oc),
+            Some(PageEvent::Objects(objects)) => objects.into_iter().for_each(&mut *each),
             None => break,
         }
     }
@@ -302,19 +336,18 @@ mod tests {
     fn reports_the_token_first_then_each_object_and_skips_unused_elements() {
         let (r, evs) = events(PAGE);
         r.unwrap();
-        assert_eq!(evs.len(), 3);
+        assert_eq!(evs.len(), 2);
         assert!(matches!(&evs[0], PageEvent::Token(t) if t == "42"));
-        let PageEvent::Object(a) = &evs[1] else {
+        let PageEvent::Objects(objs) = &evs[1] else {
             panic!("{evs:?}")
         };
+        assert_eq!(objs.len(), 2);
+        let (a, b) = (&objs[0], &objs[1]);
         assert_eq!(a.obj.as_ref().unwrap().value, "host-1");
         let vnm = &a.props["config.virtualNicManagerInfo"];
         let nc = vnm.child("netConfig").unwrap();
         assert!(nc.child("candidateVnic").is_none(), "{nc:?}");
         assert_eq!(nc.text_at("selectedVnic").as_deref(), Some("vmotion.key-1"));
-        let PageEvent::Object(b) = &evs[2] else {
-            panic!("{evs:?}")
-        };
         assert_eq!(b.props["name"].text, "esx & b");
     }
 
