@@ -2,12 +2,19 @@
 """Generate a deterministic synthetic estate (vmkaudit inventory file) for benchmarks.
 
     scripts/gen-estate.py HOSTS OUTPUT.json
+    scripts/gen-estate.py --scenario HOSTS SCENARIO.json
+
 
 Hosts are spread over vCenters of at most 2,500 hosts, clusters of 25; each host has three vmks
 (management on a standard switch, vMotion and vSAN on a distributed switch), a vmotion TCP/IP
 stack and a firewall with a dozen rulesets. About one host in 40 carries a fault, rotating over a
 list of fault kinds, so every kind of rule has work to do. No randomness: the same arguments give
 byte-identical output.
+
+With --scenario the same hosts (at most 2,500: one vCenter) are written as a scenario for the
+govmomi simulator fixture (tests/vcsim/main.go): one datacenter, its distributed switch with a
+vMotion and a vSAN port group per cluster, the clusters and their hosts. The benchmark
+(scripts/bench.sh) collects it over HTTPS.
 """
 import json
 import sys
@@ -100,10 +107,48 @@ def host(i):
     }
 
 
+# Fields of an inventory host that the simulator scenario does not take (placement comes from
+# the scenario's nesting).
+PLACEMENT = ("cluster", "datacenter", "source")
+
+
+def scenario(n):
+    if not 1 <= n <= 2500:
+        sys.exit("a scenario is one vCenter: 1 to 2,500 hosts")
+    clusters = {}
+    for i in range(n):
+        h = host(i)
+        cl = h["cluster"]
+        for k in PLACEMENT:
+            del h[k]
+        for r in h["firewall"]["rulesets"]:
+            r["label"] = r["key"]
+        clusters.setdefault(cl, []).append(h)
+    portgroups = []
+    for c in range((n + 24) // 25):
+        portgroups.append({"name": f"dvpg-vmotion-c{c}", "vlan": 20})
+        portgroups.append({"name": f"dvpg-vsan-c{c}", "vlan": 30})
+    return {
+        "mode": "vcenter",
+        "user": "bench@vsphere.local",
+        "password": "bench-pw",
+        "datacenters": [{
+            "name": "DC00",
+            "dvs": [{"name": "dvs-vc00", "max_mtu": 9000, "portgroups": portgroups}],
+            "clusters": [{"name": k, "hosts": v} for k, v in clusters.items()],
+        }],
+    }
+
+
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    if len(args) == 3 and args[0] == "--scenario":
+        with open(args[2], "w") as f:
+            json.dump(scenario(int(args[1])), f, separators=(",", ":"))
+        return
+    if len(args) != 2:
         sys.exit(__doc__)
-    n = int(sys.argv[1])
+    n = int(args[0])
     vcs = (n + 2499) // 2500
     inv = {
         "schema_version": 1,
@@ -112,7 +157,7 @@ def main():
                      "collected_at": "2026-11-01T06:00:00+08:00"} for v in range(vcs)],
         "hosts": [host(i) for i in range(n)],
     }
-    with open(sys.argv[2], "w") as f:
+    with open(args[1], "w") as f:
         json.dump(inv, f, separators=(",", ":"))
 
 

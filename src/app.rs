@@ -91,6 +91,7 @@ fn load_rules(path: Option<&Path>) -> Result<RuleSet> {
 
 /// `vmkaudit check`.
 pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
+    let start = std::time::Instant::now();
     let formats = parse_formats(&args.format)?;
     let rules = load_rules(args.rules.as_deref())?;
     let inventory = crate::inventory::load_all(
@@ -100,7 +101,9 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
     )?;
     let lang = args.report.lang.unwrap_or_default();
     inventory.warn_duplicate_hosts();
+    let loaded = start.elapsed();
     let findings = crate::evaluate::evaluate(&inventory, &rules, lang, chrono::Local::now());
+    let evaluated = start.elapsed();
     let opts = RenderOptions {
         formats,
         lang,
@@ -111,11 +114,24 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
     if !ui.quiet {
         print_summary(&findings, &written);
     }
-    Ok(outcome(
-        &findings,
-        args.report.fail_on.unwrap_or_default(),
-        false,
-    ))
+    tracing::info!(
+        "read {} hosts in {} ms, evaluated in {} ms, wrote the reports in {} ms",
+        inventory.hosts.len(),
+        loaded.as_millis(),
+        (evaluated - loaded).as_millis(),
+        (start.elapsed() - evaluated).as_millis()
+    );
+    let code = outcome(&findings, args.report.fail_on.unwrap_or_default(), false);
+    drop_in_background((inventory, findings));
+    Ok(code)
+}
+
+/// Free `v` on another thread. A 40,000-host inventory is millions of small allocations whose
+/// freeing took a tenth of a run; the process need not wait for it before it exits.
+fn drop_in_background<T: Send + 'static>(v: T) {
+    if let Err(e) = std::thread::Builder::new().spawn(move || drop(v)) {
+        tracing::debug!("no thread to free memory on: {e}");
+    }
 }
 
 /// `vmkaudit run`.

@@ -178,6 +178,26 @@ pub struct Client {
     /// Container views created and not yet destroyed (destroyed before Logout, also after an
     /// error or a timeout).
     views: Mutex<Vec<soap::MoRef>>,
+    dump: Option<Mutex<std::fs::File>>,
+}
+
+/// The hidden benchmark knob: append every request (method and envelope, the password
+/// replaced by `{{PASSWORD}}`) as a JSON line to this file, for `scripts/bench.sh` to replay.
+pub const DUMP_REQUESTS_VAR: &str = "VMKAUDIT_DUMP_REQUESTS";
+
+/// The placeholder the request dump writes instead of the password.
+pub const PASSWORD_PLACEHOLDER: &str = "{{PASSWORD}}";
+
+/// `envelope` with the text of its `<password>` element replaced by [`PASSWORD_PLACEHOLDER`].
+fn redact_password(envelope: &str) -> String {
+    match (envelope.find("<password>"), envelope.find("</password>")) {
+        (Some(a), Some(b)) if a < b => format!(
+            "{}{PASSWORD_PLACEHOLDER}{}",
+            &envelope[..a + "<password>".len()],
+            &envelope[b..]
+        ),
+        _ => envelope.to_string(),
+    }
 }
 
 impl Client {
@@ -212,6 +232,15 @@ impl Client {
             settings,
             cookie: Mutex::new(None),
             soap_action: Mutex::new("urn:vim25/6.5".to_string()),
+            dump: std::env::var_os(DUMP_REQUESTS_VAR).and_then(|p| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&p)
+                    .map_err(|e| tracing::warn!("{DUMP_REQUESTS_VAR}: {e}"))
+                    .ok()
+                    .map(Mutex::new)
+            }),
             views: Mutex::new(Vec::new()),
         })
     }
@@ -260,14 +289,38 @@ impl Client {
     /// Call a method (serialised body element) and return its response element.
     pub async fn call(&self, method_name: &str, body: &str) -> Result<Node, CallError> {
         let envelope = soap::envelope(body);
-        let mut attempt = 0;
+        self.dump_request(method_name, &envelope);
+        self.retrying(method_name, || self.once(&envelope)).await
+    }
+
+    /// Call `name` on `this` like [`Client::invoke`], but hand back a successful (HTTP 200)
+    /// response unread, for the caller to parse as its body streams in. Any other answer is
+    /// read here: a SOAP fault or an HTTP error. Transient failures before the body are retried.
+    pub async fn open(
+        &self,
+        name: &str,
+        this: &soap::MoRef,
+        args: &str,
+    ) -> Result<reqwest::Response, CallError> {
+        let envelope = soap::envelope(&soap::method(name, this, args));
+        self.dump_request(name, &envelope);
+        self.retrying(name, || self.open_once(&envelope)).await
+    }
+
+    /// Run `attempt` again after transient failures, with exponential backoff.
+    async fn retrying<T, F, Fut>(&self, method_name: &str, attempt: F) -> Result<T, CallError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, CallError>>,
+    {
+        let mut tries = 0;
         loop {
-            match self.once(&envelope).await {
-                Err(e) if e.is_transient() && attempt < self.settings.retries => {
-                    let wait = self.settings.backoff * 2u32.saturating_pow(attempt);
-                    attempt += 1;
+            match attempt().await {
+                Err(e) if e.is_transient() && tries < self.settings.retries => {
+                    let wait = self.settings.backoff * 2u32.saturating_pow(tries);
+                    tries += 1;
                     tracing::info!(
-                        "{} {method_name}: {e}; retry {attempt}/{} in {} ms",
+                        "{} {method_name}: {e}; retry {tries}/{} in {} ms",
                         self.url,
                         self.settings.retries,
                         wait.as_millis()
@@ -289,7 +342,26 @@ impl Client {
         }
     }
 
-    async fn once(&self, envelope: &str) -> Result<Node, CallError> {
+    fn dump_request(&self, method_name: &str, envelope: &str) {
+        let Some(file) = &self.dump else { return };
+        let action = self
+            .soap_action
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        let line = serde_json::json!({
+            "method": method_name,
+            "action": action,
+            "envelope": redact_password(envelope),
+        });
+        if let Ok(mut f) = file.lock() {
+            use std::io::Write;
+            let _ = writeln!(f, "{line}");
+        }
+    }
+
+    /// POST `envelope` and keep the session cookie the answer sets.
+    async fn post(&self, envelope: &str) -> Result<reqwest::Response, CallError> {
         let action = self
             .soap_action
             .lock()
@@ -305,7 +377,6 @@ impl Client {
             req = req.header("Cookie", c);
         }
         let resp = req.send().await.map_err(|e| self.classify(&e))?;
-        let status = resp.status().as_u16();
         for v in resp.headers().get_all("set-cookie") {
             if let Ok(s) = v.to_str() {
                 if let Some(pair) = s.split(';').next() {
@@ -317,6 +388,12 @@ impl Client {
                 }
             }
         }
+        Ok(resp)
+    }
+
+    /// Read a whole answer: the response element, a fault or an HTTP error.
+    async fn read(&self, resp: reqwest::Response) -> Result<Node, CallError> {
+        let status = resp.status().as_u16();
         let text = resp.text().await.map_err(|e| self.classify(&e))?;
         match soap::response_body(&text) {
             Ok(Ok(node)) => Ok(node),
@@ -324,6 +401,29 @@ impl Client {
             Err(_) if status != 200 => Err(CallError::Http(status)),
             Err(e) => Err(CallError::Protocol(e)),
         }
+    }
+
+    async fn once(&self, envelope: &str) -> Result<Node, CallError> {
+        let resp = self.post(envelope).await?;
+        self.read(resp).await
+    }
+
+    async fn open_once(&self, envelope: &str) -> Result<reqwest::Response, CallError> {
+        let resp = self.post(envelope).await?;
+        if resp.status() == reqwest::StatusCode::OK {
+            return Ok(resp);
+        }
+        let status = resp.status().as_u16();
+        match self.read(resp).await {
+            Err(e) => Err(e),
+            // A response element with an error status: report the status.
+            Ok(_) => Err(CallError::Http(status)),
+        }
+    }
+
+    /// The [`CallError`] for a failed read of a response body.
+    pub fn body_error(&self, e: &reqwest::Error) -> CallError {
+        self.classify(e)
     }
 
     fn classify(&self, e: &reqwest::Error) -> CallError {
@@ -436,6 +536,19 @@ mod tests {
         assert!(load_ca_file(&dir.path().join("missing.pem"))
             .unwrap_err()
             .starts_with("cannot read CA file"));
+    }
+
+    #[test]
+    fn request_dump_hides_the_password() {
+        let env =
+            soap::envelope("<Login><userName>a</userName><password>s&lt;x</password></Login>");
+        let r = redact_password(&env);
+        assert!(!r.contains("s&lt;x"), "{r}");
+        assert!(
+            r.contains("<password>{{PASSWORD}}</password></Login>"),
+            "{r}"
+        );
+        assert_eq!(redact_password("<Logout/>"), "<Logout/>");
     }
 
     #[test]

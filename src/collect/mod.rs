@@ -13,6 +13,7 @@
 //! `docs/collect.md`.
 
 pub mod client;
+pub mod page;
 pub mod soap;
 pub mod vsphere;
 

@@ -9,9 +9,12 @@
 //! `Fault` becomes a [`Fault`] with the vim25 fault type and the fields messages need
 //! (privilege, object, property).
 
+use std::collections::HashMap;
 use std::fmt;
+use std::io::BufRead;
+use std::sync::Arc;
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 
 /// The vim25 namespace of every request body.
@@ -75,28 +78,44 @@ impl fmt::Display for MoRef {
     }
 }
 
+/// An element or type name. Names repeat on every object of a page, so a [`Builder`] shares
+/// one allocation per distinct name.
+pub type Name = Arc<str>;
+
 /// One XML element of a response.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// Local name (namespace prefix dropped).
-    pub name: String,
+    pub name: Name,
     /// `xsi:type` without its prefix, when present.
-    pub xsi_type: Option<String>,
+    pub xsi_type: Option<Name>,
     /// The `type` attribute (managed object references).
-    pub mo_type: Option<String>,
+    pub mo_type: Option<Name>,
     pub text: String,
     pub children: Vec<Node>,
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node {
+            name: Name::from(""),
+            xsi_type: None,
+            mo_type: None,
+            text: String::new(),
+            children: Vec::new(),
+        }
+    }
 }
 
 impl Node {
     /// The first child called `name`.
     pub fn child(&self, name: &str) -> Option<&Node> {
-        self.children.iter().find(|c| c.name == name)
+        self.children.iter().find(|c| &*c.name == name)
     }
 
     /// Every child called `name`.
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
+        self.children.iter().filter(move |c| &*c.name == name)
     }
 
     /// Follow a path of child names (`"spec.ip.ipAddress"`).
@@ -112,7 +131,7 @@ impl Node {
 
     /// Boolean at `path` (`true`/`false`/`1`/`0`).
     pub fn bool_at(&self, path: &str) -> Option<bool> {
-        match self.text_at(path)?.as_str() {
+        match self.path(path)?.text.trim() {
             "true" | "1" => Some(true),
             "false" | "0" => Some(false),
             _ => None,
@@ -121,7 +140,7 @@ impl Node {
 
     /// Integer at `path`.
     pub fn int_at(&self, path: &str) -> Option<i64> {
-        self.text_at(path)?.parse().ok()
+        self.path(path)?.text.trim().parse().ok()
     }
 
     /// This element as a managed object reference (its `type` attribute and text).
@@ -155,97 +174,193 @@ impl Node {
     }
 }
 
-fn local(name: &[u8]) -> String {
-    let s = String::from_utf8_lossy(name);
-    match s.rsplit_once(':') {
-        Some((_, l)) => l.to_string(),
-        None => s.into_owned(),
+/// Elements of host properties that vmkaudit never reads and that are large on real hosts;
+/// they are skipped while parsing instead of being built: every virtual NIC again under each
+/// NIC type of the virtual NIC manager (`candidateVnic`), the IP route tables
+/// (`routeTableInfo`) and the port lists of firewall rulesets (`rule`).
+pub const SKIPPED_ELEMENTS: &[&str] = &["candidateVnic", "routeTableInfo", "rule"];
+
+/// Builds [`Node`] trees from quick-xml events, sharing the allocation of repeated names.
+#[derive(Debug, Default)]
+pub struct Builder {
+    names: HashMap<Vec<u8>, Name>,
+    /// Local names of elements to skip (with their content).
+    skip: Vec<&'static [u8]>,
+}
+
+impl Builder {
+    /// A builder that skips the elements named in `skip`, wherever they are.
+    pub fn skipping(skip: &[&'static str]) -> Builder {
+        Builder {
+            names: HashMap::new(),
+            skip: skip.iter().map(|s| s.as_bytes()).collect(),
+        }
     }
+
+    /// The shared name for the local part of the qualified name `qname`.
+    fn name(&mut self, qname: &[u8]) -> Result<Name, String> {
+        self.intern(local_part(qname))
+    }
+
+    /// The shared name for `local`.
+    fn intern(&mut self, local: &[u8]) -> Result<Name, String> {
+        if let Some(n) = self.names.get(local) {
+            return Ok(n.clone());
+        }
+        let s = std::str::from_utf8(local).map_err(|e| format!("bad element name: {e}"))?;
+        let n = Name::from(s);
+        self.names.insert(local.to_vec(), n.clone());
+        Ok(n)
+    }
+
+    /// A childless node for the start tag `e`.
+    pub fn start(&mut self, e: &BytesStart<'_>) -> Result<Node, String> {
+        let mut node = Node {
+            name: self.name(e.name().as_ref())?,
+            ..Node::default()
+        };
+        for attr in e.attributes() {
+            let attr = attr.map_err(|err| format!("bad attribute: {err}"))?;
+            let key = attr.key.as_ref();
+            let is_type = |k: &[u8]| k == b"type";
+            if is_type(key) || key.ends_with(b":type") {
+                let val = attr
+                    .unescape_value()
+                    .map_err(|err| format!("bad attribute value: {err}"))?;
+                if is_type(key) {
+                    node.mo_type = Some(self.intern(val.as_bytes())?);
+                } else {
+                    node.xsi_type = Some(self.name(val.as_bytes())?);
+                }
+            }
+        }
+        Ok(node)
+    }
+
+    fn skips(&self, e: &BytesStart<'_>) -> bool {
+        if self.skip.is_empty() {
+            return false;
+        }
+        let q = e.name();
+        self.skip.contains(&local_part(q.as_ref()))
+    }
+
+    /// Read the content of the element that `start` opened (an `Empty` element when `empty`)
+    /// up to its end tag, and return it as a tree.
+    pub fn subtree<R: BufRead>(
+        &mut self,
+        reader: &mut Reader<R>,
+        buf: &mut Vec<u8>,
+        start: &BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Node, String> {
+        let root = self.start(start)?;
+        if empty {
+            return Ok(root);
+        }
+        let mut stack: Vec<Node> = vec![root];
+        loop {
+            buf.clear();
+            let ev = reader
+                .read_event_into(buf)
+                .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
+            match ev {
+                Event::Start(ref e) => {
+                    if self.skips(e) {
+                        let end = e.to_end().into_owned();
+                        let mut skip_buf = Vec::new();
+                        reader
+                            .read_to_end_into(end.name(), &mut skip_buf)
+                            .map_err(|e| format!("malformed XML: {e}"))?;
+                    } else {
+                        let node = self.start(e)?;
+                        stack.push(node);
+                    }
+                }
+                Event::Empty(ref e) if !self.skips(e) => {
+                    let node = self.start(e)?;
+                    if let Some(parent) = stack.last_mut() {
+                        parent.children.push(node);
+                    }
+                }
+                Event::End(_) => {
+                    let node = stack.pop().ok_or("unbalanced XML")?;
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(node),
+                        None => return Ok(node),
+                    }
+                }
+                Event::Text(t) => {
+                    let s = t.xml_content().map_err(|e| format!("bad text: {e}"))?;
+                    if let Some(n) = stack.last_mut() {
+                        n.text.push_str(&s);
+                    }
+                }
+                Event::CData(t) => {
+                    let s = t.decode().map_err(|e| format!("bad CDATA: {e}"))?;
+                    if let Some(n) = stack.last_mut() {
+                        n.text.push_str(&s);
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    if let Some(n) = stack.last_mut() {
+                        push_reference(&mut n.text, &r)?;
+                    }
+                }
+                Event::Eof => return Err("truncated XML document".into()),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `name` of `prefix:name`.
+fn local_part(qname: &[u8]) -> &[u8] {
+    match qname.iter().rposition(|&b| b == b':') {
+        Some(i) => &qname[i + 1..],
+        None => qname,
+    }
+}
+
+/// Append the character an entity or character reference stands for.
+fn push_reference(text: &mut String, r: &BytesRef<'_>) -> Result<(), String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => text.push(c),
+        Ok(None) => {
+            let name = r.decode().map_err(|e| format!("bad entity: {e}"))?;
+            let resolved = quick_xml::escape::resolve_predefined_entity(&name)
+                .ok_or_else(|| format!("unknown XML entity `&{name};`"))?;
+            text.push_str(resolved);
+        }
+        Err(e) => return Err(format!("bad character reference: {e}")),
+    }
+    Ok(())
 }
 
 /// Parse an XML document into its root element.
 pub fn parse(xml: &str) -> Result<Node, String> {
-    let mut reader = Reader::from_str(xml);
-    let mut stack: Vec<Node> = vec![Node::default()];
+    let mut reader = Reader::from_reader(xml.as_bytes());
+    let mut builder = Builder::default();
+    let mut buf = Vec::new();
     loop {
+        buf.clear();
         let ev = reader
-            .read_event()
+            .read_event_into(&mut buf)
             .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
         match ev {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let mut node = Node {
-                    name: local(e.name().as_ref()),
-                    ..Node::default()
-                };
-                for attr in e.attributes().flatten() {
-                    let key = attr.key.as_ref();
-                    let val = attr
-                        .unescape_value()
-                        .map_err(|err| format!("bad attribute value: {err}"))?
-                        .into_owned();
-                    if key == b"type" {
-                        node.mo_type = Some(val);
-                    } else if local(key) == "type" {
-                        node.xsi_type = Some(match val.rsplit_once(':') {
-                            Some((_, t)) => t.to_string(),
-                            None => val,
-                        });
-                    }
-                }
-                if matches!(ev, Event::Empty(_)) {
-                    if let Some(parent) = stack.last_mut() {
-                        parent.children.push(node);
-                    }
-                } else {
-                    stack.push(node);
-                }
+            Event::Start(e) => {
+                let e = e.into_owned();
+                return builder.subtree(&mut reader, &mut buf, &e, false);
             }
-            Event::End(_) => {
-                let node = stack.pop().ok_or("unbalanced XML")?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None => return Err("unbalanced XML".into()),
-                }
+            Event::Empty(e) => {
+                let e = e.into_owned();
+                return builder.subtree(&mut reader, &mut buf, &e, true);
             }
-            Event::Text(t) => {
-                let s = t.xml_content().map_err(|e| format!("bad text: {e}"))?;
-                if let Some(n) = stack.last_mut() {
-                    n.text.push_str(&s);
-                }
-            }
-            Event::CData(t) => {
-                let s = t.decode().map_err(|e| format!("bad CDATA: {e}"))?;
-                if let Some(n) = stack.last_mut() {
-                    n.text.push_str(&s);
-                }
-            }
-            Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => {
-                        let name = r.decode().map_err(|e| format!("bad entity: {e}"))?;
-                        quick_xml::escape::resolve_predefined_entity(&name)
-                            .ok_or_else(|| format!("unknown XML entity `&{name};`"))?
-                            .to_string()
-                    }
-                    Err(e) => return Err(format!("bad character reference: {e}")),
-                };
-                if let Some(n) = stack.last_mut() {
-                    n.text.push_str(&resolved);
-                }
-            }
-            Event::Eof => break,
+            Event::End(_) => return Err("unbalanced XML".into()),
+            Event::Eof => return Err("empty XML document".into()),
             _ => {}
         }
     }
-    if stack.len() != 1 {
-        return Err("truncated XML document".into());
-    }
-    let doc = stack.pop().unwrap_or_default();
-    doc.children
-        .into_iter()
-        .next()
-        .ok_or_else(|| "empty XML document".to_string())
 }
 
 /// A SOAP fault from the server.
@@ -266,7 +381,7 @@ pub struct Fault {
 impl Fault {
     /// Read a fault object (a `detail` child or a `LocalizedMethodFault.fault`).
     pub fn from_detail(node: &Node, message: String) -> Fault {
-        let kind = node.xsi_type.clone().or_else(|| {
+        let kind = node.xsi_type.as_deref().map(str::to_string).or_else(|| {
             let n = node.name.strip_suffix("Fault").unwrap_or(&node.name);
             (!n.is_empty() && n != "fault").then(|| n.to_string())
         });
@@ -314,20 +429,20 @@ impl fmt::Display for Fault {
 /// The body of a SOAP response: the method's response element, or a fault.
 pub fn response_body(xml: &str) -> Result<Result<Node, Fault>, String> {
     let env = parse(xml)?;
-    if env.name != "Envelope" {
+    if &*env.name != "Envelope" {
         return Err(format!("not a SOAP envelope (root element `{}`)", env.name));
     }
     let body = env
         .children
         .into_iter()
-        .find(|c| c.name == "Body")
+        .find(|c| &*c.name == "Body")
         .ok_or("SOAP envelope without a Body")?;
     let first = body
         .children
         .into_iter()
         .next()
         .ok_or("SOAP Body is empty")?;
-    if first.name == "Fault" {
+    if &*first.name == "Fault" {
         let message = first.text_at("faultstring").unwrap_or_default();
         let fault = Fault::read(
             first.child("detail").and_then(|d| d.children.first()),

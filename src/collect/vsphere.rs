@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::client::{CallError, Client, Password};
+use super::page::{self, PageEnd, PageError};
 use super::soap::{esc, Fault, MoRef, Node};
 use crate::model::{
     Firewall, FirewallRuleset, Host, Netstack, Switch, SwitchKind, Vmk, DEFAULT_NETSTACK,
@@ -166,45 +167,49 @@ impl ObjectContent {
     }
 }
 
+/// One `objects` element of a RetrieveResult.
+pub(crate) fn object_content(part: Node) -> ObjectContent {
+    let mut oc = ObjectContent::default();
+    for c in part.children {
+        match &*c.name {
+            "obj" => oc.obj = c.as_moref(),
+            "propSet" => {
+                let mut name = String::new();
+                let mut val = None;
+                for pc in c.children {
+                    match &*pc.name {
+                        "name" => name = pc.text.trim().to_string(),
+                        "val" => val = Some(pc),
+                        _ => {}
+                    }
+                }
+                if let Some(v) = val {
+                    oc.props.insert(name, v);
+                }
+            }
+            "missingSet" => {
+                let path = c.text_at("path").unwrap_or_default();
+                let message = c.text_at("fault.localizedMessage").unwrap_or_default();
+                let fault = Fault::read(c.path("fault.fault"), message);
+                oc.missing.push((path, fault));
+            }
+            _ => {}
+        }
+    }
+    oc
+}
+
+#[cfg(test)]
 fn objects_of(resp: Node) -> (Vec<ObjectContent>, Option<String>) {
-    let Some(rv) = resp.children.into_iter().find(|c| c.name == "returnval") else {
+    let Some(rv) = resp.children.into_iter().find(|c| &*c.name == "returnval") else {
         return (Vec::new(), None);
     };
     let mut token = None;
     let mut out = Vec::new();
     for part in rv.children {
-        match part.name.as_str() {
+        match &*part.name {
             "token" => token = Some(part.text.trim().to_string()).filter(|t| !t.is_empty()),
-            "objects" => {
-                let mut oc = ObjectContent::default();
-                for c in part.children {
-                    match c.name.as_str() {
-                        "obj" => oc.obj = c.as_moref(),
-                        "propSet" => {
-                            let mut name = String::new();
-                            let mut val = None;
-                            for pc in c.children {
-                                match pc.name.as_str() {
-                                    "name" => name = pc.text.trim().to_string(),
-                                    "val" => val = Some(pc),
-                                    _ => {}
-                                }
-                            }
-                            if let Some(v) = val {
-                                oc.props.insert(name, v);
-                            }
-                        }
-                        "missingSet" => {
-                            let path = c.text_at("path").unwrap_or_default();
-                            let message = c.text_at("fault.localizedMessage").unwrap_or_default();
-                            let fault = Fault::read(c.path("fault.fault"), message);
-                            oc.missing.push((path, fault));
-                        }
-                        _ => {}
-                    }
-                }
-                out.push(oc);
-            }
+            "objects" => out.push(object_content(part)),
             _ => {}
         }
     }
@@ -239,38 +244,49 @@ pub async fn retrieve(
         view.to_xml("obj"),
         max_objects.max(1)
     ));
-    let resp = client
-        .invoke("RetrievePropertiesEx", &sc.property_collector, &spec)
+    let mut resp = client
+        .open("RetrievePropertiesEx", &sc.property_collector, &spec)
         .await
         .step("RetrievePropertiesEx")?;
-    let (objects, mut token) = objects_of(resp);
-    objects.into_iter().for_each(&mut each);
-    while let Some(t) = token.take() {
-        let args = format!("<token>{}</token>", esc(&t));
-        let resp = match client
-            .invoke(
+    let mut step = "RetrievePropertiesEx";
+    let next = |token: String| async move {
+        let args = format!("<token>{}</token>", esc(&token));
+        client
+            .open(
                 "ContinueRetrievePropertiesEx",
                 &sc.property_collector,
                 &args,
             )
             .await
-        {
-            Ok(r) => r,
-            Err(error) => {
-                let _ = client
-                    .invoke("CancelRetrievePropertiesEx", &sc.property_collector, &args)
-                    .await;
+    };
+    let cancel = |token: String| async move {
+        let args = format!("<token>{}</token>", esc(&token));
+        let _ = client
+            .invoke("CancelRetrievePropertiesEx", &sc.property_collector, &args)
+            .await;
+    };
+    loop {
+        match page::read_page(resp, |e| client.body_error(e), next, &mut each).await {
+            Ok(PageEnd::Last) => return Ok(()),
+            Ok(PageEnd::Next(_, Ok(r))) => {
+                resp = r;
+                step = "ContinueRetrievePropertiesEx";
+            }
+            Ok(PageEnd::Next(token, Err(error))) => {
+                cancel(token).await;
                 return Err(StepError {
                     step: "ContinueRetrievePropertiesEx",
                     error,
                 });
             }
-        };
-        let (objects, next) = objects_of(resp);
-        objects.into_iter().for_each(&mut each);
-        token = next;
+            Err(PageError { error, token }) => {
+                if let Some(t) = token {
+                    cancel(t).await;
+                }
+                return Err(StepError { step, error });
+            }
+        }
     }
-    Ok(())
 }
 
 /// A distributed switch as the inventory pass saw it.

@@ -101,35 +101,41 @@ pub fn evaluate(
     // Estate-wide rules, after grouping. They see every connected host with the data they need:
     // the scope limits where findings are reported (below), not the peers a host is compared
     // with (a duplicate address or a cluster majority involves hosts outside the scope too).
-    for cfg in &enabled {
-        let Check::Estate(check) = cfg.rule.check else {
-            continue;
-        };
-        let hosts: Vec<usize> = inv
-            .hosts
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| {
-                h.is_connected()
-                    && cfg
-                        .rule
-                        .needs
-                        .iter()
-                        .all(|d| !d.host_level() || d.missing_on(h).is_empty())
-            })
-            .map(|(i, _)| i)
-            .collect();
-        let ctx = EstateCtx {
-            inventory: inv,
-            hosts: &hosts,
-            params: &rules.params,
-        };
-        raised.extend(
+    // The estate rules are independent of each other: they run in parallel, and their hits
+    // are appended in rule order.
+    let estate: Vec<Vec<Raised>> = enabled
+        .par_iter()
+        .filter_map(|cfg| match cfg.rule.check {
+            Check::Estate(check) => Some((cfg, check)),
+            _ => None,
+        })
+        .map(|(cfg, check)| {
+            let hosts: Vec<usize> = inv
+                .hosts
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| {
+                    h.is_connected()
+                        && cfg
+                            .rule
+                            .needs
+                            .iter()
+                            .all(|d| !d.host_level() || d.missing_on(h).is_empty())
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let ctx = EstateCtx {
+                inventory: inv,
+                hosts: &hosts,
+                params: &rules.params,
+            };
             check(&ctx)
                 .into_iter()
-                .map(|hit| Raised::on_host(cfg.rule, hit)),
-        );
-    }
+                .map(|hit| Raised::on_host(cfg.rule, hit))
+                .collect()
+        })
+        .collect();
+    raised.extend(estate.into_iter().flatten());
 
     // Turn into findings.
     let today = now.date_naive();

@@ -7,34 +7,14 @@ use crate::model::{Inventory, Source, SourceKind, SCHEMA_VERSION};
 
 /// Parse an inventory file. Unknown keys are errors that name the key and its position.
 pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
-    // Check the schema version first, so a future file gets a clear message instead of a
+    // One pass over the (possibly 100 MB) text when it is a good inventory. When it is not,
+    // the schema version is checked first, so a future file gets a clear message instead of a
     // complaint about some new field.
-    #[derive(serde::Deserialize)]
-    struct Version {
-        schema_version: Option<serde_json::Value>,
+    let parsed = serde_json::from_str::<Inventory>(text);
+    if !matches!(&parsed, Ok(inv) if inv.schema_version == SCHEMA_VERSION) {
+        check_version(path, text)?;
     }
-    match serde_json::from_str::<Version>(text) {
-        Ok(Version {
-            schema_version: Some(v),
-        }) if v != serde_json::json!(SCHEMA_VERSION) => {
-            return Err(Error::input(
-                Location::file(path),
-                format!(
-                    "unsupported inventory schema_version {v} (this vmkaudit reads version {SCHEMA_VERSION})"
-                ),
-            ));
-        }
-        Ok(Version {
-            schema_version: None,
-        }) => {
-            return Err(Error::input(
-                Location::file(path),
-                "not a vmkaudit inventory file: missing `schema_version`",
-            ));
-        }
-        _ => {}
-    }
-    let mut inv: Inventory = serde_json::from_str(text).map_err(|e| {
+    let mut inv = parsed.map_err(|e| {
         let loc = if e.line() > 0 {
             Location::at(path, e.line(), Some(e.column()))
         } else {
@@ -53,6 +33,31 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
         });
     }
     Ok(inv)
+}
+
+/// An error when `text` has no `schema_version` or one this build does not read.
+fn check_version(path: &Path, text: &str) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema_version: Option<serde_json::Value>,
+    }
+    match serde_json::from_str::<Version>(text) {
+        Ok(Version {
+            schema_version: Some(v),
+        }) if v != serde_json::json!(SCHEMA_VERSION) => Err(Error::input(
+            Location::file(path),
+            format!(
+                "unsupported inventory schema_version {v} (this vmkaudit reads version {SCHEMA_VERSION})"
+            ),
+        )),
+        Ok(Version {
+            schema_version: None,
+        }) => Err(Error::input(
+            Location::file(path),
+            "not a vmkaudit inventory file: missing `schema_version`",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// serde_json's message without its trailing " at line X column Y" (the location is printed

@@ -20,6 +20,8 @@ pub mod view;
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::config::OutputFormat;
 use crate::error::Result;
 use crate::findings::FindingsFile;
@@ -53,32 +55,50 @@ pub fn write_reports(
     findings: &FindingsFile,
     opts: &RenderOptions,
 ) -> Result<Vec<PathBuf>> {
-    let mut out: Vec<(&str, Vec<u8>)> = Vec::new();
-    // Render everything first, so a template error leaves no partial set of new files.
+    type Job<'a> = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync + 'a>;
+    let mut jobs: Vec<(&str, Job<'_>)> = Vec::new();
     if opts.formats.contains(&OutputFormat::Html) {
-        out.push((REPORT_HTML, report_html(inv, findings, opts)?.into_bytes()));
-        out.push((
+        jobs.push((
+            REPORT_HTML,
+            Box::new(|| Ok(report_html(inv, findings, opts)?.into_bytes())),
+        ));
+        jobs.push((
             CHECKLIST_TXT,
-            checklist_text(inv, findings, opts).into_bytes(),
+            Box::new(|| Ok(checklist_text(inv, findings, opts).into_bytes())),
         ));
     }
     if opts.formats.contains(&OutputFormat::Csv) {
-        out.push((FINDINGS_CSV, csv::findings_csv(inv, findings, opts.lang)));
-        out.push((VMKS_CSV, csv::vmks_csv(inv, opts.lang)));
+        jobs.push((
+            FINDINGS_CSV,
+            Box::new(|| Ok(csv::findings_csv(inv, findings, opts.lang))),
+        ));
+        jobs.push((VMKS_CSV, Box::new(|| Ok(csv::vmks_csv(inv, opts.lang)))));
     }
     if opts.formats.contains(&OutputFormat::Json) {
-        out.push((FINDINGS_JSON, findings_json(findings).into_bytes()));
+        jobs.push((
+            FINDINGS_JSON,
+            Box::new(|| Ok(findings_json(findings).into_bytes())),
+        ));
     }
-    let mut written = Vec::new();
-    for (name, bytes) in out {
-        let p = dir.join(name);
-        crate::fsutil::write_atomic(&p, &bytes)?;
-        written.push(p);
-    }
-    Ok(written)
+    // The files are independent: render them in parallel (the HTML report and vmks.csv are
+    // the big ones at 40,000 hosts), and write them only when every one rendered, so a failed
+    // run leaves the previous reports whole.
+    // One job per task (`with_max_len(1)`), so that a free thread takes the next file while
+    // another is still on the HTML report.
+    let out: Vec<(&str, Vec<u8>)> = jobs
+        .par_iter()
+        .with_max_len(1)
+        .map(|(name, job)| Ok((*name, job()?)))
+        .collect::<Result<_>>()?;
+    out.par_iter()
+        .map(|(name, bytes)| {
+            let p = dir.join(name);
+            crate::fsutil::write_atomic(&p, bytes)?;
+            Ok(p)
+        })
+        .collect()
 }
 
-/// `report.html`: the whole report as one self-contained page (no network, works from file://).
 pub fn report_html(
     inv: &Inventory,
     findings: &FindingsFile,

@@ -135,10 +135,20 @@ pub fn untag_commands(dev: &str, services: &[&str]) -> String {
 
 /// Order vmk device names naturally: `vmk2` before `vmk10`.
 pub fn device_order(a: &str, b: &str) -> Ordering {
-    fn split(s: &str) -> (&str, Option<u64>) {
-        let digits = s.len() - s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        let (head, tail) = s.split_at(s.len() - digits);
-        (head, tail.parse().ok())
+    // Byte-wise (this runs for every rule on every host): the name without its trailing
+    // digits, then their value (`None` when there are none or they overflow a u64).
+    fn split(s: &str) -> (&[u8], Option<u64>) {
+        let b = s.as_bytes();
+        let head = b.len() - b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+        let (name, digits) = b.split_at(head);
+        let value = if digits.is_empty() {
+            None
+        } else {
+            digits.iter().try_fold(0u64, |n, d| {
+                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            })
+        };
+        (name, value)
     }
     split(a).cmp(&split(b)).then_with(|| a.cmp(b))
 }
@@ -261,6 +271,37 @@ mod tests {
         let mut v = vec!["vmk10", "vmk2", "vmk1", "vmk0"];
         v.sort_by(|a, b| device_order(a, b));
         assert_eq!(v, ["vmk0", "vmk1", "vmk2", "vmk10"]);
+        // The byte-wise split orders like the plain definition: the name without trailing
+        // digits, then their value (none, or too large for a u64, first), then the text.
+        fn split(s: &str) -> (&str, Option<u64>) {
+            let digits = s.len() - s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            let (head, tail) = s.split_at(s.len() - digits);
+            (head, tail.parse().ok())
+        }
+        fn reference(a: &str, b: &str) -> Ordering {
+            split(a).cmp(&split(b)).then_with(|| a.cmp(b))
+        }
+        let names = [
+            "",
+            "vmk",
+            "vmk0",
+            "vmk00",
+            "vmk7",
+            "vmk007",
+            "vmk10",
+            "vmk18446744073709551615",
+            "vmk18446744073709551616",
+            "vmk99999999999999999999",
+            "vmkä1",
+            "vmk1a",
+            "1",
+            "a10",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(device_order(a, b), reference(a, b), "{a} vs {b}");
+            }
+        }
     }
 
     #[test]

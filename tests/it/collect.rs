@@ -20,7 +20,7 @@ use crate::common;
 const PW_VAR: &str = "VMKAUDIT_IT_VC_PASSWORD";
 
 /// Build the fixture program once (rebuilt when its source is newer than the binary).
-fn fixture_bin() -> &'static Path {
+pub(crate) fn fixture_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let src = common::repo("tests/vcsim");

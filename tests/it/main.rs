@@ -2,6 +2,7 @@
 
 mod common;
 
+mod bench;
 mod cli;
 mod collect;
 mod email;

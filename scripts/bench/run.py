@@ -1,0 +1,312 @@
+#!/usr/bin/python3
+"""Benchmark driver (called by scripts/bench.sh, which builds everything first).
+
+Collection: starts the govmomi simulator fixture once on a generated scenario, warms it up, and
+then measures, interleaved run by run so that load changes hit every column alike:
+  vmkaudit   `vmkaudit collect` (release build), wall time of the process;
+  bare HTTP  examples/bench_replay: the same POSTs vmkaudit sent (recorded with
+             VMKAUDIT_DUMP_REQUESTS), bodies read whole and not parsed;
+  pyVmomi    scripts/bench/pyvmomi_collect.py: the same retrieval with pyVmomi.
+The simulator's CPU time per run is read from /proc/<pid>/stat around each run.
+
+Evaluation and rendering: `vmkaudit check ESTATE -o DIR --format html,csv,json` per estate
+size, wall time and peak RSS from getrusage of the child (the same number as /usr/bin/time's
+"Maximum resident set size").
+
+Prints a Markdown table of medians and writes it, with every single run, to OUT_DIR.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PW_VAR = "VMKAUDIT_BENCH_PW"
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+LAST_CPU = [0.0]
+
+
+def run_timed(cmd, env=None):
+    """Run `cmd`; return (wall seconds, peak RSS in KiB, exit code, stdout, stderr).
+
+    The child's CPU time (user + system seconds) is left in LAST_CPU[0]."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        # wait4 gives this child's own rusage: ru_maxrss is its peak resident set size, the
+        # number /usr/bin/time -v prints as "Maximum resident set size".
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - start
+        LAST_CPU[0] = usage.ru_utime + usage.ru_stime
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (wall, usage.ru_maxrss, proc.returncode,
+                out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+
+
+class Sim:
+    """The simulator fixture, serving `scenario` until stopped."""
+
+    def __init__(self, fixture, scenario, workdir):
+        d = os.path.join(workdir, "sim")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        self.proc = subprocess.Popen(
+            [fixture, "-scenario", scenario, "-dir", d],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit("the simulator fixture did not start")
+        banner = json.loads(line)
+        self.url, self.ca, self.user = banner["url"], banner["ca_file"], banner["user"]
+
+    def cpu(self):
+        """User + system CPU seconds the simulator has used so far."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def bench_collect(args, out):
+    scenario = os.path.join(args.work, "scenario-%d.json" % args.collect_hosts)
+    if not os.path.exists(scenario):
+        subprocess.check_call([sys.executable, os.path.join(ROOT, "scripts/gen-estate.py"),
+                               "--scenario", str(args.collect_hosts), scenario])
+    log("collection: starting the simulator with %d hosts" % args.collect_hosts)
+    t0 = time.monotonic()
+    sim = Sim(args.fixture, scenario, args.work)
+    log("  simulator ready in %.1f s at %s" % (time.monotonic() - t0, sim.url))
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("VMKAUDIT_") and k not in ("RUST_LOG", "HTTPS_PROXY", "https_proxy",
+                                                          "ALL_PROXY", "all_proxy")}
+    env[PW_VAR] = "bench-pw"
+    if args.max_objects:
+        env["VMKAUDIT_MAX_OBJECTS"] = str(args.max_objects)
+    inv = os.path.join(args.work, "collected.json")
+    collect = [args.vmkaudit, "collect", "-q", "--vcenter", sim.url, "--user", sim.user,
+               "--password-env", PW_VAR, "--ca-file", sim.ca, "-o", inv]
+    dump = os.path.join(args.work, "requests.jsonl")
+    try:
+        # Warm-up run, which also records the requests for the replay.
+        if os.path.exists(dump):
+            os.remove(dump)
+        wall, _, rc, _, err = run_timed(collect, env=dict(env, VMKAUDIT_DUMP_REQUESTS=dump))
+        if rc != 0:
+            raise SystemExit("vmkaudit collect failed (%d): %s" % (rc, err))
+        with open(inv) as f:
+            hosts = len(json.load(f)["hosts"])
+        if hosts != args.collect_hosts:
+            raise SystemExit("vmkaudit collected %d hosts, expected %d" % (hosts, args.collect_hosts))
+        with open(dump) as f:
+            requests = sum(1 for _ in f)
+            f.seek(0)
+            first = json.loads([l for l in f if "<maxObjects>" in l][-1])["envelope"]
+        max_objects = first.split("<maxObjects>")[1].split("<")[0]
+        log("  warm-up: vmkaudit %.2f s, %d requests, maxObjects %s" % (wall, requests, max_objects))
+        replay = [args.replay, sim.url, sim.ca, dump, PW_VAR, "1"]
+        pyv = ["/usr/bin/python3", os.path.join(ROOT, "scripts/bench/pyvmomi_collect.py"),
+               sim.url, sim.user, PW_VAR, sim.ca, max_objects, "1"]
+        run_timed(replay, env=env)  # warm the replay path too
+        cols = {"vmkaudit": [], "bare": [], "pyvmomi": []}
+        sim_cpu = {"vmkaudit": [], "bare": [], "pyvmomi": []}
+        client_cpu = {"vmkaudit": [], "bare": [], "pyvmomi": []}
+        rss = []
+        resp_bytes = None
+        for i in range(args.runs):
+            for name in ("vmkaudit", "bare", "pyvmomi"):
+                if name == "pyvmomi" and i >= args.pyvmomi_runs:
+                    continue
+                c0 = sim.cpu()
+                if name == "vmkaudit":
+                    wall, maxrss, rc, text, err = run_timed(collect, env=env)
+                    rss.append(maxrss)
+                elif name == "bare":
+                    wall, _, rc, text, err = run_timed(replay, env=env)
+                    resp_bytes = int(text.split()[1]) if rc == 0 else resp_bytes
+                else:
+                    wall, _, rc, text, err = run_timed(pyv, env=env)
+                    if rc == 0 and int(text.split()[1]) != args.collect_hosts:
+                        raise SystemExit("pyVmomi read %s hosts" % text.split()[1])
+                if rc != 0:
+                    raise SystemExit("%s failed (%d): %s" % (name, rc, err[-2000:]))
+                cols[name].append(wall)
+                client_cpu[name].append(LAST_CPU[0])
+                sim_cpu[name].append(sim.cpu() - c0)
+                log("  run %d %-8s %.3f s (client CPU %.2f s, simulator CPU %.2f s, load %.1f)"
+                    % (i + 1, name, wall, LAST_CPU[0], sim_cpu[name][-1], os.getloadavg()[0]))
+    finally:
+        sim.stop()
+    res = {
+        "hosts": args.collect_hosts,
+        "requests": requests,
+        "max_objects": int(max_objects),
+        "response_bytes": resp_bytes,
+        "runs": cols,
+        "sim_cpu": sim_cpu,
+        "client_cpu": client_cpu,
+        "median_client_cpu": {k: median(v) for k, v in client_cpu.items()},
+        "vmkaudit_max_rss_kib": rss,
+        "median": {k: median(v) for k, v in cols.items()},
+        "median_sim_cpu": {k: median(v) for k, v in sim_cpu.items()},
+    }
+    out["collect"] = res
+    return res
+
+
+def bench_check(args, out):
+    rows = []
+    for n in args.sizes:
+        estate = os.path.join(args.work, "estate-%d.json" % n)
+        if not os.path.exists(estate):
+            log("generating a %d-host estate" % n)
+            subprocess.check_call([sys.executable, os.path.join(ROOT, "scripts/gen-estate.py"),
+                                   str(n), estate])
+        report = os.path.join(args.work, "report-%d" % n)
+        shutil.rmtree(report, ignore_errors=True)
+        cmd = [args.vmkaudit, "check", estate, "-o", report, "--format", "html,csv,json", "-q"]
+        walls, rsss, cpus = [], [], []
+        run_timed(cmd)  # warm the page cache
+        for i in range(args.runs):
+            wall, maxrss, rc, _, err = run_timed(cmd)
+            if rc not in (0, 1):
+                raise SystemExit("vmkaudit check failed (%d): %s" % (rc, err[-2000:]))
+            walls.append(wall)
+            rsss.append(maxrss)
+            cpus.append(LAST_CPU[0])
+            log("  check %6d hosts run %d: %.3f s, CPU %.2f s, %.0f MiB, load %.1f"
+                % (n, i + 1, wall, LAST_CPU[0], maxrss / 1024, os.getloadavg()[0]))
+        with open(estate) as f:
+            vmks = sum(len(h["vmks"]) for h in json.load(f)["hosts"])
+        size = os.path.getsize(estate)
+        outputs = sorted(os.listdir(report))
+        rows.append({
+            "hosts": n, "vmks": vmks, "input_bytes": size, "runs": walls, "max_rss_kib": rsss,
+            "cpu": cpus, "median_cpu_s": median(cpus),
+            "median_s": median(walls), "median_rss_mib": median(rsss) / 1024,
+            "outputs": {f: os.path.getsize(os.path.join(report, f)) for f in outputs},
+        })
+    out["check"] = rows
+    return rows
+
+
+def machine():
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    return {"nproc": os.cpu_count(), "cpu": model, "memory_gib": round(mem_kib / 1048576, 1),
+            "kernel": os.uname().release, "nice": os.nice(0),
+            "load": os.getloadavg(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def table(res):
+    lines = []
+    m = res["machine"]
+    lines.append("Machine: %d CPUs (%s), %.1f GiB RAM, Linux %s; %s; load average (1 min) %.2f at "
+                 "start, %.2f at end; benchmark processes at nice %d"
+                 % (m["nproc"], m["cpu"], m["memory_gib"], m["kernel"], m["date"], m["load"][0],
+                    m["load_end"][0], m["nice"]))
+    lines.append("")
+    c = res.get("collect")
+    if c:
+        med = c["median"]
+        lines.append("Collection: %d hosts from the simulator over HTTPS, %d requests, maxObjects %d, "
+                     "%.1f MB of responses; medians of %d runs (pyVmomi %d)"
+                     % (c["hosts"], c["requests"], c["max_objects"], (c["response_bytes"] or 0) / 1e6,
+                        len(c["runs"]["vmkaudit"]), len(c["runs"]["pyvmomi"])))
+        lines.append("")
+        lines.append("| client | wall time (s) | client CPU (s) | simulator CPU (s) | wall vs bare HTTP | target |")
+        lines.append("|---|---:|---:|---:|---:|---|")
+        ccpu = c["median_client_cpu"]
+        bare = med["bare"]
+        ratio = med["vmkaudit"] / bare
+        speedup = med["pyvmomi"] / med["vmkaudit"]
+        lines.append("| vmkaudit collect | %.3f | %.2f | %.2f | %.2f x | <= 1.5 x bare: %s |"
+                     % (med["vmkaudit"], ccpu["vmkaudit"], c["median_sim_cpu"]["vmkaudit"], ratio,
+                        "met" if ratio <= 1.5 else "NOT met"))
+        lines.append("| bare HTTP replay | %.3f | %.2f | %.2f | 1.00 x | |"
+                     % (bare, ccpu["bare"], c["median_sim_cpu"]["bare"]))
+        if c["runs"]["pyvmomi"]:
+            lines.append("| pyVmomi | %.3f | %.2f | %.2f | %.2f x | vmkaudit >= 10 x faster: %.1f x, %s |"
+                         % (med["pyvmomi"], ccpu["pyvmomi"], c["median_sim_cpu"]["pyvmomi"],
+                            med["pyvmomi"] / bare, speedup, "met" if speedup >= 10 else "NOT met"))
+        lines.append("")
+    rows = res.get("check")
+    if rows:
+        lines.append("Evaluation and rendering: `vmkaudit check ESTATE -o DIR --format html,csv,json`; "
+                     "medians of %d runs" % len(rows[0]["runs"]))
+        lines.append("")
+        lines.append("| hosts | vmks | input (MB) | wall (s) | CPU (s) | peak RSS (MiB) | wall us per host | target (40,000 hosts) |")
+        lines.append("|---:|---:|---:|---:|---:|---:|---:|---|")
+        for r in rows:
+            target = ""
+            if r["hosts"] == 40000:
+                target = "<= 3 s: %s; <= 1.5 GiB: %s" % (
+                    "met" if r["median_s"] <= 3 else "NOT met",
+                    "met" if r["median_rss_mib"] <= 1536 else "NOT met")
+            lines.append("| %d | %d | %.1f | %.3f | %.2f | %.0f | %.0f | %s |"
+                         % (r["hosts"], r["vmks"], r["input_bytes"] / 1e6, r["median_s"], r["median_cpu_s"],
+                            r["median_rss_mib"], r["median_s"] / r["hosts"] * 1e6, target))
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--vmkaudit", required=True)
+    p.add_argument("--replay", required=True)
+    p.add_argument("--fixture", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--pyvmomi-runs", type=int, default=3)
+    p.add_argument("--collect-hosts", type=int, default=2500)
+    p.add_argument("--max-objects", type=int, default=0, help="override vmkaudit's default")
+    p.add_argument("--sizes", default="4000,10000,40000")
+    p.add_argument("--skip-collect", action="store_true")
+    p.add_argument("--skip-check", action="store_true")
+    args = p.parse_args()
+    args.sizes = [int(s) for s in args.sizes.split(",") if s]
+    os.makedirs(args.work, exist_ok=True)
+    res = {"machine": machine()}
+    if not args.skip_collect:
+        bench_collect(args, res)
+    if not args.skip_check:
+        bench_check(args, res)
+    res["machine"]["load_end"] = os.getloadavg()
+    text = table(res)
+    print(text)
+    with open(os.path.join(args.work, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    with open(os.path.join(args.work, "results.md"), "w") as f:
+        f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,386 @@
+//! Streaming read of property-collector pages (RetrievePropertiesEx and its continuations).
+//!
+//! A page of host properties is megabytes of XML. Instead of reading a whole answer and then
+//! parsing it, [`read_page`] parses it while it arrives: one tokio task moves the body's chunks
+//! into a channel, a blocking thread parses them with quick-xml ([`parse_page`]) into one
+//! [`ObjectContent`] per `objects` element, and the caller's task maps each object as soon as it
+//! is complete. The continuation `token` comes before the objects in a RetrieveResult, so the
+//! next page is requested as soon as the token is read: the server prepares page N+1 while page
+//! N is still being parsed and mapped. Elements vmkaudit never reads
+//! ([`soap::SKIPPED_ELEMENTS`]) are skipped, not built.
+
+use std::future::Future;
+use std::io::{BufRead, Read};
+use std::pin::Pin;
+use std::sync::mpsc;
+
+use bytes::Bytes;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+use super::client::CallError;
+use super::soap::{self, Builder, Fault};
+use super::vsphere::{object_content, ObjectContent};
+
+/// What the parser reports while reading a page.
+#[derive(Debug)]
+pub enum PageEvent {
+    /// The continuation token: more pages follow.
+    Token(String),
+    /// Complete objects, in order (a few at a time: every hand-off wakes the mapping task).
+    Objects(Vec<ObjectContent>),
+}
+
+/// Objects handed to the mapping at a time.
+const OBJECT_BATCH: usize = 16;
+
+/// Body bytes handed to the parser thread at a time (after the first chunk, which goes at once
+/// so that the token is read early): fewer, larger hand-offs cost fewer thread wake-ups.
+const CHUNK_BATCH: usize = 256 << 10;
+
+/// A blocking reader over the chunks of a response body, as the async side receives them.
+struct Chunks {
+    rx: mpsc::Receiver<Bytes>,
+    cur: Bytes,
+    pos: usize,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Chunks {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        while self.pos >= self.cur.len() {
+            match self.rx.recv() {
+                Ok(b) => {
+                    self.cur = b;
+                    self.pos = 0;
+                }
+                // The body ended (or failed: the async side reports why).
+                Err(_) => return Ok(&[]),
+            }
+        }
+        Ok(&self.cur[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
+    }
+}
+
+fn protocol(m: impl Into<String>) -> CallError {
+    CallError::Protocol(m.into())
+}
+
+/// Parse one RetrieveResult answer from `input`, reporting the token and each object on `out`
+/// as soon as it is read. A SOAP fault in the body is returned as [`CallError::Fault`].
+pub fn parse_page<R: BufRead>(input: R, out: &UnboundedSender<PageEvent>) -> Result<(), CallError> {
+    let mut reader = Reader::from_reader(input);
+    let mut builder = Builder::skipping(soap::SKIPPED_ELEMENTS);
+    let mut buf = Vec::new();
+    let mut sub = Vec::new();
+    // Local names of the open elements above the current position (Envelope, Body, the
+    // response element, returnval).
+    let mut open: Vec<Vec<u8>> = Vec::new();
+    let mut answered = false;
+    let mut batch: Vec<ObjectContent> = Vec::new();
+    loop {
+        buf.clear();
+        let ev = reader.read_event_into(&mut buf).map_err(|e| {
+            protocol(format!(
+                "malformed XML at byte {}: {e}",
+                reader.error_position()
+            ))
+        })?;
+        let (e, empty) = match ev {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                open.pop();
+                if open.len() == 3 && !batch.is_empty() {
+                    // returnval closed: hand over the rest.
+                    let _ = out.send(PageEvent::Objects(std::mem::take(&mut batch)));
+                }
+                if open.is_empty() {
+                    break;
+                }
+                continue;
+            }
+            Event::Eof => return Err(protocol("the answer ended in the middle of the XML")),
+            _ => continue,
+        };
+        let qname = e.name();
+        let name = qname.local_name();
+        let name = name.as_ref();
+        let parent = open.last().map(Vec::as_slice);
+        match (open.len(), parent, name) {
+            (0, _, b"Envelope") | (1, _, b"Body") | (3, _, b"returnval") => {}
+            (0, _, other) => {
+                return Err(protocol(format!(
+                    "not a SOAP envelope (root element `{}`)",
+                    String::from_utf8_lossy(other)
+                )))
+            }
+            (2, Some(b"Body"), b"Fault") => {
+                let fault = builder
+                    .subtree(&mut reader, &mut sub, &e, empty)
+                    .map_err(protocol)?;
+                let message = fault.text_at("faultstring").unwrap_or_default();
+                let fault = Fault::read(
+                    fault.child("detail").and_then(|d| d.children.first()),
+                    message,
+                );
+                return Err(CallError::Fault(Box::new(fault)));
+            }
+            (2, Some(b"Body"), _) => answered = true,
+            (4, Some(b"returnval"), b"token") => {
+                let node = builder
+                    .subtree(&mut reader, &mut sub, &e, empty)
+                    .map_err(protocol)?;
+                let token = node.text.trim();
+                if !token.is_empty() {
+                    let _ = out.send(PageEvent::Token(token.to_string()));
+                }
+                continue;
+            }
+            (4, Some(b"returnval"), b"objects") => {
+                let node = builder
+                    .subtree(&mut reader, &mut sub, &e, empty)
+                    .map_err(protocol)?;
+                batch.push(object_content(node));
+                if batch.len() >= OBJECT_BATCH
+                    && out
+                        .send(PageEvent::Objects(std::mem::take(&mut batch)))
+                        .is_err()
+                {
+                    // The receiver gave up; no need to read further.
+                    return Ok(());
+                }
+                continue;
+            }
+            _ => {
+                // Anything else (a SOAP header, unknown result fields) is skipped whole.
+                if !empty {
+                    let end = e.to_end().into_owned();
+                    sub.clear();
+                    reader
+                        .read_to_end_into(end.name(), &mut sub)
+                        .map_err(|e| protocol(format!("malformed XML: {e}")))?;
+                }
+                continue;
+            }
+        }
+        if !empty {
+            open.push(name.to_vec());
+        }
+    }
+    if !answered {
+        return Err(protocol("SOAP Body is empty"));
+    }
+    Ok(())
+}
+
+/// How a page ended.
+pub enum PageEnd {
+    /// It was the last page.
+    Last,
+    /// More pages follow: the token and the (already requested) next page.
+    Next(String, Result<reqwest::Response, CallError>),
+}
+
+/// A page that failed, with the token it carried (if it was read) for the caller to cancel.
+pub struct PageError {
+    pub error: CallError,
+    pub token: Option<String>,
+}
+
+type Pending<'a> = Pin<Box<dyn Future<Output = Result<reqwest::Response, CallError>> + Send + 'a>>;
+
+/// Stream one page: parse `resp` as it arrives, hand every object to `each`, and as soon as
+/// the token is read, start the next request with `next(token)`.
+pub async fn read_page<'a, N, F>(
+    resp: reqwest::Response,
+    body_error: impl Fn(&reqwest::Error) -> CallError,
+    next: N,
+    each: &mut impl FnMut(ObjectContent),
+) -> Result<PageEnd, PageError>
+where
+    N: Fn(String) -> F,
+    F: Future<Output = Result<reqwest::Response, CallError>> + Send + 'a,
+{
+    let (chunk_tx, chunk_rx) = mpsc::channel::<Bytes>();
+    let (event_tx, mut events) = unbounded_channel();
+    let parser = tokio::task::spawn_blocking(move || {
+        let input = Chunks {
+            rx: chunk_rx,
+            cur: Bytes::new(),
+            pos: 0,
+        };
+        parse_page(input, &event_tx)
+    });
+    // Move the body's chunks to the parser while this task maps objects.
+    let mut resp = resp;
+    let pump = tokio::spawn(async move {
+        let mut first = true;
+        let mut pending: Vec<u8> = Vec::new();
+        let result = loop {
+            match resp.chunk().await {
+                Ok(Some(c)) if first => {
+                    first = false;
+                    if chunk_tx.send(c).is_err() {
+                        return Ok(());
+                    }
+                }
+                Ok(Some(c)) => {
+                    pending.extend_from_slice(&c);
+                    if pending.len() >= CHUNK_BATCH
+                        && chunk_tx
+                            .send(Bytes::from(std::mem::take(&mut pending)))
+                            .is_err()
+                    {
+                        return Ok(());
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        if !pending.is_empty() {
+            let _ = chunk_tx.send(Bytes::from(pending));
+        }
+        result
+    });
+
+    let mut token: Option<String> = None;
+    let mut pending: Option<Pending<'a>> = None;
+    let mut next_page: Option<Result<reqwest::Response, CallError>> = None;
+    loop {
+        let ev = match (&mut pending, &next_page) {
+            (Some(fut), None) => tokio::select! {
+                ev = events.recv() => ev,
+                r = fut => {
+                    next_page = Some(r);
+                    continue;
+                }
+            },
+            _ => events.recv().await,
+        };
+        match ev {
+            Some(PageEvent::Token(t)) => {
+                if token.is_none() {
+                    pending = Some(Box::pin(next(t.clone())));
+                    token = Some(t);
+                }
+            }
+            Some(PageEvent::Objects(objects)) => objects.into_iter().for_each(&mut *each),
+            None => break,
+        }
+    }
+    let fail = |error, token: Option<String>| PageError { error, token };
+    let body = match pump.await {
+        Ok(r) => r,
+        Err(e) => return Err(fail(protocol(format!("reading the answer: {e}")), token)),
+    };
+    let parsed = match parser.await {
+        Ok(r) => r,
+        Err(e) => return Err(fail(protocol(format!("parsing the answer: {e}")), token)),
+    };
+    match (body, parsed) {
+        // A body that broke off is the cause of whatever the parser then said.
+        (Err(e), _) => return Err(fail(body_error(&e), token)),
+        (Ok(()), Err(e)) => return Err(fail(e, token)),
+        (Ok(()), Ok(())) => {}
+    }
+    match (token, pending, next_page) {
+        (None, _, _) => Ok(PageEnd::Last),
+        (Some(t), _, Some(r)) => Ok(PageEnd::Next(t, r)),
+        (Some(t), Some(fut), None) => Ok(PageEnd::Next(t, fut.await)),
+        (Some(t), None, None) => Err(fail(protocol("internal: token without request"), Some(t))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(xml: &str) -> (Result<(), CallError>, Vec<PageEvent>) {
+        let (tx, mut rx) = unbounded_channel();
+        let r = parse_page(xml.as_bytes(), &tx);
+        drop(tx);
+        let mut out = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            out.push(e);
+        }
+        (r, out)
+    }
+
+    const PAGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<soapenv:Header><x>1</x></soapenv:Header>
+<soapenv:Body><RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><token>42</token>
+<objects><obj type="HostSystem">host-1</obj><propSet><name>name</name><val xsi:type="xsd:string">esx-a</val></propSet>
+<propSet><name>config.virtualNicManagerInfo</name><val xsi:type="HostVirtualNicManagerInfo"><netConfig><nicType>vmotion</nicType>
+<candidateVnic><device>vmk0</device><spec><mtu>1500</mtu></spec></candidateVnic><selectedVnic>vmotion.key-1</selectedVnic></netConfig></val></propSet></objects>
+<objects><obj type="HostSystem">host-2</obj><propSet><name>name</name><val xsi:type="xsd:string">esx &amp; b</val></propSet></objects>
+</returnval></RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>"#;
+
+    #[test]
+    fn reports_the_token_first_then_each_object_and_skips_unused_elements() {
+        let (r, evs) = events(PAGE);
+        r.unwrap();
+        assert_eq!(evs.len(), 2);
+        assert!(matches!(&evs[0], PageEvent::Token(t) if t == "42"));
+        let PageEvent::Objects(objs) = &evs[1] else {
+            panic!("{evs:?}")
+        };
+        assert_eq!(objs.len(), 2);
+        let (a, b) = (&objs[0], &objs[1]);
+        assert_eq!(a.obj.as_ref().unwrap().value, "host-1");
+        let vnm = &a.props["config.virtualNicManagerInfo"];
+        let nc = vnm.child("netConfig").unwrap();
+        assert!(nc.child("candidateVnic").is_none(), "{nc:?}");
+        assert_eq!(nc.text_at("selectedVnic").as_deref(), Some("vmotion.key-1"));
+        assert_eq!(b.props["name"].text, "esx & b");
+    }
+
+    #[test]
+    fn last_page_faults_and_garbage() {
+        let (r, evs) = events(
+            r#"<Envelope><Body><ContinueRetrievePropertiesExResponse><returnval><objects><obj type="HostSystem">h</obj></objects></returnval></ContinueRetrievePropertiesExResponse></Body></Envelope>"#,
+        );
+        r.unwrap();
+        assert_eq!(evs.len(), 1);
+        let (r, evs) =
+            events(r#"<Envelope><Body><RetrievePropertiesExResponse/></Body></Envelope>"#);
+        r.unwrap();
+        assert!(evs.is_empty());
+
+        let (r, _) = events(
+            r#"<soapenv:Envelope xmlns:soapenv="x"><soapenv:Body><soapenv:Fault><faultstring>denied</faultstring><detail><NoPermissionFault xsi:type="NoPermission"><privilegeId>System.View</privilegeId></NoPermissionFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#,
+        );
+        let Err(CallError::Fault(f)) = r else {
+            panic!("{r:?}")
+        };
+        assert!(f.is("NoPermission"));
+        assert_eq!(f.privilege.as_deref(), Some("System.View"));
+
+        assert!(matches!(
+            events("<html><body>502</body></html>").0,
+            Err(CallError::Protocol(m)) if m.contains("html")
+        ));
+        assert!(events("<Envelope><Body></Body></Envelope>").0.is_err());
+        let cut = &PAGE[..PAGE.len() / 2];
+        let (r, evs) = events(cut);
+        assert!(matches!(r, Err(CallError::Protocol(_))), "{r:?}");
+        // What was complete before the cut was still reported.
+        assert!(!evs.is_empty());
+    }
+}

@@ -1,0 +1,64 @@
+//! Smoke test of the benchmark driver (scripts/bench/run.py) at tiny sizes.
+//!
+//! The benchmark itself is never a timed test; this only checks that its pieces still fit
+//! together: the simulator scenario from gen-estate.py, the request dump and its replay
+//! (examples/bench_replay.rs), the pyVmomi script, the check runs and the table. A few
+//! seconds with debug builds.
+
+use std::process::Command;
+
+use crate::common;
+
+#[test]
+fn bench_driver_runs_at_tiny_sizes() {
+    // Examples are not built for `cargo test --test it`; build the replay client if needed.
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "bench_replay"])
+        .current_dir(common::root())
+        .status()
+        .expect("run cargo build --example bench_replay");
+    assert!(status.success(), "building examples/bench_replay.rs failed");
+    let replay = common::repo("target/debug/examples/bench_replay");
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new("/usr/bin/python3")
+        .arg(common::repo("scripts/bench/run.py"))
+        .arg("--vmkaudit")
+        .arg(common::bin())
+        .arg("--replay")
+        .arg(&replay)
+        .arg("--fixture")
+        .arg(crate::collect::fixture_bin())
+        .arg("--work")
+        .arg(work.path())
+        .args([
+            "--runs",
+            "1",
+            "--pyvmomi-runs",
+            "1",
+            "--collect-hosts",
+            "30",
+        ])
+        .args(["--sizes", "60,120"])
+        .env_remove("VMKAUDIT_MAX_OBJECTS")
+        .output()
+        .expect("run scripts/bench/run.py");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for row in [
+        "| vmkaudit collect |",
+        "| bare HTTP replay |",
+        "| pyVmomi |",
+        "| 60 | 180 |",
+        "| 120 | 360 |",
+    ] {
+        assert!(stdout.contains(row), "no `{row}` row in\n{stdout}");
+    }
+    // 30 hosts at 100 per page: one page, so the replay sent exactly what vmkaudit sent.
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.path().join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["collect"]["hosts"], 30);
+    assert!(results["collect"]["response_bytes"].as_u64().unwrap() > 30 * 10_000);
+    let dump = std::fs::read_to_string(work.path().join("requests.jsonl")).unwrap();
+    assert!(dump.contains("{{PASSWORD}}") && !dump.contains("bench-pw"));
+}
