@@ -201,10 +201,9 @@ pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
         .iter()
         .filter_map(|s| s.error.as_ref().map(|e| (s.name.clone(), e.clone())))
         .collect();
-    crate::fsutil::write_atomic(
-        &args.output,
-        crate::inventory::json::to_string(&inventory).as_bytes(),
-    )?;
+    crate::fsutil::write_atomic_with(&args.output, |w| {
+        crate::inventory::json::write(&inventory, w)
+    })?;
     for (name, err) in &failed {
         crate::say!("vmkaudit: source {name} could not be collected: {err}");
     }
@@ -217,6 +216,7 @@ pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
             args.output.display()
         );
     }
+    drop_in_background(inventory);
     Ok(if failed.is_empty() {
         ExitCode::Ok
     } else {

@@ -8,6 +8,16 @@ use crate::error::{Error, Result};
 /// Write `bytes` to `path` atomically: into a temporary file in the same directory, flushed and
 /// synced, then renamed over `path`. Readers see the old file or the new one, never a torn one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Like [`write_atomic`], but the content is written by `fill` into a buffered writer over the
+/// temporary file (a big file need not be built in memory first). An error from `fill` leaves
+/// `path` untouched.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -17,7 +27,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .prefix(".vmkaudit-tmp-")
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(256 << 10, tmp.as_file_mut());
+        fill(&mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| Error::io(path, e))?;
+    }
     // Temporary files are created private (0600); reports are meant to be read by the team.
     #[cfg(unix)]
     {

@@ -39,9 +39,11 @@ const OBJECT_BATCH: usize = 16;
 /// so that the token is read early): fewer, larger hand-offs cost fewer thread wake-ups.
 const CHUNK_BATCH: usize = 256 << 10;
 
-/// A blocking reader over the chunks of a response body, as the async side receives them.
+/// A blocking reader over the chunks of a response body, as the async side receives them (in
+/// batches, without copying them).
 struct Chunks {
-    rx: mpsc::Receiver<Bytes>,
+    rx: mpsc::Receiver<Vec<Bytes>>,
+    queue: std::vec::IntoIter<Bytes>,
     cur: Bytes,
     pos: usize,
 }
@@ -59,11 +61,13 @@ impl Read for Chunks {
 impl BufRead for Chunks {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         while self.pos >= self.cur.len() {
+            if let Some(b) = self.queue.next() {
+                self.cur = b;
+                self.pos = 0;
+                continue;
+            }
             match self.rx.recv() {
-                Ok(b) => {
-                    self.cur = b;
-                    self.pos = 0;
-                }
+                Ok(batch) => self.queue = batch.into_iter(),
                 // The body ended (or failed: the async side reports why).
                 Err(_) => return Ok(&[]),
             }
@@ -216,37 +220,40 @@ where
     N: Fn(String) -> F,
     F: Future<Output = Result<reqwest::Response, CallError>> + Send + 'a,
 {
-    let (chunk_tx, chunk_rx) = mpsc::channel::<Bytes>();
+    let (chunk_tx, chunk_rx) = mpsc::channel::<Vec<Bytes>>();
     let (event_tx, mut events) = unbounded_channel();
     let parser = tokio::task::spawn_blocking(move || {
         let input = Chunks {
             rx: chunk_rx,
+            queue: Vec::new().into_iter(),
             cur: Bytes::new(),
             pos: 0,
         };
         parse_page(input, &event_tx)
     });
-    // Move the body's chunks to the parser while this task maps objects.
+    // Move the body's chunks to the parser while this task maps objects. They are handed over
+    // as they are (no copy into one big buffer: fresh 256 KB buffers cost page faults).
     let mut resp = resp;
     let pump = tokio::spawn(async move {
         let mut first = true;
-        let mut pending: Vec<u8> = Vec::new();
+        let mut pending: Vec<Bytes> = Vec::new();
+        let mut pending_len = 0;
         let result = loop {
             match resp.chunk().await {
                 Ok(Some(c)) if first => {
                     first = false;
-                    if chunk_tx.send(c).is_err() {
+                    if chunk_tx.send(vec![c]).is_err() {
                         return Ok(());
                     }
                 }
                 Ok(Some(c)) => {
-                    pending.extend_from_slice(&c);
-                    if pending.len() >= CHUNK_BATCH
-                        && chunk_tx
-                            .send(Bytes::from(std::mem::take(&mut pending)))
-                            .is_err()
-                    {
-                        return Ok(());
+                    pending_len += c.len();
+                    pending.push(c);
+                    if pending_len >= CHUNK_BATCH {
+                        pending_len = 0;
+                        if chunk_tx.send(std::mem::take(&mut pending)).is_err() {
+                            return Ok(());
+                        }
                     }
                 }
                 Ok(None) => break Ok(()),
@@ -254,7 +261,7 @@ where
             }
         };
         if !pending.is_empty() {
-            let _ = chunk_tx.send(Bytes::from(pending));
+            let _ = chunk_tx.send(pending);
         }
         result
     });

@@ -9,13 +9,13 @@
 //! `Fault` becomes a [`Fault`] with the vim25 fault type and the fields messages need
 //! (privilege, object, property).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::io::BufRead;
 use std::sync::Arc;
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
+use rustc_hash::FxHashMap;
 
 /// The vim25 namespace of every request body.
 pub const VIM25_NS: &str = "urn:vim25";
@@ -183,7 +183,9 @@ pub const SKIPPED_ELEMENTS: &[&str] = &["candidateVnic", "routeTableInfo", "rule
 /// Builds [`Node`] trees from quick-xml events, sharing the allocation of repeated names.
 #[derive(Debug, Default)]
 pub struct Builder {
-    names: HashMap<Vec<u8>, Name>,
+    names: FxHashMap<Vec<u8>, Name>,
+    /// Scratch buffer for skipped elements.
+    skip_buf: Vec<u8>,
     /// Local names of elements to skip (with their content).
     skip: Vec<&'static [u8]>,
 }
@@ -192,7 +194,8 @@ impl Builder {
     /// A builder that skips the elements named in `skip`, wherever they are.
     pub fn skipping(skip: &[&'static str]) -> Builder {
         Builder {
-            names: HashMap::new(),
+            names: FxHashMap::default(),
+            skip_buf: Vec::new(),
             skip: skip.iter().map(|s| s.as_bytes()).collect(),
         }
     }
@@ -268,9 +271,9 @@ impl Builder {
                 Event::Start(ref e) => {
                     if self.skips(e) {
                         let end = e.to_end().into_owned();
-                        let mut skip_buf = Vec::new();
+                        self.skip_buf.clear();
                         reader
-                            .read_to_end_into(end.name(), &mut skip_buf)
+                            .read_to_end_into(end.name(), &mut self.skip_buf)
                             .map_err(|e| format!("malformed XML: {e}"))?;
                     } else {
                         let node = self.start(e)?;

@@ -71,6 +71,12 @@ fn json_message(e: &serde_json::Error) -> String {
     crate::error::with_suggestion(msg)
 }
 
+/// Write an inventory as pretty JSON (the same bytes as [`to_string`]) to `w`.
+pub fn write(inv: &Inventory, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, inv)?;
+    w.write_all(b"\n")
+}
+
 /// Serialize an inventory as pretty JSON.
 pub fn to_string(inv: &Inventory) -> String {
     let mut s = serde_json::to_string_pretty(inv).expect("inventory serializes");
