@@ -13,7 +13,7 @@ Exit codes:
   0  nothing at or above the fail level (--fail-on)
   1  findings at or above the fail level
   2  usage, configuration or input error
-  3  a source could not be collected (the rest was still reported)
+  3  a source could not be collected in this run (the rest was still reported)
   4  reports written, but email delivery failed";
 
 /// Audit ESXi VMkernel adapters (vmk): gateways, service separation, MTU, firewall, addressing.
