@@ -1,7 +1,7 @@
 //! FW002 ruleset-allows-all-ips: an enabled firewall ruleset accepts every IP address.
 
 use crate::findings::{Category, Severity};
-use crate::rules::{Check, Data, Doc, Hit, HostCtx, Rule};
+use crate::rules::{net, Check, Data, Doc, Hit, HostCtx, Rule};
 use crate::text;
 
 pub static RULE: Rule = Rule {
@@ -51,17 +51,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
-    let Some(fw) = &ctx.host.firewall else {
-        return Vec::new();
-    };
-    let mut rulesets: Vec<_> = fw
-        .rulesets
-        .iter()
-        .filter(|r| r.enabled && r.all_ip)
-        .filter(|r| !ctx.params.firewall_exempt_rulesets.contains(r.key.trim()))
-        .collect();
-    rulesets.sort_by(|a, b| a.key.cmp(&b.key));
-    rulesets
+    net::enabled_rulesets(ctx.host, |r| {
+        r.all_ip && !ctx.params.firewall_exempt_rulesets.contains(r.key.trim())
+    })
         .into_iter()
         .map(|r| {
             let key = &r.key;

@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 
 use crate::findings::{Category, Severity};
-use crate::rules::{Check, Data, Doc, Hit, HostCtx, Rule};
+use crate::rules::{net, Check, Data, Doc, Hit, HostCtx, Rule};
 use crate::text;
 
 pub static RULE: Rule = Rule {
@@ -61,19 +61,12 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
-    let Some(fw) = &ctx.host.firewall else {
-        return Vec::new();
-    };
     let widest = ctx.params.firewall_widest_prefix;
     let authorised = &ctx.params.management_networks;
     let inside = |n: &Ipv4Net| authorised.iter().any(|a| a.contains(n));
-    let mut rulesets: Vec<_> = fw
-        .rulesets
-        .iter()
-        .filter(|r| r.enabled && !r.all_ip)
-        .filter(|r| !ctx.params.firewall_exempt_rulesets.contains(r.key.trim()))
-        .collect();
-    rulesets.sort_by(|a, b| a.key.cmp(&b.key));
+    let rulesets = net::enabled_rulesets(ctx.host, |r| {
+        !r.all_ip && !ctx.params.firewall_exempt_rulesets.contains(r.key.trim())
+    });
     let mut hits = Vec::new();
     for r in rulesets {
         let mut en: Vec<String> = Vec::new();

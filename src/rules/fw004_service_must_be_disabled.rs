@@ -1,7 +1,7 @@
 //! FW004 service-must-be-disabled: a ruleset the rule set wants disabled is enabled.
 
 use crate::findings::{Category, Severity};
-use crate::rules::{Check, Data, Doc, Hit, HostCtx, Rule};
+use crate::rules::{net, Check, Data, Doc, Hit, HostCtx, Rule};
 use crate::text;
 
 pub static RULE: Rule = Rule {
@@ -48,21 +48,12 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
-    let Some(fw) = &ctx.host.firewall else {
-        return Vec::new();
-    };
-    let mut rulesets: Vec<_> = fw
-        .rulesets
-        .iter()
-        .filter(|r| r.enabled)
-        .filter(|r| {
-            ctx.params
-                .disabled_rulesets
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(r.key.trim()))
-        })
-        .collect();
-    rulesets.sort_by(|a, b| a.key.cmp(&b.key));
+    let rulesets = net::enabled_rulesets(ctx.host, |r| {
+        ctx.params
+            .disabled_rulesets
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(r.key.trim()))
+    });
     let host = &ctx.host.name;
     rulesets
         .into_iter()

@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
-use crate::model::{service, Host, Vmk, DEFAULT_NETSTACK};
+use crate::model::{service, FirewallRuleset, Host, Vmk, DEFAULT_NETSTACK};
 
 /// The traffic types that must each have their own vmk (SEP002, SEP003).
 pub const SEPARATED: &[&str] = &[
@@ -131,6 +131,24 @@ pub fn untag_commands(dev: &str, services: &[&str]) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The host's enabled firewall rulesets that `keep` accepts, sorted by key; none when the
+/// firewall was not collected (the engine reports that as COV002).
+pub fn enabled_rulesets(
+    host: &Host,
+    keep: impl Fn(&FirewallRuleset) -> bool,
+) -> Vec<&FirewallRuleset> {
+    let Some(fw) = &host.firewall else {
+        return Vec::new();
+    };
+    let mut rulesets: Vec<_> = fw
+        .rulesets
+        .iter()
+        .filter(|r| r.enabled && keep(r))
+        .collect();
+    rulesets.sort_by(|a, b| a.key.cmp(&b.key));
+    rulesets
 }
 
 /// Order vmk device names naturally: `vmk2` before `vmk10`.
