@@ -70,9 +70,12 @@ fn set_mode_for(file: &std::fs::File, target: &Path) -> Result<()> {
 /// Write the files `(name, content)` into `dir` as one set: every file is first written (and
 /// synced) into a staging directory inside `dir`, and only when all were written are they
 /// renamed into place, each atomically. A failure before that point leaves the files already
-/// in `dir` as they were. Returns the paths written, in the order given.
+/// in `dir` as they were; staging directories left by a killed process are removed an hour
+/// later. Returns the paths written, in the order given.
 pub fn write_set(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>> {
     ensure_dir(dir)?;
+    // Staging directories of a run killed mid-write.
+    remove_stale(dir, &[STAGING_PREFIX]);
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     check_targets(dir, &names)?;
     let staging = tempfile::Builder::new()
@@ -102,6 +105,43 @@ pub fn write_set(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>> 
         );
     }
     Ok(written)
+}
+
+/// Remove `path`, whatever it is (a directory with its contents); absent is fine.
+pub fn remove_any(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Remove the entries of `dir` whose name starts with one of `prefixes` and that were last
+/// changed more than an hour ago: temporaries of a process that died (`kill -9`) before it
+/// could clean up. A fresh one may be a running process's, and is left alone.
+pub fn remove_stale(dir: &Path, prefixes: &[&str]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !prefixes
+            .iter()
+            .any(|p| name.to_string_lossy().starts_with(p))
+        {
+            continue;
+        }
+        let stale = std::fs::symlink_metadata(entry.path())
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < hour_ago);
+        if stale {
+            if let Err(e) = remove_any(&entry.path()) {
+                tracing::warn!("could not remove {}: {e}", entry.path().display());
+            }
+        }
+    }
 }
 
 /// Every `dir/name` can be replaced by a file: it is absent, a file or a symlink (replaced
@@ -286,6 +326,21 @@ mod tests {
         assert!(err.is_err());
         assert_eq!(std::fs::read_to_string(d.join("a.txt")).unwrap(), "A1");
         assert_eq!(listing(d), ["a.txt", "b.txt"]);
+
+        // A staging directory of a process killed two hours ago goes; a fresh one (maybe a
+        // running process's) stays.
+        let old = d.join(format!("{STAGING_PREFIX}old"));
+        std::fs::create_dir(&old).unwrap();
+        std::fs::write(old.join("report.html"), "half").unwrap();
+        std::fs::File::open(&old)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+            .unwrap();
+        let fresh = d.join(format!("{STAGING_PREFIX}fresh"));
+        std::fs::create_dir(&fresh).unwrap();
+        write_set(d, &[("a.txt", b"A3".to_vec())]).unwrap();
+        assert!(!old.exists() && fresh.is_dir());
+        assert_eq!(std::fs::read_to_string(d.join("a.txt")).unwrap(), "A3");
     }
 
     #[test]

@@ -299,15 +299,6 @@ fn temp_name(output_dir: &Path, what: &str) -> PathBuf {
     output_dir.join(format!(".latest.{what}-{}-{nanos}", std::process::id()))
 }
 
-fn remove_any(path: &Path) -> std::io::Result<()> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
-        Ok(_) => std::fs::remove_file(path),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 /// Move `new` into place as `latest`, replacing whatever `latest` was.
 fn swap_into_place(new: &Path, latest: &Path, output_dir: &Path) -> std::io::Result<()> {
     // rename() replaces a file or symlink atomically, but not a directory (an earlier copy).
@@ -325,37 +316,15 @@ fn swap_into_place(new: &Path, latest: &Path, output_dir: &Path) -> std::io::Res
     }
 }
 
-/// Remove `.latest.*` leftovers of runs that died mid-swap (older than an hour, so that a
-/// concurrent run's temporary is never touched).
-fn remove_stale_temporaries(output_dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(output_dir) else {
-        return;
-    };
-    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !(name.starts_with(".latest.tmp-") || name.starts_with(".latest.old-")) {
-            continue;
-        }
-        let stale = std::fs::symlink_metadata(entry.path())
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t < hour_ago);
-        if stale {
-            if let Err(e) = remove_any(&entry.path()) {
-                tracing::warn!("could not remove {}: {e}", entry.path().display());
-            }
-        }
-    }
-}
-
 pub(crate) fn update_latest_with(
     output_dir: &Path,
     run_dir: &Path,
     allow_symlink: bool,
 ) -> Result<Latest> {
     check_latest(output_dir)?;
-    remove_stale_temporaries(output_dir);
+    // Leftovers of runs that died mid-swap (older than an hour, so that a concurrent run's
+    // temporary is never touched).
+    crate::fsutil::remove_stale(output_dir, &[".latest.tmp-", ".latest.old-"]);
     let latest = output_dir.join(LATEST);
     let target = run_dir
         .file_name()
@@ -390,7 +359,7 @@ pub(crate) fn update_latest_with(
         .and_then(|()| std::fs::write(tmp.join(LATEST_MARKER), "latest\n"))
         .and_then(|()| swap_into_place(&tmp, &latest, output_dir));
     if let Err(e) = copied {
-        let _ = remove_any(&tmp);
+        let _ = crate::fsutil::remove_any(&tmp);
         return Err(Error::io(&latest, e));
     }
     Ok(Latest::Copy)
