@@ -93,6 +93,8 @@ fn load_rules(path: Option<&Path>) -> Result<RuleSet> {
 pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
     let start = std::time::Instant::now();
     let formats = parse_formats(&args.format)?;
+    // An unusable output directory is reported before a long import, not after it.
+    crate::fsutil::check_output_dir(&args.output_dir, &crate::render::report_names(&formats))?;
     let rules = load_rules(args.rules.as_deref())?;
     let inventory = crate::inventory::load_all(
         args.inventories
@@ -136,10 +138,14 @@ fn drop_in_background<T: Send + 'static>(v: T) {
 
 /// `vmkaudit run`.
 pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
+    let started = chrono::Local::now();
     let cfg = Config::load(&args.config)?;
     let rules = load_rules(cfg.rules_file.as_deref())?;
     // A broken custom template is a config error: report it before a long collection.
     crate::render::html::Templates::load(cfg.templates_dir.as_deref())?;
+    // So is an output directory that cannot be written, or a `latest` that is not ours.
+    crate::fsutil::check_output_dir(&cfg.output_dir, &[])?;
+    crate::deliver::rundir::check_latest(&cfg.output_dir)?;
     let lang = args.report.lang.unwrap_or(cfg.language);
     let fail_on = args.report.fail_on.or(cfg.fail_on).unwrap_or_default();
 
@@ -147,13 +153,19 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     for inv in &cfg.inventories {
         inventory.merge(crate::inventory::load(&inv.path, inv.format)?);
     }
+    let specs = cfg
+        .vcenters
+        .iter()
+        .map(crate::collect::SourceSpec::from_config)
+        .collect::<Result<Vec<_>>>()?;
+    // From here to the end, this is the only run writing to the output directory.
+    let lock = crate::deliver::lock::OutputLock::acquire(
+        &cfg.output_dir,
+        &crate::deliver::lock::Holder::this_process(started),
+        cfg.lock_wait,
+    )?;
     let mut source_failed = false;
-    if !cfg.vcenters.is_empty() {
-        let specs = cfg
-            .vcenters
-            .iter()
-            .map(crate::collect::SourceSpec::from_config)
-            .collect::<Result<Vec<_>>>()?;
+    if !specs.is_empty() {
         let collected = crate::collect::collect_all(&specs, ui.progress);
         source_failed = collected.sources.iter().any(|s| s.error.is_some());
         inventory.merge(collected);
@@ -169,6 +181,7 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     };
     let delivered = crate::deliver::deliver(
         &cfg,
+        &lock,
         &inventory,
         findings,
         &opts,
@@ -194,6 +207,8 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
 
 /// `vmkaudit collect`.
 pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
+    // Before the network: an output path that cannot be written would lose the collection.
+    crate::fsutil::check_output_file(&args.output)?;
     let specs = crate::collect::SourceSpec::from_args(&args)?;
     let inventory = crate::collect::collect_all(&specs, ui.progress);
     let failed: Vec<_> = inventory

@@ -90,7 +90,66 @@ pub struct ReportConfig {
     pub templates_dir: Option<PathBuf>,
     #[serde(default)]
     pub fail_on: Option<Spanned<String>>,
+    /// How long a run waits for another run that holds the output directory's lock: seconds,
+    /// or a duration such as "5m" (default 300 s).
+    #[serde(default)]
+    pub lock_wait: Option<Spanned<DurationValue>>,
 }
+
+/// A duration in the config: a number of seconds (`300`, `0.5`) or a text such as `"5m"`,
+/// `"90s"` or `"1h 30m"`.
+#[derive(Debug, Clone)]
+pub enum DurationValue {
+    Secs(f64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for DurationValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = DurationValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of seconds or a duration such as \"5m\"")
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<DurationValue, E> {
+                Ok(DurationValue::Secs(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<DurationValue, E> {
+                Ok(DurationValue::Secs(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<DurationValue, E> {
+                Ok(DurationValue::Secs(v))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<DurationValue, E> {
+                Ok(DurationValue::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+impl DurationValue {
+    /// The duration, if it is one between 0 and `max`.
+    pub fn to_duration(&self, max: std::time::Duration) -> Option<std::time::Duration> {
+        let d = match self {
+            DurationValue::Secs(s) if s.is_finite() && *s >= 0.0 => {
+                std::time::Duration::try_from_secs_f64(*s).ok()?
+            }
+            DurationValue::Secs(_) => return None,
+            DurationValue::Text(t) => match t.trim().parse::<f64>() {
+                Ok(s) => return DurationValue::Secs(s).to_duration(max),
+                Err(_) => humantime::parse_duration(t.trim()).ok()?,
+            },
+        };
+        (d <= max).then_some(d)
+    }
+}
+
+/// Default `report.lock_wait`.
+pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+/// Largest `report.lock_wait`.
+pub const MAX_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 fn default_output_dir() -> PathBuf {
     PathBuf::from("vmkaudit-report")
@@ -114,6 +173,7 @@ impl Default for ReportConfig {
             keep: default_keep(),
             templates_dir: None,
             fail_on: None,
+            lock_wait: None,
         }
     }
 }
@@ -623,6 +683,8 @@ pub struct Validated {
     pub keep: usize,
     pub templates_dir: Option<PathBuf>,
     pub fail_on: Option<FailOn>,
+    /// `report.lock_wait`: how long to wait for another run holding the output directory.
+    pub lock_wait: std::time::Duration,
     pub email: Option<EmailSettings>,
 }
 
@@ -747,6 +809,15 @@ impl Config {
                 )
             })?),
         };
+        let lock_wait = match &self.report.lock_wait {
+            None => DEFAULT_LOCK_WAIT,
+            Some(v) => v.get_ref().to_duration(MAX_LOCK_WAIT).ok_or_else(|| {
+                Error::input(
+                    at(v.span()),
+                    "`lock_wait` must be a number of seconds or a duration such as \"5m\" or \"90s\", from 0 to 24 hours",
+                )
+            })?,
+        };
         let mut vcenters = self.vcenter;
         for vc in &mut vcenters {
             // The URL first: a malformed one (or one with credentials) is reported at its
@@ -807,6 +878,7 @@ impl Config {
             keep: self.report.keep,
             templates_dir: self.report.templates_dir.as_deref().map(resolve),
             fail_on,
+            lock_wait,
             email,
         })
     }
@@ -1007,6 +1079,40 @@ mod tests {
             );
             assert!(!err.contains("hunter2"), "{err}");
         }
+    }
+
+    #[test]
+    fn lock_wait_takes_seconds_or_a_humane_duration() {
+        let wait = |v: &str| {
+            load_str(&format!(
+                "[[inventory]]\npath = \"a.json\"\n[report]\nlock_wait = {v}\n"
+            ))
+            .map(|c| c.lock_wait)
+        };
+        let secs = std::time::Duration::from_secs;
+        assert_eq!(
+            load_str("[[inventory]]\npath = \"a.json\"\n")
+                .unwrap()
+                .lock_wait,
+            secs(300)
+        );
+        assert_eq!(wait("0").unwrap(), secs(0));
+        assert_eq!(wait("90").unwrap(), secs(90));
+        assert_eq!(wait("2.5").unwrap(), std::time::Duration::from_millis(2500));
+        assert_eq!(wait("\"5m\"").unwrap(), secs(300));
+        assert_eq!(wait("\"1h 30m\"").unwrap(), secs(5400));
+        assert_eq!(wait("\"45\"").unwrap(), secs(45));
+        for bad in ["-1", "\"soon\"", "\"3 days\"", "1e300"] {
+            let err = wait(bad).unwrap_err().to_string();
+            assert!(err.starts_with("cfg.toml:4:13:"), "{bad}: {err}");
+            assert!(err.contains("`lock_wait` must be"), "{bad}: {err}");
+        }
+        let err = wait("true").unwrap_err().to_string();
+        assert!(
+            err.starts_with("cfg.toml:4:13:")
+                && err.contains("expected a number of seconds or a duration"),
+            "{err}"
+        );
     }
 
     #[test]

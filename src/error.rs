@@ -101,6 +101,18 @@ pub enum Error {
     /// Email delivery failed (the reports were written).
     #[error("email delivery failed: {0}")]
     Email(String),
+    /// Another run holds the output directory's lock and did not let go in time.
+    #[error(
+        "another vmkaudit run ({holder}) is writing to {}; gave up after waiting {waited} (report.lock_wait)",
+        dir.display()
+    )]
+    Locked {
+        dir: PathBuf,
+        /// `pid N, started at T`, as far as the lock file tells.
+        holder: String,
+        /// How long this run waited (`report.lock_wait`), e.g. `5m`.
+        waited: String,
+    },
 }
 
 impl Error {
@@ -120,7 +132,9 @@ impl Error {
 
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Usage(_) | Error::Input { .. } | Error::Io { .. } => ExitCode::Usage,
+            Error::Usage(_) | Error::Input { .. } | Error::Io { .. } | Error::Locked { .. } => {
+                ExitCode::Usage
+            }
             Error::Collect(_) => ExitCode::SourceFailed,
             Error::Email(_) => ExitCode::EmailFailed,
         }

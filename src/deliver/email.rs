@@ -51,18 +51,22 @@ pub enum EmailOutcome {
 
 /// Whether the `send` policy lets this run send: `Err(reason)` when it does not.
 ///
-/// `previous_failed`: the previous run's email could not be sent. With `send = "changes"` this
-/// run then sends anyway, so that a change is not lost because its email failed.
+/// `owed`: an earlier run's email was not delivered (it failed, or the run was killed while
+/// sending; see [`crate::deliver::outbox`]). This run then sends whatever the policy, so that a
+/// change is not lost because its email was.
 pub fn should_send(
     policy: SendPolicy,
     findings: &FindingsFile,
     changes: &Changes,
     fail_on: FailOn,
-    previous_failed: bool,
+    owed: bool,
 ) -> std::result::Result<(), String> {
+    if owed {
+        return Ok(());
+    }
     match policy {
         SendPolicy::Always => Ok(()),
-        SendPolicy::Changes if changes.is_change() || previous_failed => Ok(()),
+        SendPolicy::Changes if changes.is_change() => Ok(()),
         SendPolicy::Changes => Err(format!(
             "send = \"changes\" and nothing is new or resolved since {}",
             changes
@@ -108,7 +112,8 @@ pub fn subject(
     }
 }
 
-/// Build the message for the run on `inv` whose reports are in `run_dir`.
+/// Build the message for the run on `inv` whose reports are in `run_dir`; `extra_notes` go at
+/// the top of the body.
 pub fn build_message(
     settings: &EmailSettings,
     inv: &Inventory,
@@ -116,9 +121,10 @@ pub fn build_message(
     changes: &Changes,
     run_dir: &Path,
     opts: &RenderOptions,
+    extra_notes: &[String],
 ) -> Result<Message, String> {
     let lang = opts.lang;
-    let mut notes: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = extra_notes.to_vec();
     if changes.unverified > 0 {
         let n = changes.unverified;
         notes.push(
@@ -518,8 +524,10 @@ mod tests {
         )
         .is_ok());
         assert!(should_send(SendPolicy::Findings, &clean, &same, FailOn::Never, false).is_err());
-        // The previous run's email failed: an unchanged run sends what it could not.
+        // An earlier run's email is owed: an unchanged run sends what it could not, whatever
+        // the policy.
         assert!(should_send(SendPolicy::Changes, &warn, &same, FailOn::Warning, true).is_ok());
+        assert!(should_send(SendPolicy::Findings, &clean, &same, FailOn::Never, true).is_ok());
     }
 
     #[test]
@@ -555,6 +563,7 @@ mod tests {
             &Changes::default(),
             dir.path(),
             &opts(),
+            &["An earlier email was owed.".into()],
         )
         .unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
@@ -601,6 +610,8 @@ mod tests {
         );
         // HTML is escaped.
         assert!(raw.contains("esx&lt;1&gt;"), "{raw}");
+        // Extra notes come first.
+        assert!(raw.contains("An earlier email was owed."), "{raw}");
     }
 
     #[test]

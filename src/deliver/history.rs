@@ -3,8 +3,8 @@
 //! A finding's identity across runs is rule + host + object ([`Finding::identity`]). Every
 //! finding of a run that has a predecessor is marked `new` or `persisting`; the previous run's
 //! findings whose identity is gone are listed in `resolved`, and `previous_run` records the
-//! previous `generated_at`. The previous run is the newest earlier run folder with a readable
-//! `findings.json` (see [`load_previous`]). The counts in [`Changes`] leave waived findings out,
+//! previous `generated_at`. The previous run is the newest earlier complete run folder with a
+//! readable `findings.json` (see [`load_previous`]). The counts in [`Changes`] leave waived findings out,
 //! like the summary does.
 //!
 //! A finding only counts as resolved when this run could look again ([`Scope`]): its host was
@@ -153,12 +153,12 @@ pub fn apply(
     changes
 }
 
-/// The `findings.json` of the newest run folder in `output_dir` older than `current` that has a
-/// readable one. Unreadable or foreign files are skipped with a warning.
+/// The `findings.json` of the newest complete run folder in `output_dir` older than `current`
+/// that has a readable one. Unreadable or foreign files are skipped with a warning.
 pub fn load_previous(output_dir: &Path, current: &Path) -> Option<(PathBuf, FindingsFile)> {
     let current_name = current.file_name()?.to_str()?;
     let current_key = super::rundir::RunName::parse(current_name)?;
-    let runs = super::rundir::list_runs(output_dir).ok()?;
+    let runs = super::rundir::list_complete_runs(output_dir).ok()?;
     for (key, dir) in runs.into_iter().rev() {
         if key >= current_key {
             continue;
@@ -447,6 +447,13 @@ pub(crate) mod tests {
         write("2026-11-24_060000", Some(&b), None);
         write("2026-11-24_060000-2", None, Some("{ not json"));
         write("2026-11-24_070000", None, None);
+        // A run that died before its folder was complete is no previous run.
+        let unfinished = write(
+            "2026-11-24_080000",
+            Some(&file("2026-11-24T08:00:00+00:00", Vec::new())),
+            None,
+        );
+        std::fs::write(unfinished.join(super::super::rundir::RUN_MARKER), "{}").unwrap();
         write(
             "not-a-run",
             Some(&file("2030-01-01T00:00:00+00:00", Vec::new())),

@@ -1,15 +1,19 @@
 //! Delivery: place a run's reports in a dated run folder, compare with the previous run, email.
 //!
-//! [`deliver`] is the end of `vmkaudit run`: make a new run folder ([`rundir`]), mark the
-//! findings new/persisting/resolved against the previous run ([`history`]), write the reports
-//! into the folder (always including `findings.json`, which the next run compares with), point
-//! `latest` at it, apply retention, and only then build the email ([`email`], subject from
-//! [`subject`]) and send it, or write it as `message.eml` (dry run, or no `smtp_host`). An email
-//! failure never touches what was written: it comes back in [`Delivered::email_error`] and the
-//! run ends with exit code 4.
+//! [`deliver`] is the end of `vmkaudit run`, done while the run holds the output directory's
+//! lock ([`lock`]): remove the unfinished folders of runs that died, make a new run folder
+//! ([`rundir`]), mark the findings new/persisting/resolved against the previous complete run
+//! ([`history`]), write the reports into the folder (always including `findings.json`, which
+//! the next run compares with), build the email ([`email`], subject from [`subject`]) or write
+//! it as `message.eml` (dry run, or no `smtp_host`), mark the folder complete, point `latest` at
+//! it, apply retention, and only then send the email, recorded in the [`outbox`] until the
+//! server accepted it. An email failure never touches what was written: it comes back in
+//! [`Delivered::email_error`] and the run ends with exit code 4.
 
 pub mod email;
 pub mod history;
+pub mod lock;
+pub mod outbox;
 pub mod record;
 pub mod rundir;
 pub mod subject;
@@ -17,6 +21,7 @@ pub mod subject;
 use std::path::PathBuf;
 
 use crate::config::{EmailSettings, FailOn, OutputFormat, Validated};
+use crate::deliver::lock::OutputLock;
 use crate::error::Result;
 use crate::findings::FindingsFile;
 use crate::model::Inventory;
@@ -50,16 +55,20 @@ pub struct Delivered {
     pub changes: Changes,
     /// Old run folders deleted by retention.
     pub pruned: Vec<PathBuf>,
+    /// Unfinished run folders of runs that died, removed.
+    pub leftovers: Vec<PathBuf>,
 }
 
-/// Write the reports of a run and deliver them.
+/// Write the reports of a run and deliver them. `lock` is the lock on `cfg.output_dir`.
 pub fn deliver(
     cfg: &Validated,
+    lock: &OutputLock,
     inv: &Inventory,
     mut findings: FindingsFile,
     opts: &RenderOptions,
     options: DeliverOptions,
 ) -> Result<Delivered> {
+    let leftovers = rundir::remove_leftovers(lock);
     let run_dir = rundir::create_run_dir(&cfg.output_dir, chrono::Local::now())?;
     let previous = history::load_previous(&cfg.output_dir, &run_dir);
     if let Some((dir, _)) = &previous {
@@ -94,9 +103,21 @@ pub fn deliver(
     let mut outcome = EmailOutcome::NotConfigured;
     let mut to_send = None;
     if let Some(settings) = &cfg.email {
-        let previous_failed = previous
-            .as_ref()
-            .is_some_and(|(dir, _)| record::email_failed(dir));
+        // Owed: emails of earlier runs that were not accepted (interrupted or failed). Folders
+        // of older versions have no outbox but may record a failure.
+        let mut owed = outbox::load(&cfg.output_dir);
+        if owed.is_empty() {
+            if let Some((dir, f)) = previous
+                .as_ref()
+                .filter(|(dir, _)| record::email_failed(dir))
+            {
+                owed.push(outbox::Owed {
+                    run: folder_name(dir),
+                    generated_at: f.generated_at.clone(),
+                    subject: String::new(),
+                });
+            }
+        }
         let run = RunEmail {
             inv,
             findings: &findings,
@@ -104,7 +125,7 @@ pub fn deliver(
             run_dir: &run_dir,
             opts,
         };
-        match prepare_email(settings, &run, options, previous_failed) {
+        match prepare_email(settings, &run, options, &owed) {
             Prepared::Done(o) => outcome = o,
             Prepared::Send(message) => to_send = Some((settings, message)),
         }
@@ -112,12 +133,36 @@ pub fn deliver(
             written.push(p.clone());
         }
     }
+    // The report set is whole: from now on the folder counts as a run (for the history, for
+    // retention), even if this process dies while sending.
+    rundir::mark_complete(&run_dir)?;
     if let Err(e) = rundir::update_latest(&cfg.output_dir, &run_dir) {
         tracing::warn!("could not update `latest`: {e}");
     }
     let pruned = rundir::prune(&cfg.output_dir, cfg.keep, &run_dir);
     if let Some((settings, message)) = to_send {
+        // Owed until the server accepts it: a run killed while sending leaves this entry, and
+        // the next run sends.
+        let entry = outbox::Owed {
+            run: folder_name(&run_dir),
+            generated_at: findings.generated_at.clone(),
+            subject: email::subject(
+                settings,
+                &findings,
+                &changes,
+                opts.title.as_deref(),
+                opts.lang,
+            ),
+        };
+        if let Err(e) = outbox::add(&cfg.output_dir, entry) {
+            tracing::warn!("could not record the email in the outbox: {e}");
+        }
         outcome = send_email(settings, &message);
+        if matches!(outcome, EmailOutcome::Sent { .. }) {
+            if let Err(e) = outbox::clear(&cfg.output_dir) {
+                tracing::warn!("could not clear the outbox: {e}");
+            }
+        }
     }
     if cfg.email.is_some() {
         if let Err(e) = record::write(&run_dir, &outcome) {
@@ -136,7 +181,15 @@ pub fn deliver(
         email: outcome,
         changes,
         pruned,
+        leftovers,
     })
+}
+
+/// The name of a run folder.
+fn folder_name(dir: &std::path::Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The run an email is about.
@@ -156,22 +209,23 @@ enum Prepared {
 }
 
 /// Apply the send policy and build the message; write it as `message.eml` unless it goes to
-/// an SMTP server.
+/// an SMTP server. `owed`: earlier runs' emails that were not delivered.
 fn prepare_email(
     settings: &EmailSettings,
     run: &RunEmail,
     options: DeliverOptions,
-    previous_failed: bool,
+    owed: &[outbox::Owed],
 ) -> Prepared {
     if let Err(reason) = email::should_send(
         settings.send,
         run.findings,
         run.changes,
         options.fail_on,
-        previous_failed,
+        !owed.is_empty(),
     ) {
         return Prepared::Done(EmailOutcome::Skipped(reason));
     }
+    let notes: Vec<String> = owed_note(owed, run.opts.lang).into_iter().collect();
     let message = match email::build_message(
         settings,
         run.inv,
@@ -179,6 +233,7 @@ fn prepare_email(
         run.changes,
         run.run_dir,
         run.opts,
+        &notes,
     ) {
         Ok(m) => m,
         Err(e) => return Prepared::Done(EmailOutcome::Failed(e)),
@@ -190,6 +245,32 @@ fn prepare_email(
         Ok(p) => EmailOutcome::Written(p),
         Err(e) => EmailOutcome::Failed(e.to_string()),
     })
+}
+
+/// The note at the top of an email that stands for earlier, undelivered ones.
+fn owed_note(owed: &[outbox::Owed], lang: crate::i18n::Lang) -> Option<String> {
+    if owed.is_empty() {
+        return None;
+    }
+    let when: Vec<String> = owed
+        .iter()
+        .filter(|o| !o.generated_at.is_empty())
+        .map(|o| subject::short_time(&o.generated_at))
+        .collect();
+    let n = owed.len();
+    let list = if when.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", when.join(", "))
+    };
+    Some(
+        crate::text!(
+            "The email of {n} earlier run(s){list} was not delivered (the run was interrupted, or the server did not accept it); this report is sent in its place and shows the estate as it is now.",
+            "之前 {n} 次运行{list}的邮件未能送达（运行被中断，或服务器未接受）；本报告代替其发送，反映当前状态。"
+        )
+        .get(lang)
+        .to_string(),
+    )
 }
 
 fn send_email(settings: &EmailSettings, message: &lettre::Message) -> EmailOutcome {
@@ -222,6 +303,12 @@ pub fn print_outcome(d: &Delivered) {
         crate::say!(
             "  {} finding(s) of the previous run could not be re-checked (host not connected or source not collected); not counted as resolved",
             c.unverified
+        );
+    }
+    for p in &d.leftovers {
+        crate::say!(
+            "  removed the unfinished run folder {} (left by a run that was interrupted)",
+            p.display()
         );
     }
     for p in &d.pruned {

@@ -2,17 +2,32 @@
 //!
 //! A run writes into `<output_dir>/<YYYY-MM-DD_HHMMSS>` (local time). The folder is made with
 //! `create_dir`, which fails if it exists, so two runs in the same second get `-2`, `-3`, ...
-//! and never share or overwrite a folder. `latest` then points at the new folder: a relative
-//! symlink swapped in atomically (a temporary link renamed over the old one); where symlinks
-//! cannot be made, a copy of the folder. Retention ([`prune`]) keeps the newest `report.keep`
-//! run folders and only ever deletes directories whose name is a run-folder name.
+//! and never share or overwrite a folder. A new folder at once gets [`RUN_MARKER`] (the pid and
+//! start time of the run that made it), and [`COMPLETE_MARKER`] last, once its report set is
+//! whole ([`mark_complete`]); [`run_state`] tells complete folders from unfinished ones.
+//! `latest` then points at the new folder: a relative symlink swapped in atomically (a
+//! temporary link renamed over the old one); where symlinks cannot be made, a copy of the
+//! folder holding [`LATEST_MARKER`]. A `latest` that vmkaudit did not make is never replaced
+//! ([`check_latest`]). Retention ([`prune`]) keeps the newest `report.keep` complete run
+//! folders and only ever deletes complete folders whose name is a run-folder name; unfinished
+//! folders of runs that died are removed by the next run, under the output-directory lock
+//! ([`remove_leftovers`]).
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use super::lock::{Holder, OutputLock};
+use crate::error::{Error, Location, Result};
 
 /// `latest` in the output directory.
 pub const LATEST: &str = "latest";
+
+/// Written into a run folder as soon as it is made: the run that owns it (pid, start time).
+pub const RUN_MARKER: &str = ".vmkaudit-run";
+/// Written into a run folder last, when its report set is complete.
+pub const COMPLETE_MARKER: &str = ".vmkaudit-complete";
+/// Written into a `latest` that is a copy of a run folder (no symlinks on the file system),
+/// so that the next run knows the copy is its own to replace.
+pub const LATEST_MARKER: &str = ".vmkaudit-latest";
 
 const STAMP_FORMAT: &str = "%Y-%m-%d_%H%M%S";
 const STAMP_LEN: usize = 17; // 2026-11-24_060000
@@ -66,7 +81,7 @@ impl RunName {
     }
 }
 
-/// Make a new, empty run folder for a run started at `now`.
+/// Make a new run folder for a run started at `now`, holding only its [`RUN_MARKER`].
 pub fn create_run_dir(output_dir: &Path, now: chrono::DateTime<chrono::Local>) -> Result<PathBuf> {
     let cannot = |e: std::io::Error| {
         let why = if output_dir.exists() && !output_dir.is_dir() {
@@ -100,7 +115,17 @@ pub fn create_run_dir(output_dir: &Path, now: chrono::DateTime<chrono::Local>) -
         };
         let dir = output_dir.join(name.dir_name());
         match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
+            Ok(()) => {
+                let mut owner =
+                    serde_json::to_string(&Holder::this_process(now)).expect("holder serializes");
+                owner.push('\n');
+                if let Err(e) = crate::fsutil::write_atomic(&dir.join(RUN_MARKER), owner.as_bytes())
+                {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    return Err(e);
+                }
+                return Ok(dir);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(Error::io(&dir, e)),
         }
@@ -128,6 +153,133 @@ pub fn list_runs(output_dir: &Path) -> std::io::Result<Vec<(RunName, PathBuf)>> 
     Ok(runs)
 }
 
+/// Mark `run_dir` complete: its report set is whole. Written last, atomically.
+pub fn mark_complete(run_dir: &Path) -> Result<()> {
+    crate::fsutil::write_atomic(&run_dir.join(COMPLETE_MARKER), b"complete\n")
+}
+
+/// What a folder with a run-folder name holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    /// A whole report set: [`COMPLETE_MARKER`], or (a folder made before markers existed) a
+    /// `findings.json` and no [`RUN_MARKER`].
+    Complete,
+    /// A run's folder that was never completed: [`RUN_MARKER`] without [`COMPLETE_MARKER`], or
+    /// an empty folder (a run that died right after making it). Unless a running run owns it,
+    /// the leftover of a run that died.
+    Unfinished,
+    /// Something else that happens to have a run-folder name: not vmkaudit's, never touched.
+    Foreign,
+}
+
+/// The state of the run folder `dir`.
+pub fn run_state(dir: &Path) -> RunState {
+    if dir.join(COMPLETE_MARKER).is_file() {
+        RunState::Complete
+    } else if dir.join(RUN_MARKER).is_file() {
+        RunState::Unfinished
+    } else if dir.join(crate::render::FINDINGS_JSON).is_file() {
+        RunState::Complete
+    } else if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none()) {
+        RunState::Unfinished
+    } else {
+        RunState::Foreign
+    }
+}
+
+/// The complete run folders in `output_dir`, oldest first.
+pub fn list_complete_runs(output_dir: &Path) -> std::io::Result<Vec<(RunName, PathBuf)>> {
+    let mut runs = list_runs(output_dir)?;
+    runs.retain(|(_, dir)| run_state(dir) == RunState::Complete);
+    Ok(runs)
+}
+
+/// Remove the unfinished run folders in the locked output directory: with the lock held, no
+/// other run can be writing to one, so each is the leftover of a run that died (`kill -9`, a
+/// crash, a power cut). Folders that are not vmkaudit's ([`RunState::Foreign`]) are left
+/// alone. Returns the folders removed.
+pub fn remove_leftovers(lock: &OutputLock) -> Vec<PathBuf> {
+    let output_dir = lock.dir();
+    let runs = match list_runs(output_dir) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!("cannot list {}: {e}", output_dir.display());
+            return Vec::new();
+        }
+    };
+    let mut removed = Vec::new();
+    for (_, dir) in runs {
+        if run_state(&dir) != RunState::Unfinished {
+            continue;
+        }
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {
+                tracing::info!("removed the unfinished run folder {}", dir.display());
+                removed.push(dir);
+            }
+            Err(e) => tracing::warn!(
+                "could not remove the unfinished run folder {}: {e}",
+                dir.display()
+            ),
+        }
+    }
+    removed
+}
+
+/// What `latest` in an output directory is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LatestState {
+    Absent,
+    /// Made by vmkaudit: a symlink to a run-folder name, or a copy holding [`LATEST_MARKER`].
+    Ours,
+    /// Anything else (a user's own directory, file or link), described.
+    Foreign(&'static str),
+}
+
+/// What `output_dir/latest` is.
+pub fn latest_state(output_dir: &Path) -> LatestState {
+    let latest = output_dir.join(LATEST);
+    let Ok(meta) = std::fs::symlink_metadata(&latest) else {
+        return LatestState::Absent;
+    };
+    if meta.is_symlink() {
+        let ours = std::fs::read_link(&latest).is_ok_and(|t| {
+            let mut parts = t.components();
+            matches!(
+                (parts.next(), parts.next()),
+                (Some(std::path::Component::Normal(n)), None)
+                    if n.to_str().and_then(RunName::parse).is_some()
+            )
+        });
+        if ours {
+            LatestState::Ours
+        } else {
+            LatestState::Foreign("a symbolic link that does not point at a run folder")
+        }
+    } else if meta.is_dir() {
+        if latest.join(LATEST_MARKER).is_file() {
+            LatestState::Ours
+        } else {
+            LatestState::Foreign("a directory that vmkaudit did not make")
+        }
+    } else {
+        LatestState::Foreign("a file")
+    }
+}
+
+/// Fail (exit 2) when `output_dir/latest` exists and is not vmkaudit's to replace.
+pub fn check_latest(output_dir: &Path) -> Result<()> {
+    match latest_state(output_dir) {
+        LatestState::Absent | LatestState::Ours => Ok(()),
+        LatestState::Foreign(what) => Err(Error::input(
+            Location::file(&output_dir.join(LATEST)),
+            format!(
+                "is {what}; vmkaudit points `latest` at the newest run and only ever replaces a `latest` it made (a link to a run folder, or a copy holding {LATEST_MARKER}): move or rename it, or choose another report.output_dir"
+            ),
+        )),
+    }
+}
+
 /// How `latest` was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Latest {
@@ -147,15 +299,6 @@ fn temp_name(output_dir: &Path, what: &str) -> PathBuf {
     output_dir.join(format!(".latest.{what}-{}-{nanos}", std::process::id()))
 }
 
-fn remove_any(path: &Path) -> std::io::Result<()> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
-        Ok(_) => std::fs::remove_file(path),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 /// Move `new` into place as `latest`, replacing whatever `latest` was.
 fn swap_into_place(new: &Path, latest: &Path, output_dir: &Path) -> std::io::Result<()> {
     // rename() replaces a file or symlink atomically, but not a directory (an earlier copy).
@@ -173,36 +316,15 @@ fn swap_into_place(new: &Path, latest: &Path, output_dir: &Path) -> std::io::Res
     }
 }
 
-/// Remove `.latest.*` leftovers of runs that died mid-swap (older than an hour, so that a
-/// concurrent run's temporary is never touched).
-fn remove_stale_temporaries(output_dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(output_dir) else {
-        return;
-    };
-    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !(name.starts_with(".latest.tmp-") || name.starts_with(".latest.old-")) {
-            continue;
-        }
-        let stale = std::fs::symlink_metadata(entry.path())
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t < hour_ago);
-        if stale {
-            if let Err(e) = remove_any(&entry.path()) {
-                tracing::warn!("could not remove {}: {e}", entry.path().display());
-            }
-        }
-    }
-}
-
 pub(crate) fn update_latest_with(
     output_dir: &Path,
     run_dir: &Path,
     allow_symlink: bool,
 ) -> Result<Latest> {
-    remove_stale_temporaries(output_dir);
+    check_latest(output_dir)?;
+    // Leftovers of runs that died mid-swap (older than an hour, so that a concurrent run's
+    // temporary is never touched).
+    crate::fsutil::remove_stale(output_dir, &[".latest.tmp-", ".latest.old-"]);
     let latest = output_dir.join(LATEST);
     let target = run_dir
         .file_name()
@@ -233,9 +355,11 @@ pub(crate) fn update_latest_with(
     #[cfg(not(unix))]
     let _ = (allow_symlink, target);
     let tmp = temp_name(output_dir, "tmp");
-    let copied = copy_dir(run_dir, &tmp).and_then(|()| swap_into_place(&tmp, &latest, output_dir));
+    let copied = copy_dir(run_dir, &tmp)
+        .and_then(|()| std::fs::write(tmp.join(LATEST_MARKER), "latest\n"))
+        .and_then(|()| swap_into_place(&tmp, &latest, output_dir));
     if let Err(e) = copied {
-        let _ = remove_any(&tmp);
+        let _ = crate::fsutil::remove_any(&tmp);
         return Err(Error::io(&latest, e));
     }
     Ok(Latest::Copy)
@@ -257,14 +381,15 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Keep the newest `keep` run folders (0 = all) and delete older ones. `current` and the folder
-/// `latest` points at are never deleted, nor anything that is not a run folder. Returns the
-/// folders deleted; a folder that cannot be deleted is logged and left.
+/// Keep the newest `keep` complete run folders (0 = all) and delete older ones. `current` and
+/// the folder `latest` points at are never deleted, nor a folder that is not complete (a
+/// running run's, a dead run's leftover or someone else's), nor anything that is not a run
+/// folder. Returns the folders deleted; a folder that cannot be deleted is logged and left.
 pub fn prune(output_dir: &Path, keep: usize, current: &Path) -> Vec<PathBuf> {
     if keep == 0 {
         return Vec::new();
     }
-    let runs = match list_runs(output_dir) {
+    let runs = match list_complete_runs(output_dir) {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!("cannot list {} for retention: {e}", output_dir.display());
@@ -381,7 +506,11 @@ mod tests {
             std::fs::read_to_string(a.join("findings.json")).unwrap(),
             "first"
         );
-        assert_eq!(std::fs::read_dir(&b).unwrap().count(), 0);
+        // A new folder holds only the marker of the run that owns it.
+        assert_eq!(names(&b), [RUN_MARKER]);
+        let owner: Holder =
+            serde_json::from_str(&std::fs::read_to_string(b.join(RUN_MARKER)).unwrap()).unwrap();
+        assert_eq!(owner.pid, std::process::id());
         // Retention removed the first folder of the second: the next run still sorts last.
         std::fs::remove_dir_all(&a).unwrap();
         let d = create_run_dir(&out, at(6, 0, 0)).unwrap();
@@ -496,6 +625,9 @@ mod tests {
             runs.push(create_run_dir(out, at(h, 0, 0)).unwrap());
         }
         runs.push(create_run_dir(out, at(5, 0, 0)).unwrap()); // 05:00-2
+        for r in &runs {
+            mark_complete(r).unwrap();
+        }
         std::fs::create_dir(out.join("notes")).unwrap();
         std::fs::create_dir(out.join("2026-11-24_010000.bak")).unwrap();
         std::fs::write(out.join("2026-11-24_000000"), "a file, not a folder").unwrap();
@@ -534,9 +666,152 @@ mod tests {
         let mid = create_run_dir(out, at(2, 0, 0)).unwrap();
         // A clock set back: the current run sorts before the others.
         let current = create_run_dir(out, at(0, 30, 0)).unwrap();
+        for r in [&old, &mid, &current] {
+            mark_complete(r).unwrap();
+        }
         update_latest(out, &old).unwrap();
         let removed = prune(out, 1, &current);
         assert_eq!(removed, vec![mid]);
         assert!(old.is_dir() && current.is_dir());
+    }
+
+    /// A folder as a run that died at some point would leave it, or as someone else made it.
+    fn folders(out: &Path) -> [PathBuf; 6] {
+        let complete = create_run_dir(out, at(1, 0, 0)).unwrap();
+        std::fs::write(complete.join("findings.json"), "{}").unwrap();
+        mark_complete(&complete).unwrap();
+        // Made by a version before the markers: complete by its findings.json.
+        let legacy = out.join("2026-11-24_013000");
+        std::fs::create_dir(&legacy).unwrap();
+        std::fs::write(legacy.join("findings.json"), "{}").unwrap();
+        // Killed while writing the reports.
+        let unfinished = create_run_dir(out, at(2, 0, 0)).unwrap();
+        std::fs::write(unfinished.join("report.html"), "<html>half").unwrap();
+        // Killed right after making the folder.
+        let empty = out.join("2026-11-24_023000");
+        std::fs::create_dir(&empty).unwrap();
+        // Someone's own folder that happens to have a run-folder name.
+        let foreign = out.join("2026-11-24_030000");
+        std::fs::create_dir(&foreign).unwrap();
+        std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+        let newest = create_run_dir(out, at(4, 0, 0)).unwrap();
+        mark_complete(&newest).unwrap();
+        [complete, legacy, unfinished, empty, foreign, newest]
+    }
+
+    #[test]
+    fn run_states_tell_complete_unfinished_and_foreign_folders_apart() {
+        let tmp = tempfile::tempdir().unwrap();
+        let [complete, legacy, unfinished, empty, foreign, newest] = folders(tmp.path());
+        assert_eq!(run_state(&complete), RunState::Complete);
+        assert_eq!(run_state(&legacy), RunState::Complete);
+        assert_eq!(run_state(&unfinished), RunState::Unfinished);
+        assert_eq!(run_state(&empty), RunState::Unfinished);
+        assert_eq!(run_state(&foreign), RunState::Foreign);
+        assert_eq!(run_state(&newest), RunState::Complete);
+        let listed: Vec<PathBuf> = list_complete_runs(tmp.path())
+            .unwrap()
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
+        assert_eq!(listed, [complete, legacy, newest]);
+    }
+
+    #[test]
+    fn prune_counts_and_deletes_only_complete_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path();
+        let [complete, legacy, unfinished, empty, foreign, newest] = folders(out);
+        // Three complete runs, keep two: only the oldest complete one goes. The unfinished,
+        // empty and foreign folders neither count nor are deleted.
+        let removed = prune(out, 2, &newest);
+        assert_eq!(removed, [complete]);
+        for d in [&legacy, &unfinished, &empty, &foreign, &newest] {
+            assert!(d.is_dir(), "{}", d.display());
+        }
+        assert!(prune(out, 1, &newest) == [legacy]);
+        assert!(unfinished.is_dir() && empty.is_dir() && foreign.is_dir());
+    }
+
+    #[test]
+    fn leftovers_of_dead_runs_are_removed_under_the_lock_and_nothing_else() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path();
+        let [complete, legacy, unfinished, empty, foreign, newest] = folders(out);
+        let lock = OutputLock::acquire(
+            out,
+            &Holder::this_process(chrono::Local::now()),
+            std::time::Duration::ZERO,
+        )
+        .unwrap();
+        let removed = remove_leftovers(&lock);
+        assert_eq!(removed, [unfinished, empty]);
+        for d in [&complete, &legacy, &foreign, &newest] {
+            assert!(d.is_dir(), "{}", d.display());
+        }
+        assert_eq!(
+            std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+            "mine"
+        );
+    }
+
+    #[test]
+    fn a_latest_that_vmkaudit_did_not_make_is_never_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path();
+        let run = create_run_dir(out, at(6, 0, 0)).unwrap();
+        assert_eq!(latest_state(out), LatestState::Absent);
+        let latest = out.join(LATEST);
+
+        // A user's own directory.
+        std::fs::create_dir(&latest).unwrap();
+        std::fs::write(latest.join("notes.txt"), "mine").unwrap();
+        assert_eq!(
+            latest_state(out),
+            LatestState::Foreign("a directory that vmkaudit did not make")
+        );
+        let err = check_latest(out).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::ExitCode::Usage);
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "{}: is a directory that vmkaudit did not make",
+                latest.display()
+            )),
+            "{msg}"
+        );
+        assert!(update_latest(out, &run).is_err());
+        assert!(update_latest_with(out, &run, false).is_err());
+        assert_eq!(
+            std::fs::read_to_string(latest.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        std::fs::remove_dir_all(&latest).unwrap();
+
+        // A file.
+        std::fs::write(&latest, "mine").unwrap();
+        assert!(update_latest(out, &run).is_err());
+        assert_eq!(std::fs::read_to_string(&latest).unwrap(), "mine");
+        std::fs::remove_file(&latest).unwrap();
+
+        #[cfg(unix)]
+        {
+            // A link somewhere else.
+            std::os::unix::fs::symlink("/tmp", &latest).unwrap();
+            assert!(update_latest(out, &run).is_err());
+            assert_eq!(std::fs::read_link(&latest).unwrap(), Path::new("/tmp"));
+            std::fs::remove_file(&latest).unwrap();
+        }
+
+        // Its own copy carries the marker and is replaced.
+        assert_eq!(update_latest_with(out, &run, false).unwrap(), Latest::Copy);
+        assert!(latest.join(LATEST_MARKER).is_file());
+        assert_eq!(latest_state(out), LatestState::Ours);
+        assert_eq!(update_latest_with(out, &run, false).unwrap(), Latest::Copy);
+        #[cfg(unix)]
+        {
+            assert_eq!(update_latest(out, &run).unwrap(), Latest::Symlink);
+            assert_eq!(latest_state(out), LatestState::Ours);
+        }
     }
 }

@@ -5,9 +5,9 @@
 //! [`email_html`] (an email-safe HTML body: inline styles, no script, table layout) and
 //! [`email_text`] (its plain-text alternative). Every word comes in the run's language from
 //! [`labels`]; the HTML comes from the handlebars templates in `templates/` ([`html`]), fed by
-//! the view model in [`view`]. Every file is written atomically
-//! ([`crate::fsutil::write_atomic`]), so a failed run never leaves a half-written report over a
-//! good one.
+//! the view model in [`view`]. The files are written as one set
+//! ([`crate::fsutil::write_set`]: staged, then moved in when all were written), so a failed run
+//! never leaves a half-written or half-replaced report set over a good one.
 
 pub mod checklist;
 pub mod csv;
@@ -56,33 +56,21 @@ pub fn write_reports(
     opts: &RenderOptions,
 ) -> Result<Vec<PathBuf>> {
     type Job<'a> = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync + 'a>;
-    let mut jobs: Vec<(&str, Job<'_>)> = Vec::new();
-    if opts.formats.contains(&OutputFormat::Html) {
-        jobs.push((
-            REPORT_HTML,
-            Box::new(|| Ok(report_html(inv, findings, opts)?.into_bytes())),
-        ));
-        jobs.push((
-            CHECKLIST_TXT,
-            Box::new(|| Ok(checklist_text(inv, findings, opts).into_bytes())),
-        ));
-    }
-    if opts.formats.contains(&OutputFormat::Csv) {
-        jobs.push((
-            FINDINGS_CSV,
-            Box::new(|| Ok(csv::findings_csv(inv, findings, opts.lang))),
-        ));
-        jobs.push((VMKS_CSV, Box::new(|| Ok(csv::vmks_csv(inv, opts.lang)))));
-    }
-    if opts.formats.contains(&OutputFormat::Json) {
-        jobs.push((
-            FINDINGS_JSON,
-            Box::new(|| Ok(findings_json(findings).into_bytes())),
-        ));
-    }
+    let jobs: Vec<(&str, Job<'_>)> = report_names(&opts.formats)
+        .into_iter()
+        .map(|name| {
+            let job: Job<'_> = match name {
+                REPORT_HTML => Box::new(|| Ok(report_html(inv, findings, opts)?.into_bytes())),
+                CHECKLIST_TXT => Box::new(|| Ok(checklist_text(inv, findings, opts).into_bytes())),
+                FINDINGS_CSV => Box::new(|| Ok(csv::findings_csv(inv, findings, opts.lang))),
+                VMKS_CSV => Box::new(|| Ok(csv::vmks_csv(inv, opts.lang))),
+                _ => Box::new(|| Ok(findings_json(findings).into_bytes())),
+            };
+            (name, job)
+        })
+        .collect();
     // The files are independent: render them in parallel (the HTML report and vmks.csv are
-    // the big ones at 40,000 hosts), and write them only when every one rendered, so a failed
-    // run leaves the previous reports whole.
+    // the big ones at 40,000 hosts), and write them only when every one rendered.
     // One job per task (`with_max_len(1)`), so that a free thread takes the next file while
     // another is still on the HTML report.
     let out: Vec<(&str, Vec<u8>)> = jobs
@@ -90,13 +78,24 @@ pub fn write_reports(
         .with_max_len(1)
         .map(|(name, job)| Ok((*name, job()?)))
         .collect::<Result<_>>()?;
-    out.par_iter()
-        .map(|(name, bytes)| {
-            let p = dir.join(name);
-            crate::fsutil::write_atomic(&p, bytes)?;
-            Ok(p)
-        })
-        .collect()
+    // As one set: staged, then moved in only when every file was written, so that a failed
+    // run leaves the previous reports whole.
+    crate::fsutil::write_set(dir, &out)
+}
+
+/// The report files `formats` selects, in the order [`write_reports`] writes them.
+pub fn report_names(formats: &[OutputFormat]) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    if formats.contains(&OutputFormat::Html) {
+        names.extend([REPORT_HTML, CHECKLIST_TXT]);
+    }
+    if formats.contains(&OutputFormat::Csv) {
+        names.extend([FINDINGS_CSV, VMKS_CSV]);
+    }
+    if formats.contains(&OutputFormat::Json) {
+        names.push(FINDINGS_JSON);
+    }
+    names
 }
 
 pub fn report_html(
@@ -122,4 +121,64 @@ pub fn findings_json(findings: &FindingsFile) -> String {
     let mut s = serde_json::to_string_pretty(findings).expect("findings serialize");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_report_that_cannot_be_replaced_leaves_the_previous_set_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let inv = Inventory::new();
+        let rules = crate::evaluate::RuleSet::builtin_default();
+        let findings = crate::evaluate::evaluate(&inv, &rules, Lang::En, chrono::Local::now());
+        let opts = RenderOptions {
+            formats: vec![OutputFormat::Html, OutputFormat::Csv, OutputFormat::Json],
+            lang: Lang::En,
+            templates_dir: None,
+            title: None,
+        };
+        let names = report_names(&opts.formats);
+        assert_eq!(
+            names,
+            [
+                REPORT_HTML,
+                CHECKLIST_TXT,
+                FINDINGS_CSV,
+                VMKS_CSV,
+                FINDINGS_JSON
+            ]
+        );
+        let written = write_reports(dir, &inv, &findings, &opts).unwrap();
+        let expected: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+        assert_eq!(written, expected);
+        // An earlier set, then a directory where one report goes.
+        for name in &names {
+            std::fs::write(dir.join(name), format!("earlier {name}")).unwrap();
+        }
+        std::fs::remove_file(dir.join(FINDINGS_CSV)).unwrap();
+        std::fs::create_dir(dir.join(FINDINGS_CSV)).unwrap();
+        let err = write_reports(dir, &inv, &findings, &opts).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::ExitCode::Usage);
+        assert!(
+            err.to_string().contains("findings.csv: is a directory"),
+            "{err}"
+        );
+        for name in [REPORT_HTML, CHECKLIST_TXT, VMKS_CSV, FINDINGS_JSON] {
+            assert_eq!(
+                std::fs::read_to_string(dir.join(name)).unwrap(),
+                format!("earlier {name}"),
+                "{name} was replaced"
+            );
+        }
+        let left: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".vmkaudit"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 }

@@ -29,6 +29,9 @@ struct Case {
     stderr_lines: Option<usize>,
     #[serde(default)]
     files: BTreeMap<String, String>,
+    /// Directories to make (after `files`), relative to the case's directory.
+    #[serde(default)]
+    dirs: Vec<String>,
 }
 
 /// What no stderr may ever show: a panic or a Rust debug dump of an error.
@@ -38,6 +41,9 @@ fn run_case(case: &Case) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in &case.files {
         std::fs::write(dir.path().join(name), content).unwrap();
+    }
+    for d in &case.dirs {
+        std::fs::create_dir_all(dir.path().join(d)).unwrap();
     }
     let d = dir.path().display().to_string();
     let r = root().display().to_string();
@@ -256,4 +262,101 @@ fn a_closed_stdout_or_stderr_pipe_is_not_a_panic() {
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(0), "{args:?}: {status}");
     }
+}
+
+/// `collect -o` an existing directory is refused before the vCenter is contacted: the
+/// collected data would be thrown away after a collection that can take minutes.
+#[test]
+fn collect_checks_its_output_path_before_any_network_work() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pw"), "secret\n").unwrap();
+    std::fs::create_dir(dir.path().join("inventory.json")).unwrap();
+    // A "vCenter" on loopback that counts connections and drops them at once.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let contacted = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&contacted);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            count.fetch_add(1, Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    let url = format!("https://127.0.0.1:{port}");
+    for output in ["inventory.json", "pw/inventory.json"] {
+        let out = vmkaudit(
+            dir.path(),
+            &[
+                "collect",
+                "--vcenter",
+                &url,
+                "--user",
+                "audit",
+                "--password-file",
+                "pw",
+                "--output",
+                output,
+            ],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{output}: {err}");
+        assert_eq!(err.lines().count(), 1, "{output}: {err}");
+        let want = if output == "inventory.json" {
+            "vmkaudit: error: inventory.json: is a directory; give the name of the file to write"
+        } else {
+            "vmkaudit: error: pw: exists and is not a directory, so nothing can be written into it"
+        };
+        assert!(err.starts_with(want), "{output}: {err}");
+        assert_eq!(
+            contacted.load(Ordering::SeqCst),
+            0,
+            "{output}: vCenter contacted"
+        );
+    }
+}
+
+/// A report file that cannot be replaced (here a directory named findings.csv) fails `check`
+/// with exit 2 before any file of the set is replaced.
+#[test]
+fn check_replaces_the_report_set_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check_sample(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let report = dir.path().join("report");
+    std::fs::remove_file(report.join("findings.csv")).unwrap();
+    std::fs::create_dir(report.join("findings.csv")).unwrap();
+    let before = snapshot(&report);
+    assert!(before.contains_key("report.html") && before.contains_key("checklist.txt"));
+
+    // Another inventory, so that every report would differ.
+    let rvtools = repo("samples/RVTools_tabvSC_VMK.csv");
+    let out = vmkaudit(
+        dir.path(),
+        &[
+            "check",
+            rvtools.to_str().unwrap(),
+            "-o",
+            "report",
+            "--fail-on",
+            "never",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("report/findings.csv: is a directory, so the report findings.csv cannot be written there"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&report), before);
+    // No staging directory is left behind.
+    let names: Vec<String> = std::fs::read_dir(&report)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with(".vmkaudit")),
+        "{names:?}"
+    );
 }

@@ -1178,3 +1178,284 @@ fn a_broken_custom_template_stops_the_run_before_collection() {
     assert!(!err.contains("inventory.json"), "collection started: {err}");
     assert!(!lab.out().exists());
 }
+
+/// A `vmkaudit run` in the background, killed with SIGKILL on drop.
+struct Background {
+    child: Child,
+}
+
+impl Background {
+    /// Start `vmkaudit run --config cfg` in `lab` and read its stderr until a line contains
+    /// `until` (the rest is drained in a thread, so the child never blocks on a full pipe).
+    fn start(lab: &Lab, cfg: &Path, until: &str) -> Background {
+        use std::io::BufRead;
+        let mut child = Command::new(common::bin())
+            .arg("run")
+            .arg("--config")
+            .arg(cfg)
+            .current_dir(lab.path())
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start vmkaudit");
+        let mut reader = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        let bg = Background { child };
+        loop {
+            let mut line = String::new();
+            let n = reader.read_line(&mut line).unwrap();
+            assert!(n > 0, "vmkaudit ended before printing {until:?}:\n{seen}");
+            seen.push_str(&line);
+            if line.contains(until) {
+                break;
+            }
+        }
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        bg
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `kill -9` and reap it.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        let status = self.child.wait().unwrap();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9)
+        );
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `[email]` table for an SMTP server that is down (nothing listens), retried with a
+/// long delay: a run stays in the retries until it is killed.
+fn email_down(extra: &str) -> String {
+    plain_email(
+        free_port(),
+        &format!("retries = 5\nretry_delay_secs = 600\n{extra}"),
+    )
+    .replacen("retries = 0\n", "", 1)
+}
+
+/// Two runs on one output directory (issue 10, item 3): the second waits `report.lock_wait`,
+/// then exits 2 naming the run that holds the directory, and the first run's reports stay
+/// whole. A holder killed with `kill -9` blocks nobody.
+#[test]
+fn a_second_run_on_the_same_output_directory_waits_then_exits_2() {
+    let lab = Lab::new("run1.json");
+    let cfg = lab.config(&format!("keep = 1\nlock_wait = 1\n{}", email_down("")));
+    // The first run has written its reports and is retrying the email.
+    let first = Background::start(&lab, &cfg, "retrying in");
+    let runs = lab.runs();
+    assert_eq!(runs.len(), 1);
+    let first_dir = runs[0].clone();
+    let reports: Vec<(String, Vec<u8>)> = ["report.html", "findings.json", "findings.csv"]
+        .iter()
+        .map(|n| (n.to_string(), std::fs::read(first_dir.join(n)).unwrap()))
+        .collect();
+
+    let second = lab.run(&cfg, &[], &[]);
+    let err = stderr(&second);
+    assert_eq!(code(&second), 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "vmkaudit: error: another vmkaudit run (pid {}, started at ",
+            first.pid()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            ") is writing to {}; gave up after waiting 1s (report.lock_wait)",
+            lab.out().display()
+        )),
+        "{err}"
+    );
+    // The first run's folder is whole and still the only one; `latest` leads to it.
+    assert_eq!(lab.runs(), std::slice::from_ref(&first_dir));
+    for (name, bytes) in &reports {
+        assert_eq!(
+            &std::fs::read(first_dir.join(name)).unwrap(),
+            bytes,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_link(lab.latest()).unwrap(),
+        Path::new(first_dir.file_name().unwrap())
+    );
+
+    // kill -9: the kernel drops the lock with the process, the next run goes ahead at once.
+    first.kill();
+    let cfg = lab.config("keep = 1\nlock_wait = 0\n");
+    let third = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&third), 0, "{}", stderr(&third));
+    let runs = lab.runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_ne!(runs[0], first_dir);
+    assert!(lab.latest().join("report.html").is_file());
+    assert!(lab.latest().join("findings.json").is_file());
+}
+
+/// A run killed while it retries the SMTP server (issue 10, item 7) leaves its email owed in
+/// the outbox; the next run, with nothing new since and the server back, mails the change.
+#[test]
+fn a_run_killed_while_sending_leaves_its_email_owed_and_the_next_run_sends_it() {
+    let lab = Lab::new("run1.json");
+    let smtpd = Smtpd::module(lab.path());
+    let up = || lab.config(&plain_email(smtpd.port, "send = \"changes\"\n"));
+    let out = lab.run(&up(), &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(smtpd.messages().len(), 1);
+
+    // The next collection has a new finding (FW004 on esx03); the server is down and the run
+    // is killed during the retries.
+    lab.use_inventory("run2.json");
+    let cfg = lab.config(&email_down("send = \"changes\"\n"));
+    let killed = Background::start(&lab, &cfg, "retrying in");
+    killed.kill();
+    let runs = lab.runs();
+    assert_eq!(runs.len(), 2);
+    let killed_run = runs[1].file_name().unwrap().to_str().unwrap().to_string();
+    let new_finding = read_json(&runs[1].join("findings.json"))["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "FW004" && f["host"] == "esx03.lab.local" && f["status"] == "new");
+    assert!(new_finding, "the fixture changes");
+    assert!(!runs[1].join("delivery.json").exists());
+    let outbox = read_json(&lab.out().join(vmkaudit::deliver::outbox::FILE));
+    assert_eq!(outbox["owed"][0]["run"], killed_run.as_str(), "{outbox}");
+
+    // Nothing is new since the killed run, but its email is owed: this run sends.
+    let out = lab.run(&up(), &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(err.contains("Email sent via"), "{err}");
+    let msgs = smtpd.messages();
+    assert_eq!(msgs.len(), 2);
+    let text = msgs[1]["text"].as_str().unwrap();
+    assert!(
+        text.contains("The email of 1 earlier run(s)") && text.contains("was not delivered"),
+        "{text}"
+    );
+    // The finding that was new in the killed run is in the report mailed.
+    let csv = msgs[1]["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["filename"] == "findings.csv")
+        .expect("findings.csv attached")["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csv.lines()
+            .any(|l| l.contains("FW004") && l.contains("esx03.lab.local")),
+        "{csv}"
+    );
+    let last = lab.runs().pop().unwrap();
+    assert_eq!(read_json(&last.join("delivery.json"))["email"], "sent");
+    assert!(!lab.out().join(vmkaudit::deliver::outbox::FILE).exists());
+
+    // Delivered: the next unchanged run sends nothing.
+    let out = lab.run(&up(), &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(smtpd.messages().len(), 2);
+}
+
+/// A `latest` directory of the user's own (issue 10, item 10) is never replaced: exit 2 with a
+/// clear line before anything is read or written, and the directory is untouched.
+#[test]
+fn a_latest_of_the_users_own_is_left_alone() {
+    let lab = Lab::new("run1.json");
+    let cfg = lab.config("");
+    std::fs::create_dir_all(lab.latest()).unwrap();
+    std::fs::write(lab.latest().join("notes.txt"), "mine").unwrap();
+    let out = lab.run(&cfg, &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "vmkaudit: error: {}: is a directory that vmkaudit did not make;",
+            lab.latest().display()
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(lab.latest().join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(lab.runs().is_empty());
+    // Moved away, the next run makes its own `latest`.
+    std::fs::rename(lab.latest(), lab.out().join("latest.mine")).unwrap();
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::read_link(lab.latest()).is_ok());
+}
+
+/// What `kill -9` leaves (issue 10, item 11): a run folder that was never completed. It does
+/// not count towards `keep`, and the next run removes it; a folder of someone else's that
+/// happens to have a run-folder name is neither counted nor touched.
+#[test]
+fn unfinished_run_folders_do_not_count_and_the_next_run_removes_them() {
+    use vmkaudit::deliver::rundir::{COMPLETE_MARKER, RUN_MARKER};
+    let lab = Lab::new("run1.json");
+    let cfg = lab.config("keep = 2\n");
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let first = lab.runs()[0].clone();
+    assert!(first.join(COMPLETE_MARKER).is_file());
+    // A run killed while writing its reports, and someone's own folder.
+    let dead = lab.out().join("2026-01-01_000000");
+    std::fs::create_dir(&dead).unwrap();
+    std::fs::write(
+        dead.join(RUN_MARKER),
+        "{\"pid\": 4194304, \"started\": \"2026-01-01T00:00:00+00:00\"}\n",
+    )
+    .unwrap();
+    std::fs::write(dead.join("report.html"), "<html><body>half").unwrap();
+    let mine = lab.out().join("2026-01-02_000000");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "mine").unwrap();
+
+    let out = lab.run(&cfg, &[], &[]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "removed the unfinished run folder {} (left by a run that was interrupted)",
+            dead.display()
+        )),
+        "{err}"
+    );
+    assert!(!dead.exists());
+    // Two complete runs, keep = 2: nothing pruned, the user's folder untouched.
+    assert_eq!(lab.runs().len(), 3, "{:?}", lab.runs());
+    assert!(first.is_dir());
+    assert_eq!(
+        std::fs::read_to_string(mine.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    // A third run prunes the oldest complete run, still not the user's folder.
+    let out = lab.run(&cfg, &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!first.exists());
+    assert_eq!(
+        std::fs::read_to_string(mine.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(lab.runs().len(), 3, "{:?}", lab.runs());
+}
