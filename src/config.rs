@@ -52,7 +52,13 @@ pub struct VcenterConfig {
     /// Skip TLS certificate verification (shown in the report).
     #[serde(default)]
     pub insecure: bool,
+    /// The largest single SOAP answer accepted from this source, in bytes (default 1 GiB).
+    #[serde(default)]
+    pub max_response_bytes: Option<Spanned<u64>>,
 }
+
+/// The smallest `max_response_bytes` accepted: below it even a service content would not fit.
+pub const MIN_RESPONSE_BYTES: u64 = 65536;
 
 /// One inventory file source.
 #[derive(Debug, Clone, Deserialize)]
@@ -768,6 +774,17 @@ impl Config {
                         vc.url.get_ref()
                     ),
                 ));
+            }
+            if let Some(m) = &vc.max_response_bytes {
+                if *m.get_ref() < MIN_RESPONSE_BYTES {
+                    return Err(Error::input(
+                        at(m.span()),
+                        format!(
+                            "`max_response_bytes` = {} is too small (at least {MIN_RESPONSE_BYTES})",
+                            m.get_ref()
+                        ),
+                    ));
+                }
             }
             vc.password_file = vc.password_file.as_deref().map(resolve);
             vc.ca_file = vc.ca_file.as_deref().map(resolve);
