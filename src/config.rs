@@ -1027,6 +1027,26 @@ mod tests {
     }
 
     #[test]
+    fn max_response_bytes_is_read_and_checked() {
+        let vc = "[[vcenter]]\nurl = \"https://vc\"\nuser = \"u\"\npassword_env = \"P\"\n";
+        let v = load_str(&format!("{vc}max_response_bytes = 1048576\n")).unwrap();
+        assert_eq!(
+            v.vcenters[0]
+                .max_response_bytes
+                .as_ref()
+                .map(|m| *m.get_ref()),
+            Some(1048576)
+        );
+        let err = load_str(&format!("{vc}max_response_bytes = 100\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cfg.toml:5:22:") && err.contains("at least 65536"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn no_sources_is_an_error() {
         assert!(load_str("[report]\nkeep = 3\n").is_err());
     }

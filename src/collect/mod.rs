@@ -477,14 +477,20 @@ fn describe(e: &StepError, spec: &SourceSpec) -> String {
             ),
         },
         CallError::Redirect { status, location } => {
-            let to = location.as_deref().map(|l| format!("`{l}`"));
+            let (to, advice) = match location {
+                Some(l) => (
+                    format!("a redirect to `{l}`"),
+                    format!("if you trust `{l}`, give that URL as the source instead"),
+                ),
+                None => (
+                    "a redirect without a Location".to_string(),
+                    "give the server's own SDK address as the source".to_string(),
+                ),
+            };
             format!(
-                "{url} answered {step} with HTTP status {status}, a redirect to {}; vmkaudit \
-                 does not follow redirects, which would send the request (at Login, the user \
-                 name and password) to another address; if you trust {}, give that URL as the \
-                 source instead",
-                to.as_deref().unwrap_or("no Location"),
-                to.as_deref().unwrap_or("the server's real address"),
+                "{url} answered {step} with HTTP status {status}, {to}; vmkaudit does not follow \
+                 redirects, which would send the request (at Login, the user name and password) \
+                 to another address; {advice}"
             )
         }
         CallError::TooLarge(limit) => format!(
@@ -583,6 +589,24 @@ mod tests {
     }
 
     #[test]
+    fn a_redirect_without_a_location_is_explained() {
+        let e = StepError {
+            step: "RetrieveServiceContent",
+            error: CallError::Redirect {
+                status: 302,
+                location: None,
+            },
+        };
+        assert_eq!(
+            describe(&e, &spec()),
+            "https://vc.lab answered RetrieveServiceContent with HTTP status 302, a redirect \
+             without a Location; vmkaudit does not follow redirects, which would send the \
+             request (at Login, the user name and password) to another address; give the \
+             server's own SDK address as the source"
+        );
+    }
+
+    #[test]
     fn sources_are_collected_concurrently_at_most_four_at_a_time() {
         // A server that accepts connections and never answers: every source times out in the
         // TLS handshake.
@@ -671,6 +695,46 @@ mod tests {
         assert!(err.contains("2 attempts"), "{err}");
         // Not the request timeout, which did not run out.
         assert!(!err.contains("45"), "{err}");
+    }
+
+    #[test]
+    fn a_full_listen_queue_is_a_tcp_connect_timeout() {
+        // A listener that never accepts, its queue filled: further SYNs go unanswered.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            socket.listen(1).unwrap()
+        });
+        let addr = listener.local_addr().unwrap();
+        let mut queued = Vec::new();
+        while let Ok(c) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            queued.push(c);
+            assert!(queued.len() < 100, "the listen queue does not fill");
+        }
+        let specs = [SourceSpec {
+            url: format!("https://{addr}"),
+            ..spec()
+        }];
+        let opts = Options {
+            max_objects: DEFAULT_MAX_OBJECTS,
+            source_timeout: Duration::from_secs(60),
+            settings: Settings {
+                connect_timeout: Duration::from_millis(300),
+                retries: 0,
+                ..Settings::default()
+            },
+        };
+        let inv = collect_with(&specs, false, opts);
+        let err = inv.sources[0].error.as_deref().unwrap();
+        assert!(
+            err.contains(&format!("no TCP connection to {addr} within 0.")),
+            "{err}"
+        );
+        drop(listener);
     }
 
     #[test]
