@@ -656,6 +656,21 @@ mod tests {
         }
     }
 
+    /// The error of the one source at `url`, collected with `settings`.
+    fn error_of(url: &str, settings: Settings) -> String {
+        let specs = [SourceSpec {
+            url: url.to_string(),
+            ..spec()
+        }];
+        let opts = Options {
+            max_objects: DEFAULT_MAX_OBJECTS,
+            source_timeout: Duration::from_secs(60),
+            settings,
+        };
+        let inv = collect_with(&specs, false, opts);
+        inv.sources[0].error.clone().expect("the source failed")
+    }
+
     #[test]
     fn a_peer_that_never_starts_tls_is_a_tls_handshake_timeout() {
         // Accepts TCP connections and never says anything.
@@ -667,23 +682,16 @@ mod tests {
                 held.push(conn);
             }
         });
-        let specs = [SourceSpec {
-            url: format!("https://127.0.0.1:{port}"),
-            ..spec()
-        }];
-        let opts = Options {
-            max_objects: DEFAULT_MAX_OBJECTS,
-            source_timeout: Duration::from_secs(60),
-            settings: Settings {
+        let err = error_of(
+            &format!("https://127.0.0.1:{port}"),
+            Settings {
                 connect_timeout: Duration::from_millis(300),
                 request_timeout: Duration::from_secs(45),
                 retries: 1,
                 backoff: Duration::from_millis(10),
                 ..Settings::default()
             },
-        };
-        let inv = collect_with(&specs, false, opts);
-        let err = inv.sources[0].error.as_deref().unwrap();
+        );
         assert!(
             err.contains(&format!(
                 "the TLS handshake with 127.0.0.1:{port} did not complete within 0."
@@ -715,21 +723,14 @@ mod tests {
             queued.push(c);
             assert!(queued.len() < 100, "the listen queue does not fill");
         }
-        let specs = [SourceSpec {
-            url: format!("https://{addr}"),
-            ..spec()
-        }];
-        let opts = Options {
-            max_objects: DEFAULT_MAX_OBJECTS,
-            source_timeout: Duration::from_secs(60),
-            settings: Settings {
+        let err = error_of(
+            &format!("https://{addr}"),
+            Settings {
                 connect_timeout: Duration::from_millis(300),
                 retries: 0,
                 ..Settings::default()
             },
-        };
-        let inv = collect_with(&specs, false, opts);
-        let err = inv.sources[0].error.as_deref().unwrap();
+        );
         assert!(
             err.contains(&format!("no TCP connection to {addr} within 0.")),
             "{err}"
