@@ -131,6 +131,9 @@ pub struct CollectArgs {
     /// Do not verify TLS certificates (logged, and shown in the report).
     #[arg(long)]
     pub insecure: bool,
+    /// The largest single SOAP answer accepted, in bytes (default 1 GiB).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(crate::config::MIN_RESPONSE_BYTES..))]
+    pub max_response_bytes: Option<u64>,
     /// Inventory file to write.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,

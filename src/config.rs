@@ -52,7 +52,13 @@ pub struct VcenterConfig {
     /// Skip TLS certificate verification (shown in the report).
     #[serde(default)]
     pub insecure: bool,
+    /// The largest single SOAP answer accepted from this source, in bytes (default 1 GiB).
+    #[serde(default)]
+    pub max_response_bytes: Option<Spanned<u64>>,
 }
+
+/// The smallest `max_response_bytes` accepted: below it even a service content would not fit.
+pub const MIN_RESPONSE_BYTES: u64 = 65536;
 
 /// One inventory file source.
 #[derive(Debug, Clone, Deserialize)]
@@ -840,6 +846,17 @@ impl Config {
                     ),
                 ));
             }
+            if let Some(m) = &vc.max_response_bytes {
+                if *m.get_ref() < MIN_RESPONSE_BYTES {
+                    return Err(Error::input(
+                        at(m.span()),
+                        format!(
+                            "`max_response_bytes` = {} is too small (at least {MIN_RESPONSE_BYTES})",
+                            m.get_ref()
+                        ),
+                    ));
+                }
+            }
             vc.password_file = vc.password_file.as_deref().map(resolve);
             vc.ca_file = vc.ca_file.as_deref().map(resolve);
         }
@@ -1111,6 +1128,26 @@ mod tests {
         assert!(
             err.starts_with("cfg.toml:4:13:")
                 && err.contains("expected a number of seconds or a duration"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn max_response_bytes_is_read_and_checked() {
+        let vc = "[[vcenter]]\nurl = \"https://vc\"\nuser = \"u\"\npassword_env = \"P\"\n";
+        let v = load_str(&format!("{vc}max_response_bytes = 1048576\n")).unwrap();
+        assert_eq!(
+            v.vcenters[0]
+                .max_response_bytes
+                .as_ref()
+                .map(|m| *m.get_ref()),
+            Some(1048576)
+        );
+        let err = load_str(&format!("{vc}max_response_bytes = 100\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cfg.toml:5:22:") && err.contains("at least 65536"),
             "{err}"
         );
     }

@@ -7,13 +7,20 @@
 //! times with exponential backoff, while SOAP faults (bad password, missing privilege) and TLS
 //! failures are never retried. After Login the `vmware_soap_session` cookie is sent back on
 //! every call. The password type never shows its value in `Debug` output.
+//!
+//! Against a hostile or broken server: redirects are never followed (a 3xx answer is
+//! [`CallError::Redirect`]: following one would re-post the Login body, credentials included, to
+//! wherever it points), one answer is capped at [`Settings::max_response_bytes`]
+//! ([`CallError::TooLarge`]), and a timeout says which phase ran out and after how long, as
+//! measured ([`TimedOut`]): the TCP connect, the TLS handshake, the wait for the answer, or its
+//! reading.
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::soap::{self, Fault, Node};
+use super::soap::{self, Fault, Node, XmlError};
 
 /// A password read from an environment variable or a file. `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -36,15 +43,23 @@ impl fmt::Debug for Password {
     }
 }
 
-/// Timeouts and retry policy of one source.
+/// The default cap on one answer: far above the largest real page (about 2 MB for 100 hosts).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 30;
+
+/// Timeouts, retry policy and answer size cap of one source.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
+    /// TCP connect and TLS handshake together; at most half of `request_timeout`, so that it
+    /// always runs out first when the connection is what hangs.
     pub connect_timeout: Duration,
+    /// One call, from sending the request to the end of the answer.
     pub request_timeout: Duration,
     /// Retries after the first attempt, for transient failures only.
     pub retries: u32,
     /// First backoff; doubles on every retry.
     pub backoff: Duration,
+    /// The largest answer accepted, in bytes.
+    pub max_response_bytes: u64,
 }
 
 impl Default for Settings {
@@ -54,7 +69,67 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(300),
             retries: 3,
             backoff: Duration::from_millis(500),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
+    }
+}
+
+impl Settings {
+    /// The connect timeout in effect: the configured one, at most half the request timeout.
+    pub fn effective_connect_timeout(&self) -> Duration {
+        self.connect_timeout.min(self.request_timeout / 2)
+    }
+}
+
+/// The part of a call that ran out of time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The TCP connection was not established.
+    Connect,
+    /// The TCP connection was accepted, the TLS handshake did not complete.
+    TlsHandshake,
+    /// Connected and the request sent; the answer did not start.
+    Answer,
+    /// The answer started and did not finish.
+    Body,
+}
+
+/// A call that ran out of time: which phase, with whom, and after how long (measured).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedOut {
+    pub phase: Phase,
+    /// `host:port` of the endpoint.
+    pub target: String,
+    /// How long the last attempt ran before it was given up.
+    pub after: Duration,
+    /// Attempts made (1 when the call was not retried).
+    pub attempts: u32,
+    /// From the first attempt to giving up, backoff included.
+    pub total: Duration,
+}
+
+/// `12.3 s`: a measured duration as messages show it.
+pub fn secs(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (target, after) = (&self.target, secs(self.after));
+        match self.phase {
+            Phase::Connect => write!(f, "no TCP connection to {target} within {after}")?,
+            Phase::TlsHandshake => write!(
+                f,
+                "the TLS handshake with {target} did not complete within {after} (the TCP \
+                 connection was accepted, but nothing answered as an HTTPS server)"
+            )?,
+            Phase::Answer => write!(f, "no answer within {after}")?,
+            Phase::Body => write!(f, "the answer was still arriving after {after}")?,
+        }
+        if self.attempts > 1 {
+            write!(f, "; {} attempts over {}", self.attempts, secs(self.total))?;
+        }
+        Ok(())
     }
 }
 
@@ -67,10 +142,19 @@ pub enum CallError {
     Connect(String),
     /// The host name does not resolve.
     Resolve(String),
-    /// No answer within the request timeout.
-    Timeout(Duration),
+    /// A phase of the call ran out of time.
+    Timeout(Box<TimedOut>),
     /// An HTTP status without a SOAP body.
     Http(u16),
+    /// An HTTP redirect (3xx), never followed: the status and the `Location` it named.
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
+    /// The answer is larger than the cap (the cap, in bytes).
+    TooLarge(u64),
+    /// The answer nests elements deeper than the limit (the limit).
+    TooDeep(usize),
     /// The server answered with a SOAP fault.
     Fault(Box<Fault>),
     /// The answer was not the SOAP we expected.
@@ -85,8 +169,20 @@ impl CallError {
             CallError::Http(s) => matches!(s, 502..=504),
             CallError::Tls(_)
             | CallError::Resolve(_)
+            | CallError::Redirect { .. }
+            | CallError::TooLarge(_)
+            | CallError::TooDeep(_)
             | CallError::Fault(_)
             | CallError::Protocol(_) => false,
+        }
+    }
+}
+
+impl From<XmlError> for CallError {
+    fn from(e: XmlError) -> Self {
+        match e {
+            XmlError::TooDeep(limit) => CallError::TooDeep(limit),
+            XmlError::Malformed(m) => CallError::Protocol(m),
         }
     }
 }
@@ -96,8 +192,15 @@ impl fmt::Display for CallError {
         match self {
             CallError::Tls(m) => write!(f, "TLS handshake failed: {m}"),
             CallError::Connect(m) | CallError::Resolve(m) => write!(f, "cannot connect: {m}"),
-            CallError::Timeout(d) => write!(f, "no answer within {}s", d.as_secs()),
+            CallError::Timeout(t) => write!(f, "{t}"),
             CallError::Http(s) => write!(f, "HTTP status {s} without a SOAP answer"),
+            CallError::Redirect { status, location } => write!(
+                f,
+                "HTTP status {status} (redirect) to {}, not followed",
+                location.as_deref().unwrap_or("no Location")
+            ),
+            CallError::TooLarge(limit) => write!(f, "answer larger than {limit} bytes"),
+            CallError::TooDeep(limit) => write!(f, "{}", XmlError::TooDeep(*limit)),
             CallError::Fault(fault) => write!(f, "{fault}"),
             CallError::Protocol(m) => write!(f, "unexpected answer: {m}"),
         }
@@ -172,6 +275,8 @@ pub fn load_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
 pub struct Client {
     http: reqwest::Client,
     url: String,
+    /// `host:port` of `url`, for messages and the TCP probe.
+    target: String,
     settings: Settings,
     cookie: Mutex<Option<String>>,
     soap_action: Mutex<String>,
@@ -211,7 +316,9 @@ impl Client {
         let mut b = reqwest::Client::builder()
             .use_rustls_tls()
             .tls_built_in_root_certs(true)
-            .connect_timeout(settings.connect_timeout)
+            // Never: a redirect would re-post the request, Login credentials included.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(settings.effective_connect_timeout())
             .timeout(settings.request_timeout)
             .pool_max_idle_per_host(2)
             .user_agent(concat!("vmkaudit/", env!("CARGO_PKG_VERSION")));
@@ -226,9 +333,14 @@ impl Client {
         let http = b
             .build()
             .map_err(|e| format!("cannot set up the HTTPS client: {}", chain(&e)))?;
+        let target = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+            .unwrap_or_else(|| url.to_string());
         Ok(Client {
             http,
             url: url.to_string(),
+            target,
             settings,
             cookie: Mutex::new(None),
             soap_action: Mutex::new("urn:vim25/6.5".to_string()),
@@ -313,6 +425,7 @@ impl Client {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, CallError>>,
     {
+        let started = Instant::now();
         let mut tries = 0;
         loop {
             match attempt().await {
@@ -328,6 +441,14 @@ impl Client {
                     tokio::time::sleep(wait).await;
                 }
                 other => {
+                    let other = match other {
+                        Err(CallError::Timeout(mut t)) => {
+                            t.attempts = tries + 1;
+                            t.total = started.elapsed();
+                            Err(CallError::Timeout(t))
+                        }
+                        other => other,
+                    };
                     tracing::debug!(
                         "{} {method_name}: {}",
                         self.url,
@@ -360,8 +481,9 @@ impl Client {
         }
     }
 
-    /// POST `envelope` and keep the session cookie the answer sets.
-    async fn post(&self, envelope: &str) -> Result<reqwest::Response, CallError> {
+    /// POST `envelope` and keep the session cookie the answer sets. A redirect is an error.
+    async fn post(&self, envelope: &str) -> Result<(reqwest::Response, Instant), CallError> {
+        let started = Instant::now();
         let action = self
             .soap_action
             .lock()
@@ -376,7 +498,24 @@ impl Client {
         if let Some(c) = self.cookie.lock().ok().and_then(|c| c.clone()) {
             req = req.header("Cookie", c);
         }
-        let resp = req.send().await.map_err(|e| self.classify(&e))?;
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return Err(self.send_error(&e, started).await),
+        };
+        if resp.status().is_redirection() {
+            // Printable characters only: the server chose this text.
+            let location = resp.headers().get(reqwest::header::LOCATION).map(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(500)
+                    .collect()
+            });
+            return Err(CallError::Redirect {
+                status: resp.status().as_u16(),
+                location,
+            });
+        }
         for v in resp.headers().get_all("set-cookie") {
             if let Ok(s) = v.to_str() {
                 if let Some(pair) = s.split(';').next() {
@@ -388,48 +527,113 @@ impl Client {
                 }
             }
         }
-        Ok(resp)
+        Ok((resp, started))
     }
 
-    /// Read a whole answer: the response element, a fault or an HTTP error.
-    async fn read(&self, resp: reqwest::Response) -> Result<Node, CallError> {
+    /// Read a whole answer (at most [`Settings::max_response_bytes`]): the response element, a
+    /// fault or an HTTP error.
+    async fn read(&self, mut resp: reqwest::Response, started: Instant) -> Result<Node, CallError> {
         let status = resp.status().as_u16();
-        let text = resp.text().await.map_err(|e| self.classify(&e))?;
-        match soap::response_body(&text) {
+        let limit = self.settings.max_response_bytes;
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(CallError::TooLarge(limit));
+        }
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > limit {
+                        return Err(CallError::TooLarge(limit));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.read_error(&e, started.elapsed())),
+            }
+        }
+        match soap::response_body(&String::from_utf8_lossy(&body)) {
             Ok(Ok(node)) => Ok(node),
             Ok(Err(fault)) => Err(CallError::Fault(Box::new(fault))),
             Err(_) if status != 200 => Err(CallError::Http(status)),
-            Err(e) => Err(CallError::Protocol(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
     async fn once(&self, envelope: &str) -> Result<Node, CallError> {
-        let resp = self.post(envelope).await?;
-        self.read(resp).await
+        let (resp, started) = self.post(envelope).await?;
+        self.read(resp, started).await
     }
 
     async fn open_once(&self, envelope: &str) -> Result<reqwest::Response, CallError> {
-        let resp = self.post(envelope).await?;
+        let (resp, started) = self.post(envelope).await?;
         if resp.status() == reqwest::StatusCode::OK {
             return Ok(resp);
         }
         let status = resp.status().as_u16();
-        match self.read(resp).await {
+        match self.read(resp, started).await {
             Err(e) => Err(e),
             // A response element with an error status: report the status.
             Ok(_) => Err(CallError::Http(status)),
         }
     }
 
-    /// The [`CallError`] for a failed read of a response body.
+    /// The largest answer accepted, in bytes.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.settings.max_response_bytes
+    }
+
+    /// The [`CallError`] for a failed read of a response body streamed by the caller (the
+    /// request timeout, which covers the whole call, is then what ran out).
     pub fn body_error(&self, e: &reqwest::Error) -> CallError {
+        self.read_error(e, self.settings.request_timeout)
+    }
+
+    fn timed_out(&self, phase: Phase, after: Duration) -> CallError {
+        CallError::Timeout(Box::new(TimedOut {
+            phase,
+            target: self.target.clone(),
+            after,
+            attempts: 1,
+            total: after,
+        }))
+    }
+
+    /// A failed read of a body, `after` into the call.
+    fn read_error(&self, e: &reqwest::Error, after: Duration) -> CallError {
+        if e.is_timeout() {
+            return self.timed_out(Phase::Body, after);
+        }
         self.classify(e)
     }
 
-    fn classify(&self, e: &reqwest::Error) -> CallError {
-        if e.is_timeout() {
-            return CallError::Timeout(self.settings.request_timeout);
+    /// A request that got no answer, `started` when it was sent. When connecting timed out,
+    /// a fresh TCP connection tells whether the TCP connect or the TLS handshake hung.
+    async fn send_error(&self, e: &reqwest::Error, started: Instant) -> CallError {
+        if !e.is_timeout() {
+            return self.classify(e);
         }
+        let after = started.elapsed();
+        let phase = if !e.is_connect() {
+            Phase::Answer
+        } else if self.tcp_accepts().await {
+            Phase::TlsHandshake
+        } else {
+            Phase::Connect
+        };
+        self.timed_out(phase, after)
+    }
+
+    /// Whether the endpoint accepts a TCP connection (within the connect timeout, at most 5 s).
+    async fn tcp_accepts(&self) -> bool {
+        let wait = self
+            .settings
+            .effective_connect_timeout()
+            .min(Duration::from_secs(5));
+        let connect = tokio::net::TcpStream::connect(self.target.as_str());
+        matches!(tokio::time::timeout(wait, connect).await, Ok(Ok(_)))
+    }
+
+    fn classify(&self, e: &reqwest::Error) -> CallError {
         if let Some(tls) = tls_error(e) {
             return CallError::Tls(tls);
         }
@@ -564,6 +768,13 @@ mod tests {
         assert!(CallError::Connect("reset".into()).is_transient());
         assert!(!CallError::Http(404).is_transient());
         assert!(!CallError::Tls("x".into()).is_transient());
+        let redirect = CallError::Redirect {
+            status: 307,
+            location: Some("http://elsewhere/sdk".into()),
+        };
+        assert!(!redirect.is_transient());
+        assert!(!CallError::TooLarge(1).is_transient());
+        assert!(!CallError::TooDeep(1).is_transient());
         let f = Fault {
             kind: Some("InvalidLogin".into()),
             message: String::new(),

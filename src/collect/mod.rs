@@ -6,6 +6,8 @@
 //! into one [`Inventory`]. A source that fails — unreachable, TLS, bad password, missing
 //! privilege, timeout — is recorded in `inventory.sources` with `error: Some(message)` and the
 //! others are still collected; the caller turns that into a coverage finding and exit code 3.
+//! That holds for whatever the server sends: a redirect, an answer nested too deep or too
+//! large, a connection that hangs are each that source's error, never the process's end.
 //!
 //! Layers: [`soap`] (envelopes, XML, faults) → [`client`] (HTTPS, TLS, timeouts, retries,
 //! session cookie) → [`vsphere`] (the property-collector exchange and the mapping into
@@ -76,6 +78,8 @@ pub struct SourceSpec {
     pub password: Password,
     pub ca_file: Option<PathBuf>,
     pub insecure: bool,
+    /// The largest answer accepted from this source (bytes); the default when `None`.
+    pub max_response_bytes: Option<u64>,
 }
 
 /// Read the password from an environment variable or the first line of a file.
@@ -165,6 +169,7 @@ impl SourceSpec {
             password,
             ca_file: c.ca_file.clone(),
             insecure: c.insecure,
+            max_response_bytes: c.max_response_bytes.as_ref().map(|m| *m.get_ref()),
         })
     }
 
@@ -186,6 +191,7 @@ impl SourceSpec {
                 password: password.clone(),
                 ca_file: a.ca_file.clone(),
                 insecure: a.insecure,
+                max_response_bytes: a.max_response_bytes,
             })
             .collect())
     }
@@ -200,7 +206,8 @@ pub struct Options {
 }
 
 impl Options {
-    /// Defaults, with the `VMKAUDIT_MAX_OBJECTS` and `VMKAUDIT_SOURCE_TIMEOUT` overrides.
+    /// Defaults, with the `VMKAUDIT_MAX_OBJECTS`, `VMKAUDIT_SOURCE_TIMEOUT`,
+    /// `VMKAUDIT_CONNECT_TIMEOUT` and `VMKAUDIT_REQUEST_TIMEOUT` overrides (whole seconds).
     pub fn from_env() -> Self {
         let num = |var: &str| {
             std::env::var(var)
@@ -208,6 +215,7 @@ impl Options {
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .filter(|n| *n > 0)
         };
+        let defaults = Settings::default();
         Options {
             max_objects: num("VMKAUDIT_MAX_OBJECTS")
                 .and_then(|n| u32::try_from(n).ok())
@@ -215,7 +223,15 @@ impl Options {
             source_timeout: num("VMKAUDIT_SOURCE_TIMEOUT")
                 .map(Duration::from_secs)
                 .unwrap_or(DEFAULT_SOURCE_TIMEOUT),
-            settings: Settings::default(),
+            settings: Settings {
+                connect_timeout: num("VMKAUDIT_CONNECT_TIMEOUT")
+                    .map(Duration::from_secs)
+                    .unwrap_or(defaults.connect_timeout),
+                request_timeout: num("VMKAUDIT_REQUEST_TIMEOUT")
+                    .map(Duration::from_secs)
+                    .unwrap_or(defaults.request_timeout),
+                ..defaults
+            },
         }
     }
 }
@@ -351,7 +367,13 @@ async fn collect_source(
             spec.url
         );
     }
-    let client = match Client::new(&url, spec.ca_file.as_deref(), spec.insecure, opts.settings) {
+    let settings = Settings {
+        max_response_bytes: spec
+            .max_response_bytes
+            .unwrap_or(opts.settings.max_response_bytes),
+        ..opts.settings
+    };
+    let client = match Client::new(&url, spec.ca_file.as_deref(), spec.insecure, settings) {
         Ok(c) => c,
         Err(e) => return (failed(spec, e), Vec::new()),
     };
@@ -444,9 +466,43 @@ fn describe(e: &StepError, spec: &SourceSpec) -> String {
              --insecure (`insecure = true`) at your own risk"
         ),
         CallError::Connect(m) | CallError::Resolve(m) => format!("cannot connect to {url}: {m}"),
-        CallError::Timeout(d) => format!(
-            "{url} did not answer {step} within {} s",
-            d.as_secs()
+        CallError::Timeout(t) => match t.phase {
+            client::Phase::Connect | client::Phase::TlsHandshake => format!(
+                "cannot connect to {url} ({step}): {t} (VMKAUDIT_CONNECT_TIMEOUT sets the \
+                 connect timeout)"
+            ),
+            client::Phase::Answer | client::Phase::Body => format!(
+                "{url} did not answer {step} in time: {t} (VMKAUDIT_REQUEST_TIMEOUT sets the \
+                 request timeout)"
+            ),
+        },
+        CallError::Redirect { status, location } => {
+            let (to, advice) = match location {
+                Some(l) => (
+                    format!("a redirect to `{l}`"),
+                    format!("if you trust `{l}`, give that URL as the source instead"),
+                ),
+                None => (
+                    "a redirect without a Location".to_string(),
+                    "give the server's own SDK address as the source".to_string(),
+                ),
+            };
+            format!(
+                "{url} answered {step} with HTTP status {status}, {to}; vmkaudit does not follow \
+                 redirects, which would send the request (at Login, the user name and password) \
+                 to another address; {advice}"
+            )
+        }
+        CallError::TooLarge(limit) => format!(
+            "{url}: the answer to {step} is larger than {limit} bytes, the most accepted from \
+             one answer; reading stopped there (vSphere answers are a few MB; if this one is \
+             genuine, raise `max_response_bytes` in the [[vcenter]] table or \
+             --max-response-bytes)"
+        ),
+        CallError::TooDeep(_) => format!(
+            "{url}: unexpected answer to {step}: {} (vSphere answers are a few dozen levels \
+             deep)",
+            e.error
         ),
         CallError::Http(s) => format!(
             "{url} answered {step} with HTTP status {s} and no SOAP response; is this the SDK \
@@ -488,6 +544,7 @@ mod tests {
             password: Password::new("topsecret"),
             ca_file: None,
             insecure: false,
+            max_response_bytes: None,
         }
     }
 
@@ -532,8 +589,27 @@ mod tests {
     }
 
     #[test]
+    fn a_redirect_without_a_location_is_explained() {
+        let e = StepError {
+            step: "RetrieveServiceContent",
+            error: CallError::Redirect {
+                status: 302,
+                location: None,
+            },
+        };
+        assert_eq!(
+            describe(&e, &spec()),
+            "https://vc.lab answered RetrieveServiceContent with HTTP status 302, a redirect \
+             without a Location; vmkaudit does not follow redirects, which would send the \
+             request (at Login, the user name and password) to another address; give the \
+             server's own SDK address as the source"
+        );
+    }
+
+    #[test]
     fn sources_are_collected_concurrently_at_most_four_at_a_time() {
-        // A server that accepts connections and never answers: every source times out.
+        // A server that accepts connections and never answers: every source times out in the
+        // TLS handshake.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let accepted = Arc::new(AtomicUsize::new(0));
@@ -555,7 +631,8 @@ mod tests {
             max_objects: DEFAULT_MAX_OBJECTS,
             source_timeout: Duration::from_secs(60),
             settings: Settings {
-                request_timeout: Duration::from_secs(2),
+                connect_timeout: Duration::from_secs(2),
+                request_timeout: Duration::from_secs(10),
                 retries: 0,
                 ..Settings::default()
             },
@@ -565,15 +642,100 @@ mod tests {
         // Four sources wait for their answer at the same time; the other two wait for a slot.
         assert_eq!(accepted.load(Ordering::SeqCst), MAX_PARALLEL_SOURCES);
         let inv = run.join().unwrap();
-        assert_eq!(accepted.load(Ordering::SeqCst), 6);
+        // Each source's connection, and after its handshake timed out, the TCP connection
+        // that tells a TLS hang from a TCP one.
+        assert_eq!(accepted.load(Ordering::SeqCst), 12);
         assert_eq!(inv.sources.len(), 6);
         for s in &inv.sources {
             let err = s.error.as_deref().unwrap();
             assert!(
-                err.contains("did not answer RetrieveServiceContent within 2 s"),
+                err.contains("(RetrieveServiceContent): the TLS handshake with 127.0.0.1:")
+                    && err.contains("did not complete within 2.0 s"),
                 "{err}"
             );
         }
+    }
+
+    /// The error of the one source at `url`, collected with `settings`.
+    fn error_of(url: &str, settings: Settings) -> String {
+        let specs = [SourceSpec {
+            url: url.to_string(),
+            ..spec()
+        }];
+        let opts = Options {
+            max_objects: DEFAULT_MAX_OBJECTS,
+            source_timeout: Duration::from_secs(60),
+            settings,
+        };
+        let inv = collect_with(&specs, false, opts);
+        inv.sources[0].error.clone().expect("the source failed")
+    }
+
+    #[test]
+    fn a_peer_that_never_starts_tls_is_a_tls_handshake_timeout() {
+        // Accepts TCP connections and never says anything.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for conn in listener.incoming().flatten() {
+                held.push(conn);
+            }
+        });
+        let err = error_of(
+            &format!("https://127.0.0.1:{port}"),
+            Settings {
+                connect_timeout: Duration::from_millis(300),
+                request_timeout: Duration::from_secs(45),
+                retries: 1,
+                backoff: Duration::from_millis(10),
+                ..Settings::default()
+            },
+        );
+        assert!(
+            err.contains(&format!(
+                "the TLS handshake with 127.0.0.1:{port} did not complete within 0."
+            )),
+            "{err}"
+        );
+        assert!(err.contains("the TCP connection was accepted"), "{err}");
+        assert!(err.contains("RetrieveServiceContent"), "{err}");
+        assert!(err.contains("2 attempts"), "{err}");
+        // Not the request timeout, which did not run out.
+        assert!(!err.contains("45"), "{err}");
+    }
+
+    #[test]
+    fn a_full_listen_queue_is_a_tcp_connect_timeout() {
+        // A listener that never accepts, its queue filled: further SYNs go unanswered.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            socket.listen(1).unwrap()
+        });
+        let addr = listener.local_addr().unwrap();
+        let mut queued = Vec::new();
+        while let Ok(c) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            queued.push(c);
+            assert!(queued.len() < 100, "the listen queue does not fill");
+        }
+        let err = error_of(
+            &format!("https://{addr}"),
+            Settings {
+                connect_timeout: Duration::from_millis(300),
+                retries: 0,
+                ..Settings::default()
+            },
+        );
+        assert!(
+            err.contains(&format!("no TCP connection to {addr} within 0.")),
+            "{err}"
+        );
+        drop(listener);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! is complete. The continuation `token` comes before the objects in a RetrieveResult, so the
 //! next page is requested as soon as the token is read: the server prepares page N+1 while page
 //! N is still being parsed and mapped. Elements vmkaudit never reads
-//! ([`soap::SKIPPED_ELEMENTS`]) are skipped, not built.
+//! ([`soap::SKIPPED_ELEMENTS`]) are skipped, not built. A page larger than the client's
+//! answer cap fails as soon as the cap is passed ([`CallError::TooLarge`]), and one nested
+//! deeper than [`soap::MAX_DEPTH`] as soon as that depth is reached.
 
 use std::future::Future;
 use std::io::{BufRead, Read};
@@ -134,9 +136,7 @@ pub fn parse_page<R: BufRead>(input: R, out: &UnboundedSender<PageEvent>) -> Res
                 )))
             }
             (2, Some(b"Body"), b"Fault") => {
-                let fault = builder
-                    .subtree(&mut reader, &mut sub, &e, empty)
-                    .map_err(protocol)?;
+                let fault = builder.subtree(&mut reader, &mut sub, &e, empty, 3)?;
                 let message = fault.text_at("faultstring").unwrap_or_default();
                 let fault = Fault::read(
                     fault.child("detail").and_then(|d| d.children.first()),
@@ -146,9 +146,7 @@ pub fn parse_page<R: BufRead>(input: R, out: &UnboundedSender<PageEvent>) -> Res
             }
             (2, Some(b"Body"), _) => answered = true,
             (4, Some(b"returnval"), b"token") => {
-                let node = builder
-                    .subtree(&mut reader, &mut sub, &e, empty)
-                    .map_err(protocol)?;
+                let node = builder.subtree(&mut reader, &mut sub, &e, empty, 5)?;
                 let token = node.text.trim();
                 if !token.is_empty() {
                     let _ = out.send(PageEvent::Token(token.to_string()));
@@ -156,9 +154,7 @@ pub fn parse_page<R: BufRead>(input: R, out: &UnboundedSender<PageEvent>) -> Res
                 continue;
             }
             (4, Some(b"returnval"), b"objects") => {
-                let node = builder
-                    .subtree(&mut reader, &mut sub, &e, empty)
-                    .map_err(protocol)?;
+                let node = builder.subtree(&mut reader, &mut sub, &e, empty, 5)?;
                 batch.push(object_content(node));
                 if batch.len() >= OBJECT_BATCH
                     && out
@@ -208,10 +204,20 @@ pub struct PageError {
 
 type Pending<'a> = Pin<Box<dyn Future<Output = Result<reqwest::Response, CallError>> + Send + 'a>>;
 
+/// Why the body of a page stopped before its end.
+enum BodyError {
+    /// Reading failed (the connection broke, the request timed out).
+    Read(reqwest::Error),
+    /// More than the cap (in bytes) arrived.
+    TooLarge(u64),
+}
+
 /// Stream one page: parse `resp` as it arrives, hand every object to `each`, and as soon as
-/// the token is read, start the next request with `next(token)`.
+/// the token is read, start the next request with `next(token)`. A body above `max_bytes`
+/// fails the page.
 pub async fn read_page<'a, N, F>(
     resp: reqwest::Response,
+    max_bytes: u64,
     body_error: impl Fn(&reqwest::Error) -> CallError,
     next: N,
     each: &mut impl FnMut(ObjectContent),
@@ -220,6 +226,12 @@ where
     N: Fn(String) -> F,
     F: Future<Output = Result<reqwest::Response, CallError>> + Send + 'a,
 {
+    if resp.content_length().is_some_and(|n| n > max_bytes) {
+        return Err(PageError {
+            error: CallError::TooLarge(max_bytes),
+            token: None,
+        });
+    }
     let (chunk_tx, chunk_rx) = mpsc::channel::<Vec<Bytes>>();
     let (event_tx, mut events) = unbounded_channel();
     let parser = tokio::task::spawn_blocking(move || {
@@ -238,15 +250,22 @@ where
         let mut first = true;
         let mut pending: Vec<Bytes> = Vec::new();
         let mut pending_len = 0;
+        let mut total: u64 = 0;
         let result = loop {
             match resp.chunk().await {
+                Ok(Some(c)) if total + c.len() as u64 > max_bytes => {
+                    // Dropping the sender ends the parser's input.
+                    break Err(BodyError::TooLarge(max_bytes));
+                }
                 Ok(Some(c)) if first => {
+                    total += c.len() as u64;
                     first = false;
                     if chunk_tx.send(vec![c]).is_err() {
                         return Ok(());
                     }
                 }
                 Ok(Some(c)) => {
+                    total += c.len() as u64;
                     pending_len += c.len();
                     pending.push(c);
                     if pending_len >= CHUNK_BATCH {
@@ -257,10 +276,10 @@ where
                     }
                 }
                 Ok(None) => break Ok(()),
-                Err(e) => break Err(e),
+                Err(e) => break Err(BodyError::Read(e)),
             }
         };
-        if !pending.is_empty() {
+        if !pending.is_empty() && result.is_ok() {
             let _ = chunk_tx.send(pending);
         }
         result
@@ -302,7 +321,10 @@ where
     };
     match (body, parsed) {
         // A body that broke off is the cause of whatever the parser then said.
-        (Err(e), _) => return Err(fail(body_error(&e), token)),
+        (Err(BodyError::Read(e)), _) => return Err(fail(body_error(&e), token)),
+        (Err(BodyError::TooLarge(limit)), _) => {
+            return Err(fail(CallError::TooLarge(limit), token))
+        }
         (Ok(()), Err(e)) => return Err(fail(e, token)),
         (Ok(()), Ok(())) => {}
     }

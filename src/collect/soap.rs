@@ -8,6 +8,10 @@
 //! elements, while a list inside a data object is a repeated element. A response whose body is a
 //! `Fault` becomes a [`Fault`] with the vim25 fault type and the fields messages need
 //! (privilege, object, property).
+//!
+//! Whatever the server sends, nothing here recurses on the nesting depth of the input: the
+//! builder keeps its open elements on a heap stack and refuses a response nested deeper than
+//! [`MAX_DEPTH`] levels ([`XmlError::TooDeep`]), and a [`Node`] tree is dropped iteratively.
 
 use std::fmt;
 use std::io::BufRead;
@@ -19,6 +23,34 @@ use rustc_hash::FxHashMap;
 
 /// The vim25 namespace of every request body.
 pub const VIM25_NS: &str = "urn:vim25";
+
+/// The deepest element nesting a response may have, counted from the SOAP `Envelope` (1).
+/// vSphere answers are a few dozen levels deep (a host's `config.network` is the deepest, at
+/// about 20); anything past this is not a vSphere answer and is refused.
+pub const MAX_DEPTH: usize = 256;
+
+/// Why a response could not be read as XML.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    /// Elements nested deeper than the limit (the number).
+    #[error("response nested deeper than {0} levels")]
+    TooDeep(usize),
+    /// Not well-formed XML, or not the SOAP structure expected.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+impl From<String> for XmlError {
+    fn from(m: String) -> Self {
+        XmlError::Malformed(m)
+    }
+}
+
+impl From<&str> for XmlError {
+    fn from(m: &str) -> Self {
+        XmlError::Malformed(m.to_string())
+    }
+}
 
 /// Escape text for an XML element or attribute value.
 pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
@@ -93,6 +125,20 @@ pub struct Node {
     pub mo_type: Option<Name>,
     pub text: String,
     pub children: Vec<Node>,
+}
+
+/// Dropped with a loop over a heap stack, not recursively: a tree is never deeper than
+/// [`MAX_DEPTH`] when the builder made it, but a recursive drop must not be what keeps it so.
+impl Drop for Node {
+    fn drop(&mut self) {
+        if self.children.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.children);
+        while let Some(mut node) = pending.pop() {
+            pending.append(&mut node.children);
+        }
+    }
 }
 
 impl Default for Node {
@@ -220,7 +266,10 @@ impl Builder {
     pub fn start(&mut self, e: &BytesStart<'_>) -> Result<Node, String> {
         let mut node = Node {
             name: self.name(e.name().as_ref())?,
-            ..Node::default()
+            xsi_type: None,
+            mo_type: None,
+            text: String::new(),
+            children: Vec::new(),
         };
         for attr in e.attributes() {
             let attr = attr.map_err(|err| format!("bad attribute: {err}"))?;
@@ -249,19 +298,26 @@ impl Builder {
     }
 
     /// Read the content of the element that `start` opened (an `Empty` element when `empty`)
-    /// up to its end tag, and return it as a tree.
+    /// up to its end tag, and return it as a tree. `depth` is the nesting level of `start` in
+    /// the document (the root element is 1); an element below [`MAX_DEPTH`] is an error.
     pub fn subtree<R: BufRead>(
         &mut self,
         reader: &mut Reader<R>,
         buf: &mut Vec<u8>,
         start: &BytesStart<'_>,
         empty: bool,
-    ) -> Result<Node, String> {
+        depth: usize,
+    ) -> Result<Node, XmlError> {
+        if depth > MAX_DEPTH {
+            return Err(XmlError::TooDeep(MAX_DEPTH));
+        }
         let root = self.start(start)?;
         if empty {
             return Ok(root);
         }
         let mut stack: Vec<Node> = vec![root];
+        // The level a child of the top of `stack` would have.
+        let child_depth = |stack: &Vec<Node>| depth + stack.len();
         loop {
             buf.clear();
             let ev = reader
@@ -276,11 +332,17 @@ impl Builder {
                             .read_to_end_into(end.name(), &mut self.skip_buf)
                             .map_err(|e| format!("malformed XML: {e}"))?;
                     } else {
+                        if child_depth(&stack) > MAX_DEPTH {
+                            return Err(XmlError::TooDeep(MAX_DEPTH));
+                        }
                         let node = self.start(e)?;
                         stack.push(node);
                     }
                 }
                 Event::Empty(ref e) if !self.skips(e) => {
+                    if child_depth(&stack) > MAX_DEPTH {
+                        return Err(XmlError::TooDeep(MAX_DEPTH));
+                    }
                     let node = self.start(e)?;
                     if let Some(parent) = stack.last_mut() {
                         parent.children.push(node);
@@ -341,7 +403,7 @@ fn push_reference(text: &mut String, r: &BytesRef<'_>) -> Result<(), String> {
 }
 
 /// Parse an XML document into its root element.
-pub fn parse(xml: &str) -> Result<Node, String> {
+pub fn parse(xml: &str) -> Result<Node, XmlError> {
     let mut reader = Reader::from_reader(xml.as_bytes());
     let mut builder = Builder::default();
     let mut buf = Vec::new();
@@ -353,11 +415,11 @@ pub fn parse(xml: &str) -> Result<Node, String> {
         match ev {
             Event::Start(e) => {
                 let e = e.into_owned();
-                return builder.subtree(&mut reader, &mut buf, &e, false);
+                return builder.subtree(&mut reader, &mut buf, &e, false, 1);
             }
             Event::Empty(e) => {
                 let e = e.into_owned();
-                return builder.subtree(&mut reader, &mut buf, &e, true);
+                return builder.subtree(&mut reader, &mut buf, &e, true, 1);
             }
             Event::End(_) => return Err("unbalanced XML".into()),
             Event::Eof => return Err("empty XML document".into()),
@@ -430,18 +492,16 @@ impl fmt::Display for Fault {
 }
 
 /// The body of a SOAP response: the method's response element, or a fault.
-pub fn response_body(xml: &str) -> Result<Result<Node, Fault>, String> {
-    let env = parse(xml)?;
+pub fn response_body(xml: &str) -> Result<Result<Node, Fault>, XmlError> {
+    let mut env = parse(xml)?;
     if &*env.name != "Envelope" {
-        return Err(format!("not a SOAP envelope (root element `{}`)", env.name));
+        return Err(format!("not a SOAP envelope (root element `{}`)", env.name).into());
     }
-    let body = env
-        .children
+    let mut body = std::mem::take(&mut env.children)
         .into_iter()
         .find(|c| &*c.name == "Body")
         .ok_or("SOAP envelope without a Body")?;
-    let first = body
-        .children
+    let first = std::mem::take(&mut body.children)
         .into_iter()
         .next()
         .ok_or("SOAP Body is empty")?;
@@ -508,6 +568,59 @@ mod tests {
         let xml = r#"<Envelope><Body><Fault><faultstring>Login failure</faultstring><detail><InvalidLoginFault/></detail></Fault></Body></Envelope>"#;
         let fault = response_body(xml).unwrap().unwrap_err();
         assert!(fault.is("InvalidLogin"), "{fault:?}");
+    }
+
+    /// A SOAP answer whose body holds `depth` levels in all (Envelope, Body and the response
+    /// element included).
+    fn nested(depth: usize) -> String {
+        let inner = depth - 3;
+        format!(
+            "<Envelope><Body><R>{}{}</R></Body></Envelope>",
+            "<a>".repeat(inner),
+            "</a>".repeat(inner)
+        )
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        assert_eq!(
+            response_body(&nested(50_000)).unwrap_err(),
+            XmlError::TooDeep(MAX_DEPTH)
+        );
+        assert_eq!(
+            response_body(&nested(50_000)).unwrap_err().to_string(),
+            format!("response nested deeper than {MAX_DEPTH} levels")
+        );
+        assert!(response_body(&nested(MAX_DEPTH)).unwrap().is_ok());
+        assert_eq!(
+            response_body(&nested(MAX_DEPTH + 1)).unwrap_err(),
+            XmlError::TooDeep(MAX_DEPTH)
+        );
+        // An empty element one level too deep is refused as well.
+        let xml = nested(MAX_DEPTH).replacen("</a>", "<b/></a>", 1);
+        assert_eq!(
+            response_body(&xml).unwrap_err(),
+            XmlError::TooDeep(MAX_DEPTH)
+        );
+    }
+
+    #[test]
+    fn a_deep_tree_is_dropped_without_recursion() {
+        // Far deeper than the parser allows, dropped on a thread with a small stack.
+        let dropped = std::thread::Builder::new()
+            .stack_size(64 << 10)
+            .spawn(|| {
+                let mut node = Node::default();
+                for _ in 0..1_000_000 {
+                    let mut parent = Node::default();
+                    parent.children.push(node);
+                    node = parent;
+                }
+                drop(node);
+            })
+            .unwrap()
+            .join();
+        assert!(dropped.is_ok());
     }
 
     #[test]

@@ -168,15 +168,15 @@ impl ObjectContent {
 }
 
 /// One `objects` element of a RetrieveResult.
-pub(crate) fn object_content(part: Node) -> ObjectContent {
+pub(crate) fn object_content(mut part: Node) -> ObjectContent {
     let mut oc = ObjectContent::default();
-    for c in part.children {
+    for mut c in std::mem::take(&mut part.children) {
         match &*c.name {
             "obj" => oc.obj = c.as_moref(),
             "propSet" => {
                 let mut name = String::new();
                 let mut val = None;
-                for pc in c.children {
+                for pc in std::mem::take(&mut c.children) {
                     match &*pc.name {
                         "name" => name = pc.text.trim().to_string(),
                         "val" => val = Some(pc),
@@ -200,13 +200,16 @@ pub(crate) fn object_content(part: Node) -> ObjectContent {
 }
 
 #[cfg(test)]
-fn objects_of(resp: Node) -> (Vec<ObjectContent>, Option<String>) {
-    let Some(rv) = resp.children.into_iter().find(|c| &*c.name == "returnval") else {
+fn objects_of(mut resp: Node) -> (Vec<ObjectContent>, Option<String>) {
+    let Some(mut rv) = std::mem::take(&mut resp.children)
+        .into_iter()
+        .find(|c| &*c.name == "returnval")
+    else {
         return (Vec::new(), None);
     };
     let mut token = None;
     let mut out = Vec::new();
-    for part in rv.children {
+    for part in std::mem::take(&mut rv.children) {
         match &*part.name {
             "token" => token = Some(part.text.trim().to_string()).filter(|t| !t.is_empty()),
             "objects" => out.push(object_content(part)),
@@ -266,7 +269,8 @@ pub async fn retrieve(
             .await;
     };
     loop {
-        match page::read_page(resp, |e| client.body_error(e), next, &mut each).await {
+        let max = client.max_response_bytes();
+        match page::read_page(resp, max, |e| client.body_error(e), next, &mut each).await {
             Ok(PageEnd::Last) => return Ok(()),
             Ok(PageEnd::Next(_, Ok(r))) => {
                 resp = r;

@@ -67,6 +67,11 @@ struct Sim {
 
 impl Sim {
     fn start(scenario: &str) -> Sim {
+        Sim::start_with(scenario, &[])
+    }
+
+    /// A simulator started with extra fixture options (`-hostile ...`).
+    fn start_with(scenario: &str, options: &[&str]) -> Sim {
         let path = common::repo(&format!("tests/vcsim/scenarios/{scenario}.json"));
         let text = std::fs::read_to_string(&path).expect("read scenario");
         let scenario: Value = serde_json::from_str(&text).expect("scenario is JSON");
@@ -76,6 +81,7 @@ impl Sim {
             .arg(&path)
             .arg("-dir")
             .arg(dir.path())
+            .args(options)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -205,6 +211,26 @@ fn sim_args(sim: &Sim, with_ca: bool) -> Vec<&str> {
         a.extend(["--ca-file", sim.ca_file.to_str().unwrap()]);
     }
     a
+}
+
+/// `vmkaudit run` in `dir` with `cfg` as its vmkaudit.toml and `password` in [`PW_VAR`].
+fn run_config(dir: &Path, cfg: &str, password: &str) -> (Output, String) {
+    std::fs::write(dir.join("vmkaudit.toml"), cfg).unwrap();
+    let out = vmkaudit_cmd()
+        .args(["run", "-c", "vmkaudit.toml"])
+        .env(PW_VAR, password)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stderr)
+}
+
+/// The error of the only source of a `collect` that failed it (exit 3).
+fn source_error(run: Run) -> String {
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let inv = run.inventory.expect("collect writes the inventory");
+    inv.sources[0].error.clone().expect("the source failed")
 }
 
 fn closed_port_url() -> String {
@@ -757,14 +783,7 @@ formats = ["html", "json"]
         url = sim.url,
         user = sim.user,
     );
-    std::fs::write(dir.path().join("vmkaudit.toml"), cfg).unwrap();
-    let out = vmkaudit_cmd()
-        .args(["run", "-c", "vmkaudit.toml"])
-        .env(PW_VAR, &sim.password)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_config(dir.path(), &cfg, &sim.password);
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "{:?}: {stderr}",
@@ -835,5 +854,224 @@ formats = ["html", "json"]
     assert!(
         html.contains("config.firewall (NoPermission"),
         "COV002 reason in the report"
+    );
+}
+
+/// A plain TCP listener on loopback that records every byte any client sends it (reading each
+/// connection until it goes quiet), answers nothing and counts connections.
+struct Recorder {
+    port: u16,
+    seen: std::sync::Arc<std::sync::Mutex<(usize, Vec<u8>)>>,
+}
+
+impl Recorder {
+    fn start() -> Recorder {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new((0, Vec::new())));
+        let out = seen.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                out.lock().unwrap().0 += 1;
+                let _ = conn.set_read_timeout(Some(std::time::Duration::from_millis(500)));
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = conn.read(&mut buf) {
+                    out.lock().unwrap().1.extend_from_slice(&buf[..n]);
+                }
+            }
+        });
+        Recorder { port, seen }
+    }
+
+    /// Connections accepted and the bytes received.
+    fn seen(&self) -> (usize, Vec<u8>) {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn a_redirect_is_never_followed_with_the_credentials() {
+    // The server answers RetrieveServiceContent normally and Login with 307 to another
+    // listener, over plain http: following it would post the user name and password there.
+    let trap = Recorder::start();
+    let location = format!("http://127.0.0.1:{}/sdk", trap.port);
+    let sim = Sim::start_with(
+        "multi-cluster",
+        &[
+            "-hostile",
+            "redirect",
+            "-on",
+            "Login",
+            "-location",
+            &location,
+        ],
+    );
+    let run = collect(&sim.password, &sim_args(&sim, true), &[]);
+    let stderr = run.stderr.clone();
+    let err = source_error(run);
+    let (connections, bytes) = trap.seen();
+    let received = String::from_utf8_lossy(&bytes);
+    // The password as it travels in the Login envelope (XML-escaped).
+    let escaped = sim
+        .password
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    assert!(
+        !received.contains(&escaped) && !received.contains("<password>"),
+        "the password reached the redirect target: {received}"
+    );
+    assert_eq!(connections, 0, "the redirect was followed");
+    assert!(err.contains("HTTP status 307"), "{err}");
+    assert!(err.contains(&location), "{err}");
+    assert!(err.contains("Login"), "{err}");
+    assert!(err.contains("if you trust"), "{err}");
+    assert!(!err.contains(&sim.password) && !stderr.contains(&sim.password));
+}
+
+/// `run` with a hostile [[vcenter]] source and the lab inventory file: the hostile source
+/// fails alone, the reports are written and the exit code is 3.
+fn run_with_a_hostile_source(sim: &Sim, extra_vcenter_keys: &str) -> (Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = format!(
+        r#"[[vcenter]]
+url = "{url}"
+user = "{user}"
+password_env = "{PW_VAR}"
+ca_file = "{ca}"
+{extra_vcenter_keys}
+
+[[inventory]]
+path = "{inv}"
+
+[report]
+output_dir = "out"
+formats = ["html", "json"]
+"#,
+        url = sim.url,
+        user = sim.user,
+        ca = sim.ca_file.display(),
+        inv = common::repo("samples/lab-inventory.json").display(),
+    );
+    let (out, stderr) = run_config(dir.path(), &cfg, &sim.password);
+    assert_eq!(out.status.code(), Some(3), "{:?}: {stderr}", out.status);
+    let latest = dir.path().join("out/latest");
+    assert!(latest.join("report.html").is_file(), "{stderr}");
+    let ff: Value =
+        serde_json::from_str(&std::fs::read_to_string(latest.join("findings.json")).unwrap())
+            .unwrap();
+    // The hostile source failed; the inventory file's sources and hosts are all reported.
+    let sources = ff["sources"].as_array().unwrap();
+    let (hostile, others): (Vec<&Value>, Vec<&Value>) =
+        sources.iter().partition(|s| s["name"] == sim.url.as_str());
+    assert_eq!(hostile.len(), 1, "{ff:#}");
+    let lab: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo("samples/lab-inventory.json")).unwrap(),
+    )
+    .unwrap();
+    let names = |v: Vec<&Value>| -> Vec<String> {
+        v.iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(others),
+        names(lab["sources"].as_array().unwrap().iter().collect()),
+        "{ff:#}"
+    );
+    assert!(
+        ff["summary"]["hosts_checked"].as_u64().unwrap() > 0,
+        "{ff:#}"
+    );
+    let err = hostile[0]["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the hostile source did not fail: {ff:#}"))
+        .to_string();
+    (ff, err)
+}
+
+#[test]
+fn a_deeply_nested_answer_fails_that_source_only() {
+    // 50,000 nested elements in the answer to RetrieveServiceContent (read whole) and to the
+    // first RetrievePropertiesEx (parsed as it streams).
+    for method in ["RetrieveServiceContent", "RetrievePropertiesEx"] {
+        let sim = Sim::start_with("multi-cluster", &["-hostile", "deep", "-on", method]);
+        let (_, err) = run_with_a_hostile_source(&sim, "");
+        assert!(
+            err.contains("response nested deeper than") && err.contains(method),
+            "{method}: {err}"
+        );
+    }
+}
+
+#[test]
+fn an_answer_above_the_size_cap_fails_that_source() {
+    for method in ["RetrieveServiceContent", "RetrievePropertiesEx"] {
+        let sim = Sim::start_with(
+            "multi-cluster",
+            &["-hostile", "huge", "-on", method, "-bytes", "8388608"],
+        );
+        let (_, err) = run_with_a_hostile_source(&sim, "max_response_bytes = 1048576");
+        assert!(
+            err.contains("larger than 1048576 bytes") && err.contains(method),
+            "{method}: {err}"
+        );
+        assert!(err.contains("max_response_bytes"), "{err}");
+    }
+    // The same cap from the command line.
+    let sim = Sim::start_with(
+        "multi-cluster",
+        &[
+            "-hostile",
+            "huge",
+            "-on",
+            "RetrievePropertiesEx",
+            "-bytes",
+            "8388608",
+        ],
+    );
+    let mut args = sim_args(&sim, true);
+    args.extend(["--max-response-bytes", "1048576"]);
+    let err = source_error(collect(&sim.password, &args, &[]));
+    assert!(err.contains("larger than 1048576 bytes"), "{err}");
+}
+
+#[test]
+fn a_call_without_an_answer_names_the_wait_and_its_measured_length() {
+    // RetrievePropertiesEx takes 4 s on this simulator; the request timeout is 1 s.
+    let sim = Sim::start("slow");
+    let err = source_error(collect(
+        &sim.password,
+        &sim_args(&sim, true),
+        &[("VMKAUDIT_REQUEST_TIMEOUT", "1")],
+    ));
+    assert!(
+        err.contains("did not answer RetrievePropertiesEx in time: no answer within 1."),
+        "{err}"
+    );
+    // Retried as a transient failure, and the whole says so.
+    assert!(err.contains("; 4 attempts over "), "{err}");
+    assert!(err.contains("VMKAUDIT_REQUEST_TIMEOUT"), "{err}");
+}
+
+#[test]
+fn an_answer_that_stops_arriving_names_the_reading() {
+    let sim = Sim::start_with(
+        "multi-cluster",
+        &["-hostile", "stall", "-on", "RetrievePropertiesEx"],
+    );
+    let err = source_error(collect(
+        &sim.password,
+        &sim_args(&sim, true),
+        &[("VMKAUDIT_REQUEST_TIMEOUT", "1")],
+    ));
+    assert!(
+        err.contains(
+            "did not answer RetrievePropertiesEx in time: the answer was still arriving after 1."
+        ),
+        "{err}"
     );
 }

@@ -19,11 +19,20 @@
 // the first request(s) with HTTP 503, and answer ContinueRetrievePropertiesEx with
 // NotAuthenticated (an expired session), as scenario options.
 //
+// With -hostile MODE it misbehaves on one SOAP method (-on NAME) the way a hostile or broken
+// server could, for the collector's hardening tests; every other call is served normally:
+//
+//	redirect  HTTP 307 with Location: -location URL (the client must not follow it)
+//	deep      a 200 answer whose body nests -depth elements (default 50000) inside `objects`
+//	huge      a 200 answer that streams -bytes bytes (default 64 MiB) of padding elements
+//	stall     a 200 answer that sends its first bytes and then nothing until the client leaves
+//
 // Build (offline): GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim-fixture .
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -40,6 +49,7 @@ import (
 	"log"
 	"math/big"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -693,11 +703,78 @@ func certificates(dir string) (tls.Certificate, string) {
 	return tls.Certificate{Certificate: [][]byte{leafDer, caDer}, PrivateKey: key}, caFile
 }
 
+// ---- hostile answers ------------------------------------------------------------------------
+
+// Hostile says how the fixture misbehaves, if at all.
+type Hostile struct {
+	Mode     string
+	Method   string
+	Location string
+	Depth    int
+	Bytes    int64
+}
+
+// calls reports whether the SOAP request body invokes method.
+func calls(body []byte, method string) bool {
+	return bytes.Contains(body, []byte("<"+method+" ")) || bytes.Contains(body, []byte("<"+method+">"))
+}
+
+// wrap answers h.Method the hostile way and passes every other request to next.
+func (h Hostile) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := ioutil.ReadAll(r.Body)
+		if err != nil || !calls(body, h.Method) {
+			r.Body = ioutil.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(w, r)
+			return
+		}
+		head := `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><` +
+			h.Method + `Response xmlns="urn:vim25"><returnval><objects>`
+		tail := `</objects></returnval></` + h.Method + `Response></soapenv:Body></soapenv:Envelope>`
+		switch h.Mode {
+		case "redirect":
+			w.Header().Set("Location", h.Location)
+			w.WriteHeader(http.StatusTemporaryRedirect)
+		case "deep":
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			var b bytes.Buffer
+			b.WriteString(head)
+			b.WriteString(strings.Repeat("<a>", h.Depth))
+			b.WriteString(strings.Repeat("</a>", h.Depth))
+			b.WriteString(tail)
+			w.Write(b.Bytes())
+		case "huge":
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.Write([]byte(head))
+			pad := []byte("<pad>" + strings.Repeat("x", 4080) + "</pad>\n")
+			for sent := int64(0); sent < h.Bytes; sent += int64(len(pad)) {
+				if _, err := w.Write(pad); err != nil {
+					return // the client gave up
+				}
+			}
+			w.Write([]byte(tail))
+		case "stall":
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.Write([]byte(head))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		default:
+			log.Fatalf("unknown -hostile mode %q", h.Mode)
+		}
+	})
+}
+
 // ---- main ----------------------------------------------------------------------------------
 
 func main() {
 	scenarioPath := flag.String("scenario", "", "scenario JSON file")
 	dir := flag.String("dir", "", "directory for ca.pem (default: a new temporary directory)")
+	var hostile Hostile
+	flag.StringVar(&hostile.Mode, "hostile", "", "misbehave on one method: redirect, deep, huge or stall")
+	flag.StringVar(&hostile.Method, "on", "Login", "the SOAP method answered the hostile way")
+	flag.StringVar(&hostile.Location, "location", "", "Location of the redirect")
+	flag.IntVar(&hostile.Depth, "depth", 50000, "nesting depth of the deep answer")
+	flag.Int64Var(&hostile.Bytes, "bytes", 64<<20, "size of the huge answer")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -761,6 +838,10 @@ func main() {
 	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	model.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(sc.User, sc.Password)}
 	server := model.Service.NewServer()
+	if hostile.Mode != "" {
+		// No client has the URL yet, so nothing reads the handler while it is replaced.
+		server.Config.Handler = hostile.wrap(server.Config.Handler)
+	}
 	if len(sc.MethodDelayMs) > 0 {
 		model.DelayConfig.MethodDelay = sc.MethodDelayMs
 	}
