@@ -192,10 +192,7 @@ pub fn summary(id: &str, lang: Lang) -> Option<String> {
 /// summary for a rule without one.
 pub fn checklist_item(id: &str, lang: Lang) -> Option<String> {
     match ITEMS.iter().find(|r| r.0 == id) {
-        Some(r) => Some(match lang {
-            Lang::En => r.2.to_string(),
-            Lang::ZhCn => r.3.to_string(),
-        }),
+        Some(r) => Some(if lang.is_source() { r.2 } else { r.3 }.to_string()),
         None => summary(id, lang),
     }
 }

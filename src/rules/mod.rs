@@ -55,9 +55,10 @@ pub struct Doc {
 
 impl Doc {
     pub fn get(&self, lang: Lang) -> &'static str {
-        match lang {
-            Lang::En => self.en,
-            Lang::ZhCn => self.zh,
+        if lang.is_source() {
+            self.en
+        } else {
+            self.zh
         }
     }
 }
