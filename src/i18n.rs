@@ -325,6 +325,18 @@ impl ToArg for Arg {
     }
 }
 
+impl ToArg for &Msg {
+    fn to_arg(self) -> Arg {
+        self.clone().to_arg()
+    }
+}
+
+impl ToArg for &Arg {
+    fn to_arg(self) -> Arg {
+        self.clone()
+    }
+}
+
 /// A list whose items are joined with the language's list separator (`, `, `、`).
 pub fn list<T: ToArg>(items: impl IntoIterator<Item = T>) -> Arg {
     Arg::List(
@@ -408,7 +420,7 @@ impl Msg {
 ///
 /// The key is stable and names the message in every catalog (`"GW001.message"`); the English
 /// template uses `{name}` placeholders (`{{`/`}}` for literal braces); each argument is
-/// `name = expr` or, for a variable of the same name, just `name`. An argument is anything
+/// `name = expr` (taken by value) or, for a variable of the same name, just `name` (borrowed). An argument is anything
 /// displayable (the same in every language), a [`Msg`] or a list ([`list`], [`clauses`]).
 /// The placeholders and the arguments must match exactly, which the compiler checks.
 ///
@@ -446,42 +458,7 @@ macro_rules! __msg {
         $crate::__msg!($key, $english; [$($done)* $name = $e,]; $($($rest)*)?)
     };
     ($key:literal, $english:literal; [$($done:tt)*]; $name:ident $(, $($rest:tt)*)?) => {
-        $crate::__msg!($key, $english; [$($done)* $name = $name,]; $($($rest)*)?)
-    };
-}
-
-/// A piece of text in both report languages (being replaced by [`Msg`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text {
-    pub en: String,
-    pub zh: String,
-}
-
-impl Text {
-    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Self {
-        Text {
-            en: en.into(),
-            zh: zh.into(),
-        }
-    }
-
-    pub fn get(&self, lang: Lang) -> &str {
-        if lang.is_source() {
-            &self.en
-        } else {
-            &self.zh
-        }
-    }
-}
-
-/// Build a [`Text`] from two format strings sharing the same arguments in scope.
-#[macro_export]
-macro_rules! text {
-    ($en:expr, $zh:expr $(,)?) => {
-        $crate::i18n::Text {
-            en: format!($en),
-            zh: format!($zh),
-        }
+        $crate::__msg!($key, $english; [$($done)* $name = &$name,]; $($($rest)*)?)
     };
 }
 

@@ -8,6 +8,7 @@
 
 use crate::findings::Category;
 use crate::i18n::Lang;
+use crate::rules::DocField;
 
 /// `(id, short name, English checklist item, Chinese checklist item)`.
 const ITEMS: &[(&str, &str, &str, &str)] = &[
@@ -185,7 +186,7 @@ pub fn is_coverage(id: &str) -> bool {
 
 /// The catalog's one-line summary of rule `id` (the problem it finds) in `lang`.
 pub fn summary(id: &str, lang: Lang) -> Option<String> {
-    crate::rules::find(id).map(|r| r.summary.get(lang).to_string())
+    crate::rules::find(id).map(|r| r.doc(DocField::Summary, lang).to_string())
 }
 
 /// The checklist item of rule `id` in `lang` (what must hold for it to pass); the catalog
@@ -204,9 +205,9 @@ pub fn reason(reason: &str, lang: Lang) -> String {
         .iter()
         .find(|d| d.as_str() == reason)
     {
-        d.label().get(lang)
+        d.label().render(lang)
     } else if reason == "host not connected" {
-        super::labels::label(lang, "reason_not_connected")
+        super::labels::label(lang, "reason_not_connected").to_string()
     } else {
         return reason.to_string();
     };

@@ -9,6 +9,7 @@ use std::path::Path;
 use regex::Regex;
 use vmkaudit::i18n::{self, Lang, LANGUAGES};
 use vmkaudit::render::labels::{self, LABELS};
+use vmkaudit::rules::{DocField, REGISTRY};
 
 use crate::common::repo;
 
@@ -97,6 +98,11 @@ fn source_keys(problems: &mut Vec<String>) -> BTreeMap<String, String> {
     for (k, en) in LABELS {
         add(labels::catalog_key(k), en.to_string(), problems);
     }
+    for r in REGISTRY {
+        for f in DocField::ALL {
+            add(r.doc_key(f), r.english(f).to_string(), problems);
+        }
+    }
     for (key, (english, _)) in messages(problems) {
         add(key, english, problems);
     }
@@ -108,7 +114,12 @@ fn every_catalog_has_exactly_the_keys_of_the_code_with_their_placeholders() {
     let mut problems = Vec::new();
     let keys = source_keys(&mut problems);
     // The extraction works: messages from several modules are found.
-    for key in ["list.separator", "label.hosts_checked", "subject.default"] {
+    for key in [
+        "list.separator",
+        "label.hosts_checked",
+        "GW001.summary",
+        "subject.default",
+    ] {
         assert!(keys.contains_key(key), "{key} not found in the code");
     }
     for lang in LANGUAGES.iter().filter(|l| l.catalog.is_some()) {
