@@ -20,6 +20,7 @@ pub static RULE: Rule = Rule {
         network firewall set --enabled true`; PowerCLI: `Get-VMHost <host> | \
         Get-VMHostFirewallDefaultPolicy | Set-VMHostFirewallDefaultPolicy -AllowIncoming \
         $false -AllowOutgoing $false`.",
+    checklist: "Firewall blocks by default",
     references: &["DISA STIG ESXI-80-000214", "DISA STIG ESXI-70-000057"],
     needs: &[Data::Firewall],
     params: &[],

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
         "Stop the service and disable the ruleset: `Get-VMHost <host> | Get-VMHostService | \
         Where {$_.Key -eq \"TSM-SSH\"} | Stop-VMHostService` and `Set-VMHostService -Policy \
         Off`; `esxcli network firewall ruleset set -r sshServer -e false`.",
+    checklist: "Services that must stay disabled are disabled",
     references: &[
         "DISA STIG ESXI-80-000193 (SSH disabled)",
         "DISA STIG ESXI-80-000231 (OpenSLP disabled)",

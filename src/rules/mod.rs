@@ -244,6 +244,9 @@ pub struct Rule {
     pub why: &'static str,
     /// How to fix it, with the esxcli or PowerCLI command.
     pub remediation: &'static str,
+    /// The pre-upgrade checklist item: what must hold for the rule to pass ("One default
+    /// gateway per TCP/IP stack"), where the summary describes the problem it finds.
+    pub checklist: &'static str,
     /// KB articles, STIG IDs, guides.
     pub references: &'static [&'static str],
     /// Data the rule needs (see [`Data`]).
@@ -265,14 +268,16 @@ pub enum DocField {
     Checks,
     Why,
     Remediation,
+    Checklist,
 }
 
 impl DocField {
-    pub const ALL: [DocField; 4] = [
+    pub const ALL: [DocField; 5] = [
         DocField::Summary,
         DocField::Checks,
         DocField::Why,
         DocField::Remediation,
+        DocField::Checklist,
     ];
 
     /// The last part of the catalog key (`summary`).
@@ -282,6 +287,7 @@ impl DocField {
             DocField::Checks => "checks",
             DocField::Why => "why",
             DocField::Remediation => "remediation",
+            DocField::Checklist => "checklist",
         }
     }
 }
@@ -294,6 +300,7 @@ impl Rule {
             DocField::Checks => self.checks,
             DocField::Why => self.why,
             DocField::Remediation => self.remediation,
+            DocField::Checklist => self.checklist,
         }
     }
 

@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
         -m <mtu>` (PowerCLI: `Get-VMHostNetworkAdapter -VMHost <host> -Name vmkN | \
         Set-VMHostNetworkAdapter -Mtu <mtu>`); make sure the switch and physical network \
         carry it, then verify with `vmkping -I vmkN -d -s <mtu-28> <peer>`.",
+    checklist: "Same MTU for a service across the cluster",
     references: &[
         "VMware KB 1003728 (vmkping)",
         "VMware vSAN Network Design Guide: MTU consistency",

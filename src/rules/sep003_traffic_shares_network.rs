@@ -33,6 +33,7 @@ pub static RULE: Rule = Rule {
         `esxcli network vswitch standard portgroup set -p <portgroup> -v <vlan>` (distributed: \
         `Get-VDPortgroup <pg> | Set-VDVlanConfiguration -VlanId <vlan>`), then readdress the \
         vmk: `esxcli network ip interface ipv4 set -i vmkN -t static -I <ip> -N <mask>`.",
+    checklist: "Separated traffic types use different subnets, port groups and VLANs",
     references: &[
         "DISA STIG ESXI-80-000160 (vMotion traffic isolated)",
         "DISA STIG ESXI-80-000198 (management traffic isolated)",
