@@ -192,3 +192,23 @@ fn labels_named_in_the_code_exist() {
     }
     assert!(n > 20, "only {n} label uses found");
 }
+
+#[test]
+fn the_findings_schema_accepts_every_language_code() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("schemas/findings.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let pattern = schema["properties"]["language"]["pattern"]
+        .as_str()
+        .expect("language has a pattern");
+    let re = Regex::new(pattern).unwrap();
+    for lang in LANGUAGES {
+        assert!(
+            re.is_match(lang.code),
+            "{} does not match {pattern}",
+            lang.code
+        );
+    }
+    assert!(!re.is_match("english"));
+}
