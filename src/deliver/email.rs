@@ -122,7 +122,11 @@ pub fn build_message(
     if changes.unverified > 0 {
         let n = changes.unverified;
         notes.push(
-            msg!("email.unverified", "{n} finding(s) of the previous run could not be checked again (host not connected, or its source could not be collected); they are not counted as resolved.", n)
+            msg!(
+                "email.unverified",
+                "{n} finding(s) of the previous run could not be checked again (host not connected, or its source could not be collected); they are not counted as resolved.",
+                n,
+            )
             .render(lang),
         );
     }
@@ -150,7 +154,14 @@ pub fn build_message(
             let abs = std::fs::canonicalize(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
             let dir = abs.display();
             notes.push(
-                msg!("email.too_large", "{name} ({size}) is not attached: it is larger than the {max} limit (email.max_attachment_bytes). It is in {dir}.", name, size, max, dir)
+                msg!(
+                    "email.too_large",
+                    "{name} ({size}) is not attached: it is larger than the {max} limit (email.max_attachment_bytes). It is in {dir}.",
+                    name,
+                    size,
+                    max,
+                    dir,
+                )
                 .render(lang),
             );
             continue;

@@ -70,8 +70,17 @@ pub fn evaluate(
                 hit: Hit {
                     host: 0,
                     object: None,
-                    message: msg!("COV003.message", "Source {name} could not be collected: {err}. Its hosts are missing from this report.", name, err),
-                    remediation: msg!("COV003.fix", "Check the address, credentials and certificate of {name} and that it is reachable, then run vmkaudit again.", name),
+                    message: msg!(
+                        "COV003.message",
+                        "Source {name} could not be collected: {err}. Its hosts are missing from this report.",
+                        name,
+                        err,
+                    ),
+                    remediation: msg!(
+                        "COV003.fix",
+                        "Check the address, credentials and certificate of {name} and that it is reachable, then run vmkaudit again.",
+                        name,
+                    ),
                 },
                 not_checked: Vec::new(),
             });
@@ -182,9 +191,22 @@ pub fn evaluate(
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .unwrap_or_default();
             let object = w.object.as_deref().unwrap_or("*");
-            let message = msg!("COV004.message", "The waiver for {id} on hosts `{host}` (object `{object}`) expired on {date} (reason given: {reason}). It no longer applies: its findings are reported again.", id, host, object, date, reason);
+            let message = msg!(
+                "COV004.message",
+                "The waiver for {id} on hosts `{host}` (object `{object}`) expired on {date} (reason given: {reason}). It no longer applies: its findings are reported again.",
+                id,
+                host,
+                object,
+                date,
+                reason,
+            );
             let origin = &rules.origin;
-            let remediation = msg!("COV004.fix", "Fix the findings of {id} on these hosts, or, if the exception is still justified and approved, set a new `expires` date for this waiver in the rule set ({origin}).", id, origin);
+            let remediation = msg!(
+                "COV004.fix",
+                "Fix the findings of {id} on these hosts, or, if the exception is still justified and approved, set a new `expires` date for this waiver in the rule set ({origin}).",
+                id,
+                origin,
+            );
             findings.push(Finding {
                 rule: ids::WAIVER_EXPIRED.to_string(),
                 category: cfg.rule.category,
@@ -263,8 +285,17 @@ fn check_host(
             hit: Hit {
                 host: index,
                 object: None,
-                message: msg!("COV001.message", "Host {name} is {state} in vCenter, so its configuration could not be read: none of its vmks were checked.", name, state),
-                remediation: msg!("COV001.fix", "Reconnect the host (vSphere Client: right-click the host > Connection > Connect; PowerCLI: Get-VMHost {name} | Set-VMHost -State Connected), then run vmkaudit again.", name),
+                message: msg!(
+                    "COV001.message",
+                    "Host {name} is {state} in vCenter, so its configuration could not be read: none of its vmks were checked.",
+                    name,
+                    state,
+                ),
+                remediation: msg!(
+                    "COV001.fix",
+                    "Reconnect the host (vSphere Client: right-click the host > Connection > Connect; PowerCLI: Get-VMHost {name} | Set-VMHost -State Connected), then run vmkaudit again.",
+                    name,
+                ),
             },
             not_checked: skipped,
         });
@@ -318,7 +349,11 @@ fn check_host(
             )
         };
         let (message, remediation) = if refused.is_empty() {
-            (message, msg!("COV002.fix", "Collect this host live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source) or from an export that includes this data, then run vmkaudit again."))
+            let remediation = msg!(
+                "COV002.fix",
+                "Collect this host live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source) or from an export that includes this data, then run vmkaudit again.",
+            );
+            (message, remediation)
         } else {
             let refused = refused.join(", ");
             let message = msg!(
@@ -327,7 +362,11 @@ fn check_host(
                 message,
                 refused
             );
-            (message, msg!("COV002.fix.refused", "Give the collecting user the Read-only role on this host, propagated from the vCenter root object (see docs/collect.md, minimal privileges), then run vmkaudit again."))
+            let remediation = msg!(
+                "COV002.fix.refused",
+                "Give the collecting user the Read-only role on this host, propagated from the vCenter root object (see docs/collect.md, minimal privileges), then run vmkaudit again.",
+            );
+            (message, remediation)
         };
         out.push(Raised {
             rule: rule(ids::CHECK_NOT_RUN),

@@ -85,8 +85,18 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
             hits.push(Hit {
                 host: i,
                 object: Some(dev.to_string()),
-                message: msg!("ADDR001.message", "{dev} has address {addr}, which is also used by {others}.", dev, addr, others),
-                remediation: msg!("ADDR001.fix", "Give each vmk its own address: esxcli network ip interface ipv4 set -i {dev} -t static -I <unused ip> -N <netmask> on one of the holders, then update your IP address management.", dev),
+                message: msg!(
+                    "ADDR001.message",
+                    "{dev} has address {addr}, which is also used by {others}.",
+                    dev,
+                    addr,
+                    others,
+                ),
+                remediation: msg!(
+                    "ADDR001.fix",
+                    "Give each vmk its own address: esxcli network ip interface ipv4 set -i {dev} -t static -I <unused ip> -N <netmask> on one of the holders, then update your IP address management.",
+                    dev,
+                ),
             });
         }
     }

@@ -64,8 +64,19 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             let (da, db) = (&a.device, &b.device);
             hits.push(ctx.hit(
                 Some(db),
-                msg!("ADDR002.message", "{db} and {da} are both in {subnet} on TCP/IP stack {stack}: the stack sends traffic for that subnet out of one of them only (multihoming).", db, da, subnet, stack),
-                msg!("ADDR002.fix", "Move {db} to its own subnet (esxcli network ip interface ipv4 set -i {db} -t static -I <ip> -N <mask>) or to its own TCP/IP stack (recreate it with esxcli network ip interface add -i {db} -p <portgroup> -N vmotion).", db),
+                msg!(
+                    "ADDR002.message",
+                    "{db} and {da} are both in {subnet} on TCP/IP stack {stack}: the stack sends traffic for that subnet out of one of them only (multihoming).",
+                    db,
+                    da,
+                    subnet,
+                    stack,
+                ),
+                msg!(
+                    "ADDR002.fix",
+                    "Move {db} to its own subnet (esxcli network ip interface ipv4 set -i {db} -t static -I <ip> -N <mask>) or to its own TCP/IP stack (recreate it with esxcli network ip interface add -i {db} -p <portgroup> -N vmotion).",
+                    db,
+                ),
             ));
         }
     }

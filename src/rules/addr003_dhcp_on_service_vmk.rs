@@ -54,8 +54,17 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         let list = i18n::list(&svc);
         hits.push(ctx.hit(
             Some(dev),
-            msg!("ADDR003.message", "{dev} carries {list} but gets its address from DHCP: a lost lease or changed address breaks the service.", dev, list),
-            msg!("ADDR003.fix", "Assign a static address: esxcli network ip interface ipv4 set -i {dev} -t static -I <ip> -N <netmask>.", dev),
+            msg!(
+                "ADDR003.message",
+                "{dev} carries {list} but gets its address from DHCP: a lost lease or changed address breaks the service.",
+                dev,
+                list,
+            ),
+            msg!(
+                "ADDR003.fix",
+                "Assign a static address: esxcli network ip interface ipv4 set -i {dev} -t static -I <ip> -N <netmask>.",
+                dev,
+            ),
         ));
     }
     hits

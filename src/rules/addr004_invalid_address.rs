@@ -176,8 +176,17 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             let key = &stack.key;
             hits.push(ctx.hit(
                 Some(key),
-                msg!("ADDR004.stack_gateway", "The default gateway `{g}` of TCP/IP stack {key} is not an IPv4 address.", g, key),
-                msg!("ADDR004.stack_gateway.fix", "Set a valid gateway: esxcli network ip route ipv4 add -N {key} -n default -g <gateway>.", key),
+                msg!(
+                    "ADDR004.stack_gateway",
+                    "The default gateway `{g}` of TCP/IP stack {key} is not an IPv4 address.",
+                    g,
+                    key,
+                ),
+                msg!(
+                    "ADDR004.stack_gateway.fix",
+                    "Set a valid gateway: esxcli network ip route ipv4 add -N {key} -n default -g <gateway>.",
+                    key,
+                ),
             ));
         }
     }
@@ -185,5 +194,9 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
 }
 
 fn fix(dev: &str) -> Msg {
-    msg!("ADDR004.fix", "Set a valid static address and netmask: esxcli network ip interface ipv4 set -i {dev} -t static -I <ip> -N <netmask> (PowerCLI: Set-VMHostNetworkAdapter -IP <ip> -SubnetMask <mask>).", dev)
+    msg!(
+        "ADDR004.fix",
+        "Set a valid static address and netmask: esxcli network ip interface ipv4 set -i {dev} -t static -I <ip> -N <netmask> (PowerCLI: Set-VMHostNetworkAdapter -IP <ip> -SubnetMask <mask>).",
+        dev,
+    )
 }

@@ -104,8 +104,17 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
         .map(|((i, dev), problems)| Hit {
             host: i,
             object: Some(dev.to_string()),
-            message: msg!("ADDR005.message", "{dev}: {problems}; without a gateway they cannot reach each other.", dev, problems = i18n::clauses(problems)),
-            remediation: msg!("ADDR005.fix", "Readdress {dev} into the main subnet (esxcli network ip interface ipv4 set -i {dev} -t static -I <ip> -N <mask>), or make the service routable with a gateway on its stack (esxcli network ip route ipv4 add -N <stack> -n default -g <gateway>).", dev),
+            message: msg!(
+                "ADDR005.message",
+                "{dev}: {problems}; without a gateway they cannot reach each other.",
+                dev,
+                problems = i18n::clauses(problems),
+            ),
+            remediation: msg!(
+                "ADDR005.fix",
+                "Readdress {dev} into the main subnet (esxcli network ip interface ipv4 set -i {dev} -t static -I <ip> -N <mask>), or make the service routable with a gateway on its stack (esxcli network ip route ipv4 add -N <stack> -n default -g <gateway>).",
+                dev,
+            ),
         })
         .collect()
 }

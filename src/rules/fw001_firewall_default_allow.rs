@@ -41,7 +41,15 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
     let host = &ctx.host.name;
     vec![ctx.hit(
         None,
-        msg!("FW001.message", "The firewall's default policy allows {direction} traffic: every port no ruleset covers is open.", direction),
-        msg!("FW001.fix", "Block by default: esxcli network firewall set --default-action false; or Get-VMHost {host} | Get-VMHostFirewallDefaultPolicy | Set-VMHostFirewallDefaultPolicy -AllowIncoming $false -AllowOutgoing $false.", host),
+        msg!(
+            "FW001.message",
+            "The firewall's default policy allows {direction} traffic: every port no ruleset covers is open.",
+            direction,
+        ),
+        msg!(
+            "FW001.fix",
+            "Block by default: esxcli network firewall set --default-action false; or Get-VMHost {host} | Get-VMHostFirewallDefaultPolicy | Set-VMHostFirewallDefaultPolicy -AllowIncoming $false -AllowOutgoing $false.",
+            host,
+        ),
     )]
 }

@@ -41,8 +41,16 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             let key = &r.key;
             ctx.hit(
                 Some(key),
-                msg!("FW002.message", "Firewall ruleset {key} is enabled and accepts connections from any IP address.", key),
-                msg!("FW002.fix", "Allow only the networks that need it: esxcli network firewall ruleset set -r {key} --allowed-all false; esxcli network firewall ruleset allowedip add -r {key} -i <network/prefix>. If {key} is not needed, disable it: esxcli network firewall ruleset set -r {key} -e false.", key),
+                msg!(
+                    "FW002.message",
+                    "Firewall ruleset {key} is enabled and accepts connections from any IP address.",
+                    key,
+                ),
+                msg!(
+                    "FW002.fix",
+                    "Allow only the networks that need it: esxcli network firewall ruleset set -r {key} --allowed-all false; esxcli network firewall ruleset allowedip add -r {key} -i <network/prefix>. If {key} is not needed, disable it: esxcli network firewall ruleset set -r {key} -e false.",
+                    key,
+                ),
             )
         })
         .collect()

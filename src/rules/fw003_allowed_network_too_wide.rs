@@ -120,8 +120,19 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         };
         hits.push(ctx.hit(
             Some(key),
-            msg!("FW003.message", "Firewall ruleset {key} allows too much: {problems}.", key, problems),
-            msg!("FW003.fix", "Allow only authorised networks no wider than /{widest}: {remove}esxcli network firewall ruleset allowedip add -r {key} -i <management network/prefix>.", widest, remove, key),
+            msg!(
+                "FW003.message",
+                "Firewall ruleset {key} allows too much: {problems}.",
+                key,
+                problems,
+            ),
+            msg!(
+                "FW003.fix",
+                "Allow only authorised networks no wider than /{widest}: {remove}esxcli network firewall ruleset allowedip add -r {key} -i <management network/prefix>.",
+                widest,
+                remove,
+                key,
+            ),
         ));
     }
     hits

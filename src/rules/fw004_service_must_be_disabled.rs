@@ -51,8 +51,18 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             };
             ctx.hit(
                 Some(key),
-                msg!("FW004.message", "Firewall ruleset {key} is enabled, but the rule set requires it to stay disabled.", key),
-                msg!("FW004.fix", "Stop the service and disable the ruleset: Get-VMHost {host} | Get-VMHostService | Where {{$_.Key -eq \"{service}\"}} | Stop-VMHostService; set its policy to Off (Set-VMHostService -Policy Off); esxcli network firewall ruleset set -r {key} -e false.", host, service, key),
+                msg!(
+                    "FW004.message",
+                    "Firewall ruleset {key} is enabled, but the rule set requires it to stay disabled.",
+                    key,
+                ),
+                msg!(
+                    "FW004.fix",
+                    "Stop the service and disable the ruleset: Get-VMHost {host} | Get-VMHostService | Where {{$_.Key -eq \"{service}\"}} | Stop-VMHostService; set its policy to Off (Set-VMHostService -Policy Off); esxcli network firewall ruleset set -r {key} -e false.",
+                    host,
+                    service,
+                    key,
+                ),
             )
         })
         .collect()

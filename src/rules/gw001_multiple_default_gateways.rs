@@ -83,8 +83,18 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         let list = i18n::list(gws.into_iter().map(|(_, w)| w));
         hits.push(ctx.hit(
             Some(stack),
-            msg!("GW001.message", "{n} default gateways are in effect on TCP/IP stack {stack}: {list}. A stack routes through one gateway; traffic to other networks may leave through the wrong adapter.", n, stack, list),
-            msg!("GW001.fix", "Keep one gateway on {stack}: clear the gateway override of the adapters listed (vSphere Client: VMkernel adapter > Edit > IPv4 settings > untick \"Override default gateway for this adapter\"), or move their service to its own TCP/IP stack with its own gateway (esxcli network ip route ipv4 add -N <stack> -n default -g <gateway>).", stack),
+            msg!(
+                "GW001.message",
+                "{n} default gateways are in effect on TCP/IP stack {stack}: {list}. A stack routes through one gateway; traffic to other networks may leave through the wrong adapter.",
+                n,
+                stack,
+                list,
+            ),
+            msg!(
+                "GW001.fix",
+                "Keep one gateway on {stack}: clear the gateway override of the adapters listed (vSphere Client: VMkernel adapter > Edit > IPv4 settings > untick \"Override default gateway for this adapter\"), or move their service to its own TCP/IP stack with its own gateway (esxcli network ip route ipv4 add -N <stack> -n default -g <gateway>).",
+                stack,
+            ),
         ));
     }
     hits

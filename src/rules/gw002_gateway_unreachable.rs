@@ -52,8 +52,21 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         let host_name = &host.name;
         hits.push(ctx.hit(
             Some(key),
-            msg!("GW002.message", "The default gateway {gw} of TCP/IP stack {key} is outside every subnet of its vmks ({nets}): it cannot be reached, so routed traffic on this stack fails.", gw, key, nets),
-            msg!("GW002.fix", "Set a gateway inside {nets}, or correct the adapter's netmask: esxcli network ip route ipv4 remove -N {key} -n default -g {gw}; esxcli network ip route ipv4 add -N {key} -n default -g <gateway> (PowerCLI for the management stack: Get-VMHostNetwork -VMHost {host_name} | Set-VMHostNetwork -VMKernelGateway <gateway>).", nets, key, gw, host_name),
+            msg!(
+                "GW002.message",
+                "The default gateway {gw} of TCP/IP stack {key} is outside every subnet of its vmks ({nets}): it cannot be reached, so routed traffic on this stack fails.",
+                gw,
+                key,
+                nets,
+            ),
+            msg!(
+                "GW002.fix",
+                "Set a gateway inside {nets}, or correct the adapter's netmask: esxcli network ip route ipv4 remove -N {key} -n default -g {gw}; esxcli network ip route ipv4 add -N {key} -n default -g <gateway> (PowerCLI for the management stack: Get-VMHostNetwork -VMHost {host_name} | Set-VMHostNetwork -VMKernelGateway <gateway>).",
+                nets,
+                key,
+                gw,
+                host_name,
+            ),
         ));
     }
     hits

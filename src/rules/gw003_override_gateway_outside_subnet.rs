@@ -48,8 +48,21 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         let mask = iface.netmask();
         hits.push(ctx.hit(
             Some(dev),
-            msg!("GW003.message", "The gateway override {gw} of {dev} is outside its subnet {subnet}: traffic {dev} routes to other networks cannot reach the gateway.", gw, dev, subnet),
-            msg!("GW003.fix", "Set a gateway inside {subnet}, or correct the netmask: esxcli network ip interface ipv4 set -i {dev} -t static -I {addr} -N {mask} -g <gateway in {subnet}>.", subnet, dev, addr, mask),
+            msg!(
+                "GW003.message",
+                "The gateway override {gw} of {dev} is outside its subnet {subnet}: traffic {dev} routes to other networks cannot reach the gateway.",
+                gw,
+                dev,
+                subnet,
+            ),
+            msg!(
+                "GW003.fix",
+                "Set a gateway inside {subnet}, or correct the netmask: esxcli network ip interface ipv4 set -i {dev} -t static -I {addr} -N {mask} -g <gateway in {subnet}>.",
+                subnet,
+                dev,
+                addr,
+                mask,
+            ),
         ));
     }
     hits

@@ -42,7 +42,14 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
     let host = &ctx.host.name;
     vec![ctx.hit(
         Some(DEFAULT_NETSTACK),
-        msg!("GW004.message", "The management TCP/IP stack (defaultTcpipStack) has no default gateway: vCenter, NTP, DNS and syslog outside the management subnet are unreachable, and HA has no default isolation address."),
-        msg!("GW004.fix", "Set the management gateway: esxcli network ip route ipv4 add -n default -g <gateway>, or Get-VMHostNetwork -VMHost {host} | Set-VMHostNetwork -VMKernelGateway <gateway>.", host),
+        msg!(
+            "GW004.message",
+            "The management TCP/IP stack (defaultTcpipStack) has no default gateway: vCenter, NTP, DNS and syslog outside the management subnet are unreachable, and HA has no default isolation address.",
+        ),
+        msg!(
+            "GW004.fix",
+            "Set the management gateway: esxcli network ip route ipv4 add -n default -g <gateway>, or Get-VMHostNetwork -VMHost {host} | Set-VMHostNetwork -VMKernelGateway <gateway>.",
+            host,
+        ),
     )]
 }

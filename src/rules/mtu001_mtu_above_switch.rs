@@ -63,8 +63,22 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         };
         hits.push(ctx.hit(
             Some(dev),
-            msg!("MTU001.message", "{dev} has MTU {mtu} but its {kind} switch {sw_name} only {sw_mtu}: frames larger than {sw_mtu} bytes are dropped.", dev, mtu, kind, sw_name, sw_mtu),
-            msg!("MTU001.fix", "Raise the switch MTU end to end ({fix_switch}, and the physical switch ports), or lower the vmk: esxcli network ip interface set -i {dev} -m {sw_mtu}. Verify with vmkping -I {dev} -d -s <MTU-28> <peer>.", fix_switch, dev, sw_mtu),
+            msg!(
+                "MTU001.message",
+                "{dev} has MTU {mtu} but its {kind} switch {sw_name} only {sw_mtu}: frames larger than {sw_mtu} bytes are dropped.",
+                dev,
+                mtu,
+                kind,
+                sw_name,
+                sw_mtu,
+            ),
+            msg!(
+                "MTU001.fix",
+                "Raise the switch MTU end to end ({fix_switch}, and the physical switch ports), or lower the vmk: esxcli network ip interface set -i {dev} -m {sw_mtu}. Verify with vmkping -I {dev} -d -s <MTU-28> <peer>.",
+                fix_switch,
+                dev,
+                sw_mtu,
+            ),
         ));
     }
     hits

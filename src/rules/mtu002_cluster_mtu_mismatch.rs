@@ -114,8 +114,19 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
         hits.push(Hit {
             host: i,
             object: Some(dev.to_string()),
-            message: msg!("MTU002.message", "{dev} deviates from its peers — {deviations}. Large frames between this host and the others are dropped.", dev, deviations),
-            remediation: msg!("MTU002.fix", "Set the reference MTU on {dev}: esxcli network ip interface set -i {dev} -m {mtu} (PowerCLI: Get-VMHostNetworkAdapter -VMHost {host} -Name {dev} | Set-VMHostNetworkAdapter -Mtu {mtu}), make sure its switch carries {mtu}, then verify with vmkping -I {dev} -d -s <mtu-28> <peer>.", dev, mtu, host),
+            message: msg!(
+                "MTU002.message",
+                "{dev} deviates from its peers — {deviations}. Large frames between this host and the others are dropped.",
+                dev,
+                deviations,
+            ),
+            remediation: msg!(
+                "MTU002.fix",
+                "Set the reference MTU on {dev}: esxcli network ip interface set -i {dev} -m {mtu} (PowerCLI: Get-VMHostNetworkAdapter -VMHost {host} -Name {dev} | Set-VMHostNetworkAdapter -Mtu {mtu}), make sure its switch carries {mtu}, then verify with vmkping -I {dev} -d -s <mtu-28> <peer>.",
+                dev,
+                mtu,
+                host,
+            ),
         });
     }
     hits

@@ -65,8 +65,22 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
             hits.push(Hit {
                 host: i,
                 object: Some(dev.to_string()),
-                message: msg!("MTU003.message", "{dev} has MTU {mtu} but most vmks in its subnet {subnet} use {reference} ({tally}).", dev, mtu, subnet, reference, tally),
-                remediation: msg!("MTU003.fix", "Use one MTU in {subnet}: esxcli network ip interface set -i {dev} -m {reference} (if the switch carries it), then verify with vmkping -I {dev} -d -s <mtu-28> <peer>.", subnet, dev, reference),
+                message: msg!(
+                    "MTU003.message",
+                    "{dev} has MTU {mtu} but most vmks in its subnet {subnet} use {reference} ({tally}).",
+                    dev,
+                    mtu,
+                    subnet,
+                    reference,
+                    tally,
+                ),
+                remediation: msg!(
+                    "MTU003.fix",
+                    "Use one MTU in {subnet}: esxcli network ip interface set -i {dev} -m {reference} (if the switch carries it), then verify with vmkping -I {dev} -d -s <mtu-28> <peer>.",
+                    subnet,
+                    dev,
+                    reference,
+                ),
             });
         }
     }

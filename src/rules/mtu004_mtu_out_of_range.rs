@@ -40,8 +40,19 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         let dev = &vmk.device;
         hits.push(ctx.hit(
             Some(dev),
-            msg!("MTU004.message", "{dev} has MTU {mtu}, outside the supported range {MIN}..{MAX}.", dev, mtu, MIN, MAX),
-            msg!("MTU004.fix", "Set a supported MTU: esxcli network ip interface set -i {dev} -m 1500 (or 9000 where the network carries jumbo frames end to end).", dev),
+            msg!(
+                "MTU004.message",
+                "{dev} has MTU {mtu}, outside the supported range {MIN}..{MAX}.",
+                dev,
+                mtu,
+                MIN,
+                MAX,
+            ),
+            msg!(
+                "MTU004.fix",
+                "Set a supported MTU: esxcli network ip interface set -i {dev} -m 1500 (or 9000 where the network carries jumbo frames end to end).",
+                dev,
+            ),
         ));
     }
     hits

@@ -67,8 +67,19 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         let untag = net::untag_commands(dev, &extra);
         hits.push(ctx.hit(
             Some(dev),
-            msg!("SEP001.message", "Management vmk {dev} also carries {list}: management traffic must have its own vmk.", dev, list),
-            msg!("SEP001.fix", "Create a dedicated vmk for {list} on its own VLAN and subnet, then remove the service from {dev}: {untag}.", list, dev, untag),
+            msg!(
+                "SEP001.message",
+                "Management vmk {dev} also carries {list}: management traffic must have its own vmk.",
+                dev,
+                list,
+            ),
+            msg!(
+                "SEP001.fix",
+                "Create a dedicated vmk for {list} on its own VLAN and subnet, then remove the service from {dev}: {untag}.",
+                list,
+                dev,
+                untag,
+            ),
         ));
     }
     hits

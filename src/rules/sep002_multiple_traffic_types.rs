@@ -62,8 +62,19 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         let untag = net::untag_commands(dev, &sep[1..]);
         hits.push(ctx.hit(
             Some(dev),
-            msg!("SEP002.message", "{dev} carries {list}: each of these traffic types should have its own vmk, VLAN and subnet.", dev, list),
-            msg!("SEP002.fix", "Keep {keep} on {dev}, create a dedicated vmk for each other service on its own port group, VLAN and subnet (New-VMHostNetworkAdapter), then remove them from {dev}: {untag}.", keep, dev, untag),
+            msg!(
+                "SEP002.message",
+                "{dev} carries {list}: each of these traffic types should have its own vmk, VLAN and subnet.",
+                dev,
+                list,
+            ),
+            msg!(
+                "SEP002.fix",
+                "Keep {keep} on {dev}, create a dedicated vmk for each other service on its own port group, VLAN and subnet (New-VMHostNetworkAdapter), then remove them from {dev}: {untag}.",
+                keep,
+                dev,
+                untag,
+            ),
         ));
     }
     hits

@@ -116,8 +116,20 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             let shared = i18n::list(shared);
             hits.push(ctx.hit(
                 Some(db),
-                msg!("SEP003.message", "{db} ({tb}) shares {shared} with {da} ({ta}): these traffic types are not separated.", db, tb, shared, da, ta),
-                msg!("SEP003.fix", "Move {db} to a port group with its own VLAN and subnet (esxcli network vswitch standard portgroup set -p <portgroup> -v <vlan>, or Set-VDVlanConfiguration on a distributed port group), then readdress it: esxcli network ip interface ipv4 set -i {db} -t static -I <ip> -N <mask>.", db),
+                msg!(
+                    "SEP003.message",
+                    "{db} ({tb}) shares {shared} with {da} ({ta}): these traffic types are not separated.",
+                    db,
+                    tb,
+                    shared,
+                    da,
+                    ta,
+                ),
+                msg!(
+                    "SEP003.fix",
+                    "Move {db} to a port group with its own VLAN and subnet (esxcli network vswitch standard portgroup set -p <portgroup> -v <vlan>, or Set-VDVlanConfiguration on a distributed port group), then readdress it: esxcli network ip interface ipv4 set -i {db} -t static -I <ip> -N <mask>.",
+                    db,
+                ),
             ));
         }
     }

@@ -64,8 +64,20 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         }));
         hits.push(ctx.hit(
             Some(dev),
-            msg!("SEP004.message", "{dev} is on VLAN {vlan} but the rule set says {expected}.", dev, vlan, expected),
-            msg!("SEP004.fix", "Put {dev} on VLAN {want}: esxcli network vswitch standard portgroup set -p \"{pg}\" -v {want} (distributed switch: Get-VDPortgroup \"{pg}\" | Set-VDVlanConfiguration -VlanId {want}), or move {dev} to the port group of VLAN {want}.", dev, want, pg),
+            msg!(
+                "SEP004.message",
+                "{dev} is on VLAN {vlan} but the rule set says {expected}.",
+                dev,
+                vlan,
+                expected,
+            ),
+            msg!(
+                "SEP004.fix",
+                "Put {dev} on VLAN {want}: esxcli network vswitch standard portgroup set -p \"{pg}\" -v {want} (distributed switch: Get-VDPortgroup \"{pg}\" | Set-VDVlanConfiguration -VlanId {want}), or move {dev} to the port group of VLAN {want}.",
+                dev,
+                want,
+                pg,
+            ),
         ));
     }
     hits

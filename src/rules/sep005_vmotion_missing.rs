@@ -77,8 +77,19 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
             hits.push(Hit {
                 host: i,
                 object: None,
-                message: msg!("SEP005.message", "{host} has no vmk with vMotion enabled ({with} of {total} checked hosts of cluster {cluster} have one): its VMs cannot be migrated off it for maintenance or an upgrade.", host, with, total, cluster),
-                remediation: msg!("SEP005.fix", "Enable vMotion on {host}'s vMotion vmk (esxcli network ip interface tag add -i vmkN -t VMotion), or add one on the cluster's vMotion port group and stack (esxcli network ip interface add -i vmkN -p <portgroup> -N vmotion) with an address in the vMotion subnet.", host),
+                message: msg!(
+                    "SEP005.message",
+                    "{host} has no vmk with vMotion enabled ({with} of {total} checked hosts of cluster {cluster} have one): its VMs cannot be migrated off it for maintenance or an upgrade.",
+                    host,
+                    with,
+                    total,
+                    cluster,
+                ),
+                remediation: msg!(
+                    "SEP005.fix",
+                    "Enable vMotion on {host}'s vMotion vmk (esxcli network ip interface tag add -i vmkN -t VMotion), or add one on the cluster's vMotion port group and stack (esxcli network ip interface add -i vmkN -p <portgroup> -N vmotion) with an address in the vMotion subnet.",
+                    host,
+                ),
             });
         }
     }
