@@ -52,8 +52,8 @@ pub enum Command {
 /// Report options shared by `check` and overridable for `run`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Report language: en or zh-CN (default: en; for `run`, the config's report.language).
-    #[arg(long = "lang", value_name = "LANG", value_parser = parse_lang)]
+    // Report language; the help lists the codes of `i18n::LANGUAGES`.
+    #[arg(long = "lang", value_name = "LANG", value_parser = parse_lang, help = lang_help())]
     pub lang: Option<Lang>,
     /// Severity at or above which findings make the exit code 1 (default: warning; for `run`,
     /// the config's report.fail_on).
@@ -61,8 +61,15 @@ pub struct ReportArgs {
     pub fail_on: Option<FailOn>,
 }
 
-fn parse_lang(s: &str) -> Result<Lang, String> {
+fn parse_lang(s: &str) -> Result<Lang, crate::i18n::UnknownLanguage> {
     s.parse()
+}
+
+fn lang_help() -> String {
+    format!(
+        "Report language: {} (default: en; for `run`, the config's report.language).",
+        crate::i18n::codes_phrase(false)
+    )
 }
 
 #[derive(Debug, Args)]

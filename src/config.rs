@@ -793,10 +793,10 @@ impl Config {
             Some(l) => Lang::parse(l.get_ref()).ok_or_else(|| {
                 Error::input(
                     at(l.span()),
-                    format!(
-                        "unknown language `{}` (expected `en` or `zh-CN`)",
-                        l.get_ref()
-                    ),
+                    crate::i18n::UnknownLanguage {
+                        given: l.get_ref().clone(),
+                    }
+                    .to_string(),
                 )
             })?,
         };

@@ -28,8 +28,8 @@ use crate::error::Result;
 use crate::findings::FindingsFile;
 use crate::i18n::Lang;
 use crate::model::Inventory;
+use crate::msg;
 use crate::render::RenderOptions;
-use crate::text;
 
 /// The file a message is written to instead of being sent.
 pub const EML_NAME: &str = "message.eml";
@@ -128,12 +128,12 @@ pub fn build_message(
     if changes.unverified > 0 {
         let n = changes.unverified;
         notes.push(
-            text!(
+            msg!(
+                "email.unverified",
                 "{n} finding(s) of the previous run could not be checked again (host not connected, or its source could not be collected); they are not counted as resolved.",
-                "上次运行的 {n} 个问题本次无法复查（主机未连接，或其数据源未能采集），未计为已解决。"
+                n,
             )
-            .get(lang)
-            .to_string(),
+            .render(lang),
         );
     }
     let mut attachments = Vec::new();
@@ -143,12 +143,12 @@ pub fn build_message(
             Ok(m) => m,
             Err(_) => {
                 notes.push(
-                    text!(
+                    msg!(
+                        "email.not_attached",
                         "{name} is not attached: this run did not write it.",
-                        "{name} 未附上：本次运行没有生成该文件。"
+                        name
                     )
-                    .get(lang)
-                    .to_string(),
+                    .render(lang),
                 );
                 continue;
             }
@@ -160,12 +160,15 @@ pub fn build_message(
             let abs = std::fs::canonicalize(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
             let dir = abs.display();
             notes.push(
-                text!(
+                msg!(
+                    "email.too_large",
                     "{name} ({size}) is not attached: it is larger than the {max} limit (email.max_attachment_bytes). It is in {dir}.",
-                    "{name}（{size}）未附上：超过 {max} 的附件大小上限（email.max_attachment_bytes）。文件位于 {dir}。"
+                    name,
+                    size,
+                    max,
+                    dir,
                 )
-                .get(lang)
-                .to_string(),
+                .render(lang),
             );
             continue;
         }

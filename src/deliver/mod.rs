@@ -264,12 +264,13 @@ fn owed_note(owed: &[outbox::Owed], lang: crate::i18n::Lang) -> Option<String> {
         format!(" ({})", when.join(", "))
     };
     Some(
-        crate::text!(
+        crate::msg!(
+            "email.owed",
             "The email of {n} earlier run(s){list} was not delivered (the run was interrupted, or the server did not accept it); this report is sent in its place and shows the estate as it is now.",
-            "之前 {n} 次运行{list}的邮件未能送达（运行被中断，或服务器未接受）；本报告代替其发送，反映当前状态。"
+            n,
+            list
         )
-        .get(lang)
-        .to_string(),
+        .render(lang),
     )
 }
 

@@ -10,7 +10,8 @@ use std::fmt;
 use crate::deliver::history::Changes;
 use crate::error::did_you_mean;
 use crate::findings::FindingsFile;
-use crate::i18n::Lang;
+use crate::i18n::{Arg, Lang, ToArg};
+use crate::msg;
 
 /// The placeholders a subject template may use.
 pub const PLACEHOLDERS: [&str; 15] = [
@@ -170,31 +171,23 @@ impl Values {
     fn since(&self) -> String {
         match &self.changes.previous_run {
             Some(p) => short_time(p),
-            None => match self.lang {
-                Lang::En => "(first run)".into(),
-                Lang::ZhCn => "（首次运行）".into(),
-            },
+            None => msg!("subject.since_first_run", "(first run)").render(self.lang),
         }
     }
 
     /// "3 new, 2 resolved since 2026-11-24 06:00", or "first run".
     pub fn changes_phrase(&self) -> String {
         let c = &self.changes;
-        match (&c.previous_run, self.lang) {
-            (None, Lang::En) => "first run".into(),
-            (None, Lang::ZhCn) => "首次运行".into(),
-            (Some(_), Lang::En) => format!(
-                "{} new, {} resolved since {}",
-                c.new,
-                c.resolved,
-                self.since()
-            ),
-            (Some(_), Lang::ZhCn) => format!(
-                "自 {} 起新增 {} 项，已解决 {} 项",
-                self.since(),
-                c.new,
-                c.resolved
-            ),
+        match &c.previous_run {
+            None => msg!("subject.first_run", "first run").render(self.lang),
+            Some(_) => msg!(
+                "subject.changes",
+                "{new} new, {resolved} resolved since {since}",
+                new = c.new,
+                resolved = c.resolved,
+                since = self.since()
+            )
+            .render(self.lang),
         }
     }
 
@@ -220,34 +213,33 @@ impl Values {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// The built-in subject.
 pub fn default_subject(v: &Values) -> String {
-    let s = match v.lang {
-        Lang::En => format!(
-            "[vmkaudit]{} {}, {}, {}",
-            v.name
-                .as_deref()
-                .map(|n| format!(" {n}:"))
-                .unwrap_or_default(),
-            plural(v.errors, "error", "errors"),
-            plural(v.warnings, "warning", "warnings"),
-            v.changes_phrase()
-        ),
-        Lang::ZhCn => format!(
-            "[vmkaudit] {}{} 个错误，{} 个警告，{}",
-            v.name
-                .as_deref()
-                .map(|n| format!("{n}："))
-                .unwrap_or_default(),
-            v.errors,
-            v.warnings,
-            v.changes_phrase()
-        ),
+    let name = match v.name.as_deref() {
+        Some(name) => msg!("subject.name", " {name}:", name).to_arg(),
+        None => Arg::Text(String::new()),
     };
+    let n = v.errors;
+    let errors = if n == 1 {
+        msg!("subject.errors.one", "{n} error", n)
+    } else {
+        msg!("subject.errors.other", "{n} errors", n)
+    };
+    let n = v.warnings;
+    let warnings = if n == 1 {
+        msg!("subject.warnings.one", "{n} warning", n)
+    } else {
+        msg!("subject.warnings.other", "{n} warnings", n)
+    };
+    let s = msg!(
+        "subject.default",
+        "[vmkaudit]{name} {errors}, {warnings}, {changes}",
+        name,
+        errors,
+        warnings,
+        changes = v.changes_phrase()
+    )
+    .render(v.lang);
     one_line(&s)
 }
 

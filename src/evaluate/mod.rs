@@ -20,10 +20,10 @@ use rayon::prelude::*;
 use crate::findings::{
     sort_findings, summarize, Finding, FindingsFile, NotChecked, Waived, SCHEMA_VERSION,
 };
-use crate::i18n::{Lang, Text};
+use crate::i18n::{self, Lang};
 use crate::model::Inventory;
+use crate::msg;
 use crate::rules::{ids, net, Check, Data, EstateCtx, Hit, HostCtx, Rule};
-use crate::text;
 
 /// What checking one host gives: raised findings and the (rule, missing data) pairs not checked.
 type HostResult = (Vec<Raised>, Vec<(String, String)>);
@@ -70,13 +70,16 @@ pub fn evaluate(
                 hit: Hit {
                     host: 0,
                     object: None,
-                    message: text!(
+                    message: msg!(
+                        "COV003.message",
                         "Source {name} could not be collected: {err}. Its hosts are missing from this report.",
-                        "无法从数据源 {name} 收集数据：{err}。本报告中缺少该数据源的主机。"
+                        name,
+                        err,
                     ),
-                    remediation: text!(
+                    remediation: msg!(
+                        "COV003.fix",
                         "Check the address, credentials and certificate of {name} and that it is reachable, then run vmkaudit again.",
-                        "请检查 {name} 的地址、凭据和证书以及网络连通性，然后重新运行 vmkaudit。"
+                        name,
                     ),
                 },
                 not_checked: Vec::new(),
@@ -170,8 +173,8 @@ pub fn evaluate(
             host: host_name,
             cluster,
             object: r.hit.object,
-            message: r.hit.message.get(lang).to_string(),
-            remediation: r.hit.remediation.get(lang).to_string(),
+            message: r.hit.message.render(lang),
+            remediation: r.hit.remediation.render(lang),
             references: r.rule.reference_list(),
             waived,
             status: None,
@@ -188,14 +191,21 @@ pub fn evaluate(
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .unwrap_or_default();
             let object = w.object.as_deref().unwrap_or("*");
-            let message = text!(
+            let message = msg!(
+                "COV004.message",
                 "The waiver for {id} on hosts `{host}` (object `{object}`) expired on {date} (reason given: {reason}). It no longer applies: its findings are reported again.",
-                "规则 {id} 针对主机 `{host}`（对象 `{object}`）的豁免已于 {date} 到期（豁免理由：{reason}）。该豁免不再生效，相关发现项将重新报告。"
+                id,
+                host,
+                object,
+                date,
+                reason,
             );
             let origin = &rules.origin;
-            let remediation = text!(
+            let remediation = msg!(
+                "COV004.fix",
                 "Fix the findings of {id} on these hosts, or, if the exception is still justified and approved, set a new `expires` date for this waiver in the rule set ({origin}).",
-                "请修复这些主机上 {id} 的发现项；如果该例外仍然合理且已获批准，请在规则集（{origin}）中为该豁免设置新的 `expires` 到期日期。"
+                id,
+                origin,
             );
             findings.push(Finding {
                 rule: ids::WAIVER_EXPIRED.to_string(),
@@ -204,8 +214,8 @@ pub fn evaluate(
                 host: w.host.clone(),
                 cluster: None,
                 object: w.object.clone(),
-                message: message.get(lang).to_string(),
-                remediation: remediation.get(lang).to_string(),
+                message: message.render(lang),
+                remediation: remediation.render(lang),
                 references: cfg.rule.reference_list(),
                 waived: None,
                 status: None,
@@ -275,13 +285,16 @@ fn check_host(
             hit: Hit {
                 host: index,
                 object: None,
-                message: text!(
+                message: msg!(
+                    "COV001.message",
                     "Host {name} is {state} in vCenter, so its configuration could not be read: none of its vmks were checked.",
-                    "主机 {name} 在 vCenter 中的连接状态为 {state}，无法读取其配置：该主机的 VMkernel 适配器均未检查。"
+                    name,
+                    state,
                 ),
-                remediation: text!(
+                remediation: msg!(
+                    "COV001.fix",
                     "Reconnect the host (vSphere Client: right-click the host > Connection > Connect; PowerCLI: Get-VMHost {name} | Set-VMHost -State Connected), then run vmkaudit again.",
-                    "请重新连接该主机（vSphere Client：右键单击主机 > 连接 > 连接；PowerCLI：Get-VMHost {name} | Set-VMHost -State Connected），然后重新运行 vmkaudit。"
+                    name,
                 ),
             },
             not_checked: skipped,
@@ -311,7 +324,6 @@ fn check_host(
             nc.push((id.clone(), data.as_str().to_string()));
         }
         let what = data.label();
-        let (what_en, what_zh) = (what.en, what.zh);
         let list = net::list(&rules);
         // A live source that refused the property says why (`Host::not_collected`).
         let refused: Vec<String> = data
@@ -319,36 +331,42 @@ fn check_host(
             .iter()
             .filter_map(|p| host.not_collected.get(*p).map(|why| format!("{p} ({why})")))
             .collect();
-        let mut message = if data.host_level() {
-            text!(
-                "Not checked on this host: {list}. The source did not provide {what_en}.",
-                "此主机未检查：{list}。数据源未提供{what_zh}。"
+        let message = if data.host_level() {
+            msg!(
+                "COV002.message.host",
+                "Not checked on this host: {list}. The source did not provide {what}.",
+                list,
+                what
             )
         } else {
-            let vmks = net::list(&missing);
-            let vmks_zh = net::list_zh(&missing);
-            text!(
-                "Not checked on {vmks}: {list}. The source did not provide {what_en}.",
-                "{vmks_zh} 未检查：{list}。数据源未提供{what_zh}。"
+            let vmks = i18n::list(&missing);
+            msg!(
+                "COV002.message.vmks",
+                "Not checked on {vmks}: {list}. The source did not provide {what}.",
+                vmks,
+                list,
+                what
             )
         };
-        let remediation = if refused.is_empty() {
-            Text::new(
+        let (message, remediation) = if refused.is_empty() {
+            let remediation = msg!(
+                "COV002.fix",
                 "Collect this host live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source) or from an export that includes this data, then run vmkaudit again.",
-                "请通过 vCenter 实时收集该主机的数据（使用 `vmkaudit collect` 或配置 `[[vcenter]]` 数据源），或使用包含这些数据的导出文件，然后重新运行 vmkaudit。",
-            )
+            );
+            (message, remediation)
         } else {
             let refused = refused.join(", ");
-            message.en.push_str(&format!(
-                " The server refused {refused} to the collecting user."
-            ));
-            message
-                .zh
-                .push_str(&format!("服务器拒绝向收集用户提供 {refused}。"));
-            Text::new(
+            let message = msg!(
+                "COV002.refused",
+                "{message} The server refused {refused} to the collecting user.",
+                message,
+                refused
+            );
+            let remediation = msg!(
+                "COV002.fix.refused",
                 "Give the collecting user the Read-only role on this host, propagated from the vCenter root object (see docs/collect.md, minimal privileges), then run vmkaudit again.",
-                "请在此主机上为收集用户授予只读角色（从 vCenter 根对象向下传播，参见 docs/collect.md 中的最低权限说明），然后重新运行 vmkaudit。",
-            )
+            );
+            (message, remediation)
         };
         out.push(Raised {
             rule: rule(ids::CHECK_NOT_RUN),

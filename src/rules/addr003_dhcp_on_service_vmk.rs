@@ -1,10 +1,11 @@
 //! ADDR003 dhcp-on-service-vmk: DHCP on a vmk carrying vMotion, vSAN, FT or NVMe storage.
 
 use crate::findings::{Category, Severity};
+use crate::i18n;
 use crate::model::service;
+use crate::msg;
 use crate::rules::net;
-use crate::rules::{Check, Data, Doc, Hit, HostCtx, Rule};
-use crate::text;
+use crate::rules::{Check, Data, Hit, HostCtx, Rule};
 
 const STATIC_ONLY: &[&str] = &[
     service::VMOTION,
@@ -20,31 +21,18 @@ pub static RULE: Rule = Rule {
     name: "dhcp-on-service-vmk",
     category: Category::Addressing,
     severity: Severity::Warning,
-    summary: Doc {
-        en: "A vmk carrying vMotion, vSAN, FT or NVMe storage traffic gets its address from DHCP.",
-        zh: "承载 vMotion、vSAN、FT 或 NVMe 存储流量的 VMkernel 适配器通过 DHCP 获取地址。",
-    },
-    checks: Doc {
-        en: "Reports every vmk with DHCP enabled that carries vmotion, vsan, vsanWitness, \
-             faultToleranceLogging, nvmeTcp or nvmeRdma. Object: the vmk.",
-        zh: "报告启用了 DHCP 且承载 vmotion、vsan、vsanWitness、faultToleranceLogging、nvmeTcp 或 nvmeRdma 的\
-             每个 VMkernel 适配器。对象：该适配器。",
-    },
-    why: Doc {
-        en: "These services run on dedicated, usually non-routed networks where a DHCP server \
-             is a single point of failure: a lost lease or a changed address breaks vMotion, \
-             partitions vSAN or disconnects storage, and the address no longer matches \
-             documentation or firewall rules.",
-        zh: "这些服务运行在专用且通常不可路由的网络上，DHCP 服务器在那里是单点故障：租约丢失或地址变化会导致 \
-             vMotion 失败、vSAN 分区或存储断开，地址也不再与文档和防火墙规则一致。",
-    },
-    remediation: Doc {
-        en: "Assign a static address: `esxcli network ip interface ipv4 set -i vmkN -t static -I \
-             <ip> -N <netmask>` (PowerCLI: `Set-VMHostNetworkAdapter -Dhcp:$false -IP <ip> \
-             -SubnetMask <mask>`).",
-        zh: "分配静态地址：`esxcli network ip interface ipv4 set -i vmkN -t static -I <地址> -N <子网掩码>`\
-             （PowerCLI：`Set-VMHostNetworkAdapter -Dhcp:$false -IP <地址> -SubnetMask <掩码>`）。",
-    },
+    summary: "A vmk carrying vMotion, vSAN, FT or NVMe storage traffic gets its address from DHCP.",
+    checks: "Reports every vmk with DHCP enabled that carries vmotion, vsan, vsanWitness, \
+        faultToleranceLogging, nvmeTcp or nvmeRdma. Object: the vmk.",
+    why: "These services run on dedicated, usually non-routed networks where a DHCP server \
+        is a single point of failure: a lost lease or a changed address breaks vMotion, \
+        partitions vSAN or disconnects storage, and the address no longer matches \
+        documentation or firewall rules.",
+    remediation:
+        "Assign a static address: `esxcli network ip interface ipv4 set -i vmkN -t static -I \
+        <ip> -N <netmask>` (PowerCLI: `Set-VMHostNetworkAdapter -Dhcp:$false -IP <ip> \
+        -SubnetMask <mask>`).",
+    checklist: "No DHCP on vMotion, vSAN, FT or storage vmks",
     references: &["VMware vSAN Network Design Guide: static IP addressing for VMkernel adapters"],
     needs: &[Data::Services],
     params: &[],
@@ -63,16 +51,19 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             continue;
         }
         let dev = &vmk.device;
-        let (list, list_zh) = (net::list(&svc), net::list_zh(&svc));
+        let list = i18n::list(&svc);
         hits.push(ctx.hit(
             Some(dev),
-            text!(
+            msg!(
+                "ADDR003.message",
                 "{dev} carries {list} but gets its address from DHCP: a lost lease or changed address breaks the service.",
-                "{dev} 承载 {list_zh}，但通过 DHCP 获取地址：租约丢失或地址变化都会导致服务中断。"
+                dev,
+                list,
             ),
-            text!(
+            msg!(
+                "ADDR003.fix",
                 "Assign a static address: esxcli network ip interface ipv4 set -i {dev} -t static -I <ip> -N <netmask>.",
-                "请分配静态地址：esxcli network ip interface ipv4 set -i {dev} -t static -I <地址> -N <子网掩码>。"
+                dev,
             ),
         ));
     }

@@ -3,48 +3,36 @@
 use std::net::Ipv4Addr;
 
 use crate::findings::{Category, Severity};
-use crate::i18n::Text;
+use crate::i18n::{self, Msg};
+use crate::msg;
 use crate::rules::net::{self, Gateway};
-use crate::rules::{Check, Data, Doc, Hit, HostCtx, Rule};
-use crate::text;
+use crate::rules::{Check, Data, Hit, HostCtx, Rule};
 
 pub static RULE: Rule = Rule {
     id: "ADDR004",
     name: "invalid-address",
     category: Category::Addressing,
     severity: Severity::Error,
-    summary: Doc {
-        en: "A vmk has an invalid IPv4 address or netmask (or a stack an invalid gateway).",
-        zh: "VMkernel 适配器的 IPv4 地址或子网掩码无效（或堆栈网关无效）。",
-    },
-    checks: Doc {
-        en: "Parses every vmk's IPv4 address and netmask (surrounding whitespace is ignored) and \
-             reports values that are not IPv4 at all; netmasks that are not contiguous; \
-             addresses that cannot be a host's (loopback, multicast, broadcast, reserved \
-             240.0.0.0/4, 0.0.0.0 on a static vmk) or that are the network or broadcast \
-             address of their own subnet. Unparsable vmk gateway overrides and stack gateways are \
-             reported too. A vmk with no address at all (e.g. IPv6 only) is not reported. Object: \
-             the vmk, or the stack key for a stack gateway.",
-        zh: "解析每个 VMkernel 适配器的 IPv4 地址和子网掩码（忽略首尾空白），报告以下情况：根本不是 IPv4 的值；\
-             不连续的子网掩码；不能作为主机地址的地址（环回、组播、广播、保留的 240.0.0.0/4、静态适配器上的 \
-             0.0.0.0），或者是其所在子网的网络地址或广播地址。无法解析的适配器替代网关和堆栈网关也会被报告。\
-             完全没有 IPv4 地址的适配器（例如仅 IPv6）不报告。对象：该适配器；堆栈网关则为堆栈名称。",
-    },
-    why: Doc {
-        en: "An address that cannot work means the service on that vmk is down, and the other \
-             rules cannot check it (subnets, gateways and duplicates all need a valid address). \
-             Such values usually come from typos in host profiles or in automation.",
-        zh: "无法工作的地址意味着该适配器上的服务已中断，其他规则也无法对其进行检查（子网、网关和重复检查都需要\
-             有效地址）。这类值通常来自主机配置文件或自动化脚本中的输入错误。",
-    },
-    remediation: Doc {
-        en: "Set a valid address and netmask: `esxcli network ip interface ipv4 set -i vmkN -t \
-             static -I <ip> -N <netmask>` (PowerCLI: `Set-VMHostNetworkAdapter -IP <ip> \
-             -SubnetMask <mask>`).",
-        zh: "设置有效的地址和子网掩码：`esxcli network ip interface ipv4 set -i vmkN -t static -I <地址> -N \
-             <子网掩码>`（PowerCLI：`Set-VMHostNetworkAdapter -IP <地址> -SubnetMask <掩码>`）。",
-    },
-    references: &["RFC 1122 section 3.2.1.3 (addresses a host may not use)", "RFC 950 (subnet masks)"],
+    summary: "A vmk has an invalid IPv4 address or netmask (or a stack an invalid gateway).",
+    checks: "Parses every vmk's IPv4 address and netmask (surrounding whitespace is ignored) and \
+        reports values that are not IPv4 at all; netmasks that are not contiguous; \
+        addresses that cannot be a host's (loopback, multicast, broadcast, reserved \
+        240.0.0.0/4, 0.0.0.0 on a static vmk) or that are the network or broadcast \
+        address of their own subnet. Unparsable vmk gateway overrides and stack gateways are \
+        reported too. A vmk with no address at all (e.g. IPv6 only) is not reported. Object: \
+        the vmk, or the stack key for a stack gateway.",
+    why: "An address that cannot work means the service on that vmk is down, and the other \
+        rules cannot check it (subnets, gateways and duplicates all need a valid address). \
+        Such values usually come from typos in host profiles or in automation.",
+    remediation:
+        "Set a valid address and netmask: `esxcli network ip interface ipv4 set -i vmkN -t \
+        static -I <ip> -N <netmask>` (PowerCLI: `Set-VMHostNetworkAdapter -IP <ip> \
+        -SubnetMask <mask>`).",
+    checklist: "Valid IPv4 addresses and netmasks",
+    references: &[
+        "RFC 1122 section 3.2.1.3 (addresses a host may not use)",
+        "RFC 950 (subnet masks)",
+    ],
     needs: &[Data::Ipv4],
     params: &[],
     active: None,
@@ -52,23 +40,23 @@ pub static RULE: Rule = Rule {
 };
 
 /// Why `addr` cannot be a vmk's address, if it cannot.
-fn bad_address(addr: Ipv4Addr, dhcp: bool) -> Option<(&'static str, &'static str)> {
+fn bad_address(addr: Ipv4Addr, dhcp: bool) -> Option<Msg> {
     if addr.is_unspecified() {
-        return (!dhcp).then_some(("0.0.0.0 (no address)", "0.0.0.0（无地址）"));
+        return (!dhcp).then(|| msg!("ADDR004.unspecified", "0.0.0.0 (no address)"));
     }
     if addr.is_loopback() {
-        return Some(("a loopback address", "环回地址"));
+        return Some(msg!("ADDR004.loopback", "a loopback address"));
     }
     if addr.is_multicast() {
-        return Some(("a multicast address", "组播地址"));
+        return Some(msg!("ADDR004.multicast", "a multicast address"));
     }
     if addr.is_broadcast() {
-        return Some(("the broadcast address", "广播地址"));
+        return Some(msg!("ADDR004.broadcast", "the broadcast address"));
     }
     if addr.octets()[0] >= 240 {
-        return Some((
-            "in the reserved range 240.0.0.0/4",
-            "位于保留地址段 240.0.0.0/4",
+        return Some(msg!(
+            "ADDR004.reserved",
+            "in the reserved range 240.0.0.0/4"
         ));
     }
     None
@@ -78,8 +66,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
     let mut hits = Vec::new();
     for vmk in net::sorted_vmks(ctx.host) {
         let dev = &vmk.device;
-        let mut en: Vec<String> = Vec::new();
-        let mut zh: Vec<String> = Vec::new();
+        let mut problems: Vec<Msg> = Vec::new();
         let addr_raw = vmk.ipv4.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let mask_raw = vmk
             .netmask
@@ -90,66 +77,96 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             None => None,
             Some(s) => match net::parse_ipv4(s) {
                 Some(a) => {
-                    if let Some((e, z)) = bad_address(a, vmk.dhcp == Some(true)) {
-                        en.push(format!("address {s} is {e}"));
-                        zh.push(format!("地址 {s} 是{z}"));
+                    if let Some(what) = bad_address(a, vmk.dhcp == Some(true)) {
+                        problems.push(msg!(
+                            "ADDR004.address_is",
+                            "address {addr} is {what}",
+                            addr = s,
+                            what
+                        ));
                     }
                     Some(a)
                 }
                 None => {
-                    en.push(format!("address `{s}` is not an IPv4 address"));
-                    zh.push(format!("地址 `{s}` 不是 IPv4 地址"));
+                    problems.push(msg!(
+                        "ADDR004.not_ipv4",
+                        "address `{addr}` is not an IPv4 address",
+                        addr = s
+                    ));
                     None
                 }
             },
         };
         let prefix = match mask_raw {
             None => None,
-            Some(s) => match net::parse_ipv4(s).map(ipnet::ipv4_mask_to_prefix) {
+            Some(mask) => match net::parse_ipv4(mask).map(ipnet::ipv4_mask_to_prefix) {
                 Some(Ok(p)) if p > 0 => Some(p),
                 Some(Ok(_)) => {
-                    en.push(format!("netmask {s} has no network bits"));
-                    zh.push(format!("子网掩码 {s} 没有网络位"));
+                    problems.push(msg!(
+                        "ADDR004.mask_no_network_bits",
+                        "netmask {mask} has no network bits",
+                        mask
+                    ));
                     None
                 }
                 Some(Err(_)) => {
-                    en.push(format!("netmask {s} is not contiguous"));
-                    zh.push(format!("子网掩码 {s} 不连续"));
+                    problems.push(msg!(
+                        "ADDR004.mask_not_contiguous",
+                        "netmask {mask} is not contiguous",
+                        mask
+                    ));
                     None
                 }
                 None => {
-                    en.push(format!("netmask `{s}` is not an IPv4 netmask"));
-                    zh.push(format!("子网掩码 `{s}` 不是 IPv4 子网掩码"));
+                    problems.push(msg!(
+                        "ADDR004.mask_not_ipv4",
+                        "netmask `{mask}` is not an IPv4 netmask",
+                        mask
+                    ));
                     None
                 }
             },
         };
-        if let (Some(a), Some(p)) = (addr, prefix) {
-            if en.is_empty() && p <= 30 {
-                if let Ok(n) = ipnet::Ipv4Net::new(a, p) {
-                    if a == n.network() {
-                        en.push(format!("{a} is the network address of {}", n.trunc()));
-                        zh.push(format!("{a} 是 {} 的网络地址", n.trunc()));
-                    } else if a == n.broadcast() {
-                        en.push(format!("{a} is the broadcast address of {}", n.trunc()));
-                        zh.push(format!("{a} 是 {} 的广播地址", n.trunc()));
+        if let (Some(addr), Some(p)) = (addr, prefix) {
+            if problems.is_empty() && p <= 30 {
+                if let Ok(n) = ipnet::Ipv4Net::new(addr, p) {
+                    let net = n.trunc();
+                    if addr == n.network() {
+                        problems.push(msg!(
+                            "ADDR004.network_address",
+                            "{addr} is the network address of {net}",
+                            addr,
+                            net
+                        ));
+                    } else if addr == n.broadcast() {
+                        problems.push(msg!(
+                            "ADDR004.broadcast_address",
+                            "{addr} is the broadcast address of {net}",
+                            addr,
+                            net
+                        ));
                     }
                 }
             }
         }
-        if let Gateway::Invalid(g) = Gateway::parse(vmk.gateway.as_deref()) {
-            en.push(format!("gateway override `{g}` is not an IPv4 address"));
-            zh.push(format!("替代网关 `{g}` 不是 IPv4 地址"));
+        if let Gateway::Invalid(gw) = Gateway::parse(vmk.gateway.as_deref()) {
+            problems.push(msg!(
+                "ADDR004.gateway_not_ipv4",
+                "gateway override `{gw}` is not an IPv4 address",
+                gw
+            ));
         }
-        if en.is_empty() {
+        if problems.is_empty() {
             continue;
         }
-        let (en, zh) = (en.join("; "), zh.join("；"));
+        let problems = i18n::clauses(problems);
         hits.push(ctx.hit(
             Some(dev),
-            text!(
-                "{dev} has an invalid IPv4 configuration: {en}.",
-                "{dev} 的 IPv4 配置无效：{zh}。"
+            msg!(
+                "ADDR004.message",
+                "{dev} has an invalid IPv4 configuration: {problems}.",
+                dev,
+                problems
             ),
             fix(dev),
         ));
@@ -159,13 +176,16 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             let key = &stack.key;
             hits.push(ctx.hit(
                 Some(key),
-                text!(
+                msg!(
+                    "ADDR004.stack_gateway",
                     "The default gateway `{g}` of TCP/IP stack {key} is not an IPv4 address.",
-                    "TCP/IP 堆栈 {key} 的默认网关 `{g}` 不是 IPv4 地址。"
+                    g,
+                    key,
                 ),
-                text!(
+                msg!(
+                    "ADDR004.stack_gateway.fix",
                     "Set a valid gateway: esxcli network ip route ipv4 add -N {key} -n default -g <gateway>.",
-                    "请设置有效的网关：esxcli network ip route ipv4 add -N {key} -n default -g <网关>。"
+                    key,
                 ),
             ));
         }
@@ -173,9 +193,10 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
     hits
 }
 
-fn fix(dev: &str) -> Text {
-    text!(
+fn fix(dev: &str) -> Msg {
+    msg!(
+        "ADDR004.fix",
         "Set a valid static address and netmask: esxcli network ip interface ipv4 set -i {dev} -t static -I <ip> -N <netmask> (PowerCLI: Set-VMHostNetworkAdapter -IP <ip> -SubnetMask <mask>).",
-        "请设置有效的静态地址和子网掩码：esxcli network ip interface ipv4 set -i {dev} -t static -I <地址> -N <子网掩码>（PowerCLI：Set-VMHostNetworkAdapter -IP <地址> -SubnetMask <掩码>）。"
+        dev,
     )
 }

@@ -8,7 +8,9 @@ use serde_json::json;
 use crate::cli::RulesFormat;
 use crate::error::{did_you_mean, Error, Result};
 use crate::evaluate::{RuleConfig, RuleSet};
-use crate::rules::{Check, Rule, REGISTRY};
+use crate::i18n::Lang;
+use crate::msg;
+use crate::rules::{Check, DocField, Rule, REGISTRY};
 
 /// Width the documentation of one rule wraps at.
 const WIDTH: usize = 100;
@@ -166,7 +168,7 @@ fn table(set: &RuleSet, width: Option<usize>) -> String {
         changed |= sev.ends_with('*');
         let en = enabled_label(c);
         scoped |= en == "scoped";
-        let lines = wrap(r.summary.en, sum_w);
+        let lines = wrap(r.summary, sum_w);
         let _ = writeln!(
             out,
             "{:<7}  {:<name_w$}  {:<10}  {:<8}  {:<7}  {}",
@@ -193,10 +195,50 @@ fn table(set: &RuleSet, width: Option<usize>) -> String {
     out
 }
 
-fn section(out: &mut String, title: &str, body: &str, zh: bool) {
+/// The languages the documentation is translated into (every one but English).
+fn translations() -> impl Iterator<Item = Lang> {
+    Lang::ALL.into_iter().filter(|l| !l.is_source())
+}
+
+/// `GW001 multiple-default-gateways: summary` in `lang`.
+fn title(r: &Rule, lang: Lang) -> String {
+    msg!(
+        "describe.title",
+        "{id} {name}: {summary}",
+        id = r.id,
+        name = r.name,
+        summary = r.doc(DocField::Summary, lang)
+    )
+    .render(lang)
+}
+
+/// The headings of the documentation sections in `lang`, with the part each heads.
+fn sections(lang: Lang) -> [(String, DocField); 3] {
+    [
+        (
+            msg!("describe.checks", "What it checks").render(lang),
+            DocField::Checks,
+        ),
+        (
+            msg!("describe.why", "Why it matters").render(lang),
+            DocField::Why,
+        ),
+        (
+            msg!("describe.remediation", "Remediation").render(lang),
+            DocField::Remediation,
+        ),
+    ]
+}
+
+/// Whether `text` is written in CJK characters (wrapped between characters, not at spaces).
+fn is_cjk(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+fn section(out: &mut String, title: &str, body: &str) {
     let _ = writeln!(out, "{title}");
     let width = terminal_width().map_or(WIDTH, |w| w.min(WIDTH));
-    let lines = if zh {
+    let lines = if is_cjk(body) {
         wrap_chars(body, width - 2)
     } else {
         wrap(body, width - 2)
@@ -231,7 +273,7 @@ fn kind(r: &Rule) -> &'static str {
 
 fn text_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} {}: {}", r.id, r.name, r.summary.en);
+    let _ = writeln!(out, "{}", title(r, Lang::En));
     let _ = writeln!(
         out,
         "Category: {}   Default severity: {}   Runs: {}",
@@ -248,9 +290,9 @@ fn text_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
         let _ = writeln!(out, "Rule-set parameters: {}", r.params.join(", "));
     }
     out.push('\n');
-    section(&mut out, "What it checks", r.checks.en, false);
-    section(&mut out, "Why it matters", r.why.en, false);
-    section(&mut out, "Remediation", r.remediation.en, false);
+    for (heading, field) in sections(Lang::En) {
+        section(&mut out, &heading, r.english(field));
+    }
     if !r.references.is_empty() {
         let _ = writeln!(out, "References");
         for x in r.references {
@@ -258,12 +300,14 @@ fn text_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "—— 中文 ——");
-    let _ = writeln!(out, "{} {}：{}", r.id, r.name, r.summary.zh);
-    out.push('\n');
-    section(&mut out, "检查内容", r.checks.zh, true);
-    section(&mut out, "重要性", r.why.zh, true);
-    section(&mut out, "修复方法", r.remediation.zh, true);
+    for lang in translations() {
+        let _ = writeln!(out, "—— {} ——", lang.language().name);
+        let _ = writeln!(out, "{}", title(r, lang));
+        out.push('\n');
+        for (heading, field) in sections(lang) {
+            section(&mut out, &heading, r.doc(field, lang));
+        }
+    }
     out
 }
 
@@ -298,7 +342,7 @@ fn markdown_all(set: &RuleSet) -> String {
             r.category,
             severity_label(r, c),
             enabled_label(c),
-            md_escape(r.summary.en),
+            md_escape(r.summary),
             id = r.id,
             anchor = r.id.to_ascii_lowercase(),
         );
@@ -376,8 +420,10 @@ expires = "2026-12-31"       # last day it applies; optional
 fn markdown_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {}\n", r.id);
-    let _ = writeln!(out, "**`{}`** — {}\n", r.name, r.summary.en);
-    let _ = writeln!(out, "{}\n", r.summary.zh);
+    let _ = writeln!(out, "**`{}`** — {}\n", r.name, r.summary);
+    for lang in translations() {
+        let _ = writeln!(out, "{}\n", r.doc(DocField::Summary, lang));
+    }
     let _ = writeln!(
         out,
         "- Category: `{}`\n- Default severity: `{}`\n- Runs: {}\n- In rule set `{}`: {}",
@@ -400,9 +446,9 @@ fn markdown_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
         let _ = writeln!(out, "- Rule-set parameters: {}", p.join(", "));
     }
     out.push('\n');
-    let _ = writeln!(out, "### What it checks\n\n{}\n", r.checks.en);
-    let _ = writeln!(out, "### Why it matters\n\n{}\n", r.why.en);
-    let _ = writeln!(out, "### Remediation\n\n{}\n", r.remediation.en);
+    for (heading, field) in sections(Lang::En) {
+        let _ = writeln!(out, "### {heading}\n\n{}\n", r.english(field));
+    }
     if !r.references.is_empty() {
         out.push_str("### References\n\n");
         for x in r.references {
@@ -410,14 +456,22 @@ fn markdown_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "### 检查内容\n\n{}\n", r.checks.zh);
-    let _ = writeln!(out, "### 重要性\n\n{}\n", r.why.zh);
-    let _ = writeln!(out, "### 修复方法\n\n{}\n", r.remediation.zh);
+    for lang in translations() {
+        for (heading, field) in sections(lang) {
+            let _ = writeln!(out, "### {heading}\n\n{}\n", r.doc(field, lang));
+        }
+    }
     out
 }
 
 fn json_one(r: &Rule, c: Option<&RuleConfig>) -> serde_json::Value {
-    let doc = |d: &crate::rules::Doc| json!({ "en": d.en, "zh-CN": d.zh });
+    let doc = |field: DocField| {
+        let by_lang: serde_json::Map<String, serde_json::Value> = Lang::ALL
+            .into_iter()
+            .map(|lang| (lang.code().to_string(), r.doc(field, lang).into()))
+            .collect();
+        serde_json::Value::Object(by_lang)
+    };
     json!({
         "id": r.id,
         "name": r.name,
@@ -429,10 +483,10 @@ fn json_one(r: &Rule, c: Option<&RuleConfig>) -> serde_json::Value {
         "runs": kind(r),
         "needs": r.needs.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
         "params": r.params,
-        "summary": doc(&r.summary),
-        "checks": doc(&r.checks),
-        "why": doc(&r.why),
-        "remediation": doc(&r.remediation),
+        "summary": doc(DocField::Summary),
+        "checks": doc(DocField::Checks),
+        "why": doc(DocField::Why),
+        "remediation": doc(DocField::Remediation),
         "references": r.references,
     })
 }

@@ -1,8 +1,9 @@
 //! The rule catalog: one rule per file, each declared once, all registered in [`REGISTRY`].
 //!
 //! Like clippy lints or ruff rules, every rule is a static [`Rule`]: its stable ID, name,
-//! category, default severity, bilingual summary and documentation (what it checks, why it
-//! matters, how to fix it, references) and its check function. A check is either per host
+//! category, default severity, summary and documentation (what it checks, why it matters, how to
+//! fix it, references; in English, translated by key in the catalogs, see [`DocField`]) and its
+//! check function. A check is either per host
 //! ([`Check::Host`], run in parallel over hosts by the engine in [`crate::evaluate`]) or
 //! estate-wide ([`Check::Estate`], run after all hosts are known, for duplicates and cluster
 //! majorities); the coverage rules are raised by the engine itself ([`Check::Engine`]).
@@ -43,24 +44,9 @@ pub use describe::describe;
 
 use crate::evaluate::Params;
 use crate::findings::{Category, Severity};
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Lang, Msg};
 use crate::model::{Host, Inventory};
-
-/// A static piece of documentation in both report languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Doc {
-    pub en: &'static str,
-    pub zh: &'static str,
-}
-
-impl Doc {
-    pub fn get(&self, lang: Lang) -> &'static str {
-        match lang {
-            Lang::En => self.en,
-            Lang::ZhCn => self.zh,
-        }
-    }
-}
+use crate::msg;
 
 /// A kind of data a rule needs. When a source did not provide it for a host, the engine raises
 /// `COV002` naming it and the rules that could not check it.
@@ -126,36 +112,15 @@ impl Data {
     }
 
     /// What the data is, for messages.
-    pub fn label(self) -> Doc {
+    pub fn label(self) -> Msg {
         match self {
-            Data::Netstacks => Doc {
-                en: "TCP/IP stacks and their default gateways",
-                zh: "TCP/IP 堆栈及其默认网关",
-            },
-            Data::Switches => Doc {
-                en: "switch MTUs",
-                zh: "交换机 MTU",
-            },
-            Data::Firewall => Doc {
-                en: "the host firewall configuration",
-                zh: "主机防火墙配置",
-            },
-            Data::Services => Doc {
-                en: "the services enabled on the vmk",
-                zh: "VMkernel 适配器上启用的服务",
-            },
-            Data::Vlan => Doc {
-                en: "the VLAN ID of the vmk",
-                zh: "VMkernel 适配器的 VLAN ID",
-            },
-            Data::Mtu => Doc {
-                en: "the MTU of the vmk",
-                zh: "VMkernel 适配器的 MTU",
-            },
-            Data::Ipv4 => Doc {
-                en: "the IPv4 address and netmask of the vmk",
-                zh: "VMkernel 适配器的 IPv4 地址和子网掩码",
-            },
+            Data::Netstacks => msg!("data.netstacks", "TCP/IP stacks and their default gateways"),
+            Data::Switches => msg!("data.switches", "switch MTUs"),
+            Data::Firewall => msg!("data.firewall", "the host firewall configuration"),
+            Data::Services => msg!("data.services", "the services enabled on the vmk"),
+            Data::Vlan => msg!("data.vlan", "the VLAN ID of the vmk"),
+            Data::Mtu => msg!("data.mtu", "the MTU of the vmk"),
+            Data::Ipv4 => msg!("data.ipv4", "the IPv4 address and netmask of the vmk"),
         }
     }
 
@@ -202,8 +167,8 @@ pub struct Hit {
     pub host: usize,
     /// `vmk1`, `sshServer`, `defaultTcpipStack`; `None` for the whole host.
     pub object: Option<String>,
-    pub message: Text,
-    pub remediation: Text,
+    pub message: Msg,
+    pub remediation: Msg,
 }
 
 /// What a per-host check sees.
@@ -216,7 +181,7 @@ pub struct HostCtx<'a> {
 
 impl HostCtx<'_> {
     /// A hit on this host.
-    pub fn hit(&self, object: Option<&str>, message: Text, remediation: Text) -> Hit {
+    pub fn hit(&self, object: Option<&str>, message: Msg, remediation: Msg) -> Hit {
         Hit {
             host: self.index,
             object: object.map(str::to_string),
@@ -271,14 +236,17 @@ pub struct Rule {
     pub name: &'static str,
     pub category: Category,
     pub severity: Severity,
-    /// One line.
-    pub summary: Doc,
+    /// One line (English; the translations are the catalogs' `<id>.summary`, see [`DocField`]).
+    pub summary: &'static str,
     /// What it checks, precisely.
-    pub checks: Doc,
+    pub checks: &'static str,
     /// Why it matters.
-    pub why: Doc,
+    pub why: &'static str,
     /// How to fix it, with the esxcli or PowerCLI command.
-    pub remediation: Doc,
+    pub remediation: &'static str,
+    /// The pre-upgrade checklist item: what must hold for the rule to pass ("One default
+    /// gateway per TCP/IP stack"), where the summary describes the problem it finds.
+    pub checklist: &'static str,
     /// KB articles, STIG IDs, guides.
     pub references: &'static [&'static str],
     /// Data the rule needs (see [`Data`]).
@@ -292,7 +260,63 @@ pub struct Rule {
     pub check: Check,
 }
 
+/// A part of a rule's documentation. Its text in the rule declaration is the English; the
+/// translation of rule `GW001`'s summary is the catalog entry `GW001.summary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocField {
+    Summary,
+    Checks,
+    Why,
+    Remediation,
+    Checklist,
+}
+
+impl DocField {
+    pub const ALL: [DocField; 5] = [
+        DocField::Summary,
+        DocField::Checks,
+        DocField::Why,
+        DocField::Remediation,
+        DocField::Checklist,
+    ];
+
+    /// The last part of the catalog key (`summary`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocField::Summary => "summary",
+            DocField::Checks => "checks",
+            DocField::Why => "why",
+            DocField::Remediation => "remediation",
+            DocField::Checklist => "checklist",
+        }
+    }
+}
+
 impl Rule {
+    /// The English text of a part of the documentation.
+    pub fn english(&self, field: DocField) -> &'static str {
+        match field {
+            DocField::Summary => self.summary,
+            DocField::Checks => self.checks,
+            DocField::Why => self.why,
+            DocField::Remediation => self.remediation,
+            DocField::Checklist => self.checklist,
+        }
+    }
+
+    /// The catalog key of a part of the documentation (`GW001.summary`).
+    pub fn doc_key(&self, field: DocField) -> String {
+        format!("{}.{}", self.id, field.as_str())
+    }
+
+    /// A part of the documentation in `lang`.
+    pub fn doc(&self, field: DocField, lang: Lang) -> &'static str {
+        if lang.is_source() {
+            return self.english(field);
+        }
+        crate::i18n::tr(lang, &self.doc_key(field), self.english(field))
+    }
+
     /// See [`Rule::active`].
     pub fn is_active(&self, params: &Params) -> bool {
         self.active.is_none_or(|f| f(params))

@@ -238,15 +238,6 @@ pub fn list<S: AsRef<str>>(items: &[S]) -> String {
         .join(", ")
 }
 
-/// `a、b、c` (Chinese enumeration comma).
-pub fn list_zh<S: AsRef<str>>(items: &[S]) -> String {
-    items
-        .iter()
-        .map(|s| s.as_ref())
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
 /// The host's cluster as shown in messages.
 pub fn cluster_label(host: &Host) -> &str {
     host.cluster

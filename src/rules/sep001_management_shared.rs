@@ -1,10 +1,11 @@
 //! SEP001 management-shared: the management vmk also carries other separated traffic.
 
 use crate::findings::{Category, Severity};
+use crate::i18n;
 use crate::model::service;
+use crate::msg;
 use crate::rules::net;
-use crate::rules::{Check, Data, Doc, Hit, HostCtx, Rule};
-use crate::text;
+use crate::rules::{Check, Data, Hit, HostCtx, Rule};
 
 /// Traffic that must not ride on the management vmk.
 const NOT_ON_MANAGEMENT: &[&str] = &[
@@ -24,40 +25,22 @@ pub static RULE: Rule = Rule {
     name: "management-shared",
     category: Category::Separation,
     severity: Severity::Warning,
-    summary: Doc {
-        en: "The management vmk also carries vMotion, FT, vSAN, replication, provisioning or backup traffic.",
-        zh: "管理 VMkernel 适配器同时承载了 vMotion、FT、vSAN、复制、置备或备份流量。",
-    },
-    checks: Doc {
-        en: "For every vmk with the `management` service, reports the other services it carries \
-             among vmotion, faultToleranceLogging, vsan, vSphereReplication, \
-             vSphereReplicationNFC, vSphereProvisioning, vSphereBackupNFC, nvmeTcp and nvmeRdma. \
-             vsanWitness on the management vmk (two-node vSAN witness traffic separation) is \
-             allowed. Object: the vmk.",
-        zh: "对每个启用了 `management` 服务的 VMkernel 适配器，报告它同时承载的以下服务：vmotion、\
-             faultToleranceLogging、vsan、vSphereReplication、vSphereReplicationNFC、vSphereProvisioning、\
-             vSphereBackupNFC、nvmeTcp 和 nvmeRdma。管理适配器上的 vsanWitness（双节点 vSAN 见证流量分离）\
-             是允许的。对象：该适配器。",
-    },
-    why: Doc {
-        en: "The management network is the way into the host. Bulk traffic on it (vMotion copies \
-             memory in clear text unless encrypted, vSAN and NFC move disks) competes with \
-             management and HA heartbeats, and exposes that data to everyone who can reach \
-             management. DISA STIG and the VMware Security Configuration Guide require the \
-             management vmk to be dedicated.",
-        zh: "管理网络是进入主机的入口。其上的大流量（未加密时 vMotion 以明文复制内存，vSAN 和 NFC 传输磁盘数据）\
-             会与管理流量和 HA 心跳争用带宽，并让所有能访问管理网络的人接触到这些数据。DISA STIG 和 VMware \
-             安全配置指南都要求管理适配器专用。",
-    },
-    remediation: Doc {
-        en: "Move the extra service to a dedicated vmk on its own VLAN and subnet, then untag it \
-             on the management vmk: `esxcli network ip interface tag remove -i vmk0 -t VMotion` \
-             (PowerCLI: `Get-VMHostNetworkAdapter -VMHost <host> -Name vmk0 | \
-             Set-VMHostNetworkAdapter -VMotionEnabled $false`).",
-        zh: "将额外的服务迁移到位于独立 VLAN 和子网上的专用 VMkernel 适配器，然后在管理适配器上取消该服务标记：\
-             `esxcli network ip interface tag remove -i vmk0 -t VMotion`（PowerCLI：`Get-VMHostNetworkAdapter \
-             -VMHost <主机> -Name vmk0 | Set-VMHostNetworkAdapter -VMotionEnabled $false`）。",
-    },
+    summary: "The management vmk also carries vMotion, FT, vSAN, replication, provisioning or backup traffic.",
+    checks: "For every vmk with the `management` service, reports the other services it carries \
+        among vmotion, faultToleranceLogging, vsan, vSphereReplication, \
+        vSphereReplicationNFC, vSphereProvisioning, vSphereBackupNFC, nvmeTcp and nvmeRdma. \
+        vsanWitness on the management vmk (two-node vSAN witness traffic separation) is \
+        allowed. Object: the vmk.",
+    why: "The management network is the way into the host. Bulk traffic on it (vMotion copies \
+        memory in clear text unless encrypted, vSAN and NFC move disks) competes with \
+        management and HA heartbeats, and exposes that data to everyone who can reach \
+        management. DISA STIG and the VMware Security Configuration Guide require the \
+        management vmk to be dedicated.",
+    remediation: "Move the extra service to a dedicated vmk on its own VLAN and subnet, then untag it \
+        on the management vmk: `esxcli network ip interface tag remove -i vmk0 -t VMotion` \
+        (PowerCLI: `Get-VMHostNetworkAdapter -VMHost <host> -Name vmk0 | \
+        Set-VMHostNetworkAdapter -VMotionEnabled $false`).",
+    checklist: "Management vmk carries no other separated traffic",
     references: &[
         "DISA STIG ESXI-80-000198",
         "DISA STIG ESXI-70-000049",
@@ -80,17 +63,22 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             continue;
         }
         let dev = &vmk.device;
-        let (list, list_zh) = (net::list(&extra), net::list_zh(&extra));
+        let list = i18n::list(&extra);
         let untag = net::untag_commands(dev, &extra);
         hits.push(ctx.hit(
             Some(dev),
-            text!(
+            msg!(
+                "SEP001.message",
                 "Management vmk {dev} also carries {list}: management traffic must have its own vmk.",
-                "管理 VMkernel 适配器 {dev} 同时承载了 {list_zh}：管理流量必须使用专用适配器。"
+                dev,
+                list,
             ),
-            text!(
+            msg!(
+                "SEP001.fix",
                 "Create a dedicated vmk for {list} on its own VLAN and subnet, then remove the service from {dev}: {untag}.",
-                "请为 {list_zh} 在独立的 VLAN 和子网上创建专用 VMkernel 适配器，然后从 {dev} 上移除该服务：{untag}。"
+                list,
+                dev,
+                untag,
             ),
         ));
     }

@@ -6,6 +6,7 @@ mod bench;
 mod cli;
 mod collect;
 mod email;
+mod i18n;
 mod import;
 mod report;
 mod rules;

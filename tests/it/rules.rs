@@ -14,7 +14,7 @@ use vmkaudit::evaluate::{evaluate, RuleSet};
 use vmkaudit::findings::{FindingsFile, Severity};
 use vmkaudit::i18n::Lang;
 use vmkaudit::model::Inventory;
-use vmkaudit::rules::REGISTRY;
+use vmkaudit::rules::{DocField, REGISTRY};
 
 use crate::common::{repo, vmkaudit};
 
@@ -144,40 +144,28 @@ fn registry_meta() {
             "name {} is not kebab-case",
             r.name
         );
-        for (section, doc) in [
-            ("summary", r.summary),
-            ("checks", r.checks),
-            ("why", r.why),
-            ("remediation", r.remediation),
-        ] {
+        for field in DocField::ALL {
+            let section = field.as_str();
+            let en = r.english(field);
+            let zh = r.doc(field, Lang::ZhCn);
+            assert!(!en.trim().is_empty(), "{} {section} (en) is empty", r.id);
+            assert!(!zh.trim().is_empty(), "{} {section} (zh-CN) is empty", r.id);
             assert!(
-                !doc.en.trim().is_empty(),
-                "{} {section} (en) is empty",
-                r.id
-            );
-            assert!(
-                !doc.zh.trim().is_empty(),
-                "{} {section} (zh-CN) is empty",
-                r.id
-            );
-            assert!(
-                doc.zh
-                    .chars()
-                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
                 "{} {section} (zh-CN) is not Chinese",
                 r.id
             );
             assert!(
-                !doc.en.contains("  "),
+                !en.contains("  "),
                 "{} {section} (en) has a double space",
                 r.id
             );
         }
         assert!(!r.references.is_empty(), "{} has no references", r.id);
         assert!(
-            r.remediation.en.contains("esxcli")
-                || r.remediation.en.contains("PowerCLI")
-                || r.remediation.en.contains("Get-")
+            r.remediation.contains("esxcli")
+                || r.remediation.contains("PowerCLI")
+                || r.remediation.contains("Get-")
                 || r.category == vmkaudit::findings::Category::Coverage,
             "{} remediation names no esxcli or PowerCLI command",
             r.id
