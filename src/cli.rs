@@ -1,10 +1,11 @@
-//! The command line: clap definitions only. `main` parses these and hands them to [`crate::app`].
+//! The command line: clap definitions only. `main` parses these and hands them to the commands
+//! (`app`).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::FailOn;
+use crate::findings::FailOn;
 use crate::i18n::Lang;
 use crate::inventory::Format as InputFormat;
 

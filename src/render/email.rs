@@ -33,6 +33,9 @@ struct EmailView {
     has_history: bool,
     top: Vec<FindingRow>,
     more: usize,
+    /// Notes from the delivery step, shown first (an attachment left out, earlier emails that
+    /// were not delivered, findings that could not be re-checked).
+    notes: Vec<String>,
 }
 
 fn top(ff: &FindingsFile) -> (Vec<&Finding>, usize) {
@@ -62,6 +65,16 @@ fn verdict(c: [usize; 3], lang: Lang) -> Verdict {
 
 /// The email-safe HTML body (template `email.html.hbs`) of the run on `inv`.
 pub fn email_html(inv: &Inventory, ff: &FindingsFile, opts: &RenderOptions) -> Result<String> {
+    email_html_with_notes(inv, ff, opts, &[])
+}
+
+/// [`email_html`] with `notes` at the top (the template's `notes`).
+pub fn email_html_with_notes(
+    inv: &Inventory,
+    ff: &FindingsFile,
+    opts: &RenderOptions,
+    notes: &[String],
+) -> Result<String> {
     let lang = opts.lang;
     let place = Placement::of(inv);
     let templates = super::html::Templates::load(opts.templates_dir.as_deref())?;
@@ -105,16 +118,33 @@ pub fn email_html(inv: &Inventory, ff: &FindingsFile, opts: &RenderOptions) -> R
             .map(|f| view::finding_row(f, lang, &no_anchors, &place))
             .collect(),
         more,
+        notes: notes.to_vec(),
     };
     templates.render("email", &data)
 }
 
 /// The plain-text alternative of the email body of the run on `inv`.
 pub fn email_text(inv: &Inventory, ff: &FindingsFile, opts: &RenderOptions) -> String {
+    email_text_with_notes(inv, ff, opts, &[])
+}
+
+/// [`email_text`] with `notes` at the top, one `* ` line each.
+pub fn email_text_with_notes(
+    inv: &Inventory,
+    ff: &FindingsFile,
+    opts: &RenderOptions,
+    notes: &[String],
+) -> String {
     let lang = opts.lang;
     let place = Placement::of(inv);
     let c = counts(ff);
     let mut out = String::new();
+    for n in notes {
+        let _ = writeln!(out, "* {n}");
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "{}", view::title(opts.title.as_deref(), lang));
     let _ = writeln!(
         out,

@@ -7,5 +7,6 @@ mod cli;
 mod collect;
 mod email;
 mod import;
+mod layers;
 mod report;
 mod rules;
