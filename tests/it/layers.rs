@@ -337,3 +337,40 @@ fn no_cycles_between_modules() {
         }
     }
 }
+
+/// Every `[dependencies]` entry of Cargo.toml is used by the library or the binary: a crate
+/// nothing uses is only build time and supply-chain surface.
+#[test]
+fn every_dependency_is_used() {
+    let manifest: toml::Table = std::fs::read_to_string(repo("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut paths = Vec::new();
+    rust_files(&repo("src"), &mut paths);
+    let code: String = paths
+        .iter()
+        .map(|p| significant(&std::fs::read_to_string(p).unwrap()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let deps = manifest["dependencies"].as_table().expect("[dependencies]");
+    let unused: Vec<&String> = deps
+        .keys()
+        .filter(|name| {
+            let krate = name.replace('-', "_");
+            let used = |pat: String| {
+                code.match_indices(&pat).any(|(i, _)| {
+                    i == 0 || {
+                        let before = code.as_bytes()[i - 1];
+                        !(before.is_ascii_alphanumeric() || before == b'_')
+                    }
+                })
+            };
+            !(used(format!("{krate}::")) || used(format!("use {krate}")))
+        })
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "dependencies nothing in src/ uses (remove them from Cargo.toml): {unused:?}"
+    );
+}
