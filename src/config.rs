@@ -373,6 +373,26 @@ mod tests {
     }
 
     #[test]
+    fn choices_are_read_into_enums_at_their_line_and_column() {
+        let e = load_str("[[inventory]]\npath = \"a\"\n[report]\nfail_on = \"warnings\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "cfg.toml:4:11: unknown fail_on level `warnings` (expected error, warning, info or never); did you mean `warning`?"
+        );
+        let v = load_str(
+            "[[inventory]]\npath = \"a\"\n[report]\nformats = [\" HTML\", \"json\", \"html\"]\nfail_on = \"never\"\n",
+        )
+        .unwrap();
+        assert_eq!(v.report.formats, [OutputFormat::Html, OutputFormat::Json]);
+        assert_eq!(v.report.fail_on, Some(FailOn::Never));
+        let e = email_err("smtp_host = \"mx\"\nsecurity = 1\n");
+        assert!(e.starts_with("cfg.toml:7:12:"), "{e}");
+        assert!(e.contains("expected one of starttls, tls or none"), "{e}");
+    }
+
+    #[test]
     fn no_sources_is_an_error() {
         assert!(load_str("[report]\nkeep = 3\n").is_err());
     }

@@ -235,3 +235,60 @@ pub fn email_text_with_notes(
     let _ = writeln!(out, "\n{}", label(lang, "full_report"));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(templates_dir: Option<std::path::PathBuf>) -> RenderOptions {
+        RenderOptions {
+            formats: vec![],
+            lang: Lang::En,
+            templates_dir,
+            title: Some("Prod".into()),
+        }
+    }
+
+    fn empty() -> FindingsFile {
+        crate::findings::testing::file("2026-11-25T06:00:00+00:00", Vec::new())
+    }
+
+    #[test]
+    fn notes_are_template_data_shown_first_and_escaped() {
+        let notes = ["a <b> & c".to_string(), "second".to_string()];
+        let html = email_html_with_notes(&Inventory::new(), &empty(), &opts(None), &notes).unwrap();
+        let body = html.find("<body").unwrap();
+        let first = html.find("a &lt;b&gt; &amp; c").expect("escaped note");
+        assert!(
+            first > body && first < html.find("<table").unwrap(),
+            "{html}"
+        );
+        assert!(html.find("second").unwrap() > first, "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        // No notes, no box.
+        let plain = email_html(&Inventory::new(), &empty(), &opts(None)).unwrap();
+        assert!(!plain.contains("#fff8e1"), "{plain}");
+        let text = email_text_with_notes(&Inventory::new(), &empty(), &opts(None), &notes);
+        assert!(
+            text.starts_with("* a <b> & c\n* second\n\nVMkernel adapter audit — Prod\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_custom_email_template_places_the_notes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("email.html.hbs"),
+            "<main>{{title}}</main><aside>{{#each notes}}[{{this}}]{{/each}}</aside>",
+        )
+        .unwrap();
+        let o = opts(Some(dir.path().to_path_buf()));
+        let notes = ["x & y".to_string()];
+        let html = email_html_with_notes(&Inventory::new(), &empty(), &o, &notes).unwrap();
+        assert_eq!(
+            html,
+            "<main>VMkernel adapter audit — Prod</main><aside>[x &amp; y]</aside>"
+        );
+    }
+}

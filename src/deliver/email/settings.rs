@@ -416,3 +416,88 @@ fn attachments(list: Option<&[Spanned<String>]>, formats: &[OutputFormat]) -> Ch
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(head: &str, extra: &str) -> Result<EmailSettings, Error> {
+        let text = format!("{head}\n{extra}");
+        let c: EmailConfig = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        c.check(&|p| Path::new("/base").join(p), &[OutputFormat::Html])
+            .map_err(|(_, e)| e)
+    }
+
+    const HEAD: &str = "from = \"a@b.c\"\nto = [\"d@e.f\"]";
+
+    #[test]
+    fn each_problem_is_its_own_variant() {
+        assert!(matches!(
+            check("from = \"a@b.c\"\nto = []", ""),
+            Err(Error::NoRecipient)
+        ));
+        assert!(matches!(
+            check("from = \"x\"\nto = [\"d@e.f\"]", ""),
+            Err(Error::Address { key: "from", .. })
+        ));
+        assert!(matches!(
+            check(
+                HEAD,
+                "smtp_host = \"mail.example.com\"\nsecurity = \"none\""
+            ),
+            Err(Error::InsecureSmtp {
+                with_password: false,
+                ..
+            })
+        ));
+        assert!(matches!(
+            check(HEAD, "retries = 21"),
+            Err(Error::TooManyRetries(21))
+        ));
+        assert!(matches!(
+            check(HEAD, "smtp_host = \"mx\"\nsmtp_port = 0"),
+            Err(Error::PortZero)
+        ));
+        match check(HEAD, "attach = [\"finding.csv\"]") {
+            Err(Error::UnknownAttachment { name, hint, .. }) => {
+                assert_eq!(name, "finding.csv");
+                assert_eq!(hint, "; did you mean `findings.csv`?");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            check(HEAD, "attach = [\"vmks.csv\"]"),
+            Err(Error::AttachmentNotProduced { format: "csv", .. })
+        ));
+        assert!(matches!(
+            check(HEAD, "username = \"u\""),
+            Err(Error::NoPasswordSource)
+        ));
+        assert!(matches!(
+            check(HEAD, "subject = \"{nmae}\""),
+            Err(Error::Subject(_))
+        ));
+    }
+
+    #[test]
+    fn choices_and_the_retry_policy() {
+        let s = check(
+            HEAD,
+            "smtp_host = \"mx\"\nsecurity = \"tls\"\nsend = \"findings\"\nretries = 2\nretry_delay_secs = 0.5",
+        )
+        .unwrap();
+        assert_eq!(s.send, SendPolicy::Findings);
+        let smtp = s.smtp.unwrap();
+        assert_eq!((smtp.security, smtp.port), (SmtpSecurity::Tls, 465));
+        assert_eq!(smtp.retry.attempts(), 3);
+        assert_eq!(smtp.retry.backoff.delay(2), Duration::from_secs(1));
+        assert_eq!(smtp.retry.backoff.cap, crate::retry::DEFAULT_CAP);
+        let e = toml::from_str::<EmailConfig>(&format!("{HEAD}\nsend = \"allways\"")).unwrap_err();
+        assert!(
+            e.message().starts_with(
+                "unknown send value `allways` (expected always, findings or changes); did you mean `always`?"
+            ),
+            "{e}"
+        );
+    }
+}
