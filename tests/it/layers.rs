@@ -374,3 +374,33 @@ fn every_dependency_is_used() {
         "dependencies nothing in src/ uses (remove them from Cargo.toml): {unused:?}"
     );
 }
+
+/// The diagram in ARCHITECTURE.md names the modules in the order of [`LAYERS`], top first.
+#[test]
+fn architecture_md_shows_the_layers() {
+    let text = std::fs::read_to_string(repo("ARCHITECTURE.md")).unwrap();
+    let section = text
+        .split_once("## Layers")
+        .expect("ARCHITECTURE.md has a \"## Layers\" section")
+        .1;
+    let diagram = section
+        .split("```")
+        .nth(1)
+        .expect("a diagram in a fenced block");
+    // The first line of the diagram each module's name appears on (as a whole word).
+    let line_of = |m: &str| {
+        diagram.lines().position(|l| {
+            l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|w| w == m)
+        })
+    };
+    let mut above = usize::MAX;
+    for layer in LAYERS {
+        let lines: Vec<_> = layer.iter().map(|m| (m, line_of(m))).collect();
+        for (m, line) in &lines {
+            let line = line.unwrap_or_else(|| panic!("the diagram does not show `{m}`"));
+            assert!(line < above, "`{m}` is not drawn above the layers below it");
+        }
+        above = lines.iter().filter_map(|(_, l)| *l).min().unwrap();
+    }
+}
