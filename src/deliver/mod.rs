@@ -8,7 +8,10 @@
 //! it as `message.eml` (dry run, or no `smtp_host`), mark the folder complete, point `latest` at
 //! it, apply retention, and only then send the email, recorded in the [`outbox`] until the
 //! server accepted it. An email failure never touches what was written: it comes back in
-//! [`Delivered::email_error`] and the run ends with exit code 4.
+//! [`Delivered::email_error`] (a [`Error`]) and the run ends with exit code 4.
+//!
+//! The `[report]` and `[email]` tables of the run config are declared and checked here
+//! ([`settings`], [`email::settings`]), beside the code that uses them.
 
 pub mod email;
 pub mod error;
