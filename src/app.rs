@@ -9,12 +9,12 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::cli::{CheckArgs, Cli, CollectArgs, Command, RulesArgs, RunArgs};
-use crate::config::{Config, FailOn, OutputFormat};
-use crate::error::{did_you_mean, Error, ExitCode, Result};
+use crate::config::Config;
+use crate::error::{Error, ExitCode, Result};
 use crate::evaluate::RuleSet;
-use crate::findings::FindingsFile;
+use crate::findings::{FailOn, FindingsFile};
 use crate::model::Inventory;
-use crate::render::RenderOptions;
+use crate::render::{OutputFormat, RenderOptions};
 
 /// Set up tracing on stderr: warnings by default, more with `-v`, errors only with `-q`.
 pub fn init_logging(verbose: u8, quiet: bool) {
@@ -64,22 +64,8 @@ pub struct Ui {
 }
 
 fn parse_formats(list: &[String]) -> Result<Vec<OutputFormat>> {
-    let mut out = Vec::new();
-    for f in list {
-        match OutputFormat::parse(f) {
-            Some(of) if !out.contains(&of) => out.push(of),
-            Some(_) => {}
-            None => {
-                let hint = did_you_mean(f, OutputFormat::NAMES)
-                    .map(|h| format!("; {h}"))
-                    .unwrap_or_default();
-                return Err(Error::Usage(format!(
-                    "unknown report format `{f}` in --format (expected html, csv or json){hint}"
-                )));
-            }
-        }
-    }
-    Ok(out)
+    crate::choice::parse_set(list.iter().map(String::as_str))
+        .map_err(|e| Error::Usage(e.given_in("--format").to_string()))
 }
 
 fn load_rules(path: Option<&Path>) -> Result<RuleSet> {
@@ -142,12 +128,13 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     let cfg = Config::load(&args.config)?;
     let rules = load_rules(cfg.rules_file.as_deref())?;
     // A broken custom template is a config error: report it before a long collection.
-    crate::render::html::Templates::load(cfg.templates_dir.as_deref())?;
+    let report = &cfg.report;
+    crate::render::html::Templates::load(report.templates_dir.as_deref())?;
     // So is an output directory that cannot be written, or a `latest` that is not ours.
-    crate::fsutil::check_output_dir(&cfg.output_dir, &[])?;
-    crate::deliver::rundir::check_latest(&cfg.output_dir)?;
-    let lang = args.report.lang.unwrap_or(cfg.language);
-    let fail_on = args.report.fail_on.or(cfg.fail_on).unwrap_or_default();
+    crate::fsutil::check_output_dir(&report.output_dir, &[])?;
+    crate::deliver::rundir::check_latest(&report.output_dir)?;
+    let lang = args.report.lang.unwrap_or(report.language);
+    let fail_on = args.report.fail_on.or(report.fail_on).unwrap_or_default();
 
     let mut inventory = Inventory::new();
     for inv in &cfg.inventories {
@@ -160,9 +147,9 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
         .collect::<Result<Vec<_>>>()?;
     // From here to the end, this is the only run writing to the output directory.
     let lock = crate::deliver::lock::OutputLock::acquire(
-        &cfg.output_dir,
+        &report.output_dir,
         &crate::deliver::lock::Holder::this_process(started),
-        cfg.lock_wait,
+        report.lock_wait,
     )?;
     let mut source_failed = false;
     if !specs.is_empty() {
@@ -174,13 +161,14 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     inventory.warn_duplicate_hosts();
     let findings = crate::evaluate::evaluate(&inventory, &rules, lang, chrono::Local::now());
     let opts = RenderOptions {
-        formats: cfg.formats.clone(),
+        formats: report.formats.clone(),
         lang,
-        templates_dir: cfg.templates_dir.clone(),
+        templates_dir: report.templates_dir.clone(),
         title: cfg.name.clone(),
     };
     let delivered = crate::deliver::deliver(
-        &cfg,
+        report,
+        cfg.email.as_ref(),
         &lock,
         &inventory,
         findings,
@@ -194,13 +182,15 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
         print_summary(&delivered.findings, &delivered.written);
         crate::deliver::print_outcome(&delivered);
     }
-    if let Some(err) = &delivered.email_error {
-        crate::say!("vmkaudit: error: email delivery failed: {err}");
+    if let Some(err) = delivered.email_error {
+        // The reports are written: say so after the error, and end with its exit code (4).
+        let err = Error::Email(Box::new(err));
+        crate::say!("vmkaudit: error: {err}");
         crate::say!(
             "vmkaudit: the reports were written to {}",
             delivered.report_dir.display()
         );
-        return Ok(ExitCode::EmailFailed);
+        return Ok(err.exit_code());
     }
     Ok(outcome(&delivered.findings, fail_on, source_failed))
 }

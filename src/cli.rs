@@ -1,10 +1,11 @@
-//! The command line: clap definitions only. `main` parses these and hands them to [`crate::app`].
+//! The command line: clap definitions only. `main` parses these and hands them to the commands
+//! (`app`).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::FailOn;
+use crate::findings::FailOn;
 use crate::i18n::Lang;
 use crate::inventory::Format as InputFormat;
 
@@ -139,7 +140,7 @@ pub struct CollectArgs {
     #[arg(long)]
     pub insecure: bool,
     /// The largest single SOAP answer accepted, in bytes (default 1 GiB).
-    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(crate::config::MIN_RESPONSE_BYTES..))]
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(crate::collect::settings::MIN_RESPONSE_BYTES..))]
     pub max_response_bytes: Option<u64>,
     /// Inventory file to write.
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -1,18 +1,29 @@
 //! The `vmkaudit run` configuration file (TOML).
 //!
 //! Like cargo-deny: plain serde structs that reject unknown keys, then [`Config::validate`], which
-//! keeps spans, so every error says file, line, column and, for a misspelt key, "did you mean".
-//! Relative paths in the file are resolved against the file's own directory.
+//! keeps spans, so every error says file, line, column and, for a misspelt key or value, "did you
+//! mean". Relative paths in the file are resolved against the file's own directory.
+//!
+//! Each table is owned by the layer that uses it, which declares and checks it: `[[vcenter]]`
+//! by collect ([`crate::collect::settings`]), `[report]` by deliver
+//! ([`crate::deliver::settings`]), `[email]` by deliver ([`crate::deliver::email::settings`]).
+//! This module reads the file, holds the two small tables that only name files
+//! (`[[inventory]]`, `[rules]`), and puts the checked tables together ([`Validated`]).
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde_spanned::Spanned;
 
-use crate::error::{did_you_mean, Error, Location, Result};
-use crate::findings::Severity;
-use crate::i18n::Lang;
+use crate::error::{toml_error, Error, Location, Result};
 use crate::inventory::Format as InputFormat;
+
+pub use crate::collect::settings::VcenterConfig;
+pub use crate::deliver::email::settings::{
+    EmailConfig, EmailSettings, PasswordSource, SendPolicy, SmtpSecurity, SmtpSettings,
+};
+pub use crate::deliver::settings::{ReportConfig, ReportSettings};
+pub use crate::findings::FailOn;
+pub use crate::render::OutputFormat;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,33 +44,6 @@ pub struct Config {
     pub email: Option<EmailConfig>,
 }
 
-/// One live source: a vCenter Server or a standalone ESXi host.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VcenterConfig {
-    /// `https://host`, `https://host:port` or `https://host:port/sdk`.
-    pub url: Spanned<String>,
-    pub user: String,
-    /// Name of the environment variable holding the password.
-    #[serde(default)]
-    pub password_env: Option<String>,
-    /// File whose first line is the password.
-    #[serde(default)]
-    pub password_file: Option<PathBuf>,
-    /// PEM file with the CA certificate(s) to trust in addition to the system roots.
-    #[serde(default)]
-    pub ca_file: Option<PathBuf>,
-    /// Skip TLS certificate verification (shown in the report).
-    #[serde(default)]
-    pub insecure: bool,
-    /// The largest single SOAP answer accepted from this source, in bytes (default 1 GiB).
-    #[serde(default)]
-    pub max_response_bytes: Option<Spanned<u64>>,
-}
-
-/// The smallest `max_response_bytes` accepted: below it even a service content would not fit.
-pub const MIN_RESPONSE_BYTES: u64 = 65536;
-
 /// One inventory file source.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,601 +63,11 @@ pub struct RulesConfig {
     pub file: Option<PathBuf>,
 }
 
-/// `[report]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportConfig {
-    #[serde(default = "default_output_dir")]
-    pub output_dir: PathBuf,
-    #[serde(default = "default_formats")]
-    pub formats: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub language: Option<Spanned<String>>,
-    /// How many past runs to keep (0 = keep all).
-    #[serde(default = "default_keep")]
-    pub keep: usize,
-    #[serde(default)]
-    pub templates_dir: Option<PathBuf>,
-    #[serde(default)]
-    pub fail_on: Option<Spanned<String>>,
-    /// How long a run waits for another run that holds the output directory's lock: seconds,
-    /// or a duration such as "5m" (default 300 s).
-    #[serde(default)]
-    pub lock_wait: Option<Spanned<DurationValue>>,
-}
-
-/// A duration in the config: a number of seconds (`300`, `0.5`) or a text such as `"5m"`,
-/// `"90s"` or `"1h 30m"`.
-#[derive(Debug, Clone)]
-pub enum DurationValue {
-    Secs(f64),
-    Text(String),
-}
-
-impl<'de> Deserialize<'de> for DurationValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = DurationValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a number of seconds or a duration such as \"5m\"")
-            }
-            fn visit_i64<E>(self, v: i64) -> std::result::Result<DurationValue, E> {
-                Ok(DurationValue::Secs(v as f64))
-            }
-            fn visit_u64<E>(self, v: u64) -> std::result::Result<DurationValue, E> {
-                Ok(DurationValue::Secs(v as f64))
-            }
-            fn visit_f64<E>(self, v: f64) -> std::result::Result<DurationValue, E> {
-                Ok(DurationValue::Secs(v))
-            }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<DurationValue, E> {
-                Ok(DurationValue::Text(v.to_string()))
-            }
-        }
-        d.deserialize_any(Visitor)
-    }
-}
-
-impl DurationValue {
-    /// The duration, if it is one between 0 and `max`.
-    pub fn to_duration(&self, max: std::time::Duration) -> Option<std::time::Duration> {
-        let d = match self {
-            DurationValue::Secs(s) if s.is_finite() && *s >= 0.0 => {
-                std::time::Duration::try_from_secs_f64(*s).ok()?
-            }
-            DurationValue::Secs(_) => return None,
-            DurationValue::Text(t) => match t.trim().parse::<f64>() {
-                Ok(s) => return DurationValue::Secs(s).to_duration(max),
-                Err(_) => humantime::parse_duration(t.trim()).ok()?,
-            },
-        };
-        (d <= max).then_some(d)
-    }
-}
-
-/// Default `report.lock_wait`.
-pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
-/// Largest `report.lock_wait`.
-pub const MAX_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-
-fn default_output_dir() -> PathBuf {
-    PathBuf::from("vmkaudit-report")
-}
-fn default_formats() -> Vec<Spanned<String>> {
-    ["html", "csv", "json"]
-        .iter()
-        .map(|s| Spanned::new(0..0, s.to_string()))
-        .collect()
-}
-fn default_keep() -> usize {
-    30
-}
-
-impl Default for ReportConfig {
-    fn default() -> Self {
-        ReportConfig {
-            output_dir: default_output_dir(),
-            formats: default_formats(),
-            language: None,
-            keep: default_keep(),
-            templates_dir: None,
-            fail_on: None,
-            lock_wait: None,
-        }
-    }
-}
-
-/// `[email]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmailConfig {
-    /// SMTP server; when absent (or with `dry_run = true`) the message is written as `message.eml`
-    /// beside the reports instead of being sent.
-    #[serde(default)]
-    pub smtp_host: Option<Spanned<String>>,
-    /// Default: 587 for `starttls`, 465 for `tls`, 25 for `none`.
-    #[serde(default)]
-    pub smtp_port: Option<Spanned<u16>>,
-    /// `starttls` (default), `tls` or `none`.
-    #[serde(default)]
-    pub security: Option<Spanned<String>>,
-    /// Allow `security = "none"` to a non-loopback server.
-    #[serde(default)]
-    pub allow_insecure_smtp: bool,
-    #[serde(default)]
-    pub username: Option<Spanned<String>>,
-    /// Name of the environment variable holding the SMTP password.
-    #[serde(default)]
-    pub password_env: Option<Spanned<String>>,
-    /// File whose first line is the SMTP password.
-    #[serde(default)]
-    pub password_file: Option<Spanned<PathBuf>>,
-    /// PEM file with extra CA certificate(s) for the SMTP server.
-    #[serde(default)]
-    pub ca_file: Option<PathBuf>,
-    pub from: Spanned<String>,
-    pub to: Spanned<Vec<Spanned<String>>>,
-    #[serde(default)]
-    pub cc: Vec<Spanned<String>>,
-    /// Blind copies: envelope recipients only, never in a header.
-    #[serde(default)]
-    pub bcc: Vec<Spanned<String>>,
-    /// Subject template, e.g. `"[vmkaudit] {name}: {errors} errors, {warnings} warnings, {new} new"`.
-    #[serde(default)]
-    pub subject: Option<Spanned<String>>,
-    /// `always` (default), `findings` or `changes`.
-    #[serde(default)]
-    pub send: Option<Spanned<String>>,
-    /// Report files to attach: `report.html`, `checklist.txt`, `findings.csv`, `vmks.csv`,
-    /// `findings.json`.
-    #[serde(default)]
-    pub attach: Option<Vec<Spanned<String>>>,
-    /// Attachments larger than this many bytes are left out (with a note in the body).
-    #[serde(default)]
-    pub max_attachment_bytes: Option<u64>,
-    /// Write `message.eml` instead of sending.
-    #[serde(default)]
-    pub dry_run: bool,
-    /// How many times a failed send is retried (default 3; 0 = one attempt only).
-    #[serde(default)]
-    pub retries: Option<Spanned<u32>>,
-    /// Seconds to wait before the first retry; doubled for each further one (default 10).
-    #[serde(default)]
-    pub retry_delay_secs: Option<Spanned<f64>>,
-    /// Seconds to wait for the SMTP server before giving up on one attempt (default 60).
-    #[serde(default)]
-    pub timeout_secs: Option<Spanned<u64>>,
-}
-
-/// How the SMTP connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SmtpSecurity {
-    /// Plain connection upgraded with STARTTLS (required, never skipped). Port 587.
-    Starttls,
-    /// TLS from the first byte ("SMTPS"). Port 465.
-    Tls,
-    /// No encryption at all. Port 25. Only to a loopback address unless forced.
-    None,
-}
-
-impl SmtpSecurity {
-    pub const NAMES: [&'static str; 3] = ["starttls", "tls", "none"];
-
-    pub fn parse(s: &str) -> Option<SmtpSecurity> {
-        match s {
-            "starttls" => Some(SmtpSecurity::Starttls),
-            "tls" => Some(SmtpSecurity::Tls),
-            "none" => Some(SmtpSecurity::None),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SmtpSecurity::Starttls => "starttls",
-            SmtpSecurity::Tls => "tls",
-            SmtpSecurity::None => "none",
-        }
-    }
-
-    pub fn default_port(self) -> u16 {
-        match self {
-            SmtpSecurity::Starttls => 587,
-            SmtpSecurity::Tls => 465,
-            SmtpSecurity::None => 25,
-        }
-    }
-}
-
-/// When a run sends its email.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SendPolicy {
-    /// Every run.
-    #[default]
-    Always,
-    /// Only runs with findings at or above the fail level (the runs that exit 1).
-    Findings,
-    /// Only runs where something is new or resolved since the previous run (a first run counts).
-    Changes,
-}
-
-impl SendPolicy {
-    pub const NAMES: [&'static str; 3] = ["always", "findings", "changes"];
-
-    pub fn parse(s: &str) -> Option<SendPolicy> {
-        match s {
-            "always" => Some(SendPolicy::Always),
-            "findings" => Some(SendPolicy::Findings),
-            "changes" => Some(SendPolicy::Changes),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SendPolicy::Always => "always",
-            SendPolicy::Findings => "findings",
-            SendPolicy::Changes => "changes",
-        }
-    }
-}
-
-/// Where a password comes from (never the config file itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordSource {
-    /// The named environment variable.
-    Env(String),
-    /// The first line of this file.
-    File(PathBuf),
-}
-
-/// The report files that can be attached, and the format that produces each.
-pub const ATTACHABLE: [(&str, OutputFormat); 5] = [
-    ("report.html", OutputFormat::Html),
-    ("checklist.txt", OutputFormat::Html),
-    ("findings.csv", OutputFormat::Csv),
-    ("vmks.csv", OutputFormat::Csv),
-    ("findings.json", OutputFormat::Json),
-];
-
-/// Attached when `attach` is not set (those the selected formats produce).
-pub const DEFAULT_ATTACH: [&str; 2] = ["report.html", "findings.csv"];
-
-/// Default for `max_attachment_bytes`: 10 MiB.
-pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
-
-/// The validated `[email]` table.
-#[derive(Debug, Clone)]
-pub struct EmailSettings {
-    /// `None`: no `smtp_host`, so the message is written as `message.eml`.
-    pub smtp: Option<SmtpSettings>,
-    pub from: lettre::message::Mailbox,
-    pub to: Vec<lettre::message::Mailbox>,
-    pub cc: Vec<lettre::message::Mailbox>,
-    pub bcc: Vec<lettre::message::Mailbox>,
-    /// The subject template (checked); the built-in subject when `None`.
-    pub subject: Option<String>,
-    pub send: SendPolicy,
-    /// Report file names to attach, in the configured order.
-    pub attach: Vec<String>,
-    pub max_attachment_bytes: u64,
-    pub dry_run: bool,
-}
-
-/// The validated SMTP connection settings.
-#[derive(Debug, Clone)]
-pub struct SmtpSettings {
-    pub host: String,
-    pub port: u16,
-    pub security: SmtpSecurity,
-    pub username: Option<String>,
-    pub password: Option<PasswordSource>,
-    pub ca_file: Option<PathBuf>,
-    pub retries: u32,
-    pub retry_delay: std::time::Duration,
-    pub timeout: std::time::Duration,
-}
-
-/// `host` is a loopback address (`127.0.0.0/8`, `::1`) or `localhost`.
-pub fn is_loopback_host(host: &str) -> bool {
-    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost")
-        || h.parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// `value`, when present, must be one of `names`.
-fn choice<'a>(
-    value: &'a Option<Spanned<String>>,
-    what: &str,
-    names: &[&'static str],
-    at: &dyn Fn(std::ops::Range<usize>) -> Location,
-) -> Result<Option<&'a str>> {
-    let Some(v) = value else { return Ok(None) };
-    if names.contains(&v.get_ref().as_str()) {
-        return Ok(Some(v.get_ref()));
-    }
-    let expected = match names.split_last() {
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => String::new(),
-    };
-    Err(Error::input(
-        at(v.span()),
-        format!(
-            "unknown {what} `{}` (expected {expected}){}",
-            v.get_ref(),
-            one_of_hint(v.get_ref(), names)
-        ),
-    ))
-}
-
-fn one_of_hint(value: &str, names: &[&'static str]) -> String {
-    did_you_mean(value, names.iter().copied())
-        .map(|h| format!("; {h}"))
-        .unwrap_or_default()
-}
-
-impl EmailConfig {
-    /// Check the `[email]` table. `at` turns a span into a location, `resolve` makes a path
-    /// absolute, `formats` are the report formats (an attached file must be produced).
-    pub fn validate(
-        self,
-        at: &dyn Fn(std::ops::Range<usize>) -> Location,
-        resolve: &dyn Fn(&Path) -> PathBuf,
-        formats: &[OutputFormat],
-    ) -> Result<EmailSettings> {
-        use lettre::message::Mailbox;
-        let mailbox = |v: &Spanned<String>, key: &str| -> Result<Mailbox> {
-            v.get_ref().trim().parse::<Mailbox>().map_err(|e| {
-                Error::input(
-                    at(v.span()),
-                    format!(
-                        "`{key}`: `{}` is not a valid email address ({e}); write `name@example.com` or `Name <name@example.com>`",
-                        v.get_ref()
-                    ),
-                )
-            })
-        };
-        let from = mailbox(&self.from, "from")?;
-        if self.to.get_ref().is_empty() {
-            return Err(Error::input(
-                at(self.to.span()),
-                "`to` is empty: give at least one recipient",
-            ));
-        }
-        let to = self
-            .to
-            .get_ref()
-            .iter()
-            .map(|v| mailbox(v, "to"))
-            .collect::<Result<Vec<_>>>()?;
-        let cc = self
-            .cc
-            .iter()
-            .map(|v| mailbox(v, "cc"))
-            .collect::<Result<Vec<_>>>()?;
-        let bcc = self
-            .bcc
-            .iter()
-            .map(|v| mailbox(v, "bcc"))
-            .collect::<Result<Vec<_>>>()?;
-
-        let security = choice(&self.security, "security", &SmtpSecurity::NAMES, at)?
-            .map_or(SmtpSecurity::Starttls, |s| {
-                SmtpSecurity::parse(s).expect("checked")
-            });
-        let send = choice(&self.send, "send value", &SendPolicy::NAMES, at)?
-            .map_or(SendPolicy::Always, |s| {
-                SendPolicy::parse(s).expect("checked")
-            });
-        let names: Vec<&'static str> = ATTACHABLE.iter().map(|(n, _)| *n).collect();
-        let attach = match &self.attach {
-            None => DEFAULT_ATTACH
-                .iter()
-                .filter(|n| {
-                    ATTACHABLE
-                        .iter()
-                        .any(|(a, f)| a == *n && formats.contains(f))
-                })
-                .map(|n| n.to_string())
-                .collect(),
-            Some(list) => {
-                let mut out: Vec<String> = Vec::new();
-                for v in list {
-                    let name = v.get_ref().trim();
-                    let Some((_, format)) = ATTACHABLE.iter().find(|(n, _)| *n == name) else {
-                        return Err(Error::input(
-                            at(v.span()),
-                            format!(
-                                "cannot attach `{name}` (expected report.html, checklist.txt, findings.csv, vmks.csv or findings.json){}",
-                                one_of_hint(name, &names)
-                            ),
-                        ));
-                    };
-                    if !formats.contains(format) && *format != OutputFormat::Json {
-                        return Err(Error::input(
-                            at(v.span()),
-                            format!(
-                                "`{name}` is attached but report.formats does not include `{}`",
-                                format.name()
-                            ),
-                        ));
-                    }
-                    if !out.iter().any(|o| o == name) {
-                        out.push(name.to_string());
-                    }
-                }
-                out
-            }
-        };
-        if let Some(t) = &self.subject {
-            crate::deliver::subject::Template::parse(t.get_ref())
-                .map_err(|e| Error::input(at(t.span()), format!("`subject`: {e}")))?;
-        }
-
-        if let (Some(_), Some(f)) = (&self.password_env, &self.password_file) {
-            return Err(Error::input(
-                at(f.span()),
-                "give either `password_env` or `password_file`, not both",
-            ));
-        }
-        let password = match (&self.password_env, &self.password_file) {
-            (Some(e), _) => {
-                let name = e.get_ref().trim();
-                if name.is_empty() || name.contains('=') || name.contains('\0') {
-                    return Err(Error::input(
-                        at(e.span()),
-                        "`password_env` must be the name of an environment variable (not the password)",
-                    ));
-                }
-                Some(PasswordSource::Env(name.to_string()))
-            }
-            (None, Some(f)) => Some(PasswordSource::File(resolve(f.get_ref()))),
-            (None, None) => None,
-        };
-        match (&self.username, &password) {
-            (Some(u), None) => {
-                return Err(Error::input(
-                    at(u.span()),
-                    "`username` is set but there is no password source; set `password_env` (an environment variable's name) or `password_file`",
-                ))
-            }
-            (None, Some(_)) => {
-                let span = self
-                    .password_env
-                    .as_ref()
-                    .map(|e| e.span())
-                    .or_else(|| self.password_file.as_ref().map(|f| f.span()))
-                    .unwrap_or(0..0);
-                return Err(Error::input(
-                    at(span),
-                    "a password source is set but no `username`",
-                ));
-            }
-            _ => {}
-        }
-
-        let retries = match &self.retries {
-            Some(r) if *r.get_ref() > 20 => {
-                return Err(Error::input(
-                    at(r.span()),
-                    format!("`retries` = {} is too many (at most 20)", r.get_ref()),
-                ))
-            }
-            Some(r) => *r.get_ref(),
-            None => 3,
-        };
-        let retry_delay = match &self.retry_delay_secs {
-            Some(d) if !(0.0..=3600.0).contains(d.get_ref()) => {
-                return Err(Error::input(
-                    at(d.span()),
-                    "`retry_delay_secs` must be between 0 and 3600",
-                ))
-            }
-            Some(d) => std::time::Duration::from_secs_f64(*d.get_ref()),
-            None => std::time::Duration::from_secs(10),
-        };
-        let timeout = match &self.timeout_secs {
-            Some(t) if *t.get_ref() == 0 || *t.get_ref() > 3600 => {
-                return Err(Error::input(
-                    at(t.span()),
-                    "`timeout_secs` must be between 1 and 3600",
-                ))
-            }
-            Some(t) => std::time::Duration::from_secs(*t.get_ref()),
-            None => std::time::Duration::from_secs(60),
-        };
-
-        let smtp = match &self.smtp_host {
-            None => None,
-            Some(h) => {
-                let host = h.get_ref().trim();
-                if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
-                    return Err(Error::input(
-                        at(h.span()),
-                        format!("`smtp_host` `{host}` is not a host name or address (give the port in `smtp_port`)"),
-                    ));
-                }
-                if security == SmtpSecurity::None
-                    && !self.allow_insecure_smtp
-                    && !is_loopback_host(host)
-                {
-                    let span = self.security.as_ref().map_or(h.span(), |s| s.span());
-                    return Err(Error::input(
-                        at(span),
-                        format!(
-                            "security = \"none\" would send the report{} unencrypted to `{host}`; it is allowed only to a loopback address (127.0.0.1, ::1, localhost) unless you set `allow_insecure_smtp = true`",
-                            if password.is_some() { " and the password" } else { "" }
-                        ),
-                    ));
-                }
-                Some(SmtpSettings {
-                    host: host
-                        .trim_start_matches('[')
-                        .trim_end_matches(']')
-                        .to_string(),
-                    port: match &self.smtp_port {
-                        Some(p) if *p.get_ref() == 0 => {
-                            return Err(Error::input(at(p.span()), "`smtp_port` cannot be 0"))
-                        }
-                        Some(p) => *p.get_ref(),
-                        None => security.default_port(),
-                    },
-                    security,
-                    username: self.username.as_ref().map(|u| u.get_ref().clone()),
-                    password,
-                    ca_file: self.ca_file.as_deref().map(resolve),
-                    retries,
-                    retry_delay,
-                    timeout,
-                })
-            }
-        };
-        Ok(EmailSettings {
-            smtp,
-            from,
-            to,
-            cc,
-            bcc,
-            subject: self.subject.map(Spanned::into_inner),
-            send,
-            attach,
-            max_attachment_bytes: self
-                .max_attachment_bytes
-                .unwrap_or(DEFAULT_MAX_ATTACHMENT_BYTES),
-            dry_run: self.dry_run,
-        })
-    }
-}
-
-/// The output formats of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OutputFormat {
-    Html,
-    Csv,
-    Json,
-}
-
-impl OutputFormat {
-    pub const NAMES: [&'static str; 3] = ["html", "csv", "json"];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            OutputFormat::Html => "html",
-            OutputFormat::Csv => "csv",
-            OutputFormat::Json => "json",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<OutputFormat> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "html" => Some(OutputFormat::Html),
-            "csv" => Some(OutputFormat::Csv),
-            "json" => Some(OutputFormat::Json),
-            _ => None,
-        }
-    }
+/// What is wrong with the file as a whole (each table's own errors come from its owner).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no sources: add at least one [[vcenter]] or [[inventory]] table")]
+    NoSources,
 }
 
 /// The validated, resolved settings of a run.
@@ -683,70 +77,8 @@ pub struct Validated {
     pub vcenters: Vec<VcenterConfig>,
     pub inventories: Vec<InventoryConfig>,
     pub rules_file: Option<PathBuf>,
-    pub output_dir: PathBuf,
-    pub formats: Vec<OutputFormat>,
-    pub language: Lang,
-    pub keep: usize,
-    pub templates_dir: Option<PathBuf>,
-    pub fail_on: Option<FailOn>,
-    /// `report.lock_wait`: how long to wait for another run holding the output directory.
-    pub lock_wait: std::time::Duration,
+    pub report: ReportSettings,
     pub email: Option<EmailSettings>,
-}
-
-/// `--fail-on`: the severity at or above which findings make the exit code 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum FailOn {
-    Error,
-    #[default]
-    Warning,
-    Info,
-    Never,
-}
-
-impl FailOn {
-    pub fn parse(s: &str) -> Option<FailOn> {
-        match s {
-            "error" => Some(FailOn::Error),
-            "warning" => Some(FailOn::Warning),
-            "info" => Some(FailOn::Info),
-            "never" => Some(FailOn::Never),
-            _ => None,
-        }
-    }
-
-    pub fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::Never => None,
-        }
-    }
-}
-
-/// Turn a `toml` error into an [`Error`] with file, line, column and a did-you-mean for
-/// misspelt keys.
-pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
-    let location = match e.span() {
-        Some(span) => Location::from_offset(path, text, span.start),
-        None => Location::file(path),
-    };
-    let mut message = e.message().trim().to_string();
-    if !message.starts_with("unknown field `") {
-        // "unknown variant `rvtool`, expected one of ..." and the like.
-        message = crate::error::with_suggestion(message);
-    } else if let Some(rest) = message.strip_prefix("unknown field `") {
-        if let Some((field, tail)) = rest.split_once('`') {
-            let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
-            if let Some(hint) = did_you_mean(field, expected.iter().copied()) {
-                message = format!("unknown key `{field}`; {hint}");
-            } else {
-                message = format!("unknown key `{field}`{tail}");
-            }
-        }
-    }
-    Error::input(location, message)
 }
 
 impl Config {
@@ -768,110 +100,20 @@ impl Config {
                 base.join(p)
             }
         };
-
-        let mut formats = Vec::new();
-        for f in &self.report.formats {
-            match OutputFormat::parse(f.get_ref()) {
-                Some(of) if !formats.contains(&of) => formats.push(of),
-                Some(_) => {}
-                None => {
-                    let hint = did_you_mean(f.get_ref(), OutputFormat::NAMES)
-                        .map(|h| format!("; {h}"))
-                        .unwrap_or_default();
-                    return Err(Error::input(
-                        at(f.span()),
-                        format!(
-                            "unknown report format `{}` (expected html, csv or json){hint}",
-                            f.get_ref()
-                        ),
-                    ));
-                }
-            }
-        }
-        let language = match &self.report.language {
-            None => Lang::En,
-            Some(l) => Lang::parse(l.get_ref()).ok_or_else(|| {
-                Error::input(
-                    at(l.span()),
-                    crate::i18n::UnknownLanguage {
-                        given: l.get_ref().clone(),
-                    }
-                    .to_string(),
-                )
-            })?,
-        };
-        let fail_on = match &self.report.fail_on {
-            None => None,
-            Some(v) => Some(FailOn::parse(v.get_ref()).ok_or_else(|| {
-                let hint = did_you_mean(v.get_ref(), ["error", "warning", "info", "never"])
-                    .map(|h| format!("; {h}"))
-                    .unwrap_or_default();
-                Error::input(
-                    at(v.span()),
-                    format!(
-                        "unknown fail_on level `{}` (expected error, warning, info or never){hint}",
-                        v.get_ref()
-                    ),
-                )
-            })?),
-        };
-        let lock_wait = match &self.report.lock_wait {
-            None => DEFAULT_LOCK_WAIT,
-            Some(v) => v.get_ref().to_duration(MAX_LOCK_WAIT).ok_or_else(|| {
-                Error::input(
-                    at(v.span()),
-                    "`lock_wait` must be a number of seconds or a duration such as \"5m\" or \"90s\", from 0 to 24 hours",
-                )
-            })?,
-        };
-        let mut vcenters = self.vcenter;
-        for vc in &mut vcenters {
-            // The URL first: a malformed one (or one with credentials) is reported at its
-            // line and column, and never echoed by the messages below.
-            if let Err(e) = crate::collect::client::sdk_url(vc.url.get_ref()) {
-                return Err(Error::input(at(vc.url.span()), e));
-            }
-            if vc.password_env.is_some() && vc.password_file.is_some() {
-                return Err(Error::input(
-                    at(vc.url.span()),
-                    "give either `password_env` or `password_file`, not both",
-                ));
-            }
-            if vc.password_env.is_none() && vc.password_file.is_none() {
-                return Err(Error::input(
-                    at(vc.url.span()),
-                    format!(
-                        "[[vcenter]] {}: no password source; set `password_env` (an environment variable's name) or `password_file`",
-                        vc.url.get_ref()
-                    ),
-                ));
-            }
-            if let Some(m) = &vc.max_response_bytes {
-                if *m.get_ref() < MIN_RESPONSE_BYTES {
-                    return Err(Error::input(
-                        at(m.span()),
-                        format!(
-                            "`max_response_bytes` = {} is too small (at least {MIN_RESPONSE_BYTES})",
-                            m.get_ref()
-                        ),
-                    ));
-                }
-            }
-            vc.password_file = vc.password_file.as_deref().map(resolve);
-            vc.ca_file = vc.ca_file.as_deref().map(resolve);
-        }
+        let report = self.report.validate(&at, &resolve)?;
+        let vcenters = (self.vcenter.into_iter())
+            .map(|vc| vc.validate(&at, &resolve))
+            .collect::<Result<Vec<_>>>()?;
         let mut inventories = self.inventory;
         for inv in &mut inventories {
             inv.path = resolve(&inv.path);
         }
         if vcenters.is_empty() && inventories.is_empty() {
-            return Err(Error::input(
-                Location::file(path),
-                "no sources: add at least one [[vcenter]] or [[inventory]] table",
-            ));
+            let e = ConfigError::NoSources;
+            return Err(Error::input(Location::file(path), e.to_string()));
         }
         let email = match self.email {
-            Some(em) => Some(em.validate(&at, &resolve, &formats)?),
+            Some(em) => Some(em.validate(&at, &resolve, &report.formats)?),
             None => None,
         };
         Ok(Validated {
@@ -889,13 +131,7 @@ impl Config {
                     resolve(p)
                 }
             }),
-            output_dir: resolve(&self.report.output_dir),
-            formats,
-            language,
-            keep: self.report.keep,
-            templates_dir: self.report.templates_dir.as_deref().map(resolve),
-            fail_on,
-            lock_wait,
+            report,
             email,
         })
     }
@@ -934,8 +170,8 @@ mod tests {
     fn relative_paths_resolve_against_config_dir() {
         let v = load_str("[[inventory]]\npath = \"lab.json\"\n").unwrap();
         assert_eq!(v.inventories[0].path, Path::new("/base/lab.json"));
-        assert_eq!(v.output_dir, Path::new("/base/vmkaudit-report"));
-        assert_eq!(v.formats.len(), 3);
+        assert_eq!(v.report.output_dir, Path::new("/base/vmkaudit-report"));
+        assert_eq!(v.report.formats.len(), 3);
     }
 
     fn email_cfg(extra: &str) -> Result<Validated> {
@@ -955,10 +191,13 @@ mod tests {
         let smtp = em.smtp.unwrap();
         assert_eq!(smtp.security, SmtpSecurity::Starttls);
         assert_eq!(smtp.port, 587);
-        assert_eq!(smtp.retries, 3);
+        assert_eq!(smtp.retry.retries, 3);
         assert_eq!(em.send, SendPolicy::Always);
         assert_eq!(em.attach, ["report.html", "findings.csv"]);
-        assert_eq!(em.max_attachment_bytes, DEFAULT_MAX_ATTACHMENT_BYTES);
+        assert_eq!(
+            em.max_attachment_bytes,
+            crate::deliver::email::settings::DEFAULT_MAX_ATTACHMENT_BYTES
+        );
         assert_eq!(em.to[0].email.to_string(), "ops@example.com");
         assert_eq!(em.from.name.as_deref(), Some("vmkaudit"));
         // No smtp_host: the message is written as message.eml.
@@ -1104,12 +343,13 @@ mod tests {
             load_str(&format!(
                 "[[inventory]]\npath = \"a.json\"\n[report]\nlock_wait = {v}\n"
             ))
-            .map(|c| c.lock_wait)
+            .map(|c| c.report.lock_wait)
         };
         let secs = std::time::Duration::from_secs;
         assert_eq!(
             load_str("[[inventory]]\npath = \"a.json\"\n")
                 .unwrap()
+                .report
                 .lock_wait,
             secs(300)
         );
@@ -1130,6 +370,26 @@ mod tests {
                 && err.contains("expected a number of seconds or a duration"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn choices_are_read_into_enums_at_their_line_and_column() {
+        let e = load_str("[[inventory]]\npath = \"a\"\n[report]\nfail_on = \"warnings\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "cfg.toml:4:11: unknown fail_on level `warnings` (expected error, warning, info or never); did you mean `warning`?"
+        );
+        let v = load_str(
+            "[[inventory]]\npath = \"a\"\n[report]\nformats = [\" HTML\", \"json\", \"html\"]\nfail_on = \"never\"\n",
+        )
+        .unwrap();
+        assert_eq!(v.report.formats, [OutputFormat::Html, OutputFormat::Json]);
+        assert_eq!(v.report.fail_on, Some(FailOn::Never));
+        let e = email_err("smtp_host = \"mx\"\nsecurity = 1\n");
+        assert!(e.starts_with("cfg.toml:7:12:"), "{e}");
+        assert!(e.contains("expected one of starttls, tls or none"), "{e}");
     }
 
     #[test]

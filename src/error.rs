@@ -95,12 +95,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// Every source failed, so there is nothing to report on.
-    #[error("{0}")]
-    Collect(String),
-    /// Email delivery failed (the reports were written).
+    /// The report email could not be built, written or sent (the reports were written). The
+    /// source is the delivery layer's error (`deliver::Error`), kept whole.
     #[error("email delivery failed: {0}")]
-    Email(String),
+    Email(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Another run holds the output directory's lock and did not let go in time.
     #[error(
         "another vmkaudit run ({holder}) is writing to {}; gave up after waiting {waited} (report.lock_wait)",
@@ -135,7 +133,6 @@ impl Error {
             Error::Usage(_) | Error::Input { .. } | Error::Io { .. } | Error::Locked { .. } => {
                 ExitCode::Usage
             }
-            Error::Collect(_) => ExitCode::SourceFailed,
             Error::Email(_) => ExitCode::EmailFailed,
         }
     }
@@ -202,6 +199,30 @@ pub fn plain_words(message: String) -> String {
         }
     }
     out
+}
+
+/// Turn a `toml` error into an [`Error`] with file, line, column and a did-you-mean for
+/// misspelt keys.
+pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
+    let location = match e.span() {
+        Some(span) => Location::from_offset(path, text, span.start),
+        None => Location::file(path),
+    };
+    let mut message = e.message().trim().to_string();
+    if !message.starts_with("unknown field `") {
+        // "unknown variant `rvtool`, expected one of ..." and the like.
+        message = with_suggestion(message);
+    } else if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((field, tail)) = rest.split_once('`') {
+            let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+            if let Some(hint) = did_you_mean(field, expected.iter().copied()) {
+                message = format!("unknown key `{field}`; {hint}");
+            } else {
+                message = format!("unknown key `{field}`{tail}");
+            }
+        }
+    }
+    Error::input(location, message)
 }
 
 #[cfg(test)]

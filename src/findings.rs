@@ -50,6 +50,45 @@ impl fmt::Display for Severity {
     }
 }
 
+/// `--fail-on`, `[report] fail_on`: the severity at or above which unwaived findings make the
+/// exit code 1 (and, with `send = "findings"`, send the email).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    #[default]
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    /// The lowest severity that fails; `None` for `never`.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+impl crate::choice::Choice for FailOn {
+    const WHAT: &'static str = "fail_on level";
+    const ALL: &'static [Self] = &[FailOn::Error, FailOn::Warning, FailOn::Info, FailOn::Never];
+
+    fn name(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Info => "info",
+            FailOn::Never => "never",
+        }
+    }
+}
+
+crate::choice_serde!(FailOn);
+
 /// What area of the configuration a rule looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -268,6 +307,52 @@ pub fn summarize(
     }
     s.hosts_with_findings = with_findings.len();
     s
+}
+
+/// Findings for unit tests of any layer above this one.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    pub fn finding(rule: &str, host: &str, object: Option<&str>, sev: Severity) -> Finding {
+        Finding {
+            rule: rule.into(),
+            category: Category::Mtu,
+            severity: sev,
+            host: host.into(),
+            cluster: Some("c1".into()),
+            object: object.map(str::to_string),
+            message: format!("{rule} on {host}"),
+            remediation: String::new(),
+            references: Vec::new(),
+            waived: None,
+            status: None,
+            not_checked: Vec::new(),
+        }
+    }
+
+    fn hosts() -> Vec<crate::model::Host> {
+        ["esx1", "esx2", "esx3"]
+            .into_iter()
+            .map(crate::model::Host::named)
+            .collect()
+    }
+
+    pub fn file(at: &str, mut findings: Vec<Finding>) -> FindingsFile {
+        sort_findings(&mut findings);
+        FindingsFile {
+            schema_version: SCHEMA_VERSION,
+            generated_at: at.into(),
+            rule_set: Some("default".into()),
+            checked_rules: Vec::new(),
+            language: Some("en".into()),
+            sources: Vec::new(),
+            summary: summarize(&findings, &hosts(), 9, Vec::new()),
+            findings,
+            previous_run: None,
+            resolved: Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

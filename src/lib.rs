@@ -4,16 +4,8 @@
 //! [`collect`] / [`inventory`] → [`model`] → [`evaluate`] (with [`rules`]) → [`findings`] →
 //! [`render`] → [`deliver`]. [`app`] wires them into the commands; [`cli`] declares them.
 
-/// `eprintln!` that ignores a closed stderr (`vmkaudit ... 2>&1 | head`) instead of panicking.
-#[macro_export]
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
-
 pub mod app;
+pub mod choice;
 pub mod cli;
 pub mod collect;
 pub mod config;
@@ -26,4 +18,6 @@ pub mod i18n;
 pub mod inventory;
 pub mod model;
 pub mod render;
+pub mod retry;
 pub mod rules;
+pub mod ui;

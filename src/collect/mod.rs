@@ -16,6 +16,7 @@
 
 pub mod client;
 pub mod page;
+pub mod settings;
 pub mod soap;
 pub mod vsphere;
 
@@ -25,12 +26,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::CollectArgs;
-use crate::config::VcenterConfig;
 use crate::error::{Error, Result};
 use crate::model::{Host, Inventory, Source, SourceKind};
 
 use client::{CallError, Client};
 pub use client::{Password, Settings};
+use settings::VcenterConfig;
 use vsphere::StepError;
 
 /// The collection progress bar while it is drawn: log lines are written above it.

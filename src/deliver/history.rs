@@ -175,14 +175,15 @@ pub fn load_previous(output_dir: &Path, current: &Path) -> Option<(PathBuf, Find
     None
 }
 
-fn read_findings(path: &Path) -> Result<FindingsFile, String> {
-    let text = crate::fsutil::read_text(path).map_err(|e| e.to_string())?;
-    let f: FindingsFile = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+fn read_findings(path: &Path) -> Result<FindingsFile, super::Error> {
+    use super::Error;
+    let text = crate::fsutil::read_text(path).map_err(|e| Error::HistoryRead(Box::new(e)))?;
+    let f: FindingsFile = serde_json::from_str(&text)?;
     if f.schema_version != SCHEMA_VERSION {
-        return Err(format!(
-            "schema_version {} (this build reads {SCHEMA_VERSION})",
-            f.schema_version
-        ));
+        return Err(Error::HistorySchema {
+            found: f.schema_version,
+            reads: SCHEMA_VERSION,
+        });
     }
     Ok(f)
 }
@@ -190,47 +191,8 @@ fn read_findings(path: &Path) -> Result<FindingsFile, String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::findings::{summarize, Category, Severity, Waived};
-
-    pub(crate) fn finding(rule: &str, host: &str, object: Option<&str>, sev: Severity) -> Finding {
-        Finding {
-            rule: rule.into(),
-            category: Category::Mtu,
-            severity: sev,
-            host: host.into(),
-            cluster: Some("c1".into()),
-            object: object.map(str::to_string),
-            message: format!("{rule} on {host}"),
-            remediation: String::new(),
-            references: Vec::new(),
-            waived: None,
-            status: None,
-            not_checked: Vec::new(),
-        }
-    }
-
-    fn hosts() -> Vec<crate::model::Host> {
-        ["esx1", "esx2", "esx3"]
-            .into_iter()
-            .map(crate::model::Host::named)
-            .collect()
-    }
-
-    pub(crate) fn file(at: &str, mut findings: Vec<Finding>) -> FindingsFile {
-        sort_findings(&mut findings);
-        FindingsFile {
-            schema_version: SCHEMA_VERSION,
-            generated_at: at.into(),
-            rule_set: Some("default".into()),
-            checked_rules: Vec::new(),
-            language: Some("en".into()),
-            sources: Vec::new(),
-            summary: summarize(&findings, &hosts(), 9, Vec::new()),
-            findings,
-            previous_run: None,
-            resolved: Vec::new(),
-        }
-    }
+    use crate::findings::testing::{file, finding};
+    use crate::findings::{Severity, Waived};
 
     fn status_of(f: &FindingsFile, rule: &str, host: &str) -> Option<Status> {
         f.findings

@@ -8,27 +8,32 @@
 //! it as `message.eml` (dry run, or no `smtp_host`), mark the folder complete, point `latest` at
 //! it, apply retention, and only then send the email, recorded in the [`outbox`] until the
 //! server accepted it. An email failure never touches what was written: it comes back in
-//! [`Delivered::email_error`] and the run ends with exit code 4.
+//! [`Delivered::email_error`] (a [`Error`]) and the run ends with exit code 4.
+//!
+//! The `[report]` and `[email]` tables of the run config are declared and checked here
+//! ([`settings`], [`email::settings`]), beside the code that uses them.
 
 pub mod email;
+pub mod error;
 pub mod history;
 pub mod lock;
 pub mod outbox;
 pub mod record;
 pub mod rundir;
+pub mod settings;
 pub mod subject;
 
 use std::path::PathBuf;
 
-use crate::config::{EmailSettings, FailOn, OutputFormat, Validated};
 use crate::deliver::lock::OutputLock;
-use crate::error::Result;
-use crate::findings::FindingsFile;
+use crate::findings::{FailOn, FindingsFile};
 use crate::model::Inventory;
-use crate::render::RenderOptions;
+use crate::render::{OutputFormat, RenderOptions};
 
-pub use email::EmailOutcome;
+pub use email::{EmailOutcome, EmailSettings};
+pub use error::Error;
 pub use history::Changes;
+pub use settings::ReportSettings;
 
 /// Options from the command line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,8 +52,8 @@ pub struct Delivered {
     /// The run folder.
     pub report_dir: PathBuf,
     pub written: Vec<PathBuf>,
-    /// Set when the email could not be sent (the reports are written).
-    pub email_error: Option<String>,
+    /// Set when the email could not be built, written or sent (the reports are written).
+    pub email_error: Option<Error>,
     /// What became of the email.
     pub email: EmailOutcome,
     /// What changed since the previous run.
@@ -59,18 +64,22 @@ pub struct Delivered {
     pub leftovers: Vec<PathBuf>,
 }
 
-/// Write the reports of a run and deliver them. `lock` is the lock on `cfg.output_dir`.
+/// Write the reports of a run and deliver them: into a run folder under `report.output_dir`,
+/// emailed per `email` when there is an `[email]` table. `lock` is the lock on the output
+/// directory.
 pub fn deliver(
-    cfg: &Validated,
+    report: &ReportSettings,
+    email: Option<&EmailSettings>,
     lock: &OutputLock,
     inv: &Inventory,
     mut findings: FindingsFile,
     opts: &RenderOptions,
     options: DeliverOptions,
-) -> Result<Delivered> {
+) -> crate::error::Result<Delivered> {
     let leftovers = rundir::remove_leftovers(lock);
-    let run_dir = rundir::create_run_dir(&cfg.output_dir, chrono::Local::now())?;
-    let previous = history::load_previous(&cfg.output_dir, &run_dir);
+    let output_dir = &report.output_dir;
+    let run_dir = rundir::create_run_dir(output_dir, chrono::Local::now())?;
+    let previous = history::load_previous(output_dir, &run_dir);
     if let Some((dir, _)) = &previous {
         tracing::info!("comparing with the previous run in {}", dir.display());
     }
@@ -97,15 +106,16 @@ pub fn deliver(
     };
     // Build the email (and write message.eml) before `latest` is updated, so that a copied
     // `latest` holds it too; send only after the reports are in place.
-    if options.dry_run_email && cfg.email.is_none() {
+    if options.dry_run_email && email.is_none() {
         tracing::warn!("--dry-run-email has no effect: the config has no [email] table");
     }
     let mut outcome = EmailOutcome::NotConfigured;
+    let mut email_error = None;
     let mut to_send = None;
-    if let Some(settings) = &cfg.email {
+    if let Some(settings) = email {
         // Owed: emails of earlier runs that were not accepted (interrupted or failed). Folders
         // of older versions have no outbox but may record a failure.
-        let mut owed = outbox::load(&cfg.output_dir);
+        let mut owed = outbox::load(output_dir);
         if owed.is_empty() {
             if let Some((dir, f)) = previous
                 .as_ref()
@@ -126,8 +136,12 @@ pub fn deliver(
             opts,
         };
         match prepare_email(settings, &run, options, &owed) {
-            Prepared::Done(o) => outcome = o,
-            Prepared::Send(message) => to_send = Some((settings, message)),
+            Ok(Prepared::Done(o)) => outcome = o,
+            Ok(Prepared::Send(smtp, message)) => to_send = Some((settings, smtp, message)),
+            Err(e) => {
+                outcome = EmailOutcome::Failed(e.to_string());
+                email_error = Some(e);
+            }
         }
         if let EmailOutcome::Written(p) = &outcome {
             written.push(p.clone());
@@ -136,11 +150,11 @@ pub fn deliver(
     // The report set is whole: from now on the folder counts as a run (for the history, for
     // retention), even if this process dies while sending.
     rundir::mark_complete(&run_dir)?;
-    if let Err(e) = rundir::update_latest(&cfg.output_dir, &run_dir) {
+    if let Err(e) = rundir::update_latest(output_dir, &run_dir) {
         tracing::warn!("could not update `latest`: {e}");
     }
-    let pruned = rundir::prune(&cfg.output_dir, cfg.keep, &run_dir);
-    if let Some((settings, message)) = to_send {
+    let pruned = rundir::prune(output_dir, report.keep, &run_dir);
+    if let Some((settings, smtp, message)) = to_send {
         // Owed until the server accepts it: a run killed while sending leaves this entry, and
         // the next run sends.
         let entry = outbox::Owed {
@@ -154,25 +168,30 @@ pub fn deliver(
                 opts.lang,
             ),
         };
-        if let Err(e) = outbox::add(&cfg.output_dir, entry) {
+        if let Err(e) = outbox::add(output_dir, entry) {
             tracing::warn!("could not record the email in the outbox: {e}");
         }
-        outcome = send_email(settings, &message);
-        if matches!(outcome, EmailOutcome::Sent { .. }) {
-            if let Err(e) = outbox::clear(&cfg.output_dir) {
-                tracing::warn!("could not clear the outbox: {e}");
+        match email::send(smtp, &message, &std::thread::sleep) {
+            Ok(()) => {
+                outcome = EmailOutcome::Sent {
+                    server: email::server_label(smtp),
+                    recipients: settings.to.len() + settings.cc.len() + settings.bcc.len(),
+                };
+                if let Err(e) = outbox::clear(output_dir) {
+                    tracing::warn!("could not clear the outbox: {e}");
+                }
+            }
+            Err(e) => {
+                outcome = EmailOutcome::Failed(e.to_string());
+                email_error = Some(e);
             }
         }
     }
-    if cfg.email.is_some() {
+    if email.is_some() {
         if let Err(e) = record::write(&run_dir, &outcome) {
             tracing::warn!("could not record the email outcome: {e}");
         }
     }
-    let email_error = match &outcome {
-        EmailOutcome::Failed(e) => Some(e.clone()),
-        _ => None,
-    };
     Ok(Delivered {
         findings,
         report_dir: run_dir,
@@ -201,21 +220,21 @@ struct RunEmail<'a> {
     opts: &'a RenderOptions,
 }
 
-enum Prepared {
-    /// Nothing (more) to do: skipped, written as message.eml, or failed to build.
+enum Prepared<'a> {
+    /// Nothing (more) to do: skipped, or written as message.eml.
     Done(EmailOutcome),
-    /// To be sent over SMTP.
-    Send(lettre::Message),
+    /// To be sent over SMTP to this server.
+    Send(&'a email::SmtpSettings, lettre::Message),
 }
 
 /// Apply the send policy and build the message; write it as `message.eml` unless it goes to
 /// an SMTP server. `owed`: earlier runs' emails that were not delivered.
-fn prepare_email(
-    settings: &EmailSettings,
+fn prepare_email<'a>(
+    settings: &'a EmailSettings,
     run: &RunEmail,
     options: DeliverOptions,
     owed: &[outbox::Owed],
-) -> Prepared {
+) -> Result<Prepared<'a>, Error> {
     if let Err(reason) = email::should_send(
         settings.send,
         run.findings,
@@ -223,10 +242,10 @@ fn prepare_email(
         options.fail_on,
         !owed.is_empty(),
     ) {
-        return Prepared::Done(EmailOutcome::Skipped(reason));
+        return Ok(Prepared::Done(EmailOutcome::Skipped(reason)));
     }
     let notes: Vec<String> = owed_note(owed, run.opts.lang).into_iter().collect();
-    let message = match email::build_message(
+    let message = email::build_message(
         settings,
         run.inv,
         run.findings,
@@ -234,17 +253,14 @@ fn prepare_email(
         run.run_dir,
         run.opts,
         &notes,
-    ) {
-        Ok(m) => m,
-        Err(e) => return Prepared::Done(EmailOutcome::Failed(e)),
-    };
-    if settings.smtp.is_some() && !(settings.dry_run || options.dry_run_email) {
-        return Prepared::Send(message);
+    )?;
+    if let Some(smtp) = &settings.smtp {
+        if !(settings.dry_run || options.dry_run_email) {
+            return Ok(Prepared::Send(smtp, message));
+        }
     }
-    Prepared::Done(match email::write_eml(run.run_dir, &message) {
-        Ok(p) => EmailOutcome::Written(p),
-        Err(e) => EmailOutcome::Failed(e.to_string()),
-    })
+    let path = email::write_eml(run.run_dir, &message).map_err(|e| Error::WriteEml(Box::new(e)))?;
+    Ok(Prepared::Done(EmailOutcome::Written(path)))
 }
 
 /// The note at the top of an email that stands for earlier, undelivered ones.
@@ -272,19 +288,6 @@ fn owed_note(owed: &[outbox::Owed], lang: crate::i18n::Lang) -> Option<String> {
         )
         .render(lang),
     )
-}
-
-fn send_email(settings: &EmailSettings, message: &lettre::Message) -> EmailOutcome {
-    let Some(smtp) = &settings.smtp else {
-        return EmailOutcome::Failed("no smtp_host".into());
-    };
-    match email::send(smtp, message, &std::thread::sleep) {
-        Ok(()) => EmailOutcome::Sent {
-            server: email::server_label(smtp),
-            recipients: settings.to.len() + settings.cc.len() + settings.bcc.len(),
-        },
-        Err(e) => EmailOutcome::Failed(e),
-    }
 }
 
 /// Tell the user (on stderr) what changed and what became of the email.

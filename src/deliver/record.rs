@@ -35,7 +35,7 @@ impl Record {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default(),
             ),
-            EmailOutcome::Skipped(why) => ("skipped", why.clone()),
+            EmailOutcome::Skipped(why) => ("skipped", why.to_string()),
             EmailOutcome::Failed(e) => ("failed", e.clone()),
         };
         Some(Record {
@@ -88,7 +88,8 @@ mod tests {
         )
         .unwrap();
         assert!(!email_failed(dir.path()));
-        write(dir.path(), &EmailOutcome::Skipped("unchanged".into())).unwrap();
+        let unchanged = crate::deliver::email::Skip::NoChange { since: None };
+        write(dir.path(), &EmailOutcome::Skipped(unchanged)).unwrap();
         assert!(!email_failed(dir.path()));
         std::fs::write(dir.path().join(FILE), "garbage").unwrap();
         assert!(!email_failed(dir.path()));

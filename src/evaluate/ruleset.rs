@@ -17,8 +17,7 @@ use ipnet::Ipv4Net;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
-use crate::config::toml_error;
-use crate::error::{did_you_mean, Error, Location, Result};
+use crate::error::{did_you_mean, toml_error, Error, Location, Result};
 use crate::findings::Severity;
 use crate::model::{service, Host};
 use crate::rules::{Rule, REGISTRY};

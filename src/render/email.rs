@@ -33,6 +33,9 @@ struct EmailView {
     has_history: bool,
     top: Vec<FindingRow>,
     more: usize,
+    /// Notes from the delivery step, shown first (an attachment left out, earlier emails that
+    /// were not delivered, findings that could not be re-checked).
+    notes: Vec<String>,
 }
 
 fn top(ff: &FindingsFile) -> (Vec<&Finding>, usize) {
@@ -62,6 +65,16 @@ fn verdict(c: [usize; 3], lang: Lang) -> Verdict {
 
 /// The email-safe HTML body (template `email.html.hbs`) of the run on `inv`.
 pub fn email_html(inv: &Inventory, ff: &FindingsFile, opts: &RenderOptions) -> Result<String> {
+    email_html_with_notes(inv, ff, opts, &[])
+}
+
+/// [`email_html`] with `notes` at the top (the template's `notes`).
+pub fn email_html_with_notes(
+    inv: &Inventory,
+    ff: &FindingsFile,
+    opts: &RenderOptions,
+    notes: &[String],
+) -> Result<String> {
     let lang = opts.lang;
     let place = Placement::of(inv);
     let templates = super::html::Templates::load(opts.templates_dir.as_deref())?;
@@ -105,16 +118,33 @@ pub fn email_html(inv: &Inventory, ff: &FindingsFile, opts: &RenderOptions) -> R
             .map(|f| view::finding_row(f, lang, &no_anchors, &place))
             .collect(),
         more,
+        notes: notes.to_vec(),
     };
     templates.render("email", &data)
 }
 
 /// The plain-text alternative of the email body of the run on `inv`.
 pub fn email_text(inv: &Inventory, ff: &FindingsFile, opts: &RenderOptions) -> String {
+    email_text_with_notes(inv, ff, opts, &[])
+}
+
+/// [`email_text`] with `notes` at the top, one `* ` line each.
+pub fn email_text_with_notes(
+    inv: &Inventory,
+    ff: &FindingsFile,
+    opts: &RenderOptions,
+    notes: &[String],
+) -> String {
     let lang = opts.lang;
     let place = Placement::of(inv);
     let c = counts(ff);
     let mut out = String::new();
+    for n in notes {
+        let _ = writeln!(out, "* {n}");
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "{}", view::title(opts.title.as_deref(), lang));
     let _ = writeln!(
         out,
@@ -204,4 +234,61 @@ pub fn email_text(inv: &Inventory, ff: &FindingsFile, opts: &RenderOptions) -> S
     }
     let _ = writeln!(out, "\n{}", label(lang, "full_report"));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(templates_dir: Option<std::path::PathBuf>) -> RenderOptions {
+        RenderOptions {
+            formats: vec![],
+            lang: Lang::En,
+            templates_dir,
+            title: Some("Prod".into()),
+        }
+    }
+
+    fn empty() -> FindingsFile {
+        crate::findings::testing::file("2026-11-25T06:00:00+00:00", Vec::new())
+    }
+
+    #[test]
+    fn notes_are_template_data_shown_first_and_escaped() {
+        let notes = ["a <b> & c".to_string(), "second".to_string()];
+        let html = email_html_with_notes(&Inventory::new(), &empty(), &opts(None), &notes).unwrap();
+        let body = html.find("<body").unwrap();
+        let first = html.find("a &lt;b&gt; &amp; c").expect("escaped note");
+        assert!(
+            first > body && first < html.find("<table").unwrap(),
+            "{html}"
+        );
+        assert!(html.find("second").unwrap() > first, "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        // No notes, no box.
+        let plain = email_html(&Inventory::new(), &empty(), &opts(None)).unwrap();
+        assert!(!plain.contains("#fff8e1"), "{plain}");
+        let text = email_text_with_notes(&Inventory::new(), &empty(), &opts(None), &notes);
+        assert!(
+            text.starts_with("* a <b> & c\n* second\n\nVMkernel adapter audit — Prod\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_custom_email_template_places_the_notes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("email.html.hbs"),
+            "<main>{{title}}</main><aside>{{#each notes}}[{{this}}]{{/each}}</aside>",
+        )
+        .unwrap();
+        let o = opts(Some(dir.path().to_path_buf()));
+        let notes = ["x & y".to_string()];
+        let html = email_html_with_notes(&Inventory::new(), &empty(), &o, &notes).unwrap();
+        assert_eq!(
+            html,
+            "<main>VMkernel adapter audit — Prod</main><aside>[x &amp; y]</aside>"
+        );
+    }
 }

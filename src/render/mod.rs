@@ -22,13 +22,45 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::config::OutputFormat;
+use crate::choice::Choice;
 use crate::error::Result;
 use crate::findings::FindingsFile;
 use crate::i18n::Lang;
 use crate::model::Inventory;
 
-pub use email::{email_html, email_text, EMAIL_TOP};
+pub use email::{email_html, email_html_with_notes, email_text, email_text_with_notes, EMAIL_TOP};
+
+/// The output formats of a report (`[report] formats`, `check --format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    Html,
+    Csv,
+    Json,
+}
+
+impl Choice for OutputFormat {
+    const WHAT: &'static str = "report format";
+    const ALL: &'static [Self] = &[OutputFormat::Html, OutputFormat::Csv, OutputFormat::Json];
+
+    fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Html => "html",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Json => "json",
+        }
+    }
+
+    /// Blanks around the name and its case do not matter (`--format "HTML, csv"`).
+    fn from_name(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name().eq_ignore_ascii_case(s))
+    }
+}
+
+crate::choice_serde!(OutputFormat);
 
 /// What to render and how.
 #[derive(Debug, Clone)]

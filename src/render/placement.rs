@@ -85,8 +85,7 @@ mod tests {
     use crate::model::Host;
 
     fn finding(host: &str, cluster: Option<&str>) -> Finding {
-        let mut f =
-            crate::deliver::history::tests::finding("COV004", host, None, Severity::Warning);
+        let mut f = crate::findings::testing::finding("COV004", host, None, Severity::Warning);
         f.cluster = cluster.map(str::to_string);
         f
     }

@@ -8,5 +8,6 @@ mod collect;
 mod email;
 mod i18n;
 mod import;
+mod layers;
 mod report;
 mod rules;

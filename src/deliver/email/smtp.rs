@@ -1,0 +1,177 @@
+//! Sending over SMTP: the transport (lettre's blocking client on rustls), the password, and the
+//! retries.
+//!
+//! STARTTLS is required, never opportunistic; `security = "tls"` is TLS from the first byte;
+//! `none` (loopback only unless forced) is no encryption. rustls checks the server against the
+//! system roots plus `email.ca_file`. Transient failures are retried with capped exponential
+//! backoff ([`crate::retry`]); permanent ones (a 5xx reply, a client-side or TLS problem) are
+//! not, told apart by lettre's error kinds and the rustls error underneath, never by text. The
+//! password comes from an environment variable or a file and never appears in a log line or an
+//! error.
+
+use std::time::Duration;
+
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{Message, SmtpTransport, Transport};
+
+use super::settings::{PasswordSource, SmtpSecurity, SmtpSettings};
+use crate::choice::Choice;
+use crate::deliver::Error;
+
+/// `host:port (security)` for messages.
+pub fn server_label(smtp: &SmtpSettings) -> String {
+    format!("{}:{} ({})", smtp.host, smtp.port, smtp.security.name())
+}
+
+pub(crate) fn read_password(source: &PasswordSource) -> Result<String, Error> {
+    match source {
+        PasswordSource::Env(var) => match std::env::var(var) {
+            Ok(p) if !p.is_empty() => Ok(p),
+            Ok(_) => Err(Error::PasswordEnvEmpty { var: var.clone() }),
+            Err(_) => Err(Error::PasswordEnvUnset { var: var.clone() }),
+        },
+        PasswordSource::File(path) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if let Ok(meta) = std::fs::metadata(path) {
+                    if meta.permissions().mode() & 0o077 != 0 {
+                        tracing::warn!(
+                            "the SMTP password file {} can be read by other users; chmod 600 it",
+                            path.display()
+                        );
+                    }
+                }
+            }
+            let text = std::fs::read_to_string(path).map_err(|source| Error::PasswordFile {
+                path: path.clone(),
+                source,
+            })?;
+            let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
+            if line.is_empty() {
+                return Err(Error::PasswordFileEmpty { path: path.clone() });
+            }
+            Ok(line.to_string())
+        }
+    }
+}
+
+fn tls_parameters(smtp: &SmtpSettings) -> Result<TlsParameters, Error> {
+    let mut b = TlsParameters::builder(smtp.host.clone());
+    if let Some(ca) = &smtp.ca_file {
+        let pem = std::fs::read(ca).map_err(|source| Error::CaFile {
+            path: ca.clone(),
+            source,
+        })?;
+        let cert = Certificate::from_pem(&pem).map_err(|source| Error::CaFileNoCertificate {
+            path: ca.clone(),
+            source,
+        })?;
+        b = b.add_root_certificate(cert);
+    }
+    b.build_rustls().map_err(|source| Error::Tls {
+        host: smtp.host.clone(),
+        source,
+    })
+}
+
+fn transport(smtp: &SmtpSettings) -> Result<SmtpTransport, Error> {
+    let tls = match smtp.security {
+        SmtpSecurity::Starttls => Tls::Required(tls_parameters(smtp)?),
+        SmtpSecurity::Tls => Tls::Wrapper(tls_parameters(smtp)?),
+        SmtpSecurity::None => Tls::None,
+    };
+    let mut b = SmtpTransport::builder_dangerous(smtp.host.clone())
+        .port(smtp.port)
+        .tls(tls)
+        .timeout(Some(smtp.timeout));
+    if let (Some(user), Some(source)) = (&smtp.username, &smtp.password) {
+        b = b.credentials(Credentials::new(user.clone(), read_password(source)?));
+    }
+    Ok(b.build())
+}
+
+/// The TLS error (rustls) behind an SMTP error, if that is what it is. rustls errors reach
+/// lettre wrapped in an `io::Error`, whose `source()` skips the wrapped error itself.
+fn tls_cause(e: &lettre::transport::smtp::Error) -> Option<&rustls::Error> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(err) = next {
+        if let Some(t) = err.downcast_ref::<rustls::Error>() {
+            return Some(t);
+        }
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if let Some(t) = inner.downcast_ref::<rustls::Error>() {
+                return Some(t);
+            }
+        }
+        next = err.source();
+    }
+    None
+}
+
+/// A failure that another attempt will not fix: a 5xx reply, a client-side problem (no
+/// common authentication mechanism, ...) or TLS (an untrusted or mismatched certificate).
+fn is_permanent(e: &lettre::transport::smtp::Error) -> bool {
+    e.is_permanent() || e.is_client() || e.is_tls() || tls_cause(e).is_some()
+}
+
+/// Send `message`, retrying transient failures; `sleep` waits between attempts.
+pub fn send(smtp: &SmtpSettings, message: &Message, sleep: &dyn Fn(Duration)) -> Result<(), Error> {
+    let server = server_label(smtp);
+    let transport = transport(smtp).map_err(|e| Error::Setup {
+        server: server.clone(),
+        source: Box::new(e),
+    })?;
+    let attempts = smtp.retry.attempts();
+    crate::retry::blocking(
+        &smtp.retry,
+        sleep,
+        |_| transport.send(message).map(|_| ()),
+        |e| !is_permanent(e),
+        |e, attempt, delay| {
+            tracing::warn!(
+                "sending the email via {server} failed (attempt {attempt} of {attempts}): {e}; retrying in {:.1}s",
+                delay.as_secs_f64()
+            )
+        },
+    )
+    .map_err(|failed| Error::Send {
+        server: server.clone(),
+        attempts: failed.attempts,
+        untrusted_certificate: matches!(
+            tls_cause(&failed.error),
+            Some(rustls::Error::InvalidCertificate(_))
+        ),
+        source: failed.error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_from_env_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pw");
+        std::fs::write(&p, "s3cret\r\nignored\n").unwrap();
+        assert_eq!(read_password(&PasswordSource::File(p)).unwrap(), "s3cret");
+        let e =
+            read_password(&PasswordSource::Env("VMKAUDIT_TEST_SURELY_UNSET".into())).unwrap_err();
+        assert!(
+            matches!(&e, Error::PasswordEnvUnset { var } if var == "VMKAUDIT_TEST_SURELY_UNSET"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("VMKAUDIT_TEST_SURELY_UNSET"), "{e}");
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "\n").unwrap();
+        assert!(matches!(
+            read_password(&PasswordSource::File(empty)),
+            Err(Error::PasswordFileEmpty { .. })
+        ));
+    }
+}
