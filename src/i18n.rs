@@ -1,7 +1,7 @@
 //! Report languages and the one translation mechanism.
 //!
 //! English is the source language and stays in the code next to its use: rule documentation in
-//! the rule declarations, report labels in [`crate::render::labels::LABELS`], messages in
+//! the rule declarations, report labels in `LABELS` (src/render/labels.rs), messages in
 //! [`msg!`] calls. Every translatable string has a stable key (`GW001.summary`,
 //! `label.hosts_checked`, `GW001.message`); each other language is one flat TOML catalog in
 //! `locales/` (`"GW001.summary" = "…"`), embedded in the binary and listed once in
