@@ -120,7 +120,7 @@ pub fn sdk_url(url: &str) -> Result<String, UrlError> {
     }
 }
 
-/// A host name that did not resolve: the error of [`SystemResolver`], found again by its type
+/// A host name that did not resolve: the error of the client's resolver, found again by its type
 /// in a failed request's source chain.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
