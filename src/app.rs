@@ -9,6 +9,8 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::cli::{CheckArgs, Cli, CollectArgs, Command, RulesArgs, RunArgs};
+use crate::collect::settings::VcenterConfig;
+use crate::collect::SourceOptions;
 use crate::config::Config;
 use crate::error::{Error, ExitCode, Result};
 use crate::evaluate::RuleSet;
@@ -140,11 +142,10 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     for inv in &cfg.inventories {
         inventory.merge(crate::inventory::load(&inv.path, inv.format)?);
     }
-    let specs = cfg
-        .vcenters
-        .iter()
-        .map(crate::collect::SourceSpec::from_config)
-        .collect::<Result<Vec<_>>>()?;
+    let mut specs = Vec::new();
+    for vc in &cfg.vcenters {
+        specs.extend(crate::collect::SourceSpec::resolve(&vcenter_sources(vc))?);
+    }
     // From here to the end, this is the only run writing to the output directory.
     let lock = crate::deliver::lock::OutputLock::acquire(
         &report.output_dir,
@@ -195,11 +196,40 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     Ok(outcome(&delivered.findings, fail_on, source_failed))
 }
 
+/// The collector's options for a `[[vcenter]]` table of the config.
+fn vcenter_sources(c: &VcenterConfig) -> SourceOptions {
+    let url = c.url.get_ref().clone();
+    SourceOptions {
+        origin: format!("[[vcenter]] {url}"),
+        urls: vec![url],
+        user: c.user.clone(),
+        password_env: c.password_env.clone(),
+        password_file: c.password_file.clone(),
+        ca_file: c.ca_file.clone(),
+        insecure: c.insecure,
+        max_response_bytes: c.max_response_bytes.as_ref().map(|m| *m.get_ref()),
+    }
+}
+
+/// The collector's options for `vmkaudit collect`.
+fn collect_sources(a: &CollectArgs) -> SourceOptions {
+    SourceOptions {
+        origin: "vmkaudit collect".into(),
+        urls: a.vcenters.clone(),
+        user: a.user.clone(),
+        password_env: a.password_env.clone(),
+        password_file: a.password_file.clone(),
+        ca_file: a.ca_file.clone(),
+        insecure: a.insecure,
+        max_response_bytes: a.max_response_bytes,
+    }
+}
+
 /// `vmkaudit collect`.
 pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
     // Before the network: an output path that cannot be written would lose the collection.
     crate::fsutil::check_output_file(&args.output)?;
-    let specs = crate::collect::SourceSpec::from_args(&args)?;
+    let specs = crate::collect::SourceSpec::resolve(&collect_sources(&args))?;
     let inventory = crate::collect::collect_all(&specs, ui.progress);
     let failed: Vec<_> = inventory
         .sources

@@ -20,4 +20,5 @@ pub mod model;
 pub mod render;
 pub mod retry;
 pub mod rules;
+pub mod tls;
 pub mod ui;

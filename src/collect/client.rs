@@ -1,11 +1,13 @@
 //! The HTTP side of a vSphere session: TLS, timeouts, retries, the session cookie.
 //!
 //! One [`Client`] talks to one endpoint (`https://host[:port]/sdk`) with reqwest on rustls. TLS
-//! verification uses the system roots plus an optional CA file; `insecure` switches it off (the
-//! caller logs and records that). Every SOAP call has a request timeout; transient failures
-//! (connection refused or reset, timeouts, HTTP 502/503/504) are retried a bounded number of
-//! times with exponential backoff, while SOAP faults (bad password, missing privilege) and TLS
-//! failures are never retried. After Login the `vmware_soap_session` cookie is sent back on
+//! verification uses the system roots plus an optional CA file ([`crate::tls`]); `insecure`
+//! switches it off (the caller logs and records that). Every SOAP call has a request timeout;
+//! transient failures (connection refused or reset, timeouts, HTTP 502/503/504) are retried a
+//! bounded number of times with capped exponential backoff ([`super::retry`]), while SOAP faults
+//! (bad password, missing privilege), names that do not resolve and TLS failures are never
+//! retried. Which failure it was is read from the types in the error's source chain (rustls'
+//! error, the I/O error kind, the resolver's own [`ResolveError`]), never from its text. After Login the `vmware_soap_session` cookie is sent back on
 //! every call. The password type never shows its value in `Debug` output.
 //!
 //! Against a hostile or broken server: redirects are never followed (a 3xx answer is
@@ -15,12 +17,15 @@
 //! measured ([`TimedOut`]): the TCP connect, the TLS handshake, the wait for the answer, or its
 //! reading.
 
+use std::error::Error as StdError;
 use std::fmt;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::soap::{self, Fault, Node, XmlError};
+use super::error::{chain, sources, CallError, ClientError, Phase, TimedOut, UrlError};
+use super::retry::{self, Policy, MAX_BACKOFF};
+use super::soap::{self, Node};
 
 /// A password read from an environment variable or a file. `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -81,140 +86,13 @@ impl Settings {
     }
 }
 
-/// The part of a call that ran out of time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// The TCP connection was not established.
-    Connect,
-    /// The TCP connection was accepted, the TLS handshake did not complete.
-    TlsHandshake,
-    /// Connected and the request sent; the answer did not start.
-    Answer,
-    /// The answer started and did not finish.
-    Body,
-}
-
-/// A call that ran out of time: which phase, with whom, and after how long (measured).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimedOut {
-    pub phase: Phase,
-    /// `host:port` of the endpoint.
-    pub target: String,
-    /// How long the last attempt ran before it was given up.
-    pub after: Duration,
-    /// Attempts made (1 when the call was not retried).
-    pub attempts: u32,
-    /// From the first attempt to giving up, backoff included.
-    pub total: Duration,
-}
-
-/// `12.3 s`: a measured duration as messages show it.
-pub fn secs(d: Duration) -> String {
-    format!("{:.1} s", d.as_secs_f64())
-}
-
-impl fmt::Display for TimedOut {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (target, after) = (&self.target, secs(self.after));
-        match self.phase {
-            Phase::Connect => write!(f, "no TCP connection to {target} within {after}")?,
-            Phase::TlsHandshake => write!(
-                f,
-                "the TLS handshake with {target} did not complete within {after} (the TCP \
-                 connection was accepted, but nothing answered as an HTTPS server)"
-            )?,
-            Phase::Answer => write!(f, "no answer within {after}")?,
-            Phase::Body => write!(f, "the answer was still arriving after {after}")?,
-        }
-        if self.attempts > 1 {
-            write!(f, "; {} attempts over {}", self.attempts, secs(self.total))?;
-        }
-        Ok(())
-    }
-}
-
-/// Why one SOAP call failed.
-#[derive(Debug, Clone)]
-pub enum CallError {
-    /// The TLS handshake failed (certificate not trusted, name mismatch, ...).
-    Tls(String),
-    /// No connection (refused, reset).
-    Connect(String),
-    /// The host name does not resolve.
-    Resolve(String),
-    /// A phase of the call ran out of time.
-    Timeout(Box<TimedOut>),
-    /// An HTTP status without a SOAP body.
-    Http(u16),
-    /// An HTTP redirect (3xx), never followed: the status and the `Location` it named.
-    Redirect {
-        status: u16,
-        location: Option<String>,
-    },
-    /// The answer is larger than the cap (the cap, in bytes).
-    TooLarge(u64),
-    /// The answer nests elements deeper than the limit (the limit).
-    TooDeep(usize),
-    /// The server answered with a SOAP fault.
-    Fault(Box<Fault>),
-    /// The answer was not the SOAP we expected.
-    Protocol(String),
-}
-
-impl CallError {
-    /// Worth another attempt.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            CallError::Connect(_) | CallError::Timeout(_) => true,
-            CallError::Http(s) => matches!(s, 502..=504),
-            CallError::Tls(_)
-            | CallError::Resolve(_)
-            | CallError::Redirect { .. }
-            | CallError::TooLarge(_)
-            | CallError::TooDeep(_)
-            | CallError::Fault(_)
-            | CallError::Protocol(_) => false,
-        }
-    }
-}
-
-impl From<XmlError> for CallError {
-    fn from(e: XmlError) -> Self {
-        match e {
-            XmlError::TooDeep(limit) => CallError::TooDeep(limit),
-            XmlError::Malformed(m) => CallError::Protocol(m),
-        }
-    }
-}
-
-impl fmt::Display for CallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CallError::Tls(m) => write!(f, "TLS handshake failed: {m}"),
-            CallError::Connect(m) | CallError::Resolve(m) => write!(f, "cannot connect: {m}"),
-            CallError::Timeout(t) => write!(f, "{t}"),
-            CallError::Http(s) => write!(f, "HTTP status {s} without a SOAP answer"),
-            CallError::Redirect { status, location } => write!(
-                f,
-                "HTTP status {status} (redirect) to {}, not followed",
-                location.as_deref().unwrap_or("no Location")
-            ),
-            CallError::TooLarge(limit) => write!(f, "answer larger than {limit} bytes"),
-            CallError::TooDeep(limit) => write!(f, "{}", XmlError::TooDeep(*limit)),
-            CallError::Fault(fault) => write!(f, "{fault}"),
-            CallError::Protocol(m) => write!(f, "unexpected answer: {m}"),
-        }
-    }
-}
-
 /// Turn `https://host`, `https://host:port`, `https://host:port/sdk` (with or without a
 /// trailing slash) into the SDK endpoint URL.
-pub fn sdk_url(url: &str) -> Result<String, String> {
+pub fn sdk_url(url: &str) -> Result<String, UrlError> {
     let u = url.trim();
-    let form = "https://host, https://host:port or https://host:port/sdk";
     let rest = match u.get(..8) {
         Some(scheme) if scheme.eq_ignore_ascii_case("https://") => &u[8..],
-        _ => return Err(format!("vCenter URL `{u}` must start with https://")),
+        _ => return Err(UrlError::NotHttps(u.to_string())),
     };
     let (authority, path) = match rest.find(['/', '?', '#']) {
         Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
@@ -222,53 +100,46 @@ pub fn sdk_url(url: &str) -> Result<String, String> {
     };
     if authority.contains('@') {
         // Not echoed: it may hold a password.
-        return Err(format!(
-            "a vCenter URL must not contain a user name or password; give the user with \
-             --user (`user`) and the password with --password-env or --password-file; the URL \
-             must be {form}"
-        ));
+        return Err(UrlError::Credentials);
     }
     if authority.is_empty() {
-        return Err(format!("vCenter URL `{u}` must be {form}"));
+        return Err(UrlError::NoHost(u.to_string()));
     }
-    if let Err(e) = reqwest::Url::parse(&format!("https://{authority}/sdk")) {
-        return Err(format!(
-            "vCenter URL `{u}` is not valid ({e}); it must be {form}"
-        ));
+    if let Err(source) = reqwest::Url::parse(&format!("https://{authority}/sdk")) {
+        return Err(UrlError::Invalid {
+            url: u.to_string(),
+            source,
+        });
     }
     match path {
         "" | "/sdk" => Ok(format!("https://{authority}/sdk")),
-        other => Err(format!(
-            "vCenter URL `{u}` has path `{other}`; expected none or /sdk"
-        )),
+        other => Err(UrlError::Path {
+            url: u.to_string(),
+            path: other.to_string(),
+        }),
     }
 }
 
-/// The certificates of a PEM CA file; a clear message when it cannot be read or holds none.
-pub fn load_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
-    let pem =
-        std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
-    if pem.starts_with(b"PK\x03\x04") {
-        return Err(format!(
-            "CA file {} is a ZIP archive (vCenter's certs/download.zip?); unzip it and give the \
-             PEM root certificate inside (certs/lin/*.0)",
-            path.display()
-        ));
+/// A host name that did not resolve: the error of the client's resolver, found again by its type
+/// in a failed request's source chain.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ResolveError(#[from] std::io::Error);
+
+/// The system's resolver (getaddrinfo on a blocking thread, as reqwest's default), failing with
+/// a [`ResolveError`].
+struct SystemResolver;
+
+impl reqwest::dns::Resolve for SystemResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            match tokio::net::lookup_host((host, 0)).await {
+                Ok(addrs) => Ok(Box::new(addrs) as reqwest::dns::Addrs),
+                Err(e) => Err(Box::new(ResolveError(e)) as Box<dyn StdError + Send + Sync>),
+            }
+        })
     }
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-        format!(
-            "CA file {} is not a PEM certificate bundle: {e}",
-            path.display()
-        )
-    })?;
-    if certs.is_empty() {
-        return Err(format!(
-            "CA file {} holds no PEM certificate (no -----BEGIN CERTIFICATE----- block); a DER \
-             certificate can be converted with `openssl x509 -inform der -in FILE -out ca.pem`",
-            path.display()
-        ));
-    }
-    Ok(certs)
 }
 
 /// A connection to one SDK endpoint.
@@ -312,7 +183,18 @@ impl Client {
         ca_file: Option<&Path>,
         insecure: bool,
         settings: Settings,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, ClientError> {
+        Client::with_resolver(url, ca_file, insecure, settings, Arc::new(SystemResolver))
+    }
+
+    /// [`Client::new`] with the host names resolved by `resolver`.
+    fn with_resolver<R: reqwest::dns::Resolve + 'static>(
+        url: &str,
+        ca_file: Option<&Path>,
+        insecure: bool,
+        settings: Settings,
+        resolver: Arc<R>,
+    ) -> Result<Client, ClientError> {
         let mut b = reqwest::Client::builder()
             .use_rustls_tls()
             .tls_built_in_root_certs(true)
@@ -321,18 +203,18 @@ impl Client {
             .connect_timeout(settings.effective_connect_timeout())
             .timeout(settings.request_timeout)
             .pool_max_idle_per_host(2)
+            .dns_resolver(resolver)
             .user_agent(concat!("vmkaudit/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_file {
-            for c in load_ca_file(path)? {
-                b = b.add_root_certificate(c);
+            for der in crate::tls::load_ca_file(path)? {
+                let cert = reqwest::Certificate::from_der(&der).map_err(ClientError::Build)?;
+                b = b.add_root_certificate(cert);
             }
         }
         if insecure {
             b = b.danger_accept_invalid_certs(true);
         }
-        let http = b
-            .build()
-            .map_err(|e| format!("cannot set up the HTTPS client: {}", chain(&e)))?;
+        let http = b.build().map_err(ClientError::Build)?;
         let target = reqwest::Url::parse(url)
             .ok()
             .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
@@ -419,48 +301,47 @@ impl Client {
         self.retrying(name, || self.open_once(&envelope)).await
     }
 
-    /// Run `attempt` again after transient failures, with exponential backoff.
+    /// Run `attempt` again after transient failures, with capped exponential backoff. A
+    /// timeout that ends it says how many attempts were made over how long.
     async fn retrying<T, F, Fut>(&self, method_name: &str, attempt: F) -> Result<T, CallError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, CallError>>,
     {
         let started = Instant::now();
-        let mut tries = 0;
-        loop {
-            match attempt().await {
-                Err(e) if e.is_transient() && tries < self.settings.retries => {
-                    let wait = self.settings.backoff * 2u32.saturating_pow(tries);
-                    tries += 1;
-                    tracing::info!(
-                        "{} {method_name}: {e}; retry {tries}/{} in {} ms",
-                        self.url,
-                        self.settings.retries,
-                        wait.as_millis()
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                other => {
-                    let other = match other {
-                        Err(CallError::Timeout(mut t)) => {
-                            t.attempts = tries + 1;
-                            t.total = started.elapsed();
-                            Err(CallError::Timeout(t))
-                        }
-                        other => other,
-                    };
-                    tracing::debug!(
-                        "{} {method_name}: {}",
-                        self.url,
-                        match &other {
-                            Ok(_) => "ok".to_string(),
-                            Err(e) => e.to_string(),
-                        }
-                    );
-                    return other;
-                }
+        let policy = Policy {
+            retries: self.settings.retries,
+            first: self.settings.backoff,
+            cap: MAX_BACKOFF,
+        };
+        let (result, attempts) =
+            retry::retry(&policy, CallError::is_transient, attempt, |e, n, wait| {
+                tracing::info!(
+                    "{} {method_name}: {e}; retry {n}/{} in {} ms",
+                    self.url,
+                    policy.retries,
+                    wait.as_millis()
+                );
+                tokio::time::sleep(wait)
+            })
+            .await;
+        let result = match result {
+            Err(CallError::Timeout(mut t)) => {
+                t.attempts = attempts;
+                t.total = started.elapsed();
+                Err(CallError::Timeout(t))
             }
-        }
+            other => other,
+        };
+        tracing::debug!(
+            "{} {method_name}: {}",
+            self.url,
+            match &result {
+                Ok(_) => "ok".to_string(),
+                Err(e) => e.to_string(),
+            }
+        );
+        result
     }
 
     fn dump_request(&self, method_name: &str, envelope: &str) {
@@ -551,7 +432,7 @@ impl Client {
                 Err(e) => return Err(self.read_error(&e, started.elapsed())),
             }
         }
-        match soap::response_body(&String::from_utf8_lossy(&body)) {
+        match soap::parse_response(&body) {
             Ok(Ok(node)) => Ok(node),
             Ok(Err(fault)) => Err(CallError::Fault(Box::new(fault))),
             Err(_) if status != 200 => Err(CallError::Http(status)),
@@ -634,56 +515,32 @@ impl Client {
     }
 
     fn classify(&self, e: &reqwest::Error) -> CallError {
-        if let Some(tls) = tls_error(e) {
-            return CallError::Tls(tls);
-        }
-        let msg = chain(e);
-        if msg.contains("dns error") {
-            CallError::Resolve(msg)
-        } else {
-            CallError::Connect(msg)
-        }
+        classify(e, e.is_connect())
     }
 }
 
-/// The innermost useful messages of an error chain, joined.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&dyn std::error::Error> = Some(e);
-    while let Some(err) = cur {
-        let s = err.to_string();
-        if !parts.iter().any(|p| p.contains(&s)) {
-            parts.push(s);
-        }
-        cur = err.source();
-    }
-    parts.retain(|p| {
-        !p.starts_with("error sending request for url") && !p.starts_with("client error (")
-    });
-    if parts.is_empty() {
-        e.to_string()
-    } else {
-        parts.join(": ")
-    }
-}
-
-/// The TLS failure inside a reqwest error, if that is what it is.
-fn tls_error(e: &reqwest::Error) -> Option<String> {
-    let mut cur: Option<&dyn std::error::Error> = Some(e);
-    while let Some(err) = cur {
+/// What a failed request (no timeout) was, from the types in its source chain: a TLS failure
+/// (rustls' error, or the peer closing the connection in the handshake: an unexpected end of
+/// file while `connecting`), a host name that does not resolve ([`ResolveError`]), or else a
+/// connection that failed.
+fn classify(e: &(dyn StdError + 'static), connecting: bool) -> CallError {
+    let mut eof = false;
+    for err in sources(e) {
         if let Some(r) = err.downcast_ref::<rustls::Error>() {
-            return Some(r.to_string());
+            return CallError::Tls(r.to_string());
+        }
+        if err.is::<ResolveError>() {
+            return CallError::Resolve(chain(e));
         }
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if let Some(r) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return Some(r.to_string());
-            }
+            eof |= io.kind() == std::io::ErrorKind::UnexpectedEof;
         }
-        cur = err.source();
     }
-    let text = chain(e);
-    let lower = text.to_ascii_lowercase();
-    (lower.contains("certificate") || lower.contains("handshake")).then_some(text)
+    if connecting && eof {
+        CallError::Tls(chain(e))
+    } else {
+        CallError::Connect(chain(e))
+    }
 }
 
 #[cfg(test)]
@@ -701,45 +558,39 @@ mod tests {
         ] {
             assert_eq!(sdk_url(input).unwrap(), want, "{input}");
         }
-        assert!(sdk_url("http://vc.lab").unwrap_err().contains("https://"));
-        assert!(sdk_url("https://vc.lab/ui").unwrap_err().contains("/ui"));
+        let err = |url: &str| sdk_url(url).unwrap_err().to_string();
+        assert!(err("http://vc.lab").contains("https://"));
+        assert!(err("https://vc.lab/ui").contains("/ui"));
         assert_eq!(sdk_url("HTTPS://VC.lab").unwrap(), "https://VC.lab/sdk");
         assert_eq!(
             sdk_url("https://[fd00::5]:443").unwrap(),
             "https://[fd00::5]:443/sdk"
         );
-        let e = sdk_url("https://admin:hunter2@vc.lab").unwrap_err();
+        assert_eq!(
+            sdk_url("https://admin:hunter2@vc.lab"),
+            Err(UrlError::Credentials)
+        );
+        let e = err("https://admin:hunter2@vc.lab");
         assert!(
             e.contains("--password-env") && !e.contains("hunter2"),
             "{e}"
         );
-        assert!(sdk_url("https://").is_err());
+        assert_eq!(
+            sdk_url("https://"),
+            Err(UrlError::NoHost("https://".into()))
+        );
         for bad in [
             "https://vc.lab:99999",
             "https://vc lab",
             "https://vc.lab:abc/sdk",
         ] {
-            assert!(sdk_url(bad).unwrap_err().contains("is not valid"), "{bad}");
+            assert!(
+                matches!(sdk_url(bad), Err(UrlError::Invalid { .. })),
+                "{bad}"
+            );
+            assert!(err(bad).contains("is not valid"), "{bad}");
         }
-        assert!(sdk_url("https://vc.lab/sdk?x=1")
-            .unwrap_err()
-            .contains("?x=1"));
-    }
-
-    #[test]
-    fn ca_file_mistakes_are_explained() {
-        let dir = tempfile::tempdir().unwrap();
-        let zip = dir.path().join("download.zip");
-        std::fs::write(&zip, b"PK\x03\x04rest").unwrap();
-        assert!(load_ca_file(&zip).unwrap_err().contains("certs/lin/*.0"));
-        let der = dir.path().join("ca.cer");
-        std::fs::write(&der, [0x30, 0x82, 0x01, 0x0a]).unwrap();
-        assert!(load_ca_file(&der)
-            .unwrap_err()
-            .contains("openssl x509 -inform der"));
-        assert!(load_ca_file(&dir.path().join("missing.pem"))
-            .unwrap_err()
-            .starts_with("cannot read CA file"));
+        assert!(err("https://vc.lab/sdk?x=1").contains("?x=1"));
     }
 
     #[test]
@@ -762,26 +613,136 @@ mod tests {
         assert_eq!(p.expose(), "hunter2");
     }
 
+    /// An error that wraps another, as the HTTP stack's layers do; its text says nothing.
+    #[derive(Debug)]
+    struct Layer(Box<dyn StdError + Send + Sync>);
+
+    impl fmt::Display for Layer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("layer")
+        }
+    }
+
+    impl StdError for Layer {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&*self.0)
+        }
+    }
+
+    fn io(kind: std::io::ErrorKind, text: &str) -> std::io::Error {
+        std::io::Error::new(kind, text.to_string())
+    }
+
     #[test]
-    fn transient_errors() {
-        assert!(CallError::Http(503).is_transient());
-        assert!(CallError::Connect("reset".into()).is_transient());
-        assert!(!CallError::Http(404).is_transient());
-        assert!(!CallError::Tls("x".into()).is_transient());
-        let redirect = CallError::Redirect {
-            status: 307,
-            location: Some("http://elsewhere/sdk".into()),
-        };
-        assert!(!redirect.is_transient());
-        assert!(!CallError::TooLarge(1).is_transient());
-        assert!(!CallError::TooDeep(1).is_transient());
-        let f = Fault {
-            kind: Some("InvalidLogin".into()),
-            message: String::new(),
-            privilege: None,
-            object: None,
-            property: None,
-        };
-        assert!(!CallError::Fault(Box::new(f)).is_transient());
+    fn failures_are_told_apart_by_their_types_not_their_text() {
+        use std::io::ErrorKind::{ConnectionRefused, InvalidData, Other, UnexpectedEof};
+        // A name that does not resolve, whatever its message says.
+        let e = Layer(Box::new(Layer(Box::new(ResolveError(io(
+            Other,
+            "certificate",
+        ))))));
+        assert!(matches!(classify(&e, true), CallError::Resolve(_)));
+        // rustls' error, directly or inside an I/O error.
+        let bad_cert = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let e = Layer(Box::new(bad_cert.clone()));
+        assert!(matches!(classify(&e, true), CallError::Tls(m) if m.contains("UnknownIssuer")));
+        let e = Layer(Box::new(std::io::Error::new(InvalidData, bad_cert)));
+        assert!(matches!(classify(&e, true), CallError::Tls(_)));
+        // The peer closed the connection in the handshake; after connecting, an end of file
+        // is a broken connection.
+        let e = Layer(Box::new(io(UnexpectedEof, "eof")));
+        assert!(matches!(classify(&e, true), CallError::Tls(_)));
+        assert!(matches!(classify(&e, false), CallError::Connect(_)));
+        // Text that once decided the kind decides nothing now.
+        for text in ["dns error", "certificate", "handshake"] {
+            let e = Layer(Box::new(io(ConnectionRefused, text)));
+            assert!(
+                matches!(classify(&e, true), CallError::Connect(m) if m.contains(text)),
+                "{text}"
+            );
+        }
+    }
+
+    /// Settings that fail fast, with `retries` retries.
+    fn quick(retries: u32) -> Settings {
+        Settings {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retries,
+            backoff: Duration::from_millis(1),
+            ..Settings::default()
+        }
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    /// A resolver that knows no name, and counts the lookups.
+    struct NoNames(std::sync::atomic::AtomicUsize);
+
+    impl reqwest::dns::Resolve for NoNames {
+        fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let e = std::io::Error::other("failed to lookup address information");
+            Box::pin(std::future::ready(Err(
+                Box::new(ResolveError(e)) as Box<dyn StdError + Send + Sync>
+            )))
+        }
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_not_retried() {
+        let resolver = Arc::new(NoNames(Default::default()));
+        let client = Client::with_resolver(
+            "https://vc.example.invalid/sdk",
+            None,
+            false,
+            quick(3),
+            resolver.clone(),
+        )
+        .unwrap();
+        let this = soap::MoRef::new("ServiceInstance", "ServiceInstance");
+        let err = block_on(client.invoke("RetrieveServiceContent", &this, "")).unwrap_err();
+        assert!(
+            matches!(&err, CallError::Resolve(m) if m.contains("failed to lookup address")),
+            "{err:?}"
+        );
+        assert_eq!(resolver.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_peer_that_closes_in_the_handshake_is_a_tls_failure_not_retried() {
+        // Ends each connection at once (and reads what the client sent, so that closing it
+        // is an end of file for the client, not a reset).
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        std::thread::spawn(move || {
+            for mut conn in listener.incoming().flatten() {
+                use std::io::Read;
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = conn.shutdown(std::net::Shutdown::Write);
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+                let _ = conn.read_to_end(&mut Vec::new());
+            }
+        });
+        let client = Client::new(
+            &format!("https://127.0.0.1:{port}/sdk"),
+            None,
+            false,
+            quick(3),
+        )
+        .unwrap();
+        let this = soap::MoRef::new("ServiceInstance", "ServiceInstance");
+        let err = block_on(client.invoke("RetrieveServiceContent", &this, "")).unwrap_err();
+        assert!(matches!(&err, CallError::Tls(_)), "{err:?}");
+        // The call returned after its only attempt.
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

@@ -9,30 +9,47 @@
 //! That holds for whatever the server sends: a redirect, an answer nested too deep or too
 //! large, a connection that hangs are each that source's error, never the process's end.
 //!
-//! Layers: [`soap`] (envelopes, XML, faults) → [`client`] (HTTPS, TLS, timeouts, retries,
-//! session cookie) → [`vsphere`] (the property-collector exchange and the mapping into
-//! [`crate::model`]). The exchange and the privileges it needs are described in
-//! `docs/collect.md`.
+//! The modules, bottom first; each uses only those above it in this list (a unit test checks
+//! it):
+//!
+//! - [`soap`]: envelopes, the XML element tree, faults;
+//! - [`retry`]: retry with capped exponential backoff;
+//! - [`error`]: the collector's error types ([`SetupError`], [`CallError`], [`StepError`]);
+//! - [`client`]: HTTPS, TLS, timeouts, retries, the session cookie;
+//! - [`object`]: one object of a property-collector answer;
+//! - [`page`]: the streaming read of one page of objects;
+//! - [`session`]: the service content, Login, Logout;
+//! - [`retrieve`]: container views and the paged RetrievePropertiesEx exchange;
+//! - [`map`]: the mapping of objects into [`crate::model`];
+//! - [`passes`]: the structure pass and the host pass of one source;
+//! - this module: the sources, in parallel, with the progress bar.
+//!
+//! The exchange and the privileges it needs are described in `docs/collect.md`. The collector
+//! takes its own [`SourceOptions`], not the command line's or the config file's types: the
+//! commands (`src/app.rs`) convert theirs.
 
 pub mod client;
+pub mod error;
+pub mod map;
+pub mod object;
 pub mod page;
+pub mod passes;
+pub mod retrieve;
+pub mod retry;
+pub mod session;
 pub mod settings;
 pub mod soap;
-pub mod vsphere;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::CollectArgs;
-use crate::error::{Error, Result};
 use crate::model::{Host, Inventory, Source, SourceKind};
 
-use client::{CallError, Client};
+use client::Client;
 pub use client::{Password, Settings};
-use settings::VcenterConfig;
-use vsphere::StepError;
+pub use error::{CallError, SetupError, StepError};
 
 /// The collection progress bar while it is drawn: log lines are written above it.
 static ACTIVE_BAR: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
@@ -83,51 +100,58 @@ pub struct SourceSpec {
     pub max_response_bytes: Option<u64>,
 }
 
+/// Live sources that share their user, password and TLS settings, as the user gave them: the
+/// URLs of `vmkaudit collect`, or the one URL of a `[[vcenter]]` table.
+#[derive(Debug, Clone, Default)]
+pub struct SourceOptions {
+    pub urls: Vec<String>,
+    pub user: String,
+    /// The name of the environment variable that holds the password.
+    pub password_env: Option<String>,
+    /// A file whose first line is the password (when `password_env` is not given).
+    pub password_file: Option<PathBuf>,
+    /// A PEM file of CA certificates to trust besides the system roots.
+    pub ca_file: Option<PathBuf>,
+    pub insecure: bool,
+    /// The largest answer accepted from these sources (bytes); the default when `None`.
+    pub max_response_bytes: Option<u64>,
+    /// What messages call these sources (`vmkaudit collect`, `[[vcenter]] https://vc01`).
+    pub origin: String,
+}
+
 /// Read the password from an environment variable or the first line of a file.
 fn read_password(
     env: Option<&str>,
-    file: Option<&std::path::Path>,
+    file: Option<&Path>,
     what: &str,
-) -> Result<Password> {
+) -> Result<Password, SetupError> {
+    let what = what.to_string();
     let (secret, origin) = match (env, file) {
-        (Some(var), _) if !is_env_name(var) => {
+        (Some(_), _) if !is_env_name(env.unwrap_or_default()) => {
             // Not echoed: people do type the password itself here.
-            return Err(Error::Usage(format!(
-                "{what}: --password-env (`password_env`) takes the name of an environment \
-                 variable (letters, digits and _, not starting with a digit) that holds the \
-                 password, not the password itself"
-            )));
+            return Err(SetupError::PasswordEnvName { what });
         }
         (Some(var), _) => (
-            std::env::var(var).map_err(|_| {
-                Error::Usage(format!(
-                    "{what}: the environment variable `{var}` that should hold the password is not set"
-                ))
+            std::env::var(var).map_err(|_| SetupError::PasswordEnvUnset {
+                what: what.clone(),
+                var: var.to_string(),
             })?,
             format!("the environment variable `{var}`"),
         ),
         (None, Some(path)) => {
-            let text = crate::fsutil::read_text(path)
-                .map_err(|e| Error::Usage(format!("{what}: password file: {e}")))?;
+            let text = crate::fsutil::read_text(path).map_err(|e| SetupError::PasswordFile {
+                what: what.clone(),
+                source: Box::new(e),
+            })?;
             (
                 text.lines().next().unwrap_or("").trim_end().to_string(),
-                format!(
-                    "the first line of the password file {}",
-                    path.display()
-                ),
+                format!("the first line of the password file {}", path.display()),
             )
         }
-        (None, None) => {
-            return Err(Error::Usage(format!(
-                "{what}: no password source; give --password-env VAR or --password-file FILE \
-                 (password_env or password_file in the config)"
-            )))
-        }
+        (None, None) => return Err(SetupError::NoPassword { what }),
     };
     if secret.is_empty() {
-        return Err(Error::Usage(format!(
-            "{what}: the password is empty ({origin})"
-        )));
+        return Err(SetupError::EmptyPassword { what, origin });
     }
     Ok(Password::new(secret))
 }
@@ -141,58 +165,30 @@ fn is_env_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn check_url(url: &str) -> Result<()> {
-    client::sdk_url(url).map(|_| ()).map_err(Error::Usage)
-}
-
-/// A CA file that cannot be read or holds no PEM certificate is a usage error, found before
-/// anything is collected.
-fn check_ca_file(path: Option<&std::path::Path>) -> Result<()> {
-    match path {
-        Some(p) => client::load_ca_file(p).map(|_| ()).map_err(Error::Usage),
-        None => Ok(()),
-    }
-}
-
 impl SourceSpec {
-    pub fn from_config(c: &VcenterConfig) -> Result<SourceSpec> {
-        let url = c.url.get_ref().clone();
-        check_url(&url)?;
-        check_ca_file(c.ca_file.as_deref())?;
-        let password = read_password(
-            c.password_env.as_deref(),
-            c.password_file.as_deref(),
-            &format!("[[vcenter]] {url}"),
-        )?;
-        Ok(SourceSpec {
-            url,
-            user: c.user.clone(),
-            password,
-            ca_file: c.ca_file.clone(),
-            insecure: c.insecure,
-            max_response_bytes: c.max_response_bytes.as_ref().map(|m| *m.get_ref()),
-        })
-    }
-
-    pub fn from_args(a: &CollectArgs) -> Result<Vec<SourceSpec>> {
-        for u in &a.vcenters {
-            check_url(u)?;
+    /// One spec per URL of `o`, after checking every URL, the CA file and the password source
+    /// (in that order), before anything is collected.
+    pub fn resolve(o: &SourceOptions) -> Result<Vec<SourceSpec>, SetupError> {
+        for u in &o.urls {
+            client::sdk_url(u)?;
         }
-        check_ca_file(a.ca_file.as_deref())?;
+        if let Some(ca) = &o.ca_file {
+            crate::tls::load_ca_file(ca)?;
+        }
         let password = read_password(
-            a.password_env.as_deref(),
-            a.password_file.as_deref(),
-            "vmkaudit collect",
+            o.password_env.as_deref(),
+            o.password_file.as_deref(),
+            &o.origin,
         )?;
-        Ok(a.vcenters
+        Ok(o.urls
             .iter()
             .map(|u| SourceSpec {
                 url: u.clone(),
-                user: a.user.clone(),
+                user: o.user.clone(),
                 password: password.clone(),
-                ca_file: a.ca_file.clone(),
-                insecure: a.insecure,
-                max_response_bytes: a.max_response_bytes,
+                ca_file: o.ca_file.clone(),
+                insecure: o.insecure,
+                max_response_bytes: o.max_response_bytes,
             })
             .collect())
     }
@@ -360,7 +356,7 @@ async fn collect_source(
     let mut source = source_of(spec);
     let url = match client::sdk_url(&spec.url) {
         Ok(u) => u,
-        Err(e) => return (failed(spec, e), Vec::new()),
+        Err(e) => return (failed(spec, e.to_string()), Vec::new()),
     };
     if spec.insecure {
         tracing::warn!(
@@ -376,27 +372,27 @@ async fn collect_source(
     };
     let client = match Client::new(&url, spec.ca_file.as_deref(), spec.insecure, settings) {
         Ok(c) => c,
-        Err(e) => return (failed(spec, e), Vec::new()),
+        Err(e) => return (failed(spec, e.to_string()), Vec::new()),
     };
     tracing::info!("{}: connecting as {}", spec.url, spec.user);
 
     let mut hosts = Vec::new();
     let mut sc_seen = None;
     let work = async {
-        let sc = vsphere::retrieve_service_content(&client).await?;
+        let sc = session::retrieve_service_content(&client).await?;
         if let Some(v) = &sc.api_version {
             client.set_api_version(v);
         }
         sc_seen = Some(sc.clone());
-        vsphere::login(&client, &sc, &spec.user, &spec.password).await?;
+        session::login(&client, &sc, &spec.user, &spec.password).await?;
         tracing::info!(
             "{}: logged in to {}",
             spec.url,
             sc.full_name.as_deref().unwrap_or("the server")
         );
-        let mut structure = vsphere::read_structure(&client, &sc, opts.max_objects).await?;
+        let mut structure = passes::read_structure(&client, &sc, opts.max_objects).await?;
         let mut refused = std::mem::take(&mut structure.refused);
-        vsphere::read_hosts(
+        passes::read_hosts(
             &client,
             &sc,
             &structure,
@@ -418,8 +414,8 @@ async fn collect_source(
     if let Some(sc) = &sc_seen {
         if client.has_session() {
             let cleanup = async {
-                vsphere::destroy_open_views(&client).await;
-                vsphere::logout(&client, sc).await
+                retrieve::destroy_open_views(&client).await;
+                session::logout(&client, sc).await
             };
             match tokio::time::timeout(Duration::from_secs(15), cleanup).await {
                 Ok(Ok(())) => tracing::debug!("{}: logged out", spec.url),
@@ -468,11 +464,11 @@ fn describe(e: &StepError, spec: &SourceSpec) -> String {
         ),
         CallError::Connect(m) | CallError::Resolve(m) => format!("cannot connect to {url}: {m}"),
         CallError::Timeout(t) => match t.phase {
-            client::Phase::Connect | client::Phase::TlsHandshake => format!(
+            error::Phase::Connect | error::Phase::TlsHandshake => format!(
                 "cannot connect to {url} ({step}): {t} (VMKAUDIT_CONNECT_TIMEOUT sets the \
                  connect timeout)"
             ),
-            client::Phase::Answer | client::Phase::Body => format!(
+            error::Phase::Answer | error::Phase::Body => format!(
                 "{url} did not answer {step} in time: {t} (VMKAUDIT_REQUEST_TIMEOUT sets the \
                  request timeout)"
             ),
@@ -607,19 +603,29 @@ mod tests {
         );
     }
 
+    /// What the server of [`sources_are_collected_concurrently_at_most_four_at_a_time`] saw
+    /// and did, in order.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Seen {
+        Accepted,
+        Released,
+    }
+
     #[test]
     fn sources_are_collected_concurrently_at_most_four_at_a_time() {
-        // A server that accepts connections and never answers: every source times out in the
-        // TLS handshake.
+        use std::sync::Mutex;
+        // A server that accepts connections and says nothing until the test lets one go: each
+        // source holds its slot while its connection waits in the TLS handshake.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let counter = accepted.clone();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let held = Arc::new(Mutex::new(std::collections::VecDeque::new()));
+        let (server_log, server_held) = (log.clone(), held.clone());
         std::thread::spawn(move || {
-            let mut held = Vec::new();
             for conn in listener.incoming().flatten() {
-                counter.fetch_add(1, Ordering::SeqCst);
-                held.push(conn);
+                let mut held = server_held.lock().unwrap();
+                server_log.lock().unwrap().push(Seen::Accepted);
+                held.push_back(conn);
             }
         });
         let specs: Vec<SourceSpec> = (0..6)
@@ -628,32 +634,71 @@ mod tests {
                 ..spec()
             })
             .collect();
+        // Nothing runs out while the test holds the connections.
         let opts = Options {
             max_objects: DEFAULT_MAX_OBJECTS,
-            source_timeout: Duration::from_secs(60),
+            source_timeout: Duration::from_secs(600),
             settings: Settings {
-                connect_timeout: Duration::from_secs(2),
-                request_timeout: Duration::from_secs(10),
+                connect_timeout: Duration::from_secs(120),
+                request_timeout: Duration::from_secs(300),
                 retries: 0,
                 ..Settings::default()
             },
         };
         let run = std::thread::spawn(move || collect_with(&specs, false, opts));
-        std::thread::sleep(Duration::from_millis(1000));
-        // Four sources wait for their answer at the same time; the other two wait for a slot.
-        assert_eq!(accepted.load(Ordering::SeqCst), MAX_PARALLEL_SOURCES);
+        let accepted = || {
+            let log = log.lock().unwrap();
+            log.iter().filter(|e| **e == Seen::Accepted).count()
+        };
+        // Wait (generously bounded) until `n` connections were accepted.
+        let wait_for = |n: usize| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while accepted() < n {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{} of {n} connections after 60 s",
+                    accepted()
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        };
+        // End the connection held longest: the end of the TLS handshake fails its source at
+        // once, which frees its slot. Logged before it is ended, so that a connection it lets
+        // in is logged after it. What the client sent is read, so that it sees an end of
+        // file, not a reset.
+        let release = || {
+            log.lock().unwrap().push(Seen::Released);
+            let mut conn = held.lock().unwrap().pop_front().expect("a held connection");
+            std::thread::spawn(move || {
+                use std::io::Read;
+                let _ = conn.shutdown(std::net::Shutdown::Write);
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+                let _ = conn.read_to_end(&mut Vec::new());
+            });
+        };
+        for n in [4, 5, 6] {
+            wait_for(n);
+            release();
+        }
+        for _ in 0..3 {
+            release();
+        }
         let inv = run.join().unwrap();
-        // Each source's connection, and after its handshake timed out, the TCP connection
-        // that tells a TLS hang from a TCP one.
-        assert_eq!(accepted.load(Ordering::SeqCst), 12);
+
+        // Four connections were open at the same time, never more.
+        let log = log.lock().unwrap().clone();
+        let mut open = 0i32;
+        let mut most = 0;
+        for e in &log {
+            open += if *e == Seen::Accepted { 1 } else { -1 };
+            most = most.max(open);
+        }
+        assert_eq!(most, MAX_PARALLEL_SOURCES as i32, "{log:?}");
+        assert_eq!(accepted(), 6, "{log:?}");
         assert_eq!(inv.sources.len(), 6);
         for s in &inv.sources {
             let err = s.error.as_deref().unwrap();
-            assert!(
-                err.contains("(RetrieveServiceContent): the TLS handshake with 127.0.0.1:")
-                    && err.contains("did not complete within 2.0 s"),
-                "{err}"
-            );
+            assert!(err.contains("TLS"), "{err}");
         }
     }
 
@@ -702,8 +747,13 @@ mod tests {
         assert!(err.contains("the TCP connection was accepted"), "{err}");
         assert!(err.contains("RetrieveServiceContent"), "{err}");
         assert!(err.contains("2 attempts"), "{err}");
-        // Not the request timeout, which did not run out.
-        assert!(!err.contains("45"), "{err}");
+        // Not the request timeout, which did not run out (its 45 s, not any "45": the port
+        // may hold those digits).
+        assert!(err.contains("VMKAUDIT_CONNECT_TIMEOUT"), "{err}");
+        assert!(
+            !err.contains("45.0 s") && !err.contains("VMKAUDIT_REQUEST_TIMEOUT"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -737,6 +787,80 @@ mod tests {
             "{err}"
         );
         drop(listener);
+    }
+
+    /// The modules of `collect/`, bottom first: each may use only those before it (`mod.rs`,
+    /// the top, uses them all). Keep in step with the module docs above.
+    const LAYERS: &[&str] = &[
+        "soap", "retry", "error", "client", "object", "page", "session", "retrieve", "map",
+        "passes",
+    ];
+
+    /// The non-test part of every `.rs` file of `src/collect/` except `mod.rs`, by module name.
+    fn collect_sources() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/collect");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = match text.find("#[cfg(test)]\nmod tests") {
+                    Some(i) => text[..i].to_string(),
+                    None => text,
+                };
+                out.push((name, code));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn collect_modules_only_use_the_layers_below_them() {
+        let sibling = regex::Regex::new(r"(?:super|crate::collect)::(\w+)").unwrap();
+        let mut wrong = Vec::new();
+        for (name, code) in collect_sources() {
+            if name == "mod" {
+                continue;
+            }
+            let Some(rank) = LAYERS.iter().position(|l| *l == name) else {
+                wrong.push(format!("{name}.rs is not in LAYERS"));
+                continue;
+            };
+            let code: String = code
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for cap in sibling.captures_iter(&code) {
+                let used = &cap[1];
+                match LAYERS.iter().position(|l| *l == used) {
+                    Some(r) if r < rank => {}
+                    Some(_) => wrong.push(format!("{name}.rs uses {used}, which is not below it")),
+                    // An item of mod.rs: the top layer.
+                    None => wrong.push(format!("{name}.rs uses collect::{used} (mod.rs)")),
+                }
+            }
+        }
+        wrong.dedup();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn collect_uses_neither_cli_nor_config_nor_string_errors() {
+        let string_error = regex::Regex::new(r"Result<[^;{]*,\s*String>").unwrap();
+        for (name, code) in collect_sources() {
+            // Spelt in two pieces so that tests/it/layers.rs does not read them as imports.
+            for layer in ["cli", "config"].map(|m| format!("crate{}{m}", "::")) {
+                assert!(!code.contains(&layer), "{name}.rs uses {layer}");
+            }
+            assert!(
+                !string_error.is_match(&code),
+                "{name}.rs returns an error as a String: {:?}",
+                string_error.find(&code).map(|m| m.as_str())
+            );
+        }
     }
 
     #[test]

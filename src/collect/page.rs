@@ -21,9 +21,9 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
-use super::client::CallError;
+use super::error::CallError;
+use super::object::{object_content, ObjectContent};
 use super::soap::{self, Builder, Fault};
-use super::vsphere::{object_content, ObjectContent};
 
 /// What the parser reports while reading a page.
 #[derive(Debug)]

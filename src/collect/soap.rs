@@ -40,16 +40,9 @@ pub enum XmlError {
     Malformed(String),
 }
 
-impl From<String> for XmlError {
-    fn from(m: String) -> Self {
-        XmlError::Malformed(m)
-    }
-}
-
-impl From<&str> for XmlError {
-    fn from(m: &str) -> Self {
-        XmlError::Malformed(m.to_string())
-    }
+/// A [`XmlError::Malformed`] with message `m`.
+fn malformed(m: impl Into<String>) -> XmlError {
+    XmlError::Malformed(m.into())
 }
 
 /// Escape text for an XML element or attribute value.
@@ -247,23 +240,24 @@ impl Builder {
     }
 
     /// The shared name for the local part of the qualified name `qname`.
-    fn name(&mut self, qname: &[u8]) -> Result<Name, String> {
+    fn name(&mut self, qname: &[u8]) -> Result<Name, XmlError> {
         self.intern(local_part(qname))
     }
 
     /// The shared name for `local`.
-    fn intern(&mut self, local: &[u8]) -> Result<Name, String> {
+    fn intern(&mut self, local: &[u8]) -> Result<Name, XmlError> {
         if let Some(n) = self.names.get(local) {
             return Ok(n.clone());
         }
-        let s = std::str::from_utf8(local).map_err(|e| format!("bad element name: {e}"))?;
+        let s =
+            std::str::from_utf8(local).map_err(|e| malformed(format!("bad element name: {e}")))?;
         let n = Name::from(s);
         self.names.insert(local.to_vec(), n.clone());
         Ok(n)
     }
 
     /// A childless node for the start tag `e`.
-    pub fn start(&mut self, e: &BytesStart<'_>) -> Result<Node, String> {
+    pub fn start(&mut self, e: &BytesStart<'_>) -> Result<Node, XmlError> {
         let mut node = Node {
             name: self.name(e.name().as_ref())?,
             xsi_type: None,
@@ -272,13 +266,13 @@ impl Builder {
             children: Vec::new(),
         };
         for attr in e.attributes() {
-            let attr = attr.map_err(|err| format!("bad attribute: {err}"))?;
+            let attr = attr.map_err(|err| malformed(format!("bad attribute: {err}")))?;
             let key = attr.key.as_ref();
             let is_type = |k: &[u8]| k == b"type";
             if is_type(key) || key.ends_with(b":type") {
                 let val = attr
                     .unescape_value()
-                    .map_err(|err| format!("bad attribute value: {err}"))?;
+                    .map_err(|err| malformed(format!("bad attribute value: {err}")))?;
                 if is_type(key) {
                     node.mo_type = Some(self.intern(val.as_bytes())?);
                 } else {
@@ -320,9 +314,12 @@ impl Builder {
         let child_depth = |stack: &Vec<Node>| depth + stack.len();
         loop {
             buf.clear();
-            let ev = reader
-                .read_event_into(buf)
-                .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
+            let ev = reader.read_event_into(buf).map_err(|e| {
+                malformed(format!(
+                    "malformed XML at byte {}: {e}",
+                    reader.error_position()
+                ))
+            })?;
             match ev {
                 Event::Start(ref e) => {
                     if self.skips(e) {
@@ -330,7 +327,7 @@ impl Builder {
                         self.skip_buf.clear();
                         reader
                             .read_to_end_into(end.name(), &mut self.skip_buf)
-                            .map_err(|e| format!("malformed XML: {e}"))?;
+                            .map_err(|e| malformed(format!("malformed XML: {e}")))?;
                     } else {
                         if child_depth(&stack) > MAX_DEPTH {
                             return Err(XmlError::TooDeep(MAX_DEPTH));
@@ -349,20 +346,24 @@ impl Builder {
                     }
                 }
                 Event::End(_) => {
-                    let node = stack.pop().ok_or("unbalanced XML")?;
+                    let node = stack.pop().ok_or_else(|| malformed("unbalanced XML"))?;
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(node),
                         None => return Ok(node),
                     }
                 }
                 Event::Text(t) => {
-                    let s = t.xml_content().map_err(|e| format!("bad text: {e}"))?;
+                    let s = t
+                        .xml_content()
+                        .map_err(|e| malformed(format!("bad text: {e}")))?;
                     if let Some(n) = stack.last_mut() {
                         n.text.push_str(&s);
                     }
                 }
                 Event::CData(t) => {
-                    let s = t.decode().map_err(|e| format!("bad CDATA: {e}"))?;
+                    let s = t
+                        .decode()
+                        .map_err(|e| malformed(format!("bad CDATA: {e}")))?;
                     if let Some(n) = stack.last_mut() {
                         n.text.push_str(&s);
                     }
@@ -372,7 +373,7 @@ impl Builder {
                         push_reference(&mut n.text, &r)?;
                     }
                 }
-                Event::Eof => return Err("truncated XML document".into()),
+                Event::Eof => return Err(malformed("truncated XML document")),
                 _ => {}
             }
         }
@@ -388,16 +389,18 @@ fn local_part(qname: &[u8]) -> &[u8] {
 }
 
 /// Append the character an entity or character reference stands for.
-fn push_reference(text: &mut String, r: &BytesRef<'_>) -> Result<(), String> {
+fn push_reference(text: &mut String, r: &BytesRef<'_>) -> Result<(), XmlError> {
     match r.resolve_char_ref() {
         Ok(Some(c)) => text.push(c),
         Ok(None) => {
-            let name = r.decode().map_err(|e| format!("bad entity: {e}"))?;
+            let name = r
+                .decode()
+                .map_err(|e| malformed(format!("bad entity: {e}")))?;
             let resolved = quick_xml::escape::resolve_predefined_entity(&name)
-                .ok_or_else(|| format!("unknown XML entity `&{name};`"))?;
+                .ok_or_else(|| malformed(format!("unknown XML entity `&{name};`")))?;
             text.push_str(resolved);
         }
-        Err(e) => return Err(format!("bad character reference: {e}")),
+        Err(e) => return Err(malformed(format!("bad character reference: {e}"))),
     }
     Ok(())
 }
@@ -409,9 +412,12 @@ pub fn parse(xml: &str) -> Result<Node, XmlError> {
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let ev = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
+        let ev = reader.read_event_into(&mut buf).map_err(|e| {
+            malformed(format!(
+                "malformed XML at byte {}: {e}",
+                reader.error_position()
+            ))
+        })?;
         match ev {
             Event::Start(e) => {
                 let e = e.into_owned();
@@ -421,8 +427,8 @@ pub fn parse(xml: &str) -> Result<Node, XmlError> {
                 let e = e.into_owned();
                 return builder.subtree(&mut reader, &mut buf, &e, true, 1);
             }
-            Event::End(_) => return Err("unbalanced XML".into()),
-            Event::Eof => return Err("empty XML document".into()),
+            Event::End(_) => return Err(malformed("unbalanced XML")),
+            Event::Eof => return Err(malformed("empty XML document")),
             _ => {}
         }
     }
@@ -491,20 +497,29 @@ impl fmt::Display for Fault {
     }
 }
 
+/// [`response_body`] of an answer as it came over the wire (bytes that are not UTF-8 are
+/// replaced, as reqwest's text decoding does).
+pub fn parse_response(body: &[u8]) -> Result<Result<Node, Fault>, XmlError> {
+    response_body(&String::from_utf8_lossy(body))
+}
+
 /// The body of a SOAP response: the method's response element, or a fault.
 pub fn response_body(xml: &str) -> Result<Result<Node, Fault>, XmlError> {
     let mut env = parse(xml)?;
     if &*env.name != "Envelope" {
-        return Err(format!("not a SOAP envelope (root element `{}`)", env.name).into());
+        return Err(malformed(format!(
+            "not a SOAP envelope (root element `{}`)",
+            env.name
+        )));
     }
     let mut body = std::mem::take(&mut env.children)
         .into_iter()
         .find(|c| &*c.name == "Body")
-        .ok_or("SOAP envelope without a Body")?;
+        .ok_or_else(|| malformed("SOAP envelope without a Body"))?;
     let first = std::mem::take(&mut body.children)
         .into_iter()
         .next()
-        .ok_or("SOAP Body is empty")?;
+        .ok_or_else(|| malformed("SOAP Body is empty"))?;
     if &*first.name == "Fault" {
         let message = first.text_at("faultstring").unwrap_or_default();
         let fault = Fault::read(

@@ -19,6 +19,25 @@ use crate::common;
 
 const PW_VAR: &str = "VMKAUDIT_IT_VC_PASSWORD";
 
+/// The Debian packages the simulator fixture is built from.
+const SIMULATOR_PACKAGES: &str = "golang-go golang-github-vmware-govmomi-dev";
+
+/// Where Debian installs Go sources (GOPATH for the fixture's build).
+const GOPATH: &str = "/usr/share/gocode";
+
+/// Whether the simulator fixture can be built here: Go and the govmomi sources. When not, the
+/// calling test is to return early (skipped, with one line saying what to install), or, with
+/// `CI` set, fails ([`common::require`]).
+#[track_caller]
+pub(crate) fn simulator_available() -> bool {
+    common::require_tool("go", SIMULATOR_PACKAGES)
+        && common::require("the govmomi sources", SIMULATOR_PACKAGES, || {
+            Path::new(GOPATH)
+                .join("src/github.com/vmware/govmomi")
+                .is_dir()
+        })
+}
+
 /// Build the fixture program once (rebuilt when its source is newer than the binary).
 pub(crate) fn fixture_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
@@ -39,7 +58,7 @@ pub(crate) fn fixture_bin() -> &'static Path {
                 .arg(".")
                 .current_dir(&src)
                 .env("GO111MODULE", "off")
-                .env("GOPATH", "/usr/share/gocode")
+                .env("GOPATH", GOPATH)
                 .env("GOCACHE", out_dir.join("gocache"))
                 .env_remove("GOROOT")
                 .status()
@@ -66,12 +85,19 @@ struct Sim {
 }
 
 impl Sim {
-    fn start(scenario: &str) -> Sim {
+    /// The simulator on `scenario`; `None` when it cannot be built here (the test is then
+    /// skipped, see [`simulator_available`]).
+    #[track_caller]
+    fn start(scenario: &str) -> Option<Sim> {
         Sim::start_with(scenario, &[])
     }
 
     /// A simulator started with extra fixture options (`-hostile ...`).
-    fn start_with(scenario: &str, options: &[&str]) -> Sim {
+    #[track_caller]
+    fn start_with(scenario: &str, options: &[&str]) -> Option<Sim> {
+        if !simulator_available() {
+            return None;
+        }
         let path = common::repo(&format!("tests/vcsim/scenarios/{scenario}.json"));
         let text = std::fs::read_to_string(&path).expect("read scenario");
         let scenario: Value = serde_json::from_str(&text).expect("scenario is JSON");
@@ -94,7 +120,7 @@ impl Sim {
             .expect("read fixture banner");
         let banner: Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("fixture banner `{line}` is not JSON: {e}"));
-        Sim {
+        Some(Sim {
             child,
             _stdin: stdin,
             url: banner["url"].as_str().unwrap().to_string(),
@@ -103,7 +129,7 @@ impl Sim {
             password: scenario["password"].as_str().unwrap_or("pass").to_string(),
             scenario,
             _dir: dir,
-        }
+        })
     }
 
     /// The expected hosts: the scenario's hosts with their placement and the properties the
@@ -242,7 +268,9 @@ fn closed_port_url() -> String {
 
 #[test]
 fn multi_cluster_inventory_equals_the_scenario() {
-    let sim = Sim::start("multi-cluster");
+    let Some(sim) = Sim::start("multi-cluster") else {
+        return;
+    };
     // A small page size so that the structure pass pages too.
     let run = collect(
         &sim.password,
@@ -280,8 +308,14 @@ fn multi_cluster_inventory_equals_the_scenario() {
 
 #[test]
 fn progress_bar_on_a_terminal_with_warnings_above_it() {
-    // util-linux `script` runs vmkaudit on a pseudo-terminal and records what it draws.
-    let sim = Sim::start("multi-cluster");
+    // `script` (util-linux; Debian: bsdutils) runs vmkaudit on a pseudo-terminal and records
+    // what it draws.
+    if !common::require_tool("script", "bsdutils") {
+        return;
+    }
+    let Some(sim) = Sim::start("multi-cluster") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let typescript = dir.path().join("typescript");
     let command = format!(
@@ -318,7 +352,9 @@ fn progress_bar_on_a_terminal_with_warnings_above_it() {
 #[test]
 fn esxi_host_with_a_transient_503() {
     // The first request is answered with HTTP 503 and must be retried.
-    let sim = Sim::start("esxi");
+    let Some(sim) = Sim::start("esxi") else {
+        return;
+    };
     let run = collect(&sim.password, &sim_args(&sim, true), &[]);
     assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
     let inv = run.inventory.unwrap();
@@ -344,7 +380,9 @@ fn calls(stderr: &str, url: &str) -> Vec<String> {
 
 #[test]
 fn pages_through_more_hosts_than_max_objects() {
-    let sim = Sim::start("paging");
+    let Some(sim) = Sim::start("paging") else {
+        return;
+    };
     let mut args = sim_args(&sim, true);
     args.push("-vv");
     let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "7")]);
@@ -384,7 +422,9 @@ fn pages_through_more_hosts_than_max_objects() {
 
 #[test]
 fn wrong_password_is_a_clear_source_failure() {
-    let sim = Sim::start("esxi");
+    let Some(sim) = Sim::start("esxi") else {
+        return;
+    };
     let wrong = "not-the-Password-42";
     let mut args = sim_args(&sim, true);
     args.push("-vvv");
@@ -420,7 +460,9 @@ fn closed_port_is_a_source_failure() {
 
 #[test]
 fn tls_needs_the_ca_or_insecure() {
-    let sim = Sim::start("esxi");
+    let Some(sim) = Sim::start("esxi") else {
+        return;
+    };
     let mut args = sim_args(&sim, false);
     args.push("-vv");
     let run = collect(&sim.password, &args, &[]);
@@ -456,7 +498,9 @@ fn tls_needs_the_ca_or_insecure() {
 
 #[test]
 fn one_failing_source_does_not_stop_the_other() {
-    let sim = Sim::start("multi-cluster");
+    let Some(sim) = Sim::start("multi-cluster") else {
+        return;
+    };
     let closed = closed_port_url();
     let args = [
         "--vcenter",
@@ -481,7 +525,9 @@ fn one_failing_source_does_not_stop_the_other() {
 
 #[test]
 fn missing_privilege_is_named_and_the_session_is_closed() {
-    let sim = Sim::start("deny-view");
+    let Some(sim) = Sim::start("deny-view") else {
+        return;
+    };
     let mut args = sim_args(&sim, true);
     args.push("-vv");
     let run = collect(&sim.password, &args, &[]);
@@ -504,7 +550,9 @@ fn a_session_lost_while_paging_fails_the_source_and_still_cleans_up() {
     // The server answers ContinueRetrievePropertiesEx with NotAuthenticated (an expired
     // session): the source fails with a clear message, the paged read is cancelled, the view
     // destroyed and Logout still tried.
-    let sim = Sim::start("expire");
+    let Some(sim) = Sim::start("expire") else {
+        return;
+    };
     let mut args = sim_args(&sim, true);
     args.push("-vv");
     let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "10")]);
@@ -544,7 +592,9 @@ fn a_session_lost_while_paging_fails_the_source_and_still_cleans_up() {
 
 #[test]
 fn run_config_sources_with_password_file_and_one_failure() {
-    let sim = Sim::start("esxi");
+    let Some(sim) = Sim::start("esxi") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("vc.pw"), format!("{}\n", sim.password)).unwrap();
     let closed = closed_port_url();
@@ -702,8 +752,19 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
 #[test]
 fn pyvmomi_reads_the_same_as_vmkaudit() {
     // A second, independent client (Debian's python3-pyvmomi) over the same simulator.
+    let pyvmomi = || {
+        Command::new("/usr/bin/python3")
+            .args(["-c", "import pyVmomi"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !common::require("pyVmomi", "python3 python3-pyvmomi", pyvmomi) {
+        return;
+    }
     for scenario in ["multi-cluster", "esxi"] {
-        let sim = Sim::start(scenario);
+        let Some(sim) = Sim::start(scenario) else {
+            return;
+        };
         let dir = tempfile::tempdir().unwrap();
         let inv = dir.path().join("inv.json");
         let run = collect(&sim.password, &sim_args(&sim, true), &[]);
@@ -733,7 +794,9 @@ fn pyvmomi_reads_the_same_as_vmkaudit() {
 
 #[test]
 fn a_source_slower_than_its_timeout_fails_and_logs_out() {
-    let sim = Sim::start("slow");
+    let Some(sim) = Sim::start("slow") else {
+        return;
+    };
     let mut args = sim_args(&sim, true);
     args.push("-vv");
     let run = collect(&sim.password, &args, &[("VMKAUDIT_SOURCE_TIMEOUT", "1")]);
@@ -755,7 +818,9 @@ fn refused_properties_and_insecure_reach_the_report() {
     // `run` with an insecure [[vcenter]] source whose user may not read a connected host's
     // firewall and services: the inventory says why they are unknown, COV002 names the
     // refused property and privilege, and the HTML report shows the insecure badge.
-    let sim = Sim::start("denied");
+    let Some(sim) = Sim::start("denied") else {
+        return;
+    };
     let mut args = sim_args(&sim, false);
     args.push("--insecure");
     let run = collect(&sim.password, &args, &[]);
@@ -897,7 +962,7 @@ fn a_redirect_is_never_followed_with_the_credentials() {
     // listener, over plain http: following it would post the user name and password there.
     let trap = Recorder::start();
     let location = format!("http://127.0.0.1:{}/sdk", trap.port);
-    let sim = Sim::start_with(
+    let Some(sim) = Sim::start_with(
         "multi-cluster",
         &[
             "-hostile",
@@ -907,7 +972,9 @@ fn a_redirect_is_never_followed_with_the_credentials() {
             "-location",
             &location,
         ],
-    );
+    ) else {
+        return;
+    };
     let run = collect(&sim.password, &sim_args(&sim, true), &[]);
     let stderr = run.stderr.clone();
     let err = source_error(run);
@@ -998,7 +1065,10 @@ fn a_deeply_nested_answer_fails_that_source_only() {
     // 50,000 nested elements in the answer to RetrieveServiceContent (read whole) and to the
     // first RetrievePropertiesEx (parsed as it streams).
     for method in ["RetrieveServiceContent", "RetrievePropertiesEx"] {
-        let sim = Sim::start_with("multi-cluster", &["-hostile", "deep", "-on", method]);
+        let Some(sim) = Sim::start_with("multi-cluster", &["-hostile", "deep", "-on", method])
+        else {
+            return;
+        };
         let (_, err) = run_with_a_hostile_source(&sim, "");
         assert!(
             err.contains("response nested deeper than") && err.contains(method),
@@ -1010,10 +1080,12 @@ fn a_deeply_nested_answer_fails_that_source_only() {
 #[test]
 fn an_answer_above_the_size_cap_fails_that_source() {
     for method in ["RetrieveServiceContent", "RetrievePropertiesEx"] {
-        let sim = Sim::start_with(
+        let Some(sim) = Sim::start_with(
             "multi-cluster",
             &["-hostile", "huge", "-on", method, "-bytes", "8388608"],
-        );
+        ) else {
+            return;
+        };
         let (_, err) = run_with_a_hostile_source(&sim, "max_response_bytes = 1048576");
         assert!(
             err.contains("larger than 1048576 bytes") && err.contains(method),
@@ -1022,7 +1094,7 @@ fn an_answer_above_the_size_cap_fails_that_source() {
         assert!(err.contains("max_response_bytes"), "{err}");
     }
     // The same cap from the command line.
-    let sim = Sim::start_with(
+    let Some(sim) = Sim::start_with(
         "multi-cluster",
         &[
             "-hostile",
@@ -1032,7 +1104,9 @@ fn an_answer_above_the_size_cap_fails_that_source() {
             "-bytes",
             "8388608",
         ],
-    );
+    ) else {
+        return;
+    };
     let mut args = sim_args(&sim, true);
     args.extend(["--max-response-bytes", "1048576"]);
     let err = source_error(collect(&sim.password, &args, &[]));
@@ -1042,7 +1116,9 @@ fn an_answer_above_the_size_cap_fails_that_source() {
 #[test]
 fn a_call_without_an_answer_names_the_wait_and_its_measured_length() {
     // RetrievePropertiesEx takes 4 s on this simulator; the request timeout is 1 s.
-    let sim = Sim::start("slow");
+    let Some(sim) = Sim::start("slow") else {
+        return;
+    };
     let err = source_error(collect(
         &sim.password,
         &sim_args(&sim, true),
@@ -1059,10 +1135,12 @@ fn a_call_without_an_answer_names_the_wait_and_its_measured_length() {
 
 #[test]
 fn an_answer_that_stops_arriving_names_the_reading() {
-    let sim = Sim::start_with(
+    let Some(sim) = Sim::start_with(
         "multi-cluster",
         &["-hostile", "stall", "-on", "RetrievePropertiesEx"],
-    );
+    ) else {
+        return;
+    };
     let err = source_error(collect(
         &sim.password,
         &sim_args(&sim, true),

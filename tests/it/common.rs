@@ -28,3 +28,164 @@ pub fn vmkaudit(cwd: &Path, args: &[&str]) -> Output {
         .output()
         .expect("run vmkaudit")
 }
+
+/// Whether a test of the calling suite can use the program `tool` (a name looked up on `PATH`,
+/// or a path). See [`require`] for what happens when it cannot.
+#[track_caller]
+pub fn require_tool(tool: &str, packages: &str) -> bool {
+    require(tool, packages, || runnable(tool))
+}
+
+/// Whether `tool` is an executable file: a path, or a name found on `PATH`.
+fn runnable(tool: &str) -> bool {
+    runnable_in(tool, std::env::var_os("PATH").as_deref())
+}
+
+/// [`runnable`] with `path` as `PATH`.
+fn runnable_in(tool: &str, path: Option<&std::ffi::OsStr>) -> bool {
+    if tool.contains('/') {
+        return is_executable(Path::new(tool));
+    }
+    path.is_some_and(|p| std::env::split_paths(p).any(|d| is_executable(&d.join(tool))))
+}
+
+/// Whether a test of the calling suite can use `what` (a tool, a library, sources),
+/// `present` telling whether it is there (asked once per run). When it is missing:
+/// - with the environment variable `CI` set, a panic that says what to install: on CI a
+///   missing tool is a failure, never a skip;
+/// - otherwise `false` (the test returns early, and passes), after one line on stderr, once
+///   per suite: `skipped: <suite> needs <what> (install <packages>)`.
+#[track_caller]
+pub fn require(what: &str, packages: &str, present: impl FnOnce() -> bool) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static PRESENT: OnceLock<Mutex<HashMap<String, bool>>> = OnceLock::new();
+    static TOLD: OnceLock<Mutex<Told>> = OnceLock::new();
+    let suite = suite_of(std::panic::Location::caller());
+    let found = {
+        let mut known = PRESENT.get_or_init(Default::default).lock().unwrap();
+        *known.entry(what.to_string()).or_insert_with(present)
+    };
+    let ci = std::env::var_os("CI").is_some();
+    let mut told = TOLD.get_or_init(Default::default).lock().unwrap();
+    let (usable, line) = decide(&suite, what, packages, found, ci, &mut told);
+    if let Some(line) = line {
+        // Straight to stderr: the test harness captures `eprintln!` of passing tests.
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+    usable
+}
+
+/// The `(suite, what)` pairs already reported as skipped.
+type Told = std::collections::HashSet<(String, String)>;
+
+/// Whether the test can go on, and the line to print: the decision of [`require`].
+fn decide(
+    suite: &str,
+    what: &str,
+    packages: &str,
+    found: bool,
+    ci: bool,
+    told: &mut Told,
+) -> (bool, Option<String>) {
+    if found {
+        return (true, None);
+    }
+    if ci {
+        panic!("{suite} needs {what}: install {packages} (CI is set: a missing tool fails)");
+    }
+    let first = told.insert((suite.to_string(), what.to_string()));
+    let line = first.then(|| format!("skipped: {suite} needs {what} (install {packages})"));
+    (false, line)
+}
+
+/// `collect` for a caller in `tests/it/collect.rs`.
+fn suite_of(location: &std::panic::Location<'_>) -> String {
+    Path::new(location.file()).file_stem().map_or_else(
+        || location.file().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    )
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+#[test]
+fn a_missing_tool_is_one_skip_line_per_suite() {
+    let mut told = Told::default();
+    let skip = |suite: &str, told: &mut Told| decide(suite, "go", "golang-go", false, false, told);
+    assert_eq!(
+        skip("collect", &mut told),
+        (
+            false,
+            Some("skipped: collect needs go (install golang-go)".to_string())
+        )
+    );
+    assert_eq!(skip("collect", &mut told), (false, None));
+    assert_eq!(
+        skip("bench", &mut told),
+        (
+            false,
+            Some("skipped: bench needs go (install golang-go)".to_string())
+        )
+    );
+    assert_eq!(
+        decide("collect", "go", "golang-go", true, false, &mut told),
+        (true, None)
+    );
+    assert_eq!(
+        decide("collect", "go", "golang-go", true, true, &mut told),
+        (true, None)
+    );
+}
+
+#[test]
+#[should_panic(expected = "collect needs go: install golang-go (CI is set")]
+fn a_missing_tool_on_ci_is_a_failure() {
+    decide(
+        "collect",
+        "go",
+        "golang-go",
+        false,
+        true,
+        &mut Told::default(),
+    );
+}
+
+#[test]
+fn tools_are_found_on_the_path_or_by_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bin, other) = (dir.path().join("bin"), dir.path().join("other"));
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&other).unwrap();
+    let tool = bin.join("mytool");
+    std::fs::write(&tool, "#!/bin/sh\n").unwrap();
+    let text = bin.join("notes");
+    std::fs::write(&text, "not a program\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(!runnable_in(text.to_str().unwrap(), None));
+    }
+    let path = std::env::join_paths([&other, &bin]).unwrap();
+    assert!(runnable_in("mytool", Some(&path)));
+    assert!(runnable_in(tool.to_str().unwrap(), None));
+    assert!(!runnable_in("mytool", None));
+    assert!(!runnable_in("other-tool", Some(&path)));
+    assert!(!runnable_in(
+        bin.join("gone").to_str().unwrap(),
+        Some(&path)
+    ));
+    assert_eq!(suite_of(std::panic::Location::caller()), "common");
+}

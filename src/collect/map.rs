@@ -1,297 +1,21 @@
-//! The vSphere exchange of one source and the mapping of its answers into [`crate::model`].
+//! The mapping of property-collector objects into [`crate::model`].
 //!
-//! RetrieveServiceContent (the managed object IDs differ between vCenter and ESXi, so they are
-//! read, never assumed) → Login → one container view over the inventory structure
-//! (datacenters, folders, compute resources and clusters for the parent chain, distributed
-//! switches with `config.maxMtu`, distributed port groups with their default VLAN) → one
-//! container view over every HostSystem, read in pages (`maxObjects`, then
-//! ContinueRetrievePropertiesEx while a token comes back) and mapped page by page, so memory
-//! stays bounded on 40,000-host estates → DestroyView → Logout (the caller logs out also after
-//! an error). Properties the server refuses per object (`missingSet`) are logged and left
-//! unknown (`None`) in the inventory; they never stop the collection.
+//! The structure pass fills a [`Structure`] (names and parents of datacenters, folders,
+//! compute resources and clusters; distributed switches with their largest MTU; distributed
+//! port groups with their VLAN); [`map_host`] then maps each HostSystem's properties into a
+//! [`Host`] with that structure at hand: placement (cluster, datacenter), switches and uplinks,
+//! port groups and VLANs, vmks with addresses, MTU, netstack, gateway and services, netstacks,
+//! and the firewall. Properties the server refused per object (`missingSet`) are collected in
+//! [`Refused`], logged once per property and reason, and left unknown (`None`) in the
+//! inventory. Nothing here talks to the server.
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::client::{CallError, Client, Password};
-use super::page::{self, PageEnd, PageError};
-use super::soap::{esc, Fault, MoRef, Node};
+use super::object::ObjectContent;
+use super::soap::{Fault, MoRef, Node};
 use crate::model::{
     Firewall, FirewallRuleset, Host, Netstack, Switch, SwitchKind, Vmk, DEFAULT_NETSTACK,
 };
-
-/// What RetrieveServiceContent told us.
-#[derive(Debug, Clone)]
-pub struct ServiceContent {
-    pub root_folder: MoRef,
-    pub property_collector: MoRef,
-    pub view_manager: MoRef,
-    pub session_manager: MoRef,
-    /// `about.fullName`, e.g. `VMware vCenter Server 8.0.2 build-22385739`.
-    pub full_name: Option<String>,
-    /// `about.apiType`: `VirtualCenter` or `HostAgent`.
-    pub api_type: Option<String>,
-    pub api_version: Option<String>,
-}
-
-impl ServiceContent {
-    pub fn is_esxi(&self) -> bool {
-        self.api_type.as_deref() == Some("HostAgent")
-    }
-}
-
-/// A failed step: which call, and why.
-#[derive(Debug, Clone)]
-pub struct StepError {
-    pub step: &'static str,
-    pub error: CallError,
-}
-
-trait Step<T> {
-    fn step(self, step: &'static str) -> Result<T, StepError>;
-}
-
-impl<T> Step<T> for Result<T, CallError> {
-    fn step(self, step: &'static str) -> Result<T, StepError> {
-        self.map_err(|error| StepError { step, error })
-    }
-}
-
-fn moref_at(node: &Node, name: &str) -> Result<MoRef, CallError> {
-    node.child(name).and_then(Node::as_moref).ok_or_else(|| {
-        CallError::Protocol(format!("the service content has no `{name}` reference"))
-    })
-}
-
-pub async fn retrieve_service_content(client: &Client) -> Result<ServiceContent, StepError> {
-    let this = MoRef::new("ServiceInstance", "ServiceInstance");
-    let resp = client
-        .invoke("RetrieveServiceContent", &this, "")
-        .await
-        .step("RetrieveServiceContent")?;
-    let rv = resp
-        .child("returnval")
-        .ok_or_else(|| CallError::Protocol("RetrieveServiceContent without returnval".into()))
-        .step("RetrieveServiceContent")?;
-    let get = |name| {
-        moref_at(rv, name).map_err(|error| StepError {
-            step: "RetrieveServiceContent",
-            error,
-        })
-    };
-    Ok(ServiceContent {
-        root_folder: get("rootFolder")?,
-        property_collector: get("propertyCollector")?,
-        view_manager: get("viewManager")?,
-        session_manager: get("sessionManager")?,
-        full_name: rv.text_at("about.fullName"),
-        api_type: rv.text_at("about.apiType"),
-        api_version: rv.text_at("about.apiVersion"),
-    })
-}
-
-pub async fn login(
-    client: &Client,
-    sc: &ServiceContent,
-    user: &str,
-    password: &Password,
-) -> Result<(), StepError> {
-    let args = format!(
-        "<userName>{}</userName><password>{}</password>",
-        esc(user),
-        esc(password.expose())
-    );
-    client
-        .invoke("Login", &sc.session_manager, &args)
-        .await
-        .step("Login")?;
-    Ok(())
-}
-
-pub async fn logout(client: &Client, sc: &ServiceContent) -> Result<(), CallError> {
-    client
-        .invoke("Logout", &sc.session_manager, "")
-        .await
-        .map(|_| ())
-}
-
-async fn create_view(
-    client: &Client,
-    sc: &ServiceContent,
-    types: &[&str],
-) -> Result<MoRef, StepError> {
-    let mut args = sc.root_folder.to_xml("container");
-    for t in types {
-        args.push_str(&format!("<type>{}</type>", esc(t)));
-    }
-    args.push_str("<recursive>true</recursive>");
-    let resp = client
-        .invoke("CreateContainerView", &sc.view_manager, &args)
-        .await
-        .step("CreateContainerView")?;
-    let view = resp
-        .child("returnval")
-        .and_then(Node::as_moref)
-        .ok_or_else(|| CallError::Protocol("CreateContainerView returned no view".into()))
-        .step("CreateContainerView")?;
-    client.view_opened(&view);
-    Ok(view)
-}
-
-async fn destroy_view(client: &Client, view: &MoRef) {
-    client.view_closed(view);
-    if let Err(e) = client.invoke("DestroyView", view, "").await {
-        tracing::debug!("DestroyView {view}: {e}");
-    }
-}
-
-/// Destroy the views still open, e.g. when the source's time ran out in the middle of a pass.
-pub async fn destroy_open_views(client: &Client) {
-    for view in client.open_views() {
-        destroy_view(client, &view).await;
-    }
-}
-
-/// One object of a RetrievePropertiesEx answer.
-#[derive(Debug, Default)]
-pub struct ObjectContent {
-    pub obj: Option<MoRef>,
-    pub props: BTreeMap<String, Node>,
-    /// Properties the server refused for this object, with the fault.
-    pub missing: Vec<(String, Fault)>,
-}
-
-impl ObjectContent {
-    fn text(&self, name: &str) -> Option<String> {
-        let t = self.props.get(name)?.text.trim();
-        (!t.is_empty()).then(|| t.to_string())
-    }
-}
-
-/// One `objects` element of a RetrieveResult.
-pub(crate) fn object_content(mut part: Node) -> ObjectContent {
-    let mut oc = ObjectContent::default();
-    for mut c in std::mem::take(&mut part.children) {
-        match &*c.name {
-            "obj" => oc.obj = c.as_moref(),
-            "propSet" => {
-                let mut name = String::new();
-                let mut val = None;
-                for pc in std::mem::take(&mut c.children) {
-                    match &*pc.name {
-                        "name" => name = pc.text.trim().to_string(),
-                        "val" => val = Some(pc),
-                        _ => {}
-                    }
-                }
-                if let Some(v) = val {
-                    oc.props.insert(name, v);
-                }
-            }
-            "missingSet" => {
-                let path = c.text_at("path").unwrap_or_default();
-                let message = c.text_at("fault.localizedMessage").unwrap_or_default();
-                let fault = Fault::read(c.path("fault.fault"), message);
-                oc.missing.push((path, fault));
-            }
-            _ => {}
-        }
-    }
-    oc
-}
-
-#[cfg(test)]
-fn objects_of(mut resp: Node) -> (Vec<ObjectContent>, Option<String>) {
-    let Some(mut rv) = std::mem::take(&mut resp.children)
-        .into_iter()
-        .find(|c| &*c.name == "returnval")
-    else {
-        return (Vec::new(), None);
-    };
-    let mut token = None;
-    let mut out = Vec::new();
-    for part in std::mem::take(&mut rv.children) {
-        match &*part.name {
-            "token" => token = Some(part.text.trim().to_string()).filter(|t| !t.is_empty()),
-            "objects" => out.push(object_content(part)),
-            _ => {}
-        }
-    }
-    (out, token)
-}
-
-/// Read `props` of every object of `view`, `max_objects` per page, handing each object to
-/// `each` as its page arrives.
-pub async fn retrieve(
-    client: &Client,
-    sc: &ServiceContent,
-    view: &MoRef,
-    props: &[(&str, &[&str])],
-    max_objects: u32,
-    mut each: impl FnMut(ObjectContent),
-) -> Result<(), StepError> {
-    let mut spec = String::from("<specSet>");
-    for (kind, paths) in props {
-        spec.push_str(&format!("<propSet><type>{}</type>", esc(kind)));
-        for p in *paths {
-            spec.push_str(&format!("<pathSet>{}</pathSet>", esc(p)));
-        }
-        spec.push_str("</propSet>");
-    }
-    spec.push_str(&format!(
-        concat!(
-            "<objectSet>{}<skip>true</skip>",
-            r#"<selectSet xsi:type="TraversalSpec"><name>traverseView</name>"#,
-            "<type>ContainerView</type><path>view</path><skip>false</skip></selectSet>",
-            "</objectSet></specSet><options><maxObjects>{}</maxObjects></options>"
-        ),
-        view.to_xml("obj"),
-        max_objects.max(1)
-    ));
-    let mut resp = client
-        .open("RetrievePropertiesEx", &sc.property_collector, &spec)
-        .await
-        .step("RetrievePropertiesEx")?;
-    let mut step = "RetrievePropertiesEx";
-    let next = |token: String| async move {
-        let args = format!("<token>{}</token>", esc(&token));
-        client
-            .open(
-                "ContinueRetrievePropertiesEx",
-                &sc.property_collector,
-                &args,
-            )
-            .await
-    };
-    let cancel = |token: String| async move {
-        let args = format!("<token>{}</token>", esc(&token));
-        let _ = client
-            .invoke("CancelRetrievePropertiesEx", &sc.property_collector, &args)
-            .await;
-    };
-    loop {
-        let max = client.max_response_bytes();
-        match page::read_page(resp, max, |e| client.body_error(e), next, &mut each).await {
-            Ok(PageEnd::Last) => return Ok(()),
-            Ok(PageEnd::Next(_, Ok(r))) => {
-                resp = r;
-                step = "ContinueRetrievePropertiesEx";
-            }
-            Ok(PageEnd::Next(token, Err(error))) => {
-                cancel(token).await;
-                return Err(StepError {
-                    step: "ContinueRetrievePropertiesEx",
-                    error,
-                });
-            }
-            Err(PageError { error, token }) => {
-                if let Some(t) = token {
-                    cancel(t).await;
-                }
-                return Err(StepError { step, error });
-            }
-        }
-    }
-}
 
 /// A distributed switch as the inventory pass saw it.
 #[derive(Debug, Clone)]
@@ -347,6 +71,44 @@ impl Structure {
         }
         (cluster, datacenter)
     }
+
+    /// Add one object of the structure pass (a folder, datacenter, compute resource or
+    /// cluster, distributed switch or port group), and the properties it was refused.
+    pub fn add(&mut self, oc: &ObjectContent) {
+        let Some(obj) = oc.obj.clone() else {
+            return;
+        };
+        for (path, fault) in &oc.missing {
+            self.refused.add(&obj.to_string(), path, fault);
+        }
+        let name = oc.text("name").unwrap_or_else(|| obj.value.clone());
+        match obj.kind.as_str() {
+            "DistributedVirtualPortgroup" => {
+                let key = oc.text("key").unwrap_or_else(|| obj.value.clone());
+                let vlan = oc.props.get("config.defaultPortConfig").and_then(dvs_vlan);
+                self.portgroups.insert(key, PortgroupInfo { name, vlan });
+            }
+            k if k.contains("DistributedVirtualSwitch") => {
+                let max_mtu = oc
+                    .props
+                    .get("config.maxMtu")
+                    .and_then(|n| n.text.trim().parse().ok())
+                    .or_else(|| {
+                        oc.props
+                            .get("config")
+                            .and_then(|c| c.int_at("maxMtu"))
+                            .and_then(|v| u32::try_from(v).ok())
+                    });
+                if let Some(uuid) = oc.text("uuid") {
+                    self.dvs.insert(uuid, DvsInfo { name, max_mtu });
+                }
+            }
+            _ => {
+                let parent = oc.props.get("parent").and_then(Node::as_moref);
+                self.entities.insert(obj, (name, parent));
+            }
+        }
+    }
 }
 
 /// The VLAN of a distributed port setting: a single VLAN ID; trunks and private VLANs have none.
@@ -363,173 +125,8 @@ fn dvs_vlan(setting: &Node) -> Option<u16> {
     }
 }
 
-/// The structure pass: one view, one paged read.
-pub async fn read_structure(
-    client: &Client,
-    sc: &ServiceContent,
-    max_objects: u32,
-) -> Result<Structure, StepError> {
-    // A standalone ESXi host has no distributed switch or port group objects (only the
-    // proxy switches in its network config), so they are only asked of vCenter.
-    let types: &[&str] = if sc.is_esxi() {
-        &["Folder", "Datacenter", "ComputeResource"]
-    } else {
-        &[
-            "Folder",
-            "Datacenter",
-            "ComputeResource",
-            "DistributedVirtualSwitch",
-            "DistributedVirtualPortgroup",
-        ]
-    };
-    let view = create_view(client, sc, types).await?;
-    let mut result = read_structure_in(client, sc, &view, max_objects, "config.maxMtu").await;
-    if let Err(StepError {
-        error: CallError::Fault(f),
-        ..
-    }) = &result
-    {
-        if f.is("InvalidProperty") {
-            // Some servers validate property paths against the declared type (DVSConfigInfo),
-            // which lacks maxMtu: read the whole config instead.
-            tracing::info!("config.maxMtu refused ({f}); reading the switches' whole config");
-            result = read_structure_in(client, sc, &view, max_objects, "config").await;
-        }
-    }
-    destroy_view(client, &view).await;
-    result
-}
-
-async fn read_structure_in(
-    client: &Client,
-    sc: &ServiceContent,
-    view: &MoRef,
-    max_objects: u32,
-    mtu_path: &str,
-) -> Result<Structure, StepError> {
-    let mut s = Structure::default();
-    let entity: &[&str] = &["name", "parent"];
-    let dvs_paths = ["name", "uuid", mtu_path];
-    let props: &[(&str, &[&str])] = &[
-        ("Folder", entity),
-        ("Datacenter", entity),
-        ("ComputeResource", entity),
-        ("DistributedVirtualSwitch", &dvs_paths),
-        (
-            "DistributedVirtualPortgroup",
-            &["name", "key", "config.defaultPortConfig"],
-        ),
-    ];
-    let props = if sc.is_esxi() { &props[..3] } else { props };
-    retrieve(client, sc, view, props, max_objects, |oc| {
-        let Some(obj) = oc.obj.clone() else { return };
-        for (path, fault) in &oc.missing {
-            s.refused.add(&obj.to_string(), path, fault);
-        }
-        let name = oc.text("name").unwrap_or_else(|| obj.value.clone());
-        match obj.kind.as_str() {
-            "DistributedVirtualPortgroup" => {
-                let key = oc.text("key").unwrap_or_else(|| obj.value.clone());
-                let vlan = oc.props.get("config.defaultPortConfig").and_then(dvs_vlan);
-                s.portgroups.insert(key, PortgroupInfo { name, vlan });
-            }
-            k if k.contains("DistributedVirtualSwitch") => {
-                let max_mtu = oc
-                    .props
-                    .get("config.maxMtu")
-                    .and_then(|n| n.text.trim().parse().ok())
-                    .or_else(|| {
-                        oc.props
-                            .get("config")
-                            .and_then(|c| c.int_at("maxMtu"))
-                            .and_then(|v| u32::try_from(v).ok())
-                    });
-                if let Some(uuid) = oc.text("uuid") {
-                    s.dvs.insert(uuid, DvsInfo { name, max_mtu });
-                }
-            }
-            _ => {
-                let parent = oc.props.get("parent").and_then(Node::as_moref);
-                s.entities.insert(obj, (name, parent));
-            }
-        }
-    })
-    .await?;
-    Ok(s)
-}
-
-/// The host properties read in the host pass.
-pub const HOST_PROPERTIES: &[&str] = &[
-    "name",
-    "parent",
-    "runtime.connectionState",
-    "summary.config.product",
-    "config.network",
-    "config.virtualNicManagerInfo",
-    "config.firewall",
-];
-
-/// The host pass: every HostSystem, paged; `each` gets every mapped host as it arrives.
-pub async fn read_hosts(
-    client: &Client,
-    sc: &ServiceContent,
-    structure: &Structure,
-    source_name: &str,
-    max_objects: u32,
-    refused: &mut Refused,
-    mut each: impl FnMut(Host),
-) -> Result<(), StepError> {
-    let view = create_view(client, sc, &["HostSystem"]).await?;
-    // vmks on a distributed port group the structure pass did not see (on vCenter).
-    let mut unresolved: Vec<String> = Vec::new();
-    let result = retrieve(
-        client,
-        sc,
-        &view,
-        &[("HostSystem", HOST_PROPERTIES)],
-        max_objects,
-        |oc| {
-            let mut host = map_host(&oc, structure, sc.is_esxi());
-            host.source = Some(source_name.to_string());
-            for (path, fault) in &oc.missing {
-                tracing::debug!(
-                    "{source_name}: host {}: property {path} not readable ({})",
-                    host.name,
-                    describe_missing(fault)
-                );
-                refused.add(&host.name, path, fault);
-                host.not_collected
-                    .insert(path.clone(), describe_missing(fault));
-            }
-            if !sc.is_esxi() {
-                unresolved.extend(
-                    host.vmks
-                        .iter()
-                        .filter(|v| {
-                            v.switch_kind == Some(SwitchKind::Distributed) && v.portgroup.is_none()
-                        })
-                        .map(|v| format!("{} {}", host.name, v.device)),
-                );
-            }
-            each(host);
-        },
-    )
-    .await;
-    destroy_view(client, &view).await;
-    if !unresolved.is_empty() {
-        tracing::warn!(
-            "{source_name}: {} vmk(s) on a distributed switch whose port group is not visible to \
-             the user (read permission on the networking folder?): {}; port group and VLAN left \
-             unknown",
-            unresolved.len(),
-            sample(&unresolved)
-        );
-    }
-    result
-}
-
 /// The first five of `items` and `...` when there are more.
-fn sample(items: &[String]) -> String {
+pub fn sample(items: &[String]) -> String {
     let mut s = items.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
     if items.len() > 5 {
         s.push_str(", ...");
@@ -992,26 +589,31 @@ mod tests {
     }
 
     #[test]
-    fn reads_pages_and_missing_sets() {
-        let resp = parse(
-            r#"<RetrievePropertiesExResponse><returnval><token>7</token>
-            <objects><obj type="HostSystem">host-1</obj><propSet><name>name</name><val>a</val></propSet>
-              <missingSet><path>config.firewall</path><fault><fault xsi:type="NoPermission"><object type="HostSystem">host-1</object><privilegeId>Host.Config.NetService</privilegeId></fault><localizedMessage>denied</localizedMessage></fault></missingSet></objects>
-            <objects><obj type="HostSystem">host-2</obj></objects></returnval></RetrievePropertiesExResponse>"#,
-        )
-        .unwrap();
-        let (objs, token) = objects_of(resp);
-        assert_eq!(token.as_deref(), Some("7"));
-        assert_eq!(objs.len(), 2);
-        assert_eq!(objs[0].text("name").as_deref(), Some("a"));
-        let (path, fault) = &objs[0].missing[0];
-        assert_eq!(path, "config.firewall");
+    fn describes_and_groups_refused_properties() {
+        let fault = |kind: Option<&str>, privilege: Option<&str>, message: &str| Fault {
+            kind: kind.map(String::from),
+            message: message.into(),
+            privilege: privilege.map(String::from),
+            object: None,
+            property: None,
+        };
+        let denied = fault(
+            Some("NoPermission"),
+            Some("Host.Config.NetService"),
+            "denied",
+        );
         assert_eq!(
-            describe_missing(fault),
+            describe_missing(&denied),
             "NoPermission, privilege Host.Config.NetService"
         );
-        assert!(objects_of(parse("<X/>").unwrap()).0.is_empty());
+        assert_eq!(
+            describe_missing(&fault(Some("InvalidProperty"), None, "x")),
+            "InvalidProperty"
+        );
+        assert_eq!(describe_missing(&fault(None, None, "gone")), "gone");
+        assert_eq!(describe_missing(&fault(None, None, "")), "refused");
 
+        let (path, fault) = ("config.firewall", &denied);
         let mut refused = Refused::default();
         refused.add("esx2", path, fault);
         refused.add("esx1", path, fault);

@@ -1,0 +1,127 @@
+//! Paged retrieval: container views and RetrievePropertiesEx with its continuations.
+//!
+//! [`create_view`] opens a container view over the whole inventory (recursive, for the types
+//! asked), which the client remembers until [`destroy_view`] (or [`destroy_open_views`], after
+//! an error or a timeout) closes it. [`retrieve`] reads properties of every object of a view in
+//! pages of `maxObjects`: RetrievePropertiesEx, then ContinueRetrievePropertiesEx while a token
+//! comes back, each page parsed as it streams in ([`super::page`]) and handed over object by
+//! object, so memory stays bounded on 40,000-host estates. A page that fails cancels the
+//! retrieval (CancelRetrievePropertiesEx) when its token was read.
+
+use super::client::Client;
+use super::error::{CallError, Step, StepError};
+use super::object::ObjectContent;
+use super::page::{self, PageEnd, PageError};
+use super::session::ServiceContent;
+use super::soap::{esc, MoRef, Node};
+
+pub async fn create_view(
+    client: &Client,
+    sc: &ServiceContent,
+    types: &[&str],
+) -> Result<MoRef, StepError> {
+    let mut args = sc.root_folder.to_xml("container");
+    for t in types {
+        args.push_str(&format!("<type>{}</type>", esc(t)));
+    }
+    args.push_str("<recursive>true</recursive>");
+    let resp = client
+        .invoke("CreateContainerView", &sc.view_manager, &args)
+        .await
+        .step("CreateContainerView")?;
+    let view = resp
+        .child("returnval")
+        .and_then(Node::as_moref)
+        .ok_or_else(|| CallError::Protocol("CreateContainerView returned no view".into()))
+        .step("CreateContainerView")?;
+    client.view_opened(&view);
+    Ok(view)
+}
+
+pub async fn destroy_view(client: &Client, view: &MoRef) {
+    client.view_closed(view);
+    if let Err(e) = client.invoke("DestroyView", view, "").await {
+        tracing::debug!("DestroyView {view}: {e}");
+    }
+}
+
+/// Destroy the views still open, e.g. when the source's time ran out in the middle of a pass.
+pub async fn destroy_open_views(client: &Client) {
+    for view in client.open_views() {
+        destroy_view(client, &view).await;
+    }
+}
+
+/// Read `props` of every object of `view`, `max_objects` per page, handing each object to
+/// `each` as its page arrives.
+pub async fn retrieve(
+    client: &Client,
+    sc: &ServiceContent,
+    view: &MoRef,
+    props: &[(&str, &[&str])],
+    max_objects: u32,
+    mut each: impl FnMut(ObjectContent),
+) -> Result<(), StepError> {
+    let mut spec = String::from("<specSet>");
+    for (kind, paths) in props {
+        spec.push_str(&format!("<propSet><type>{}</type>", esc(kind)));
+        for p in *paths {
+            spec.push_str(&format!("<pathSet>{}</pathSet>", esc(p)));
+        }
+        spec.push_str("</propSet>");
+    }
+    spec.push_str(&format!(
+        concat!(
+            "<objectSet>{}<skip>true</skip>",
+            r#"<selectSet xsi:type="TraversalSpec"><name>traverseView</name>"#,
+            "<type>ContainerView</type><path>view</path><skip>false</skip></selectSet>",
+            "</objectSet></specSet><options><maxObjects>{}</maxObjects></options>"
+        ),
+        view.to_xml("obj"),
+        max_objects.max(1)
+    ));
+    let mut resp = client
+        .open("RetrievePropertiesEx", &sc.property_collector, &spec)
+        .await
+        .step("RetrievePropertiesEx")?;
+    let mut step = "RetrievePropertiesEx";
+    let next = |token: String| async move {
+        let args = format!("<token>{}</token>", esc(&token));
+        client
+            .open(
+                "ContinueRetrievePropertiesEx",
+                &sc.property_collector,
+                &args,
+            )
+            .await
+    };
+    let cancel = |token: String| async move {
+        let args = format!("<token>{}</token>", esc(&token));
+        let _ = client
+            .invoke("CancelRetrievePropertiesEx", &sc.property_collector, &args)
+            .await;
+    };
+    loop {
+        let max = client.max_response_bytes();
+        match page::read_page(resp, max, |e| client.body_error(e), next, &mut each).await {
+            Ok(PageEnd::Last) => return Ok(()),
+            Ok(PageEnd::Next(_, Ok(r))) => {
+                resp = r;
+                step = "ContinueRetrievePropertiesEx";
+            }
+            Ok(PageEnd::Next(token, Err(error))) => {
+                cancel(token).await;
+                return Err(StepError {
+                    step: "ContinueRetrievePropertiesEx",
+                    error,
+                });
+            }
+            Err(PageError { error, token }) => {
+                if let Some(t) = token {
+                    cancel(t).await;
+                }
+                return Err(StepError { step, error });
+            }
+        }
+    }
+}
