@@ -2,7 +2,7 @@
 //!
 //! English is the source language and stays in the code next to its use: rule documentation in
 //! the rule declarations, report labels in `LABELS` (src/render/labels.rs), messages in
-//! [`msg!`] calls. Every translatable string has a stable key (`GW001.summary`,
+//! [`msg!`](crate::msg!) calls. Every translatable string has a stable key (`GW001.summary`,
 //! `label.hosts_checked`, `GW001.message`); each other language is one flat TOML catalog in
 //! `locales/` (`"GW001.summary" = "…"`), embedded in the binary and listed once in
 //! [`LANGUAGES`]. A message is kept as its key, English template and arguments ([`Msg`]) and
@@ -264,7 +264,7 @@ pub fn placeholders(template: &str) -> BTreeSet<&str> {
 }
 
 /// A translatable message: its key, English template and arguments, rendered in a language by
-/// [`Msg::render`]. Build it with [`msg!`].
+/// [`Msg::render`]. Build it with [`msg!`](crate::msg!).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Msg {
     key: &'static str,
@@ -376,7 +376,7 @@ impl Arg {
 }
 
 impl Msg {
-    /// Use [`msg!`], which also checks at compile time that the arguments are exactly the
+    /// Use [`msg!`](crate::msg!), which also checks at compile time that the arguments are exactly the
     /// English template's placeholders.
     pub fn new(key: &'static str, english: &'static str, args: Vec<(&'static str, Arg)>) -> Msg {
         Msg { key, english, args }

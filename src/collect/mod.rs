@@ -793,7 +793,7 @@ mod tests {
     /// the top, uses them all). Keep in step with the module docs above.
     const LAYERS: &[&str] = &[
         "soap", "retry", "error", "client", "object", "page", "session", "retrieve", "map",
-        "passes",
+        "passes", "settings",
     ];
 
     /// The non-test part of every `.rs` file of `src/collect/` except `mod.rs`, by module name.

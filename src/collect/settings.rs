@@ -4,7 +4,7 @@
 //! The checks need no network and no secret: the URL's form (at its line and column, never
 //! echoing credentials written into it), exactly one password source, and paths resolved
 //! against the config file's directory. Reading the password and the CA file is the
-//! collector's, when the run starts ([`super::SourceSpec::from_config`]).
+//! collector's, when the run starts ([`super::SourceSpec::resolve`]).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
