@@ -13,7 +13,6 @@
 //! it):
 //!
 //! - [`soap`]: envelopes, the XML element tree, faults;
-//! - [`retry`]: retry with capped exponential backoff;
 //! - [`error`]: the collector's error types ([`SetupError`], [`CallError`], [`StepError`]);
 //! - [`client`]: HTTPS, TLS, timeouts, retries, the session cookie;
 //! - [`object`]: one object of a property-collector answer;
@@ -22,6 +21,7 @@
 //! - [`retrieve`]: container views and the paged RetrievePropertiesEx exchange;
 //! - [`map`]: the mapping of objects into [`crate::model`];
 //! - [`passes`]: the structure pass and the host pass of one source;
+//! - [`settings`]: the `[[vcenter]]` tables of the run configuration;
 //! - this module: the sources, in parallel, with the progress bar.
 //!
 //! The exchange and the privileges it needs are described in `docs/collect.md`. The collector
@@ -35,7 +35,6 @@ pub mod object;
 pub mod page;
 pub mod passes;
 pub mod retrieve;
-pub mod retry;
 pub mod session;
 pub mod settings;
 pub mod soap;
@@ -792,8 +791,8 @@ mod tests {
     /// The modules of `collect/`, bottom first: each may use only those before it (`mod.rs`,
     /// the top, uses them all). Keep in step with the module docs above.
     const LAYERS: &[&str] = &[
-        "soap", "retry", "error", "client", "object", "page", "session", "retrieve", "map",
-        "passes",
+        "soap", "error", "client", "object", "page", "session", "retrieve", "map", "passes",
+        "settings",
     ];
 
     /// The non-test part of every `.rs` file of `src/collect/` except `mod.rs`, by module name.
