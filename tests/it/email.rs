@@ -646,6 +646,33 @@ fn smtp_server_down_exits_4_and_keeps_every_report() {
     assert!(earlier.join("message.eml").is_file());
 }
 
+/// `email.ca_file` is read like the collector's `--ca-file` (src/tls.rs): vCenter's
+/// `download.zip` or a DER certificate get the same hint, before anything is sent.
+#[test]
+fn a_zip_or_der_smtp_ca_file_gets_the_collectors_hint() {
+    let lab = Lab::new("run1.json");
+    let zip = lab.path().join("download.zip");
+    std::fs::write(&zip, b"PK\x03\x04 the rest of an archive").unwrap();
+    let der = lab.path().join("ca.cer");
+    std::fs::write(&der, [0x30, 0x82, 0x01, 0x0a, 0x02, 0x01]).unwrap();
+    for (file, hint) in [
+        (
+            &zip,
+            "unzip it and give the PEM root certificate inside (certs/lin/*.0)",
+        ),
+        (&der, "openssl x509 -inform der -in FILE -out ca.pem"),
+    ] {
+        let email = plain_email(free_port(), &format!("ca_file = \"{}\"\n", file.display()))
+            .replace("security = \"none\"", "security = \"starttls\"");
+        let out = lab.run(&lab.config(&email), &[], &[]);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 4, "{err}");
+        assert!(err.contains(hint), "{err}");
+        assert!(err.contains("email.ca_file"), "{err}");
+        assert!(err.contains(&file.display().to_string()), "{err}");
+    }
+}
+
 #[test]
 fn send_changes_mails_the_first_run_but_not_an_unchanged_one() {
     let lab = Lab::new("run1.json");
