@@ -50,33 +50,6 @@ use client::Client;
 pub use client::{Password, Settings};
 pub use error::{CallError, SetupError, StepError};
 
-/// The collection progress bar while it is drawn: log lines are written above it.
-static ACTIVE_BAR: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
-
-/// Standard error for log lines: while the progress bar is drawn, it is hidden for the write
-/// and redrawn below the line, so that warnings do not end up glued to the bar.
-pub struct LogWriter;
-
-impl std::io::Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let bar = ACTIVE_BAR.lock().ok().and_then(|b| b.clone());
-        match bar {
-            Some(bar) => bar.suspend(|| std::io::stderr().write(buf)),
-            None => std::io::stderr().write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
-    }
-}
-
-fn set_active_bar(bar: Option<&indicatif::ProgressBar>) {
-    if let Ok(mut slot) = ACTIVE_BAR.lock() {
-        *slot = bar.cloned();
-    }
-}
-
 /// How many sources are collected at the same time.
 pub const MAX_PARALLEL_SOURCES: usize = 4;
 
@@ -244,19 +217,12 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
     if specs.is_empty() {
         return inv;
     }
-    let bar = if progress {
-        let b = indicatif::ProgressBar::new(specs.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} collecting [{bar:30}] {pos}/{len} sources, {msg} {elapsed}",
-        ) {
-            b.set_style(style.progress_chars("=> "));
-        }
-        b.enable_steady_tick(Duration::from_millis(200));
-        set_active_bar(Some(&b));
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let progress = crate::ui::Progress::new(
+        specs.len() as u64,
+        "{spinner} collecting [{bar:30}] {pos}/{len} sources, {msg} {elapsed}",
+        progress,
+    );
+    let bar = progress.bar();
     let hosts_seen = Arc::new(AtomicUsize::new(0));
     bar.set_message("0 hosts");
 
@@ -267,8 +233,7 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
     {
         Ok(rt) => rt,
         Err(e) => {
-            set_active_bar(None);
-            bar.finish_and_clear();
+            drop(progress);
             for s in specs {
                 inv.sources
                     .push(failed(s, format!("cannot start the async runtime: {e}")));
@@ -313,8 +278,7 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
             })
             .collect()
     });
-    set_active_bar(None);
-    bar.finish_and_clear();
+    drop(progress);
     for (source, mut hosts) in results {
         hosts.sort_by(|a, b| a.name.cmp(&b.name));
         inv.sources.push(source);
