@@ -35,7 +35,7 @@ pub fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         // Above the collection progress bar when one is drawn.
-        .with_writer(|| crate::collect::LogWriter)
+        .with_writer(|| crate::ui::LogWriter)
         // No colour codes in cron mail or log files.
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)

@@ -45,7 +45,7 @@ impl Unknown {
             value: value.to_string(),
             place: String::new(),
             expected: expected(names),
-            hint: hint(value, names),
+            hint: crate::error::did_you_mean(value, names.iter().copied()),
         }
     }
 
@@ -63,13 +63,6 @@ pub fn expected(names: &[&str]) -> String {
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
         None => String::new(),
     }
-}
-
-/// `; did you mean `x`?` when one of `names` is close to `value`, else empty.
-pub fn hint(value: &str, names: &[&str]) -> String {
-    crate::error::did_you_mean(value, names.iter().copied())
-        .map(|h| format!("; {h}"))
-        .unwrap_or_default()
 }
 
 /// The names of `T`'s choices.

@@ -140,17 +140,16 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// "did you mean `x`?" for `word` among `candidates`, when one is close enough.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+/// `; did you mean `x`?` for `word` among `candidates` when one is close enough, else
+/// nothing: the hint every "unknown ..." message ends with, written only here.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!("did you mean `{c}`?"))
+        .map(|(_, c)| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
 }
 
 /// Append "; did you mean `x`?" to a serde message of the form "unknown field|variant `w`,
@@ -165,10 +164,8 @@ pub fn with_suggestion(message: String) -> String {
         return message;
     };
     let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
-    match did_you_mean(word, expected.iter().copied()) {
-        Some(hint) => format!("{message}; {hint}"),
-        None => message,
-    }
+    let hint = did_you_mean(word, expected.iter().copied());
+    message + &hint
 }
 
 /// Serde's Rust type names in an "expected ..." phrase, in the words of a JSON or TOML file.
@@ -215,11 +212,10 @@ pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
     } else if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((field, tail)) = rest.split_once('`') {
             let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
-            if let Some(hint) = did_you_mean(field, expected.iter().copied()) {
-                message = format!("unknown key `{field}`; {hint}");
-            } else {
-                message = format!("unknown key `{field}`{tail}");
-            }
+            let hint = did_you_mean(field, expected.iter().copied());
+            // With a hint, the hint; without one, serde's list of the keys expected.
+            let rest = if hint.is_empty() { tail } else { hint.as_str() };
+            message = format!("unknown key `{field}`{rest}");
         }
     }
     Error::input(location, message)
@@ -256,10 +252,10 @@ mod tests {
     #[test]
     fn suggests_close_names() {
         assert_eq!(
-            did_you_mean("output_dri", ["output_dir", "formats"]).as_deref(),
-            Some("did you mean `output_dir`?")
+            did_you_mean("output_dri", ["output_dir", "formats"]),
+            "; did you mean `output_dir`?"
         );
-        assert_eq!(did_you_mean("zzz", ["output_dir"]), None);
+        assert_eq!(did_you_mean("zzz", ["output_dir"]), "");
     }
 
     #[test]
@@ -273,5 +269,39 @@ mod tests {
             "unknown field `zz`, expected `name`"
         );
         assert_eq!(with_suggestion("trailing comma".into()), "trailing comma");
+    }
+
+    /// The hint is written in one place: no other code of the crate spells it out.
+    #[test]
+    fn the_hint_is_written_only_by_did_you_mean() {
+        fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    files(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut paths = Vec::new();
+        files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut paths,
+        );
+        let mut written = Vec::new();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).unwrap();
+            // The code, without its tests (they check the hint) and comments.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (n, line) in code.lines().enumerate() {
+                let t = line.trim_start();
+                if !t.starts_with("//") && t.to_lowercase().contains("did you mean `") {
+                    written.push(format!("{}:{}: {t}", p.display(), n + 1));
+                }
+            }
+        }
+        assert_eq!(written.len(), 1, "{written:#?}");
+        assert!(written[0].contains("error.rs"), "{written:#?}");
     }
 }

@@ -383,6 +383,41 @@ pub struct FirewallRuleset {
     pub allowed_networks: Vec<String>,
 }
 
+/// Natural order of device names: `vmk2` before `vmk10`, `vmk10` before `vmk10a`, `vmk2a`
+/// before `vmk10a`. Runs of digits compare by their value (of any length, leading zeros
+/// ignored), everything else byte by byte (a digit run sits where a digit would), a name before
+/// its own continuation; equal values (`vmk7`, `vmk007`) are then told apart by their text, so
+/// the order is total and deterministic. Used wherever vmks are listed (collected hosts, rule
+/// messages); it allocates nothing, since it runs for every rule on every host.
+pub fn device_order(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    /// The digit run at the start of `s` without its leading zeros, and the rest.
+    fn number(s: &[u8]) -> (&[u8], &[u8]) {
+        let len = s.iter().take_while(|c| c.is_ascii_digit()).count();
+        let (digits, rest) = s.split_at(len);
+        let zeros = digits.iter().take_while(|c| **c == b'0').count();
+        (&digits[zeros..], rest)
+    }
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    let natural = loop {
+        match (x.first(), y.first()) {
+            (None, None) => break Ordering::Equal,
+            (None, Some(_)) => break Ordering::Less,
+            (Some(_), None) => break Ordering::Greater,
+            (Some(p), Some(q)) if p.is_ascii_digit() && q.is_ascii_digit() => {
+                let ((m, x_rest), (n, y_rest)) = (number(x), number(y));
+                match m.len().cmp(&n.len()).then_with(|| m.cmp(n)) {
+                    Ordering::Equal => (x, y) = (x_rest, y_rest),
+                    o => break o,
+                }
+            }
+            (Some(p), Some(q)) if p == q => (x, y) = (&x[1..], &y[1..]),
+            (Some(p), Some(q)) => break p.cmp(q),
+        }
+    };
+    natural.then_with(|| a.cmp(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,5 +429,97 @@ mod tests {
             inv.hosts.push(Host::named(n));
         }
         assert_eq!(inv.duplicate_host_names(), ["a", "b"]);
+    }
+
+    #[test]
+    fn devices_are_in_natural_order() {
+        use std::cmp::Ordering;
+        let sorted = |names: &[&'static str]| {
+            let mut v = names.to_vec();
+            v.sort_by(|a, b| device_order(a, b));
+            v
+        };
+        assert_eq!(
+            sorted(&["vmk10", "vmk2", "vmk1", "vmk0", "vmk10a", "vmk2a"]),
+            ["vmk0", "vmk1", "vmk2", "vmk2a", "vmk10", "vmk10a"]
+        );
+        // Where the collector's and the rules' orders disagreed: a name without digits comes
+        // before its numbered ones, a later digit run still counts by value.
+        assert_eq!(sorted(&["vmk1", "vmk"]), ["vmk", "vmk1"]);
+        assert_eq!(sorted(&["vmk10a", "vmk2a"]), ["vmk2a", "vmk10a"]);
+        assert_eq!(sorted(&["vmk1.10", "vmk1.9"]), ["vmk1.9", "vmk1.10"]);
+        // Non-vmk names, numbers too large for any integer type, leading zeros.
+        assert_eq!(
+            sorted(&[
+                "eth10",
+                "vmk99999999999999999999",
+                "eth9",
+                "vmk18446744073709551616"
+            ]),
+            [
+                "eth9",
+                "eth10",
+                "vmk18446744073709551616",
+                "vmk99999999999999999999"
+            ]
+        );
+        assert_eq!(
+            sorted(&["vmk7", "vmk007", "vmk06"]),
+            ["vmk06", "vmk007", "vmk7"]
+        );
+        assert_eq!(device_order("vmk3", "vmk3"), Ordering::Equal);
+
+        // The byte-wise loop orders like the plain definition: the name as a list of pieces,
+        // a run of digits by its value (written at the place of a digit), any other byte as
+        // itself; then the text.
+        fn key(s: &str) -> Vec<(u8, usize, String)> {
+            let mut out = Vec::new();
+            let mut rest = s;
+            while let Some(c) = rest.chars().next() {
+                if c.is_ascii_digit() {
+                    let end = rest
+                        .find(|c: char| !c.is_ascii_digit())
+                        .unwrap_or(rest.len());
+                    let value = rest[..end].trim_start_matches('0');
+                    out.push((b'0', value.len(), value.to_string()));
+                    rest = &rest[end..];
+                } else {
+                    // Each byte of the character (UTF-8 orders as its bytes).
+                    out.extend(c.to_string().bytes().map(|b| (b, 0, String::new())));
+                    rest = &rest[c.len_utf8()..];
+                }
+            }
+            out
+        }
+        let names = [
+            "",
+            "vmk",
+            "vmk0",
+            "vmk00",
+            "vmk7",
+            "vmk007",
+            "vmk10",
+            "vmk10a",
+            "vmk2a",
+            "vmk2b1",
+            "vmk2b10",
+            "vmk18446744073709551616",
+            "vmk99999999999999999999",
+            "vmkä1",
+            "vmk1a",
+            "vmk-1",
+            "1",
+            "a10",
+            "A10",
+            "vmk 1",
+            "0",
+            "00",
+        ];
+        for a in names {
+            for b in names {
+                let reference = key(a).cmp(&key(b)).then_with(|| a.cmp(b));
+                assert_eq!(device_order(a, b), reference, "{a:?} vs {b:?}");
+            }
+        }
     }
 }

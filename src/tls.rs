@@ -1,7 +1,7 @@
 //! CA files: the extra certificates a TLS client trusts besides the system roots.
 //!
-//! One place reads a CA file for every TLS client of vmkaudit (the vSphere collector today; the
-//! SMTP side is meant to use it too), so that the same mistakes get the same hints: a ZIP archive
+//! One place reads a CA file for every TLS client of vmkaudit (the vSphere collector's
+//! `ca_file`, the SMTP client's `email.ca_file`), so that the same mistakes get the same hints: a ZIP archive
 //! (vCenter's `certs/download.zip` as downloaded from its start page), a DER certificate, or a
 //! file with no PEM certificate in it. The result is the certificates in DER form, for whichever
 //! TLS library the caller builds on. This module is a bottom layer: it uses nothing of the crate.

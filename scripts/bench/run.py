@@ -128,7 +128,7 @@ def bench_collect(args, out):
         max_objects = first.split("<maxObjects>")[1].split("<")[0]
         log("  warm-up: vmkaudit %.2f s, %d requests, maxObjects %s" % (wall, requests, max_objects))
         replay = [args.replay, sim.url, sim.ca, dump, PW_VAR, "1"]
-        pyv = ["/usr/bin/python3", os.path.join(ROOT, "scripts/bench/pyvmomi_collect.py"),
+        pyv = [sys.executable, os.path.join(ROOT, "scripts/bench/pyvmomi_collect.py"),
                sim.url, sim.user, PW_VAR, sim.ca, max_objects, "1"]
         run_timed(replay, env=env)  # warm the replay path too
         cols = {"vmkaudit": [], "bare": [], "pyvmomi": []}

@@ -4,7 +4,7 @@
 //! verification uses the system roots plus an optional CA file ([`crate::tls`]); `insecure`
 //! switches it off (the caller logs and records that). Every SOAP call has a request timeout;
 //! transient failures (connection refused or reset, timeouts, HTTP 502/503/504) are retried a
-//! bounded number of times with capped exponential backoff ([`super::retry`]), while SOAP faults
+//! bounded number of times with capped exponential backoff ([`crate::retry`]), while SOAP faults
 //! (bad password, missing privilege), names that do not resolve and TLS failures are never
 //! retried. Which failure it was is read from the types in the error's source chain (rustls'
 //! error, the I/O error kind, the resolver's own [`ResolveError`]), never from its text. After Login the `vmware_soap_session` cookie is sent back on
@@ -24,7 +24,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::error::{chain, sources, CallError, ClientError, Phase, TimedOut, UrlError};
-use super::retry::{self, Policy, MAX_BACKOFF};
 use super::soap::{self, Node};
 
 /// A password read from an environment variable or a file. `Debug` never shows it.
@@ -50,6 +49,9 @@ impl fmt::Debug for Password {
 
 /// The default cap on one answer: far above the largest real page (about 2 MB for 100 hosts).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 30;
+
+/// The longest wait between two attempts of one collector call.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Timeouts, retry policy and answer size cap of one source.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +82,17 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// [`Self::retries`] retries after [`Self::backoff`], doubling, at most [`MAX_BACKOFF`].
+    pub fn retry_policy(&self) -> crate::retry::Policy {
+        crate::retry::Policy {
+            retries: self.retries,
+            backoff: crate::retry::Backoff {
+                first: self.backoff,
+                cap: MAX_BACKOFF,
+            },
+        }
+    }
+
     /// The connect timeout in effect: the configured one, at most half the request timeout.
     pub fn effective_connect_timeout(&self) -> Duration {
         self.connect_timeout.min(self.request_timeout / 2)
@@ -309,29 +322,31 @@ impl Client {
         Fut: std::future::Future<Output = Result<T, CallError>>,
     {
         let started = Instant::now();
-        let policy = Policy {
-            retries: self.settings.retries,
-            first: self.settings.backoff,
-            cap: MAX_BACKOFF,
-        };
-        let (result, attempts) =
-            retry::retry(&policy, CallError::is_transient, attempt, |e, n, wait| {
+        let policy = self.settings.retry_policy();
+        let result = crate::retry::asynchronous(
+            &policy,
+            tokio::time::sleep,
+            |_| attempt(),
+            CallError::is_transient,
+            |e, n, wait| {
                 tracing::info!(
                     "{} {method_name}: {e}; retry {n}/{} in {} ms",
                     self.url,
                     policy.retries,
                     wait.as_millis()
-                );
-                tokio::time::sleep(wait)
-            })
-            .await;
+                )
+            },
+        )
+        .await
+        .map_err(|f| (f.error, f.attempts));
         let result = match result {
-            Err(CallError::Timeout(mut t)) => {
+            Err((CallError::Timeout(mut t), attempts)) => {
                 t.attempts = attempts;
                 t.total = started.elapsed();
                 Err(CallError::Timeout(t))
             }
-            other => other,
+            Err((e, _)) => Err(e),
+            Ok(v) => Ok(v),
         };
         tracing::debug!(
             "{} {method_name}: {}",

@@ -186,14 +186,6 @@ pub enum UrlError {
     Path { url: String, path: String },
 }
 
-/// For callers that put the message into a located error of their own (the config file's
-/// `[[vcenter]] url`).
-impl From<UrlError> for String {
-    fn from(e: UrlError) -> String {
-        e.to_string()
-    }
-}
-
 /// An HTTPS client that could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {

@@ -192,18 +192,6 @@ fn sort_services(services: &mut [String]) {
     services.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
 }
 
-/// `vmk2` before `vmk10`.
-fn device_key(dev: &str) -> (String, u64, String) {
-    let split = dev.find(|c: char| c.is_ascii_digit()).unwrap_or(dev.len());
-    let (prefix, rest) = dev.split_at(split);
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    (
-        prefix.to_string(),
-        digits.parse().unwrap_or(u64::MAX),
-        dev.to_string(),
-    )
-}
-
 /// Map one HostSystem's properties into the model.
 pub fn map_host(oc: &ObjectContent, s: &Structure, esxi: bool) -> Host {
     let name = oc
@@ -376,7 +364,7 @@ fn map_network(host: &mut Host, net: &Node, vnm: Option<&Node>, s: &Structure) {
         });
         vmks.push(vmk);
     }
-    vmks.sort_by_key(|v| device_key(&v.device));
+    vmks.sort_by(|a, b| crate::model::device_order(&a.device, &b.device));
 
     let mut stacks: Vec<Netstack> = net
         .list("netStackInstance")
@@ -624,10 +612,7 @@ mod tests {
     }
 
     #[test]
-    fn orders_devices_and_services() {
-        let mut d = vec!["vmk10", "vmk2", "vmk0"];
-        d.sort_by_key(|x| device_key(x));
-        assert_eq!(d, vec!["vmk0", "vmk2", "vmk10"]);
+    fn orders_services() {
         let mut s = vec!["zzz".to_string(), "vmotion".into(), "management".into()];
         sort_services(&mut s);
         assert_eq!(s, vec!["management", "vmotion", "zzz"]);

@@ -13,7 +13,6 @@
 //! it):
 //!
 //! - [`soap`]: envelopes, the XML element tree, faults;
-//! - [`retry`]: retry with capped exponential backoff;
 //! - [`error`]: the collector's error types ([`SetupError`], [`CallError`], [`StepError`]);
 //! - [`client`]: HTTPS, TLS, timeouts, retries, the session cookie;
 //! - [`object`]: one object of a property-collector answer;
@@ -22,6 +21,7 @@
 //! - [`retrieve`]: container views and the paged RetrievePropertiesEx exchange;
 //! - [`map`]: the mapping of objects into [`crate::model`];
 //! - [`passes`]: the structure pass and the host pass of one source;
+//! - [`settings`]: the `[[vcenter]]` tables of the run configuration;
 //! - this module: the sources, in parallel, with the progress bar.
 //!
 //! The exchange and the privileges it needs are described in `docs/collect.md`. The collector
@@ -35,7 +35,6 @@ pub mod object;
 pub mod page;
 pub mod passes;
 pub mod retrieve;
-pub mod retry;
 pub mod session;
 pub mod settings;
 pub mod soap;
@@ -50,33 +49,6 @@ use crate::model::{Host, Inventory, Source, SourceKind};
 use client::Client;
 pub use client::{Password, Settings};
 pub use error::{CallError, SetupError, StepError};
-
-/// The collection progress bar while it is drawn: log lines are written above it.
-static ACTIVE_BAR: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
-
-/// Standard error for log lines: while the progress bar is drawn, it is hidden for the write
-/// and redrawn below the line, so that warnings do not end up glued to the bar.
-pub struct LogWriter;
-
-impl std::io::Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let bar = ACTIVE_BAR.lock().ok().and_then(|b| b.clone());
-        match bar {
-            Some(bar) => bar.suspend(|| std::io::stderr().write(buf)),
-            None => std::io::stderr().write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
-    }
-}
-
-fn set_active_bar(bar: Option<&indicatif::ProgressBar>) {
-    if let Ok(mut slot) = ACTIVE_BAR.lock() {
-        *slot = bar.cloned();
-    }
-}
 
 /// How many sources are collected at the same time.
 pub const MAX_PARALLEL_SOURCES: usize = 4;
@@ -245,19 +217,12 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
     if specs.is_empty() {
         return inv;
     }
-    let bar = if progress {
-        let b = indicatif::ProgressBar::new(specs.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} collecting [{bar:30}] {pos}/{len} sources, {msg} {elapsed}",
-        ) {
-            b.set_style(style.progress_chars("=> "));
-        }
-        b.enable_steady_tick(Duration::from_millis(200));
-        set_active_bar(Some(&b));
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let progress = crate::ui::Progress::new(
+        specs.len() as u64,
+        "{spinner} collecting [{bar:30}] {pos}/{len} sources, {msg} {elapsed}",
+        progress,
+    );
+    let bar = progress.bar();
     let hosts_seen = Arc::new(AtomicUsize::new(0));
     bar.set_message("0 hosts");
 
@@ -268,8 +233,7 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
     {
         Ok(rt) => rt,
         Err(e) => {
-            set_active_bar(None);
-            bar.finish_and_clear();
+            drop(progress);
             for s in specs {
                 inv.sources
                     .push(failed(s, format!("cannot start the async runtime: {e}")));
@@ -314,8 +278,7 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
             })
             .collect()
     });
-    set_active_bar(None);
-    bar.finish_and_clear();
+    drop(progress);
     for (source, mut hosts) in results {
         hosts.sort_by(|a, b| a.name.cmp(&b.name));
         inv.sources.push(source);
@@ -792,8 +755,8 @@ mod tests {
     /// The modules of `collect/`, bottom first: each may use only those before it (`mod.rs`,
     /// the top, uses them all). Keep in step with the module docs above.
     const LAYERS: &[&str] = &[
-        "soap", "retry", "error", "client", "object", "page", "session", "retrieve", "map",
-        "passes", "settings",
+        "soap", "error", "client", "object", "page", "session", "retrieve", "map", "passes",
+        "settings",
     ];
 
     /// The non-test part of every `.rs` file of `src/collect/` except `mod.rs`, by module name.

@@ -104,18 +104,10 @@ pub enum Error {
     },
     #[error("the SMTP password file {} is empty", path.display())]
     PasswordFileEmpty { path: PathBuf },
-    #[error("cannot read email.ca_file {}: {source}", path.display())]
-    CaFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("email.ca_file {} holds no usable PEM certificate: {source}", path.display())]
-    CaFileNoCertificate {
-        path: PathBuf,
-        #[source]
-        source: lettre::transport::smtp::Error,
-    },
+    /// `email.ca_file` cannot be read or holds no PEM certificate (with the same hints as
+    /// the collector's CA file: a ZIP archive, a DER certificate).
+    #[error("email.ca_file: {0}")]
+    CaFile(#[from] crate::tls::CaFileError),
     #[error("cannot set up TLS for {host}: {source}")]
     Tls {
         host: String,

@@ -82,9 +82,7 @@ impl Template {
                     };
                     let name = rest[..end].trim();
                     let Some(var) = PLACEHOLDERS.iter().find(|p| **p == name) else {
-                        let hint = did_you_mean(name, PLACEHOLDERS)
-                            .map(|h| format!("; {h}"))
-                            .unwrap_or_default();
+                        let hint = did_you_mean(name, PLACEHOLDERS);
                         return Err(TemplateError(format!(
                             "unknown placeholder `{{{name}}}` (known: {}){hint}",
                             PLACEHOLDERS.join(", ")

@@ -438,9 +438,7 @@ impl RuleSet {
 
 fn unknown_builtin(name: &str) -> String {
     let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-    let hint = did_you_mean(name, names.iter().copied())
-        .map(|h| format!("; {h}"))
-        .unwrap_or_default();
+    let hint = did_you_mean(name, names.iter().copied());
     format!(
         "`{name}` is not a built-in rule set (built-in: {}){hint}",
         names.join(", ")
@@ -532,9 +530,7 @@ impl Validator<'_> {
 
     fn rule(&self, key: &Spanned<String>) -> Result<&'static Rule> {
         crate::rules::find(key.get_ref()).ok_or_else(|| {
-            let hint = did_you_mean(key.get_ref(), crate::rules::all_keys())
-                .map(|h| format!("; {h}"))
-                .unwrap_or_default();
+            let hint = did_you_mean(key.get_ref(), crate::rules::all_keys());
             self.err(
                 key.span(),
                 format!(
@@ -550,9 +546,7 @@ impl Validator<'_> {
         if service::ALL.contains(&s) {
             return Ok(s.to_string());
         }
-        let hint = did_you_mean(s, service::ALL.iter().copied())
-            .map(|h| format!("; {h}"))
-            .unwrap_or_default();
+        let hint = did_you_mean(s, service::ALL.iter().copied());
         Err(self.err(
             key.span(),
             format!(
@@ -615,9 +609,7 @@ impl Validator<'_> {
             }
             if let Some(sev) = &rr.severity {
                 let s = Severity::parse(sev.get_ref().trim()).ok_or_else(|| {
-                    let hint = did_you_mean(sev.get_ref(), ["error", "warning", "info"])
-                        .map(|h| format!("; {h}"))
-                        .unwrap_or_default();
+                    let hint = did_you_mean(sev.get_ref(), ["error", "warning", "info"]);
                     self.err(
                         sev.span(),
                         format!(
@@ -737,9 +729,7 @@ impl Validator<'_> {
         }
         if let Some(v) = &p.duplicate_ip_scope {
             let scope = DuplicateScope::parse(v.get_ref().trim()).ok_or_else(|| {
-                let hint = did_you_mean(v.get_ref(), DuplicateScope::NAMES)
-                    .map(|h| format!("; {h}"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(v.get_ref(), DuplicateScope::NAMES);
                 self.err(
                     v.span(),
                     format!(

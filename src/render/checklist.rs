@@ -5,17 +5,21 @@
 //! a group when an unwaived finding of it is on a host of the group; otherwise it is NOT CHECKED
 //! when a coverage finding says it could not run on some host of the group (a disconnected host
 //! counts as not checked for every rule); otherwise it PASSes. A waived finding does not fail
-//! the item but is counted beside PASS. Findings about something that is not an inventory host
-//! (a failed source, an expired waiver) go to an "estate" group, shown only when it has any.
+//! the item but is counted beside PASS. A finding is in the group [`super::placement`] gives it:
+//! findings about something that is not an inventory host (a failed source, an expired waiver)
+//! go to an "estate" group, shown only when it has any. In a group with no inventory host (the
+//! estate, or the cluster of a finding whose host is not in the inventory) an item that does not
+//! fail is not applicable.
 //! Rendered as a section of report.html and as `checklist.txt`, fit to paste into a change
 //! ticket.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use super::labels::label;
+use super::placement::{Group as Place, Placement};
 use super::rulemeta;
 use crate::findings::{Category, FindingsFile};
 use crate::i18n::Lang;
@@ -60,13 +64,6 @@ struct Tally {
     not_checked: BTreeSet<String>,
 }
 
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum GroupKey {
-    Cluster(String),
-    Standalone,
-    Estate,
-}
-
 /// The checklist items: the enabled rules in run order, without the "check not run" rule (its
 /// content is the NOT CHECKED state). When the findings file records no rule list, the rules
 /// seen in its findings and not-checked list.
@@ -91,34 +88,18 @@ pub fn items(ff: &FindingsFile) -> Vec<String> {
 /// Compute the checklist of a run.
 pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
     let rules = items(ff);
-    let mut host_group: HashMap<&str, GroupKey> = HashMap::new();
-    let mut group_hosts: BTreeMap<GroupKey, usize> = BTreeMap::new();
+    let place = Placement::of(inv);
+    let mut group_hosts: BTreeMap<Place, usize> = BTreeMap::new();
     for h in &inv.hosts {
-        let key = match &h.cluster {
-            Some(c) => GroupKey::Cluster(c.clone()),
-            None => GroupKey::Standalone,
-        };
-        host_group
-            .entry(h.name.as_str())
-            .or_insert_with(|| key.clone());
-        *group_hosts.entry(key).or_default() += 1;
+        *group_hosts.entry(Place::of_host(h)).or_default() += 1;
     }
 
-    let mut tallies: BTreeMap<(GroupKey, &str), Tally> = BTreeMap::new();
-    let mut estate_used = false;
+    let mut tallies: BTreeMap<(Place, &str), Tally> = BTreeMap::new();
     for f in &ff.findings {
-        let key = match host_group.get(f.host.as_str()) {
-            Some(k) => k.clone(),
-            None => match &f.cluster {
-                Some(c) if group_hosts.contains_key(&GroupKey::Cluster(c.clone())) => {
-                    GroupKey::Cluster(c.clone())
-                }
-                _ => {
-                    estate_used = true;
-                    GroupKey::Estate
-                }
-            },
-        };
+        let key = place.group(f);
+        // A group without inventory hosts (the estate, an unknown cluster) is shown when it
+        // has a finding.
+        group_hosts.entry(key.clone()).or_default();
         // Coverage findings say which rules could not run here (none listed on a
         // disconnected host: nothing ran).
         if f.category == Category::Coverage && f.waived.is_none() {
@@ -153,10 +134,6 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
             }
         }
     }
-    if estate_used {
-        group_hosts.insert(GroupKey::Estate, 0);
-    }
-
     let empty = Tally::default();
     let groups = group_hosts
         .iter()
@@ -165,15 +142,11 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
                 .iter()
                 .map(|r| {
                     let t = tallies.get(&(key.clone(), r.as_str())).unwrap_or(&empty);
-                    cell(r, t, hosts, *key == GroupKey::Estate, lang)
+                    cell(r, t, hosts, lang)
                 })
                 .collect();
             Group {
-                label: match key {
-                    GroupKey::Cluster(c) => c.clone(),
-                    GroupKey::Standalone => label(lang, "standalone").to_string(),
-                    GroupKey::Estate => label(lang, "estate").to_string(),
-                },
+                label: key.label(lang),
                 hosts,
                 failed: cells.iter().filter(|c| c.state == "fail").count(),
                 cells,
@@ -192,7 +165,8 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
     }
 }
 
-fn cell(rule: &str, t: &Tally, hosts: usize, estate: bool, lang: Lang) -> Cell {
+/// The cell of `rule` in a group of `hosts` inventory hosts.
+fn cell(rule: &str, t: &Tally, hosts: usize, lang: Lang) -> Cell {
     let waived = if t.waived > 0 {
         format!(" ({} {})", t.waived, label(lang, "waived_suffix"))
     } else {
@@ -204,7 +178,7 @@ fn cell(rule: &str, t: &Tally, hosts: usize, estate: bool, lang: Lang) -> Cell {
             format!("✗ {}", t.fails),
             format!("{} ({}){waived}", label(lang, "fail"), t.fails),
         )
-    } else if estate {
+    } else if hosts == 0 {
         ("na", "–".to_string(), "–".to_string())
     } else if !t.not_checked.is_empty() {
         (
@@ -318,5 +292,64 @@ mod tests {
         assert_eq!(width("PASS"), 4);
         assert_eq!(width("未通过 (3)"), 10);
         assert_eq!(pad("通过", 6), "通过  ");
+    }
+
+    /// A finding of a host that is not in the inventory, whose cluster is not either (a
+    /// findings file read with another inventory): the checklist, the findings table and the
+    /// per-cluster rows put it in the same group, the one [`super::placement`] says.
+    #[test]
+    fn checklist_and_view_place_a_finding_of_an_unknown_cluster_alike() {
+        use crate::findings::{testing, Severity};
+        use crate::model::Host;
+        let mut inv = Inventory::new();
+        let mut h = Host::named("esx1");
+        h.cluster = Some("CL1".into());
+        inv.hosts.push(h);
+        let mut gone = testing::finding("GW001", "gone", None, Severity::Error);
+        gone.cluster = Some("CL9".into());
+        let mut known = testing::finding("MTU001", "esx1", None, Severity::Warning);
+        known.cluster = Some("CL1".into());
+        let mut ff = testing::file("2026-01-01T00:00:00Z", vec![gone, known]);
+        ff.checked_rules = vec!["GW001".into(), "MTU001".into()];
+
+        let view = super::super::view::build(&inv, &ff, Lang::En, None);
+        let row = view
+            .findings
+            .iter()
+            .find(|r| r.host == "gone")
+            .expect("the finding's row");
+        let failed_in: Vec<&str> = view
+            .checklist
+            .groups
+            .iter()
+            .filter(|g| {
+                g.cells
+                    .iter()
+                    .any(|c| c.rule == "GW001" && c.state == "fail")
+            })
+            .map(|g| g.label.as_str())
+            .collect();
+        assert_eq!(failed_in, [row.cluster.as_str()]);
+        let mut table: Vec<&str> = view.clusters.iter().map(|c| c.label.as_str()).collect();
+        let mut checklist: Vec<&str> = view
+            .checklist
+            .groups
+            .iter()
+            .map(|g| g.label.as_str())
+            .collect();
+        table.sort();
+        checklist.sort();
+        assert_eq!(checklist, table);
+        assert_eq!(checklist, ["CL1", "CL9"]);
+        // No host of CL9 is known: nothing passes or is unchecked there, its finding fails.
+        let cl9 = view
+            .checklist
+            .groups
+            .iter()
+            .find(|g| g.label == "CL9")
+            .unwrap();
+        assert_eq!(cl9.hosts, 0);
+        let states: Vec<&str> = cl9.cells.iter().map(|c| c.state).collect();
+        assert_eq!(states, ["fail", "na"]);
     }
 }

@@ -147,9 +147,7 @@ fn check_dir(dir: &Path) -> Result<()> {
     for n in names {
         if !BUILTIN.iter().any(|b| b.file == n) {
             let known: Vec<&str> = BUILTIN.iter().map(|b| b.file).collect();
-            let hint = did_you_mean(&n, known.iter().copied())
-                .map(|h| format!("; {h}"))
-                .unwrap_or_default();
+            let hint = did_you_mean(&n, known.iter().copied());
             return Err(Error::input(
                 Location::file(&dir.join(&n)),
                 format!(

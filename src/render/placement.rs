@@ -2,7 +2,8 @@
 //! inventory host it names; for a finding that names no inventory host, its own cluster when it
 //! has one, else the estate as a whole (a source that could not be collected, an expired
 //! waiver's host glob). The findings table, its cluster filter, the per-cluster counts and the
-//! email place findings this way, so that a vCenter URL is never shown as a standalone host
+//! email and the checklist place findings this way (this module is the only place that
+//! decides it), so that a vCenter URL is never shown as a standalone host
 //! and a group never has more hosts with findings than hosts.
 
 use std::collections::HashMap;
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use super::labels::label;
 use crate::findings::{Finding, STANDALONE};
 use crate::i18n::Lang;
-use crate::model::Inventory;
+use crate::model::{Host, Inventory};
 
 /// The cluster filter value of the estate-wide group.
 pub const ESTATE: &str = "(estate)";
@@ -24,6 +25,14 @@ pub enum Group {
 }
 
 impl Group {
+    /// The group of an inventory host: its cluster, or the standalone hosts.
+    pub fn of_host(host: &Host) -> Group {
+        match &host.cluster {
+            Some(c) => Group::Cluster(c.clone()),
+            None => Group::Standalone,
+        }
+    }
+
     /// The group's name in the report language.
     pub fn label(&self, lang: Lang) -> String {
         match self {
@@ -55,10 +64,7 @@ impl<'a> Placement<'a> {
         for h in &inv.hosts {
             hosts
                 .entry(h.name.as_str())
-                .or_insert_with(|| match &h.cluster {
-                    Some(c) => Group::Cluster(c.clone()),
-                    None => Group::Standalone,
-                });
+                .or_insert_with(|| Group::of_host(h));
         }
         Placement { hosts }
     }

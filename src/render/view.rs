@@ -622,11 +622,7 @@ fn cluster_rows(
     }
     let mut acc: BTreeMap<Group, Acc> = BTreeMap::new();
     for h in &inv.hosts {
-        let g = match &h.cluster {
-            Some(c) => Group::Cluster(c.clone()),
-            None => Group::Standalone,
-        };
-        acc.entry(g).or_default().hosts += 1;
+        acc.entry(Group::of_host(h)).or_default().hosts += 1;
     }
     for f in active {
         let a = acc.entry(place.group(f)).or_default();

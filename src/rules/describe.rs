@@ -30,9 +30,7 @@ pub fn describe(id: Option<&str>, set: &RuleSet, format: RulesFormat) -> Result<
     let one = match id {
         None => None,
         Some(id) => Some(crate::rules::find(id).ok_or_else(|| {
-            let hint = did_you_mean(id, crate::rules::all_keys())
-                .map(|h| format!("; {h}"))
-                .unwrap_or_default();
+            let hint = did_you_mean(id, crate::rules::all_keys());
             Error::Usage(format!(
                 "unknown rule `{id}` (run `vmkaudit rules` for the list){hint}"
             ))

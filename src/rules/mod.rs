@@ -156,7 +156,7 @@ fn vmks_where(host: &Host, pred: impl Fn(&crate::model::Vmk) -> bool) -> Vec<Str
         .filter(|v| pred(v))
         .map(|v| v.device.clone())
         .collect();
-    v.sort_by(|a, b| net::device_order(a, b));
+    v.sort_by(|a, b| crate::model::device_order(a, b));
     v
 }
 

@@ -1,7 +1,6 @@
 //! Helpers the rules share: tolerant IPv4 parsing, gateways, stacks, service names, vmk order,
 //! majorities. All subnet math uses `ipnet`.
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -151,30 +150,10 @@ pub fn enabled_rulesets(
     rulesets
 }
 
-/// Order vmk device names naturally: `vmk2` before `vmk10`.
-pub fn device_order(a: &str, b: &str) -> Ordering {
-    // Byte-wise (this runs for every rule on every host): the name without its trailing
-    // digits, then their value (`None` when there are none or they overflow a u64).
-    fn split(s: &str) -> (&[u8], Option<u64>) {
-        let b = s.as_bytes();
-        let head = b.len() - b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
-        let (name, digits) = b.split_at(head);
-        let value = if digits.is_empty() {
-            None
-        } else {
-            digits.iter().try_fold(0u64, |n, d| {
-                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-            })
-        };
-        (name, value)
-    }
-    split(a).cmp(&split(b)).then_with(|| a.cmp(b))
-}
-
 /// The host's vmks in natural device order.
 pub fn sorted_vmks(host: &Host) -> Vec<&Vmk> {
     let mut v: Vec<&Vmk> = host.vmks.iter().collect();
-    v.sort_by(|a, b| device_order(&a.device, &b.device));
+    v.sort_by(|a, b| crate::model::device_order(&a.device, &b.device));
     v
 }
 
@@ -273,44 +252,6 @@ mod tests {
         assert_eq!(known_stack(&v), None);
         v.netstack = Some("vmotion".into());
         assert_eq!(known_stack(&v), Some("vmotion"));
-    }
-
-    #[test]
-    fn natural_device_order() {
-        let mut v = vec!["vmk10", "vmk2", "vmk1", "vmk0"];
-        v.sort_by(|a, b| device_order(a, b));
-        assert_eq!(v, ["vmk0", "vmk1", "vmk2", "vmk10"]);
-        // The byte-wise split orders like the plain definition: the name without trailing
-        // digits, then their value (none, or too large for a u64, first), then the text.
-        fn split(s: &str) -> (&str, Option<u64>) {
-            let digits = s.len() - s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-            let (head, tail) = s.split_at(s.len() - digits);
-            (head, tail.parse().ok())
-        }
-        fn reference(a: &str, b: &str) -> Ordering {
-            split(a).cmp(&split(b)).then_with(|| a.cmp(b))
-        }
-        let names = [
-            "",
-            "vmk",
-            "vmk0",
-            "vmk00",
-            "vmk7",
-            "vmk007",
-            "vmk10",
-            "vmk18446744073709551615",
-            "vmk18446744073709551616",
-            "vmk99999999999999999999",
-            "vmkä1",
-            "vmk1a",
-            "1",
-            "a10",
-        ];
-        for a in names {
-            for b in names {
-                assert_eq!(device_order(a, b), reference(a, b), "{a} vs {b}");
-            }
-        }
     }
 
     #[test]

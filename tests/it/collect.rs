@@ -752,15 +752,9 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
 #[test]
 fn pyvmomi_reads_the_same_as_vmkaudit() {
     // A second, independent client (Debian's python3-pyvmomi) over the same simulator.
-    let pyvmomi = || {
-        Command::new("/usr/bin/python3")
-            .args(["-c", "import pyVmomi"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !common::require("pyVmomi", "python3 python3-pyvmomi", pyvmomi) {
+    let Some(python) = common::python_with("pyVmomi", "python3-pyvmomi") else {
         return;
-    }
+    };
     for scenario in ["multi-cluster", "esxi"] {
         let Some(sim) = Sim::start(scenario) else {
             return;
@@ -774,14 +768,14 @@ fn pyvmomi_reads_the_same_as_vmkaudit() {
             serde_json::to_string(&run.inventory.unwrap()).unwrap(),
         )
         .unwrap();
-        let out = Command::new("/usr/bin/python3")
+        let out = Command::new(&python)
             .arg(common::repo("tests/vcsim/crosscheck.py"))
             .args([&sim.url, &sim.user, PW_VAR])
             .arg(&sim.ca_file)
             .arg(&inv)
             .env(PW_VAR, &sim.password)
             .output()
-            .expect("run /usr/bin/python3 (install python3-pyvmomi; scripts/test.sh does)");
+            .expect("run python3 with pyVmomi");
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),

@@ -30,23 +30,87 @@ pub fn vmkaudit(cwd: &Path, args: &[&str]) -> Output {
 }
 
 /// Whether a test of the calling suite can use the program `tool` (a name looked up on `PATH`,
-/// or a path). See [`require`] for what happens when it cannot.
+/// or a path). See [`require`] for what happens when it cannot. A test runs the program as
+/// [`tool`] finds it (or by its name, which the system looks up on the same `PATH`), so that a
+/// `PATH` without it is a machine without it.
 #[track_caller]
 pub fn require_tool(tool: &str, packages: &str) -> bool {
-    require(tool, packages, || runnable(tool))
+    require(tool, packages, || find_tool(tool).is_some())
 }
 
-/// Whether `tool` is an executable file: a path, or a name found on `PATH`.
-fn runnable(tool: &str) -> bool {
-    runnable_in(tool, std::env::var_os("PATH").as_deref())
-}
-
-/// [`runnable`] with `path` as `PATH`.
-fn runnable_in(tool: &str, path: Option<&std::ffi::OsStr>) -> bool {
-    if tool.contains('/') {
-        return is_executable(Path::new(tool));
+/// The program `tool` for a test of the calling suite: [`require_tool`], then where it is.
+#[track_caller]
+pub fn tool(tool: &str, packages: &str) -> Option<PathBuf> {
+    if require_tool(tool, packages) {
+        find_tool(tool)
+    } else {
+        None
     }
-    path.is_some_and(|p| std::env::split_paths(p).any(|d| is_executable(&d.join(tool))))
+}
+
+/// A `python3` that can import `module`, for a test of the calling suite ([`require`] with
+/// `python3 with <module>`): the first such `python3` on `PATH` (a virtualenv's first, the
+/// system's, where Debian's python3-* packages live, after it).
+#[track_caller]
+pub fn python_with(module: &str, packages: &str) -> Option<PathBuf> {
+    let what = format!("python3 with {module}");
+    if require(&what, packages, || find_python_with(module).is_some()) {
+        find_python_with(module)
+    } else {
+        None
+    }
+}
+
+/// The first `python3` on `PATH` that imports `module` (asked once per module and run).
+fn find_python_with(module: &str) -> Option<PathBuf> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static FOUND: OnceLock<Mutex<HashMap<String, Option<PathBuf>>>> = OnceLock::new();
+    let mut found = FOUND
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    found
+        .entry(module.to_string())
+        .or_insert_with(|| {
+            find_all_in("python3", std::env::var_os("PATH").as_deref())
+                .into_iter()
+                .find(|py| {
+                    Command::new(py)
+                        .args(["-c", &format!("import {module}")])
+                        .output()
+                        .is_ok_and(|o| o.status.success())
+                })
+        })
+        .clone()
+}
+
+/// Where `tool` is: the path itself when it is one, else the first executable of that name on
+/// `PATH`.
+pub fn find_tool(tool: &str) -> Option<PathBuf> {
+    find_all_in(tool, std::env::var_os("PATH").as_deref())
+        .into_iter()
+        .next()
+}
+
+/// Every executable `tool` with `path` as `PATH`, in order (a path: itself, if executable).
+fn find_all_in(tool: &str, path: Option<&std::ffi::OsStr>) -> Vec<PathBuf> {
+    if tool.contains('/') {
+        let p = PathBuf::from(tool);
+        return if is_executable(&p) { vec![p] } else { vec![] };
+    }
+    path.map(|p| {
+        std::env::split_paths(p)
+            .map(|d| d.join(tool))
+            .filter(|t| is_executable(t))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Whether `tool` is runnable with `path` as `PATH`.
+fn runnable_in(tool: &str, path: Option<&std::ffi::OsStr>) -> bool {
+    !find_all_in(tool, path).is_empty()
 }
 
 /// Whether a test of the calling suite can use `what` (a tool, a library, sources),
@@ -63,11 +127,18 @@ pub fn require(what: &str, packages: &str, present: impl FnOnce() -> bool) -> bo
     static TOLD: OnceLock<Mutex<Told>> = OnceLock::new();
     let suite = suite_of(std::panic::Location::caller());
     let found = {
-        let mut known = PRESENT.get_or_init(Default::default).lock().unwrap();
+        let mut known = PRESENT
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *known.entry(what.to_string()).or_insert_with(present)
     };
     let ci = std::env::var_os("CI").is_some();
-    let mut told = TOLD.get_or_init(Default::default).lock().unwrap();
+    // A lock poisoned by the panic of another test (CI, a missing tool) is still good.
+    let mut told = TOLD
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (usable, line) = decide(&suite, what, packages, found, ci, &mut told);
     if let Some(line) = line {
         // Straight to stderr: the test harness captures `eprintln!` of passing tests.
@@ -188,4 +259,10 @@ fn tools_are_found_on_the_path_or_by_path() {
         Some(&path)
     ));
     assert_eq!(suite_of(std::panic::Location::caller()), "common");
+    // Every one on the path, in its order.
+    std::fs::copy(&tool, other.join("mytool")).unwrap();
+    assert_eq!(
+        find_all_in("mytool", Some(&path)),
+        [other.join("mytool"), tool.clone()]
+    );
 }

@@ -5,11 +5,15 @@
 //! tests/smtp/server.py for STARTTLS, implicit TLS and AUTH), then parses what arrived in the
 //! Maildir with tests/smtp/parse_mail.py (Python's `email` package): recipients, subject,
 //! MIME structure, the HTML body and the attachments.
+//!
+//! The tools: python3 with aiosmtpd (Debian: python3-aiosmtpd), openssl for the test
+//! certificates, systemd-analyze for the units. A test that needs one that is missing is
+//! skipped with one line saying what to install, or fails when `CI` is set
+//! ([`common::require`]); the rest of the suite needs nothing but the binary and `/bin/sh`.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -18,21 +22,10 @@ use crate::common;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// A python3 that has aiosmtpd (Debian's python3-aiosmtpd lives in /usr/bin/python3).
-fn python() -> &'static str {
-    static PY: OnceLock<String> = OnceLock::new();
-    PY.get_or_init(|| {
-        for candidate in ["/usr/bin/python3", "python3"] {
-            let ok = Command::new(candidate)
-                .args(["-c", "import aiosmtpd"])
-                .output()
-                .is_ok_and(|o| o.status.success());
-            if ok {
-                return candidate.to_string();
-            }
-        }
-        panic!("no python3 with aiosmtpd found: install python3-aiosmtpd (scripts/test.sh does)")
-    })
+/// A python3 that has aiosmtpd (Debian's python3-aiosmtpd), or `None` when the test is to be
+/// skipped.
+fn python() -> Option<PathBuf> {
+    common::python_with("aiosmtpd", "python3-aiosmtpd")
 }
 
 fn free_port() -> u16 {
@@ -60,23 +53,24 @@ impl Smtpd {
         maildir
     }
 
-    /// `python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c aiosmtpd.handlers.Mailbox DIR`.
-    fn module(dir: &Path) -> Smtpd {
+    /// `python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c aiosmtpd.handlers.Mailbox DIR`; `None`
+    /// when there is no aiosmtpd (the test is skipped).
+    fn module(dir: &Path) -> Option<Smtpd> {
         let maildir = Self::maildir(dir);
         let port = free_port();
-        let mut cmd = Command::new(python());
+        let mut cmd = Command::new(python()?);
         cmd.args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir);
-        Self::spawn(cmd, port, maildir, dir)
+        Some(Self::spawn(cmd, port, maildir, dir))
     }
 
     /// tests/smtp/server.py with `args`.
-    fn script(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Smtpd {
+    fn script(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Option<Smtpd> {
         let maildir = Self::maildir(dir);
         let port = free_port();
-        let mut cmd = Command::new(python());
+        let mut cmd = Command::new(python()?);
         cmd.arg(common::repo("tests/smtp/server.py"))
             .arg("--port")
             .arg(port.to_string())
@@ -84,11 +78,11 @@ impl Smtpd {
             .arg(&maildir)
             .args(args)
             .envs(env.iter().copied());
-        Self::spawn(cmd, port, maildir, dir)
+        Some(Self::spawn(cmd, port, maildir, dir))
     }
 
     /// tests/smtp/server.py with the test certificate and `args`.
-    fn with_tls(dir: &Path, certs: &Certs, args: &[&str], env: &[(&str, &str)]) -> Smtpd {
+    fn with_tls(dir: &Path, certs: &Certs, args: &[&str], env: &[(&str, &str)]) -> Option<Smtpd> {
         let mut all = vec![
             "--cert",
             certs.cert.to_str().unwrap(),
@@ -135,7 +129,7 @@ impl Smtpd {
 
     /// Every message that arrived, described by tests/smtp/parse_mail.py.
     fn messages(&self) -> Vec<Value> {
-        parse_mail(&self.maildir)
+        parse_mail(&self.maildir).expect("the python3 the server runs on")
     }
 }
 
@@ -146,8 +140,11 @@ impl Drop for Smtpd {
     }
 }
 
-fn parse_mail(path: &Path) -> Vec<Value> {
-    let out = Command::new(python())
+/// The messages in `path` (a Maildir or one `.eml` file), described by
+/// tests/smtp/parse_mail.py (only Python's standard library); `None` when there is no python3
+/// (the rest of the test is skipped).
+fn parse_mail(path: &Path) -> Option<Vec<Value>> {
+    let out = Command::new(common::tool("python3", "python3")?)
         .arg(common::repo("tests/smtp/parse_mail.py"))
         .arg(path)
         .output()
@@ -158,7 +155,7 @@ fn parse_mail(path: &Path) -> Vec<Value> {
         String::from_utf8_lossy(&out.stderr)
     );
     match serde_json::from_slice::<Value>(&out.stdout).unwrap() {
-        Value::Array(v) => v,
+        Value::Array(v) => Some(v),
         other => panic!("unexpected parse_mail output {other}"),
     }
 }
@@ -264,15 +261,17 @@ struct Certs {
     key: PathBuf,
 }
 
-fn make_certs(dir: &Path) -> Certs {
+/// `None` when there is no openssl (the test is skipped).
+fn make_certs(dir: &Path) -> Option<Certs> {
+    let openssl_bin = common::tool("openssl", "openssl")?;
     let d = dir.join("pki");
     std::fs::create_dir_all(&d).unwrap();
     let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
+        let out = Command::new(&openssl_bin)
             .args(args)
             .current_dir(&d)
             .output()
-            .expect("run openssl (install the openssl package)");
+            .expect("run openssl");
         assert!(
             out.status.success(),
             "openssl {args:?}: {}",
@@ -336,11 +335,11 @@ fn make_certs(dir: &Path) -> Certs {
         "-extfile",
         "ext.cnf",
     ]);
-    Certs {
+    Some(Certs {
         ca: d.join("ca.pem"),
         cert: d.join("server.pem"),
         key: d.join("server.key"),
-    }
+    })
 }
 
 /// The `[email]` table for a plain SMTP server on loopback.
@@ -407,7 +406,9 @@ fn assert_report_message(m: &Value, run_dir: &Path, attach: &[&str]) {
 #[test]
 fn report_email_arrives_with_recipients_subject_parts_and_attachments() {
     let lab = Lab::new("run1.json");
-    let smtpd = Smtpd::module(lab.path());
+    let Some(smtpd) = Smtpd::module(lab.path()) else {
+        return;
+    };
     let cfg = lab.config(&plain_email(
         smtpd.port,
         "to = [\"ops@lab.example\", \"Net Team <net@lab.example>\"]\ncc = [\"audit@lab.example\"]\nbcc = [\"archive@lab.example\"]\nattach = [\"report.html\", \"findings.csv\", \"vmks.csv\", \"checklist.txt\", \"findings.json\"]\n",
@@ -481,7 +482,9 @@ fn report_email_arrives_with_recipients_subject_parts_and_attachments() {
 #[test]
 fn subject_template_is_filled_in() {
     let lab = Lab::new("run1.json");
-    let smtpd = Smtpd::module(lab.path());
+    let Some(smtpd) = Smtpd::module(lab.path()) else {
+        return;
+    };
     let cfg = lab.config(&plain_email(
         smtpd.port,
         "subject = \"{name} audit: {errors}E/{warnings}W/{infos}I on {hosts} hosts, {changes} {{ok}}\"\n",
@@ -505,8 +508,10 @@ fn subject_template_is_filled_in() {
 #[test]
 fn starttls_with_a_private_ca_and_authentication() {
     let lab = Lab::new("run1.json");
-    let certs = make_certs(lab.path());
-    let smtpd = Smtpd::with_tls(
+    let Some(certs) = make_certs(lab.path()) else {
+        return;
+    };
+    let Some(smtpd) = Smtpd::with_tls(
         lab.path(),
         &certs,
         &[
@@ -517,7 +522,9 @@ fn starttls_with_a_private_ca_and_authentication() {
             "TEST_SMTPD_PASSWORD",
         ],
         &[("TEST_SMTPD_PASSWORD", PASSWORD)],
-    );
+    ) else {
+        return;
+    };
     let email = |ca: bool| {
         format!(
             "\n[email]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\nsecurity = \"starttls\"\n{}username = \"vmkaudit\"\npassword_env = \"VMKAUDIT_TEST_SMTP_PASSWORD\"\nfrom = \"vmkaudit@lab.example\"\nto = [\"ops@lab.example\"]\nretries = 2\nretry_delay_secs = 0.05\n",
@@ -576,7 +583,9 @@ fn starttls_with_a_private_ca_and_authentication() {
 fn starttls_is_required_never_skipped() {
     // A plain server without STARTTLS: the password must not go out in clear text.
     let lab = Lab::new("run1.json");
-    let smtpd = Smtpd::module(lab.path());
+    let Some(smtpd) = Smtpd::module(lab.path()) else {
+        return;
+    };
     let cfg = lab.config(&plain_email(smtpd.port, "retries = 3\nretry_delay_secs = 0.05\n")
         .replace("security = \"none\"\n", "security = \"starttls\"\nusername = \"u\"\npassword_env = \"VMKAUDIT_TEST_SMTP_PASSWORD\"\n")
         .replace("retries = 0\n", ""));
@@ -592,8 +601,12 @@ fn starttls_is_required_never_skipped() {
 #[test]
 fn implicit_tls_delivers() {
     let lab = Lab::new("run1.json");
-    let certs = make_certs(lab.path());
-    let smtpd = Smtpd::with_tls(lab.path(), &certs, &["--implicit-tls"], &[]);
+    let Some(certs) = make_certs(lab.path()) else {
+        return;
+    };
+    let Some(smtpd) = Smtpd::with_tls(lab.path(), &certs, &["--implicit-tls"], &[]) else {
+        return;
+    };
     let cfg = lab.config(&format!(
         "\n[email]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\nsecurity = \"tls\"\nca_file = \"{}\"\nfrom = \"vmkaudit@lab.example\"\nto = [\"ops@lab.example\"]\n",
         smtpd.port,
@@ -646,10 +659,39 @@ fn smtp_server_down_exits_4_and_keeps_every_report() {
     assert!(earlier.join("message.eml").is_file());
 }
 
+/// `email.ca_file` is read like the collector's `--ca-file` (src/tls.rs): vCenter's
+/// `download.zip` or a DER certificate get the same hint, before anything is sent.
+#[test]
+fn a_zip_or_der_smtp_ca_file_gets_the_collectors_hint() {
+    let lab = Lab::new("run1.json");
+    let zip = lab.path().join("download.zip");
+    std::fs::write(&zip, b"PK\x03\x04 the rest of an archive").unwrap();
+    let der = lab.path().join("ca.cer");
+    std::fs::write(&der, [0x30, 0x82, 0x01, 0x0a, 0x02, 0x01]).unwrap();
+    for (file, hint) in [
+        (
+            &zip,
+            "unzip it and give the PEM root certificate inside (certs/lin/*.0)",
+        ),
+        (&der, "openssl x509 -inform der -in FILE -out ca.pem"),
+    ] {
+        let email = plain_email(free_port(), &format!("ca_file = \"{}\"\n", file.display()))
+            .replace("security = \"none\"", "security = \"starttls\"");
+        let out = lab.run(&lab.config(&email), &[], &[]);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 4, "{err}");
+        assert!(err.contains(hint), "{err}");
+        assert!(err.contains("email.ca_file"), "{err}");
+        assert!(err.contains(&file.display().to_string()), "{err}");
+    }
+}
+
 #[test]
 fn send_changes_mails_the_first_run_but_not_an_unchanged_one() {
     let lab = Lab::new("run1.json");
-    let smtpd = Smtpd::module(lab.path());
+    let Some(smtpd) = Smtpd::module(lab.path()) else {
+        return;
+    };
     let cfg = lab.config(&plain_email(smtpd.port, "send = \"changes\"\n"));
     let out = lab.run(&cfg, &[], &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -670,7 +712,9 @@ fn send_changes_mails_the_first_run_but_not_an_unchanged_one() {
 #[test]
 fn send_changes_after_a_failed_email_sends_even_without_a_change() {
     let lab = Lab::new("run1.json");
-    let smtpd = Smtpd::module(lab.path());
+    let Some(smtpd) = Smtpd::module(lab.path()) else {
+        return;
+    };
     // First run: the server is unreachable (wrong port); the change (a first run) is not mailed.
     let cfg = lab.config(&plain_email(free_port(), "send = \"changes\"\n"));
     let out = lab.run(&cfg, &[], &[]);
@@ -726,7 +770,9 @@ fn dry_run_writes_message_eml_instead_of_sending() {
     assert_eq!(runs.len(), 3);
     for run in &runs {
         let eml = run.join("message.eml");
-        let msgs = parse_mail(&eml);
+        let Some(msgs) = parse_mail(&eml) else {
+            return;
+        };
         assert_eq!(msgs.len(), 1);
         assert_eq!(header(&msgs[0], "To"), "ops@lab.example");
         assert!(header(&msgs[0], "Subject").starts_with("[vmkaudit] Test Lab: "));
@@ -741,7 +787,7 @@ fn dry_run_writes_message_eml_instead_of_sending() {
         }
     }
     // The later runs know their predecessor.
-    let last = parse_mail(&runs[2].join("message.eml"));
+    let last = parse_mail(&runs[2].join("message.eml")).expect("python3 was there above");
     assert!(
         header(&last[0], "Subject").contains(" new, ")
             && header(&last[0], "Subject").contains(" resolved since "),
@@ -802,7 +848,9 @@ fn runs_never_share_a_folder_and_retention_keeps_the_newest() {
 #[test]
 fn history_marks_new_persisting_and_resolved_across_changed_inventories() {
     let lab = Lab::new("run1.json");
-    let smtpd = Smtpd::module(lab.path());
+    let Some(smtpd) = Smtpd::module(lab.path()) else {
+        return;
+    };
     let cfg = lab.config(&plain_email(smtpd.port, "send = \"changes\"\n"));
     let out = lab.run(&cfg, &[], &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -965,7 +1013,9 @@ fn sample_config_runs_without_vcenter_or_smtp() {
     // The reports land in samples/vmkaudit-report, with the email as message.eml.
     let latest = samples.join("vmkaudit-report/latest");
     assert!(latest.join("findings.json").is_file(), "{err}");
-    let msgs = parse_mail(&latest.join("message.eml"));
+    let Some(msgs) = parse_mail(&latest.join("message.eml")) else {
+        return;
+    };
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0]["tree"]["type"], "multipart/mixed");
 }
@@ -1055,6 +1105,9 @@ fn cron_line_passes_secrets_verbatim_and_reports_failures() {
 /// job the docs describe.
 #[test]
 fn systemd_units_verify() {
+    let Some(systemd_analyze) = common::tool("systemd-analyze", "systemd") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let service = std::fs::read_to_string(common::repo("contrib/vmkaudit.service")).unwrap();
     assert!(service.contains(
@@ -1075,13 +1128,13 @@ fn systemd_units_verify() {
         dir.path().join("vmkaudit.timer"),
     )
     .unwrap();
-    let out = Command::new("systemd-analyze")
+    let out = Command::new(systemd_analyze)
         .arg("verify")
         .arg(dir.path().join("vmkaudit.timer"))
         .arg(dir.path().join("vmkaudit.service"))
         .env("SYSTEMD_LOG_LEVEL", "notice")
         .output()
-        .expect("run systemd-analyze (install the systemd package)");
+        .expect("run systemd-analyze");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && err.trim().is_empty(), "{err}");
 }
@@ -1092,7 +1145,9 @@ fn systemd_units_verify() {
 #[test]
 fn send_findings_follows_the_fail_level_and_big_files_are_left_out_with_a_note() {
     let lab = Lab::new("run1.json");
-    let smtpd = Smtpd::module(lab.path());
+    let Some(smtpd) = Smtpd::module(lab.path()) else {
+        return;
+    };
     // Waive the fixture's errors (MTU001, MTU004, ADDR001); its warnings stay.
     let mut rules = String::from("extends = \"default\"\n");
     for rule in ["MTU001", "MTU004", "ADDR001"] {
@@ -1313,7 +1368,9 @@ fn a_second_run_on_the_same_output_directory_waits_then_exits_2() {
 #[test]
 fn a_run_killed_while_sending_leaves_its_email_owed_and_the_next_run_sends_it() {
     let lab = Lab::new("run1.json");
-    let smtpd = Smtpd::module(lab.path());
+    let Some(smtpd) = Smtpd::module(lab.path()) else {
+        return;
+    };
     let up = || lab.config(&plain_email(smtpd.port, "send = \"changes\"\n"));
     let out = lab.run(&up(), &[], &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

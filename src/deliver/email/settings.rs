@@ -399,7 +399,7 @@ fn attachments(list: Option<&[Spanned<String>]>, formats: &[OutputFormat]) -> Ch
             let e = Error::UnknownAttachment {
                 name: name.to_string(),
                 expected: crate::choice::expected(&names),
-                hint: crate::choice::hint(name, &names),
+                hint: crate::error::did_you_mean(name, names.iter().copied()),
             };
             return Err((v.span(), e));
         };

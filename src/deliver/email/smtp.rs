@@ -3,7 +3,7 @@
 //!
 //! STARTTLS is required, never opportunistic; `security = "tls"` is TLS from the first byte;
 //! `none` (loopback only unless forced) is no encryption. rustls checks the server against the
-//! system roots plus `email.ca_file`. Transient failures are retried with capped exponential
+//! system roots plus `email.ca_file`, read by [`crate::tls`] like the collector's CA file. Transient failures are retried with capped exponential
 //! backoff ([`crate::retry`]); permanent ones (a 5xx reply, a client-side or TLS problem) are
 //! not, told apart by lettre's error kinds and the rustls error underneath, never by text. The
 //! password comes from an environment variable or a file and never appears in a log line or an
@@ -59,21 +59,16 @@ pub(crate) fn read_password(source: &PasswordSource) -> Result<String, Error> {
 
 fn tls_parameters(smtp: &SmtpSettings) -> Result<TlsParameters, Error> {
     let mut b = TlsParameters::builder(smtp.host.clone());
-    if let Some(ca) = &smtp.ca_file {
-        let pem = std::fs::read(ca).map_err(|source| Error::CaFile {
-            path: ca.clone(),
-            source,
-        })?;
-        let cert = Certificate::from_pem(&pem).map_err(|source| Error::CaFileNoCertificate {
-            path: ca.clone(),
-            source,
-        })?;
-        b = b.add_root_certificate(cert);
-    }
-    b.build_rustls().map_err(|source| Error::Tls {
+    let tls_error = |source| Error::Tls {
         host: smtp.host.clone(),
         source,
-    })
+    };
+    if let Some(ca) = &smtp.ca_file {
+        for der in crate::tls::load_ca_file(ca)? {
+            b = b.add_root_certificate(Certificate::from_der(der.to_vec()).map_err(tls_error)?);
+        }
+    }
+    b.build_rustls().map_err(tls_error)
 }
 
 fn transport(smtp: &SmtpSettings) -> Result<SmtpTransport, Error> {
