@@ -94,10 +94,11 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
     let start = std::time::Instant::now();
     let formats = parse_formats(&args.format)?;
     let rules = load_rules(args.rules.as_deref())?;
-    let inventory = crate::inventory::load_all(
+    let inventory = crate::inventory::load_all_limited(
         args.inventories
             .iter()
             .map(|p| (p.as_path(), args.input_format)),
+        args.max_input_bytes,
     )?;
     let lang = args.report.lang.unwrap_or_default();
     inventory.warn_duplicate_hosts();
@@ -145,7 +146,11 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
 
     let mut inventory = Inventory::new();
     for inv in &cfg.inventories {
-        inventory.merge(crate::inventory::load(&inv.path, inv.format)?);
+        inventory.merge(crate::inventory::load_limited(
+            &inv.path,
+            inv.format,
+            cfg.max_input_bytes,
+        )?);
     }
     let mut source_failed = false;
     if !cfg.vcenters.is_empty() {

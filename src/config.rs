@@ -31,6 +31,10 @@ pub struct Config {
     pub report: ReportConfig,
     #[serde(default)]
     pub email: Option<EmailConfig>,
+    /// The largest inventory file (JSON, RVTools, PowerCLI) read, in bytes (default 2 GiB,
+    /// [`crate::fsutil::DEFAULT_MAX_INPUT_BYTES`]).
+    #[serde(default)]
+    pub max_input_bytes: Option<Spanned<u64>>,
 }
 
 /// One live source: a vCenter Server or a standalone ESXi host.
@@ -624,6 +628,8 @@ pub struct Validated {
     pub templates_dir: Option<PathBuf>,
     pub fail_on: Option<FailOn>,
     pub email: Option<EmailSettings>,
+    /// The largest inventory file read, in bytes.
+    pub max_input_bytes: u64,
 }
 
 /// `--fail-on`: the severity at or above which findings make the exit code 1.
@@ -776,6 +782,16 @@ impl Config {
         for inv in &mut inventories {
             inv.path = resolve(&inv.path);
         }
+        let max_input_bytes = match &self.max_input_bytes {
+            None => crate::fsutil::DEFAULT_MAX_INPUT_BYTES,
+            Some(m) if *m.get_ref() == 0 => {
+                return Err(Error::input(
+                    at(m.span()),
+                    "`max_input_bytes` must be more than 0",
+                ))
+            }
+            Some(m) => *m.get_ref(),
+        };
         if vcenters.is_empty() && inventories.is_empty() {
             return Err(Error::input(
                 Location::file(path),
@@ -787,6 +803,7 @@ impl Config {
             None => None,
         };
         Ok(Validated {
+            max_input_bytes,
             name: self.name,
             vcenters,
             inventories,

@@ -13,7 +13,7 @@ mod ruleset;
 
 pub use ruleset::{DuplicateScope, Params, RuleConfig, RuleSet, Scope, Waiver, BUILTIN};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -21,12 +21,21 @@ use crate::findings::{
     sort_findings, summarize, Finding, FindingsFile, NotChecked, Waived, SCHEMA_VERSION,
 };
 use crate::i18n::{Lang, Text};
-use crate::model::Inventory;
+use crate::inventory::FileGap;
+use crate::model::{Inventory, Source, SourceKind};
 use crate::rules::{ids, net, Check, Data, EstateCtx, Hit, HostCtx, Rule};
 use crate::text;
 
-/// What checking one host gives: raised findings and the (rule, missing data) pairs not checked.
-type HostResult = (Vec<Raised>, Vec<(String, String)>);
+/// What checking one host gives.
+#[derive(Default)]
+struct HostResult {
+    raised: Vec<Raised>,
+    /// The (rule, missing data) pairs not checked.
+    not_checked: Vec<(String, String)>,
+    /// Data its file source provides for no host, with the rules that could not use it here:
+    /// reported once per source ([`FileGaps`]).
+    gaps: Vec<(Data, Vec<String>)>,
+}
 
 /// A finding before language selection and waivers.
 struct Raised {
@@ -85,17 +94,40 @@ pub fn evaluate(
     }
 
     // Per host, in parallel.
+    let file_gaps = FileGaps::of(inv);
     let per_host: Vec<HostResult> = inv
         .hosts
         .par_iter()
         .enumerate()
-        .map(|(index, host)| check_host(index, host, &enabled, &rules.params))
+        .map(|(index, host)| {
+            let gaps = file_gaps.of_host(host);
+            check_host(index, host, &enabled, &rules.params, gaps)
+        })
         .collect();
-    for (r, nc) in per_host {
-        raised.extend(r);
-        for key in nc {
+    // (file source, data) → (hosts, rules not checked)
+    let mut gap_facts: BTreeMap<(usize, Data), (usize, Vec<String>)> = BTreeMap::new();
+    for (host, r) in inv.hosts.iter().zip(per_host) {
+        raised.extend(r.raised);
+        for key in r.not_checked {
             *not_checked.entry(key).or_default() += 1;
         }
+        for (data, ids) in r.gaps {
+            let source = file_gaps
+                .source_of(host)
+                .expect("gaps come from a file source");
+            let fact = gap_facts.entry((source, data)).or_default();
+            fact.0 += 1;
+            for id in ids {
+                if !fact.1.contains(&id) {
+                    fact.1.push(id);
+                }
+            }
+        }
+    }
+    for ((source, data), (hosts, mut ids)) in gap_facts {
+        // In rule-set order, as on a host.
+        ids.sort_by_key(|id| enabled.iter().position(|c| c.rule.id == id));
+        raised.push(file_gap_fact(&inv.sources[source], data, hosts, ids));
     }
 
     // Estate-wide rules, after grouping. They see every connected host with the data they need:
@@ -243,16 +275,137 @@ fn rule(id: &str) -> &'static Rule {
     crate::rules::find(id).expect("coverage rules are registered")
 }
 
+/// The kinds of data each imported file (an RVTools or PowerCLI source) provides for none of
+/// its hosts: what its format does not carry (RVTools has no firewall), or what the file lacks
+/// (a column left out of the export). Such a gap is one fact about the file, reported once as
+/// a COV002 on the source that says for how many hosts which checks could not run, instead of
+/// one COV002 per host (160,000 for a 40,000-host RVTools export). A gap on some hosts only,
+/// and every gap of a live source (a property refused on one host), stays per host.
+struct FileGaps<'a> {
+    /// Source name → (index in `Inventory::sources`, the data it provides for no host).
+    sources: HashMap<&'a str, (usize, Vec<Data>)>,
+}
+
+impl<'a> FileGaps<'a> {
+    fn of(inv: &'a Inventory) -> Self {
+        let mut provided: HashMap<&str, (usize, [bool; Data::ALL.len()])> = inv
+            .sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.kind, SourceKind::Rvtools | SourceKind::Powercli))
+            .map(|(i, s)| (s.name.as_str(), (i, [false; Data::ALL.len()])))
+            .collect();
+        for h in inv.hosts.iter().filter(|h| h.is_connected()) {
+            let Some((_, seen)) = h.source.as_deref().and_then(|s| provided.get_mut(s)) else {
+                continue;
+            };
+            for (k, data) in Data::ALL.iter().enumerate() {
+                if !seen[k] {
+                    let missing = data.missing_on(h).len();
+                    seen[k] = if data.host_level() {
+                        missing == 0
+                    } else {
+                        missing < h.vmks.len()
+                    };
+                }
+            }
+        }
+        let sources = provided
+            .into_iter()
+            .map(|(name, (i, seen))| {
+                let gaps = Data::ALL
+                    .iter()
+                    .zip(seen)
+                    .filter(|(_, seen)| !seen)
+                    .map(|(d, _)| *d)
+                    .collect();
+                (name, (i, gaps))
+            })
+            .collect();
+        FileGaps { sources }
+    }
+
+    /// The data `host`'s file source provides for no host.
+    fn of_host(&self, host: &crate::model::Host) -> &[Data] {
+        host.source
+            .as_deref()
+            .and_then(|s| self.sources.get(s))
+            .map_or(&[], |(_, gaps)| gaps.as_slice())
+    }
+
+    /// The index of `host`'s file source in `Inventory::sources`.
+    fn source_of(&self, host: &crate::model::Host) -> Option<usize> {
+        self.sources.get(host.source.as_deref()?).map(|(i, _)| *i)
+    }
+}
+
+/// The COV002 on file `source` for `data` it provides for none of its hosts: `ids` could not
+/// check it on `hosts` hosts.
+fn file_gap_fact(source: &Source, data: Data, hosts: usize, ids: Vec<String>) -> Raised {
+    let name = &source.name;
+    let list = net::list(&ids);
+    let what = data.label();
+    let (what_en, what_zh) = (what.en, what.zh);
+    let (message, remediation) = match crate::inventory::file_gap(source.kind, data) {
+        FileGap::NotExported => {
+            let (format_en, format_zh) = match source.kind {
+                SourceKind::Powercli => (
+                    "A PowerCLI Get-VMHostNetworkAdapter export",
+                    "PowerCLI Get-VMHostNetworkAdapter 导出文件",
+                ),
+                _ => ("An RVTools vSC_VMK export", "RVTools vSC_VMK 导出文件"),
+            };
+            (
+                text!(
+                    "Not checked on the {hosts} hosts from {name}: {list}. {format_en} does not include {what_en}.",
+                    "来自 {name} 的 {hosts} 台主机未检查：{list}。{format_zh}不包含{what_zh}。"
+                ),
+                Text::new(
+                    "Collect these hosts live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source), which reads every kind of data, then run vmkaudit again.",
+                    "请通过 vCenter 实时收集这些主机的数据（使用 `vmkaudit collect` 或配置 `[[vcenter]]` 数据源），即可读取所有类型的数据，然后重新运行 vmkaudit。",
+                ),
+            )
+        }
+        FileGap::Columns(columns) => {
+            let columns = columns.join(", ");
+            (
+                text!(
+                    "Not checked on the {hosts} hosts from {name}: {list}. No row of the file gives {what_en} (column {columns}: missing or empty).",
+                    "来自 {name} 的 {hosts} 台主机未检查：{list}。该文件没有任何一行提供{what_zh}（{columns} 列缺失或为空）。"
+                ),
+                text!(
+                    "Export the file again with the column {columns}, or collect these hosts live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source), then run vmkaudit again.",
+                    "请重新导出包含 {columns} 列的文件，或通过 vCenter 实时收集这些主机的数据（使用 `vmkaudit collect` 或配置 `[[vcenter]]` 数据源），然后重新运行 vmkaudit。"
+                ),
+            )
+        }
+    };
+    Raised {
+        rule: rule(ids::CHECK_NOT_RUN),
+        source: Some(name.clone()),
+        hit: Hit {
+            host: 0,
+            object: Some(data.as_str().to_string()),
+            message,
+            remediation,
+        },
+        not_checked: ids,
+    }
+}
+
 /// Check one host: COV001, COV002 and every per-host rule. Returns the raised findings and the
-/// (rule, data kind) pairs that could not be checked.
+/// (rule, data kind) pairs that could not be checked; the data in `file_gaps` (what the host's
+/// file source provides for no host) is returned as gaps instead of raising COV002 here.
 fn check_host(
     index: usize,
     host: &crate::model::Host,
     enabled: &[&RuleConfig],
     params: &Params,
+    file_gaps: &[Data],
 ) -> HostResult {
     let mut out = Vec::new();
     let mut nc = Vec::new();
+    let mut gaps = Vec::new();
     let in_scope: Vec<&RuleConfig> = enabled
         .iter()
         .copied()
@@ -286,8 +439,14 @@ fn check_host(
             },
             not_checked: skipped,
         });
-        return (out, nc);
+        return HostResult {
+            raised: out,
+            not_checked: nc,
+            gaps,
+        };
     }
+    // Whether COV002 is reported for this host at all (its scope).
+    let coverage_in_scope = in_scope.iter().any(|c| c.rule.id == ids::CHECK_NOT_RUN);
 
     // Which data is missing, and which rules it keeps from checking.
     let mut missing_host_level: Vec<Data> = Vec::new();
@@ -309,6 +468,12 @@ fn check_host(
         }
         for id in &rules {
             nc.push((id.clone(), data.as_str().to_string()));
+        }
+        if file_gaps.contains(&data) {
+            if coverage_in_scope {
+                gaps.push((data, rules));
+            }
+            continue;
         }
         let what = data.label();
         let (what_en, what_zh) = (what.en, what.zh);
@@ -386,5 +551,9 @@ fn check_host(
                 .map(|hit| Raised::on_host(cfg.rule, hit)),
         );
     }
-    (out, nc)
+    HostResult {
+        raised: out,
+        not_checked: nc,
+        gaps,
+    }
 }

@@ -11,11 +11,13 @@
 //! shows the host's default gateway without saying whether it is a vmk override or the stack's
 //! gateway, so it goes to [`Vmk::reported_gateway`], never to [`Vmk::gateway`].
 
+use std::io::Read;
 use std::path::Path;
 
 use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
 use crate::error::Result;
 use crate::model::{Host, Inventory, SourceKind, Vmk};
+use crate::rules::Data;
 
 const WHAT: &str = "an RVTools vSC_VMK CSV export";
 
@@ -38,12 +40,38 @@ pub const KNOWN_COLUMNS: &[&str] = &[
     "VI SDK UUID",
 ];
 
-/// Parse an RVTools vSC_VMK CSV export read from `path`.
+/// What the vSC_VMK tab does not carry at all: unknown for every host of an RVTools import.
+pub const NOT_EXPORTED: &[Data] = &[
+    Data::Services,
+    Data::Netstacks,
+    Data::Switches,
+    Data::Vlan,
+    Data::Firewall,
+];
+
+/// The columns the checks need and the data each gives: an export without them (RVTools
+/// exports can be trimmed to some columns) leaves that data unknown for every vmk.
+pub const NEEDED_COLUMNS: &[(Data, &[&str])] = &[
+    (Data::Ipv4, &["IP Address", "Subnet mask"]),
+    (Data::Mtu, &["MTU"]),
+];
+
+/// Parse an RVTools vSC_VMK CSV export (the whole text of `path`).
 pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
-    let t = CsvTable::parse(path, text, WHAT)?;
+    from_table(CsvTable::parse(path, text, WHAT)?)
+}
+
+/// Read an RVTools vSC_VMK CSV export from `src` (the UTF-8 text of `path`), row by row.
+pub fn read(path: &Path, src: Box<dyn Read + Send>) -> Result<Inventory> {
+    from_table(CsvTable::open(path, src, WHAT)?)
+}
+
+fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
+    let path = t.path;
     let host_col = t.require("Host", WHAT)?;
     let device_col = t.require("Device", WHAT)?;
     t.warn_unknown(KNOWN_COLUMNS, "RVTools");
+    t.warn_missing(NEEDED_COLUMNS, "RVTools");
     let datacenter = t.col("Datacenter");
     let cluster = t.col("Cluster");
     let common = VmkColumns::find(
@@ -62,7 +90,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
 
     let source = path.display().to_string();
     let mut hosts = HostTable::default();
-    for row in t.rows() {
+    while let Some(row) = t.next_row()? {
         let name = row.required(&host_col)?;
         let vmk = Vmk {
             reported_gateway: row.text(gateway.as_ref()),
