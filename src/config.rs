@@ -866,6 +866,18 @@ mod tests {
         assert_eq!(v.formats.len(), 3);
     }
 
+    #[test]
+    fn max_input_bytes_defaults_to_2_gib_and_must_be_positive() {
+        let v = load_str("[[inventory]]\npath = \"a.json\"\n").unwrap();
+        assert_eq!(v.max_input_bytes, 2 << 30);
+        let v = load_str("max_input_bytes = 1000\n[[inventory]]\npath = \"a.json\"\n").unwrap();
+        assert_eq!(v.max_input_bytes, 1000);
+        let err = load_str("max_input_bytes = 0\n[[inventory]]\npath = \"a.json\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "cfg.toml:1:19: `max_input_bytes` must be more than 0");
+    }
+
     fn email_cfg(extra: &str) -> Result<Validated> {
         load_str(&format!(
             "[[inventory]]\npath = \"a.json\"\n[email]\nfrom = \"vmkaudit <va@example.com>\"\nto = [\"ops@example.com\"]\n{extra}"

@@ -107,7 +107,13 @@ pub fn read_string(path: &Path, mut src: impl Read, size: usize) -> Result<Strin
 /// naming the file and the limit. A file that grows past the limit while it is read fails
 /// the read the same way.
 pub fn open_input(path: &Path, max_bytes: u64) -> Result<TextReader> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opening a named pipe waits for a writer: open without waiting, then refuse it below.
+    // (Reads of a regular file do not heed the flag.)
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(|e| Error::io(path, e))?;
     // The metadata of the opened file, not of the path: what is checked is what is read.
     let meta = file.metadata().map_err(|e| Error::io(path, e))?;
     let refuse = |what: String| Error::input(Location::file(path), what);

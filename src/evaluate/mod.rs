@@ -3,7 +3,8 @@
 //! The engine resolves the enabled rules of the [`RuleSet`], raises COV003 for every source that
 //! could not be collected, then checks every host in parallel (rayon): a host that is not
 //! connected gets COV001 and nothing else; otherwise each per-host rule in scope runs, unless the
-//! host lacks data the rule needs, which is reported once per host and data kind as COV002. The
+//! host lacks data the rule needs, which is reported once per host and data kind as COV002 (or
+//! once per imported file and data kind, when the file provides it for none of its hosts). The
 //! estate-wide rules (duplicates, cluster and subnet majorities) run after that over the eligible
 //! hosts. Findings get their severity from the rule set, text in the requested language, and are
 //! marked waived by the rule set's waivers (expired waivers raise COV004 instead). The output is

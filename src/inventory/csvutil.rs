@@ -612,6 +612,47 @@ mod tests {
         }
     }
 
+    /// Rows forever, each made only when asked for.
+    struct Endless {
+        pending: Vec<u8>,
+        next: usize,
+    }
+
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.pending.is_empty() {
+                self.pending = format!("esx{0},vmk{0}\r\n", self.next).into_bytes();
+                self.next += 1;
+            }
+            let n = buf.len().min(self.pending.len());
+            buf[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn rows_are_read_as_they_arrive() {
+        // Each row is handed out as soon as it is read: the table never waits for the end of
+        // the input, nor keeps what it has handed out.
+        let src = Endless {
+            pending: b"#TYPE X\r\n\r\nHost,Device\r\n".to_vec(),
+            next: 0,
+        };
+        let mut t = CsvTable::open(Path::new("big.csv"), Box::new(src), "test CSV").unwrap();
+        assert_eq!(t.header_line, 3);
+        let device = t.col("device");
+        for i in 0..100_000 {
+            let row = t.next_row().unwrap().unwrap();
+            assert_eq!(row.line, i + 4);
+            assert_eq!(row.text(device.as_ref()), Some(format!("vmk{i}")));
+        }
+        assert!(
+            t.lines.borrow().pending.len() < 10_000,
+            "line breaks are let go"
+        );
+    }
+
     #[test]
     fn header_names_for_detection() {
         let (t, names) = header_names("\u{feff}#TYPE X\r\n\"VM Host\";\"Name\"\r\n1;2\r\n");
