@@ -3,7 +3,7 @@
 
     scripts/gen-estate.py HOSTS OUTPUT.json
     scripts/gen-estate.py --scenario HOSTS SCENARIO.json
-    scripts/gen-estate.py --rvtools HOSTS RVTools_tabvSC_VMK.csv [--vmks N]
+    scripts/gen-estate.py --rvtools HOSTS [--vmks N] RVTools_tabvSC_VMK.csv
 
 
 Hosts are spread over vCenters of at most 2,500 hosts, clusters of 25; each host has three vmks
@@ -70,7 +70,8 @@ def host(i):
     vsan = {
         "device": "vmk2", "portgroup": f"dvpg-vsan-c{cl}", "switch": f"dvs-vc{vc:02d}",
         "switch_kind": "distributed", "vlan": 30,
-        "ipv4": f"192.168.{vsan_ip % 250}.{(vsan_ip // 250) % 250 + 1}",
+        # 62,500 hosts per second octet (168 up to 40,000 hosts), so no address repeats.
+        "ipv4": f"192.{168 + vsan_ip // 62500}.{vsan_ip % 250}.{(vsan_ip // 250) % 250 + 1}",
         "netmask": "255.255.0.0", "dhcp": False, "mtu": 9000,
         "netstack": "defaultTcpipStack", "gateway": None, "services": ["vsan"],
     }
@@ -178,10 +179,12 @@ def rvtools(n, out, max_rows=None):
 
 def main():
     args = sys.argv[1:]
-    if len(args) in (3, 5) and args[0] == "--rvtools":
-        max_rows = int(args[4]) if len(args) == 5 and args[3] == "--vmks" else None
-        if len(args) == 5 and max_rows is None:
-            sys.exit(__doc__)
+    max_rows = None
+    if "--vmks" in args[:-1]:
+        i = args.index("--vmks")
+        max_rows = int(args[i + 1])
+        del args[i:i + 2]
+    if len(args) == 3 and args[0] == "--rvtools":
         with open(args[2], "w", encoding="utf-8-sig", newline="") as f:
             rvtools(int(args[1]), f, max_rows)
         return
