@@ -98,7 +98,6 @@ fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
     if services.is_empty() {
         needed.push((Data::Services, &[TRAFFIC_COLUMNS]));
     }
-    t.warn_missing(&needed, "PowerCLI");
     let common = VmkColumns::find(
         &t,
         &VmkColumnNames {
@@ -140,6 +139,8 @@ fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
         };
         hosts.push(&row, &name, make, vmk)?;
     }
+    // After the rows: a file that turns out malformed gets its error line only.
+    t.warn_missing(&needed, "PowerCLI");
 
     Ok(hosts.into_inventory(source, SourceKind::Powercli))
 }

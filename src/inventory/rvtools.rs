@@ -71,7 +71,6 @@ fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
     let host_col = t.require("Host", WHAT)?;
     let device_col = t.require("Device", WHAT)?;
     t.warn_unknown(KNOWN_COLUMNS, "RVTools");
-    t.warn_missing(NEEDED_COLUMNS, "RVTools");
     let datacenter = t.col("Datacenter");
     let cluster = t.col("Cluster");
     let common = VmkColumns::find(
@@ -104,6 +103,8 @@ fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
         };
         hosts.push(&row, &name, make, vmk)?;
     }
+    // After the rows: a file that turns out malformed gets its error line only.
+    t.warn_missing(NEEDED_COLUMNS, "RVTools");
 
     Ok(hosts.into_inventory(source, SourceKind::Rvtools))
 }
