@@ -32,10 +32,10 @@ use crate::text;
 struct HostResult {
     raised: Vec<Raised>,
     /// The (rule, missing data) pairs not checked.
-    not_checked: Vec<(String, String)>,
+    not_checked: Vec<(&'static str, &'static str)>,
     /// Data its file source provides for no host, with the rules that could not use it here:
     /// reported once per source ([`FileGaps`]).
-    gaps: Vec<(Data, Vec<String>)>,
+    gaps: Vec<(Data, Vec<&'static str>)>,
 }
 
 /// A finding before language selection and waivers.
@@ -68,7 +68,7 @@ pub fn evaluate(
 ) -> FindingsFile {
     let enabled: Vec<&RuleConfig> = rules.enabled().collect();
     let mut raised: Vec<Raised> = Vec::new();
-    let mut not_checked: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut not_checked: BTreeMap<(&str, &str), usize> = BTreeMap::new();
 
     // Sources that failed: COV003, on the source's name.
     for s in &inv.sources {
@@ -106,7 +106,7 @@ pub fn evaluate(
         })
         .collect();
     // (file source, data) → (hosts, rules not checked)
-    let mut gap_facts: BTreeMap<(usize, Data), (usize, Vec<String>)> = BTreeMap::new();
+    let mut gap_facts: BTreeMap<(usize, Data), (usize, Vec<&str>)> = BTreeMap::new();
     for (host, r) in inv.hosts.iter().zip(per_host) {
         raised.extend(r.raised);
         for key in r.not_checked {
@@ -127,7 +127,8 @@ pub fn evaluate(
     }
     for ((source, data), (hosts, mut ids)) in gap_facts {
         // In rule-set order, as on a host.
-        ids.sort_by_key(|id| enabled.iter().position(|c| c.rule.id == id));
+        ids.sort_by_key(|id| enabled.iter().position(|c| c.rule.id == *id));
+        let ids = ids.into_iter().map(str::to_string).collect();
         raised.push(file_gap_fact(&inv.sources[source], data, hosts, ids));
     }
 
@@ -253,8 +254,8 @@ pub fn evaluate(
     let not_checked = not_checked
         .into_iter()
         .map(|((rule, reason), hosts)| NotChecked {
-            rule,
-            reason,
+            rule: rule.to_string(),
+            reason: reason.to_string(),
             hosts,
         })
         .collect();
@@ -415,13 +416,13 @@ fn check_host(
     let name = &host.name;
     if !host.is_connected() {
         let state = host.connection_state.as_deref().unwrap_or("unknown");
-        let skipped: Vec<String> = in_scope
+        let skipped: Vec<&'static str> = in_scope
             .iter()
             .filter(|c| !matches!(c.rule.check, Check::Engine))
-            .map(|c| c.rule.id.to_string())
+            .map(|c| c.rule.id)
             .collect();
         for id in &skipped {
-            nc.push((id.clone(), "host not connected".to_string()));
+            nc.push((*id, "host not connected"));
         }
         out.push(Raised {
             rule: rule(ids::HOST_NOT_CONNECTED),
@@ -438,7 +439,7 @@ fn check_host(
                     "请重新连接该主机（vSphere Client：右键单击主机 > 连接 > 连接；PowerCLI：Get-VMHost {name} | Set-VMHost -State Connected），然后重新运行 vmkaudit。"
                 ),
             },
-            not_checked: skipped,
+            not_checked: skipped.iter().map(|id| id.to_string()).collect(),
         });
         return HostResult {
             raised: out,
@@ -459,16 +460,16 @@ fn check_host(
         if data.host_level() {
             missing_host_level.push(data);
         }
-        let rules: Vec<String> = in_scope
+        let rules: Vec<&'static str> = in_scope
             .iter()
             .filter(|c| c.rule.needs.contains(&data) && c.rule.is_active(params))
-            .map(|c| c.rule.id.to_string())
+            .map(|c| c.rule.id)
             .collect();
         if rules.is_empty() {
             continue;
         }
         for id in &rules {
-            nc.push((id.clone(), data.as_str().to_string()));
+            nc.push((*id, data.as_str()));
         }
         if file_gaps.contains(&data) {
             if coverage_in_scope {
@@ -525,7 +526,7 @@ fn check_host(
                 message,
                 remediation,
             },
-            not_checked: rules,
+            not_checked: rules.iter().map(|r| r.to_string()).collect(),
         });
     }
 

@@ -523,24 +523,17 @@ impl VmkColumns {
 #[derive(Debug, Default)]
 pub struct HostTable {
     hosts: Vec<Host>,
+    /// The line of each vmk's row, per host in the order of its vmks.
+    lines: Vec<Vec<usize>>,
     by_name: HashMap<String, usize>,
-    /// (host index, device) → line of the row that defined it.
-    seen: HashMap<(usize, String), usize>,
+    /// Device → vmk index of the hosts with [`HostTable::SCAN`] vmks or more (fewer are
+    /// scanned: cheaper than a map per host, and the usual case).
+    many: HashMap<usize, HashMap<String, usize>>,
 }
 
 impl HostTable {
-    /// The host named `name`, created by `make` on first sight.
-    fn host(&mut self, name: &str, make: impl FnOnce() -> Host) -> &mut Host {
-        let i = match self.by_name.get(name) {
-            Some(&i) => i,
-            None => {
-                self.hosts.push(make());
-                self.by_name.insert(name.to_string(), self.hosts.len() - 1);
-                self.hosts.len() - 1
-            }
-        };
-        &mut self.hosts[i]
-    }
+    /// Up to this many vmks a host's devices are compared one by one.
+    const SCAN: usize = 32;
 
     /// Add `vmk` to host `name` (created by `make` on first sight). The same device twice on one
     /// host is an error at `row`'s line that points at the first one.
@@ -551,19 +544,42 @@ impl HostTable {
         make: impl FnOnce() -> Host,
         vmk: Vmk,
     ) -> Result<()> {
-        self.host(name, make);
-        let i = self.by_name[name];
-        if let Some(first) = self.seen.get(&(i, vmk.device.clone())) {
+        let i = match self.by_name.get(name) {
+            Some(&i) => i,
+            None => {
+                self.hosts.push(make());
+                self.lines.push(Vec::with_capacity(4));
+                self.by_name.insert(name.to_string(), self.hosts.len() - 1);
+                self.hosts.len() - 1
+            }
+        };
+        let vmks = &mut self.hosts[i].vmks;
+        let first = if vmks.len() < Self::SCAN {
+            vmks.iter().position(|v| v.device == vmk.device)
+        } else {
+            let index = self.many.entry(i).or_insert_with(|| {
+                vmks.iter()
+                    .enumerate()
+                    .map(|(k, v)| (v.device.clone(), k))
+                    .collect()
+            });
+            let first = index.get(&vmk.device).copied();
+            if first.is_none() {
+                index.insert(vmk.device.clone(), vmks.len());
+            }
+            first
+        };
+        if let Some(k) = first {
             return Err(Error::input(
                 Location::at(row.path, row.line, None),
                 format!(
-                    "{} appears twice for host {name} (first on line {first})",
-                    vmk.device
+                    "{} appears twice for host {name} (first on line {})",
+                    vmk.device, self.lines[i][k]
                 ),
             ));
         }
-        self.seen.insert((i, vmk.device.clone()), row.line);
-        self.hosts[i].vmks.push(vmk);
+        vmks.push(vmk);
+        self.lines[i].push(row.line);
         Ok(())
     }
 

@@ -154,11 +154,16 @@ pub fn load_all_limited<'a>(
     paths: impl IntoIterator<Item = (&'a Path, Option<Format>)>,
     max_bytes: u64,
 ) -> Result<Inventory> {
-    let mut inv = Inventory::new();
+    let mut inv: Option<Inventory> = None;
     for (path, format) in paths {
-        inv.merge(load_limited(path, format, max_bytes)?);
+        let more = load_limited(path, format, max_bytes)?;
+        match inv.as_mut() {
+            // The first file is the start (not moved into an empty one: 100,000s of hosts).
+            None => inv = Some(more),
+            Some(inv) => inv.merge(more),
+        }
     }
-    Ok(inv)
+    Ok(inv.unwrap_or_default())
 }
 
 #[cfg(test)]

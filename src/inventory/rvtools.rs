@@ -216,5 +216,16 @@ mod tests {
             err.contains(":3: vmk0 appears twice for host esx1 (first on line 2)"),
             "{err}"
         );
+        // Also on a host with more vmks than are compared one by one.
+        let mut text = String::from("Host,Device\n");
+        for i in 0..40 {
+            text.push_str(&format!("esx1,vmk{i}\nesx2,vmk{i}\n"));
+        }
+        text.push_str("esx2,vmk35\n");
+        let err = parse_str(&text).unwrap_err().to_string();
+        assert!(
+            err.ends_with(":82: vmk35 appears twice for host esx2 (first on line 73)"),
+            "{err}"
+        );
     }
 }
