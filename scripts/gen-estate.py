@@ -3,6 +3,7 @@
 
     scripts/gen-estate.py HOSTS OUTPUT.json
     scripts/gen-estate.py --scenario HOSTS SCENARIO.json
+    scripts/gen-estate.py --rvtools HOSTS [--vmks N] RVTools_tabvSC_VMK.csv
 
 
 Hosts are spread over vCenters of at most 2,500 hosts, clusters of 25; each host has three vmks
@@ -15,7 +16,13 @@ With --scenario the same hosts (at most 2,500: one vCenter) are written as a sce
 govmomi simulator fixture (tests/vcsim/main.go): one datacenter, its distributed switch with a
 vMotion and a vSAN port group per cluster, the clusters and their hosts. The benchmark
 (scripts/bench.sh) collects it over HTTPS.
+
+With --rvtools the same hosts are written as RVTools' vSC_VMK tab exported as CSV (UTF-8 with a
+byte-order mark, as RVTools writes it): one row per vmk with what that format carries (no
+services, stacks, switches, VLANs or firewall; a disconnected host's rows are there like any
+other). --vmks N stops after N rows (hosts are added until then), for a 1,000,000-row export.
 """
+import csv
 import json
 import sys
 
@@ -63,7 +70,8 @@ def host(i):
     vsan = {
         "device": "vmk2", "portgroup": f"dvpg-vsan-c{cl}", "switch": f"dvs-vc{vc:02d}",
         "switch_kind": "distributed", "vlan": 30,
-        "ipv4": f"192.168.{vsan_ip % 250}.{(vsan_ip // 250) % 250 + 1}",
+        # 62,500 hosts per second octet (168 up to 40,000 hosts), so no address repeats.
+        "ipv4": f"192.{168 + vsan_ip // 62500}.{vsan_ip % 250}.{(vsan_ip // 250) % 250 + 1}",
         "netmask": "255.255.0.0", "dhcp": False, "mtu": 9000,
         "netstack": "defaultTcpipStack", "gateway": None, "services": ["vsan"],
     }
@@ -140,8 +148,46 @@ def scenario(n):
     }
 
 
+RVTOOLS_COLUMNS = [
+    "Host", "Datacenter", "Cluster", "Port Group", "Device", "Mac Address", "DHCP", "IP Address",
+    "IP 6 Address", "Subnet mask", "Gateway", "IP 6 Gateway", "MTU", "VI SDK Server",
+    "VI SDK UUID",
+]
+
+
+def rvtools(n, out, max_rows=None):
+    """Write hosts 0..n (or as many as max_rows vmk rows need) as an RVTools vSC_VMK CSV."""
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(RVTOOLS_COLUMNS)
+    rows = 0
+    i = 0
+    while (i < n) if max_rows is None else (rows < max_rows):
+        h = host(i)
+        gw = h["netstacks"][0]["gateway"]
+        for v in h["vmks"]:
+            if max_rows is not None and rows >= max_rows:
+                break
+            w.writerow([
+                h["name"], h["datacenter"], h["cluster"], v["portgroup"], v["device"],
+                v.get("mac", ""), "True" if v["dhcp"] else "False", v["ipv4"], "",
+                v["netmask"], gw if v["device"] == "vmk0" else "", "", v["mtu"],
+                h["source"].split("/")[2], "00000000-0000-0000-0000-%012d" % (i // 2500),
+            ])
+            rows += 1
+        i += 1
+
+
 def main():
     args = sys.argv[1:]
+    max_rows = None
+    if "--vmks" in args[:-1]:
+        i = args.index("--vmks")
+        max_rows = int(args[i + 1])
+        del args[i:i + 2]
+    if len(args) == 3 and args[0] == "--rvtools":
+        with open(args[2], "w", encoding="utf-8-sig", newline="") as f:
+            rvtools(int(args[1]), f, max_rows)
+        return
     if len(args) == 3 and args[0] == "--scenario":
         with open(args[2], "w") as f:
             json.dump(scenario(int(args[1])), f, separators=(",", ":"))

@@ -84,10 +84,11 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
     // An unusable output directory is reported before a long import, not after it.
     crate::fsutil::check_output_dir(&args.output_dir, &crate::render::report_names(&formats))?;
     let rules = load_rules(args.rules.as_deref())?;
-    let inventory = crate::inventory::load_all(
+    let inventory = crate::inventory::load_all_limited(
         args.inventories
             .iter()
             .map(|p| (p.as_path(), args.input_format)),
+        args.max_input_bytes,
     )?;
     let lang = args.report.lang.unwrap_or_default();
     inventory.warn_duplicate_hosts();
@@ -140,7 +141,11 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
 
     let mut inventory = Inventory::new();
     for inv in &cfg.inventories {
-        inventory.merge(crate::inventory::load(&inv.path, inv.format)?);
+        inventory.merge(crate::inventory::load_limited(
+            &inv.path,
+            inv.format,
+            cfg.max_input_bytes,
+        )?);
     }
     let mut specs = Vec::new();
     for vc in &cfg.vcenters {

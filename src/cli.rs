@@ -81,6 +81,10 @@ pub struct CheckArgs {
     /// Read every input in this format instead of recognising it.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
+    /// Refuse an input file larger than this many bytes (default 2 GiB).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::fsutil::DEFAULT_MAX_INPUT_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_input_bytes: u64,
     /// Rule set: a TOML file, or a built-in set: default, stig, pre-upgrade (default: default).
     #[arg(long, value_name = "FILE|NAME")]
     pub rules: Option<PathBuf>,

@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde_spanned::Spanned;
 
 use crate::error::{toml_error, Error, Location, Result};
 use crate::inventory::Format as InputFormat;
@@ -42,6 +43,10 @@ pub struct Config {
     pub report: ReportConfig,
     #[serde(default)]
     pub email: Option<EmailConfig>,
+    /// The largest inventory file (JSON, RVTools, PowerCLI) read, in bytes (default 2 GiB,
+    /// [`crate::fsutil::DEFAULT_MAX_INPUT_BYTES`]).
+    #[serde(default)]
+    pub max_input_bytes: Option<Spanned<u64>>,
 }
 
 /// One inventory file source.
@@ -79,6 +84,8 @@ pub struct Validated {
     pub rules_file: Option<PathBuf>,
     pub report: ReportSettings,
     pub email: Option<EmailSettings>,
+    /// The largest inventory file read, in bytes.
+    pub max_input_bytes: u64,
 }
 
 impl Config {
@@ -108,6 +115,16 @@ impl Config {
         for inv in &mut inventories {
             inv.path = resolve(&inv.path);
         }
+        let max_input_bytes = match &self.max_input_bytes {
+            None => crate::fsutil::DEFAULT_MAX_INPUT_BYTES,
+            Some(m) if *m.get_ref() == 0 => {
+                return Err(Error::input(
+                    at(m.span()),
+                    "`max_input_bytes` must be more than 0",
+                ))
+            }
+            Some(m) => *m.get_ref(),
+        };
         if vcenters.is_empty() && inventories.is_empty() {
             let e = ConfigError::NoSources;
             return Err(Error::input(Location::file(path), e.to_string()));
@@ -117,6 +134,7 @@ impl Config {
             None => None,
         };
         Ok(Validated {
+            max_input_bytes,
             name: self.name,
             vcenters,
             inventories,
@@ -172,6 +190,18 @@ mod tests {
         assert_eq!(v.inventories[0].path, Path::new("/base/lab.json"));
         assert_eq!(v.report.output_dir, Path::new("/base/vmkaudit-report"));
         assert_eq!(v.report.formats.len(), 3);
+    }
+
+    #[test]
+    fn max_input_bytes_defaults_to_2_gib_and_must_be_positive() {
+        let v = load_str("[[inventory]]\npath = \"a.json\"\n").unwrap();
+        assert_eq!(v.max_input_bytes, 2 << 30);
+        let v = load_str("max_input_bytes = 1000\n[[inventory]]\npath = \"a.json\"\n").unwrap();
+        assert_eq!(v.max_input_bytes, 1000);
+        let err = load_str("max_input_bytes = 0\n[[inventory]]\npath = \"a.json\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "cfg.toml:1:19: `max_input_bytes` must be more than 0");
     }
 
     fn email_cfg(extra: &str) -> Result<Validated> {

@@ -11,12 +11,14 @@ The simulator's CPU time per run is read from /proc/<pid>/stat around each run.
 
 Evaluation and rendering: `vmkaudit check ESTATE -o DIR --format html,csv,json` per estate
 size, wall time and peak RSS from getrusage of the child (the same number as /usr/bin/time's
-"Maximum resident set size").
+"Maximum resident set size"); for the --rvtools-sizes the same hosts as an RVTools export too,
+run in alternation with the inventory file, and with --rvtools-rows one big RVTools export.
 
 Prints a Markdown table of medians and writes it, with every single run, to OUT_DIR.
 """
 
 import argparse
+import csv
 import json
 import os
 import shutil
@@ -177,38 +179,78 @@ def bench_collect(args, out):
     return res
 
 
+def gen(args, what, path):
+    """Generate an estate file with scripts/gen-estate.py unless it is there already."""
+    if not os.path.exists(path):
+        log("generating %s" % os.path.basename(path))
+        subprocess.check_call([sys.executable, os.path.join(ROOT, "scripts/gen-estate.py")]
+                              + what + [path])
+    return path
+
+
+def count_vmks(path, kind):
+    if kind == "inventory":
+        with open(path) as f:
+            hosts = json.load(f)["hosts"]
+        return len(hosts), sum(len(h["vmks"]) for h in hosts)
+    hosts = set()
+    vmks = 0
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = csv.reader(f)
+        next(rows)
+        for row in rows:
+            hosts.add(row[0])
+            vmks += 1
+    return len(hosts), vmks
+
+
 def bench_check(args, out):
-    rows = []
+    """Check each estate size as an inventory file and, for the --rvtools-sizes, as an RVTools
+    export of the same hosts, run by run in alternation; then the --rvtools-rows export."""
+    cases = []
     for n in args.sizes:
-        estate = os.path.join(args.work, "estate-%d.json" % n)
-        if not os.path.exists(estate):
-            log("generating a %d-host estate" % n)
-            subprocess.check_call([sys.executable, os.path.join(ROOT, "scripts/gen-estate.py"),
-                                   str(n), estate])
-        report = os.path.join(args.work, "report-%d" % n)
-        shutil.rmtree(report, ignore_errors=True)
-        cmd = [args.vmkaudit, "check", estate, "-o", report, "--format", "html,csv,json", "-q"]
-        walls, rsss, cpus = [], [], []
-        run_timed(cmd)  # warm the page cache
-        for i in range(args.runs):
-            wall, maxrss, rc, _, err = run_timed(cmd)
-            if rc not in (0, 1):
-                raise SystemExit("vmkaudit check failed (%d): %s" % (rc, err[-2000:]))
-            walls.append(wall)
-            rsss.append(maxrss)
-            cpus.append(LAST_CPU[0])
-            log("  check %6d hosts run %d: %.3f s, CPU %.2f s, %.0f MiB, load %.1f"
-                % (n, i + 1, wall, LAST_CPU[0], maxrss / 1024, os.getloadavg()[0]))
-        with open(estate) as f:
-            vmks = sum(len(h["vmks"]) for h in json.load(f)["hosts"])
-        size = os.path.getsize(estate)
-        outputs = sorted(os.listdir(report))
-        rows.append({
-            "hosts": n, "vmks": vmks, "input_bytes": size, "runs": walls, "max_rss_kib": rsss,
-            "cpu": cpus, "median_cpu_s": median(cpus),
-            "median_s": median(walls), "median_rss_mib": median(rsss) / 1024,
-            "outputs": {f: os.path.getsize(os.path.join(report, f)) for f in outputs},
-        })
+        inputs = [("inventory", gen(args, [str(n)],
+                                    os.path.join(args.work, "estate-%d.json" % n)))]
+        if n in args.rvtools_sizes:
+            inputs.append(("rvtools", gen(args, ["--rvtools", str(n)],
+                                          os.path.join(args.work, "estate-%d.csv" % n))))
+        cases.append((n, inputs, args.runs))
+    if args.rvtools_rows:
+        path = gen(args, ["--rvtools", str(args.rvtools_rows), "--vmks", str(args.rvtools_rows)],
+                   os.path.join(args.work, "rvtools-%d-rows.csv" % args.rvtools_rows))
+        cases.append((None, [("rvtools", path)], 1))
+    rows = []
+    for n, inputs, runs in cases:
+        res = {}
+        for kind, estate in inputs:
+            report = os.path.join(args.work, "report-%s" % os.path.basename(estate))
+            shutil.rmtree(report, ignore_errors=True)
+            cmd = [args.vmkaudit, "check", estate, "-o", report, "--format", "html,csv,json",
+                   "-q"]
+            if runs > 1:
+                run_timed(cmd)  # warm the page cache
+            res[kind] = (estate, report, cmd, [], [], [])
+        for i in range(runs):
+            for kind, (estate, report, cmd, walls, rsss, cpus) in res.items():
+                wall, maxrss, rc, _, err = run_timed(cmd)
+                if rc not in (0, 1):
+                    raise SystemExit("vmkaudit check failed (%d): %s" % (rc, err[-2000:]))
+                walls.append(wall)
+                rsss.append(maxrss)
+                cpus.append(LAST_CPU[0])
+                log("  check %s %s run %d: %.3f s, CPU %.2f s, %.0f MiB, load %.1f"
+                    % (os.path.basename(estate), kind, i + 1, wall, LAST_CPU[0], maxrss / 1024,
+                       os.getloadavg()[0]))
+        for kind, (estate, report, cmd, walls, rsss, cpus) in res.items():
+            hosts, vmks = count_vmks(estate, kind)
+            outputs = sorted(os.listdir(report))
+            rows.append({
+                "hosts": hosts, "vmks": vmks, "input": kind,
+                "input_bytes": os.path.getsize(estate), "runs": walls, "max_rss_kib": rsss,
+                "cpu": cpus, "median_cpu_s": median(cpus),
+                "median_s": median(walls), "median_rss_mib": median(rsss) / 1024,
+                "outputs": {f: os.path.getsize(os.path.join(report, f)) for f in outputs},
+            })
     out["check"] = rows
     return rows
 
@@ -262,19 +304,37 @@ def table(res):
     rows = res.get("check")
     if rows:
         lines.append("Evaluation and rendering: `vmkaudit check ESTATE -o DIR --format html,csv,json`; "
-                     "medians of %d runs" % len(rows[0]["runs"]))
+                     "medians of %d runs (an RVTools export of the same hosts beside the inventory "
+                     "file where measured, run in alternation with it)" % len(rows[0]["runs"]))
         lines.append("")
-        lines.append("| hosts | vmks | input (MB) | wall (s) | CPU (s) | peak RSS (MiB) | wall us per host | target (40,000 hosts) |")
-        lines.append("|---:|---:|---:|---:|---:|---:|---:|---|")
+        lines.append("| hosts | vmks | input | input (MB) | wall (s) | CPU (s) | peak RSS (MiB) | report.html (MB) | wall us per host | target (40,000 hosts) |")
+        lines.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
         for r in rows:
             target = ""
-            if r["hosts"] == 40000:
+            if r["hosts"] == 40000 and r["input"] == "inventory":
                 target = "<= 3 s: %s; <= 1.5 GiB: %s" % (
                     "met" if r["median_s"] <= 3 else "NOT met",
                     "met" if r["median_rss_mib"] <= 1536 else "NOT met")
-            lines.append("| %d | %d | %.1f | %.3f | %.2f | %.0f | %.0f | %s |"
-                         % (r["hosts"], r["vmks"], r["input_bytes"] / 1e6, r["median_s"], r["median_cpu_s"],
-                            r["median_rss_mib"], r["median_s"] / r["hosts"] * 1e6, target))
+            lines.append("| %d | %d | %s | %.1f | %.3f | %.2f | %.0f | %.1f | %.0f | %s |"
+                         % (r["hosts"], r["vmks"], "RVTools" if r["input"] == "rvtools" else "inventory",
+                            r["input_bytes"] / 1e6, r["median_s"], r["median_cpu_s"],
+                            r["median_rss_mib"], r["outputs"].get("report.html", 0) / 1e6,
+                            r["median_s"] / r["hosts"] * 1e6, target))
+        pairs = [(a, b) for a in rows for b in rows
+                 if a["input"] == "inventory" and b["input"] == "rvtools" and a["hosts"] == b["hosts"]]
+        if pairs:
+            lines.append("")
+            lines.append("| hosts | RVTools / inventory file: wall | CPU | peak RSS | report.html | target |")
+            lines.append("|---:|---:|---:|---:|---:|---|")
+            for a, b in pairs:
+                wall = b["median_s"] / a["median_s"]
+                cpu = b["median_cpu_s"] / a["median_cpu_s"] if a["median_cpu_s"] else float("nan")
+                rss = b["median_rss_mib"] / a["median_rss_mib"]
+                html = b["outputs"].get("report.html", 0) / max(a["outputs"].get("report.html", 0), 1)
+                lines.append("| %d | %.2f x | %.2f x | %.2f x | %.2f x | time and memory <= 1.5 x: %s; report.html <= 2 x: %s |"
+                             % (a["hosts"], wall, cpu, rss, html,
+                                "met" if wall <= 1.5 and rss <= 1.5 else "NOT met",
+                                "met" if html <= 2 else "NOT met"))
     return "\n".join(lines)
 
 
@@ -289,10 +349,15 @@ def main():
     p.add_argument("--collect-hosts", type=int, default=2500)
     p.add_argument("--max-objects", type=int, default=0, help="override vmkaudit's default")
     p.add_argument("--sizes", default="4000,10000,40000")
+    p.add_argument("--rvtools-sizes", default="40000",
+                   help="sizes also checked as an RVTools export of the same hosts")
+    p.add_argument("--rvtools-rows", type=int, default=0,
+                   help="also check one RVTools export of this many vmk rows (one run)")
     p.add_argument("--skip-collect", action="store_true")
     p.add_argument("--skip-check", action="store_true")
     args = p.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
+    args.rvtools_sizes = [int(s) for s in args.rvtools_sizes.split(",") if s]
     os.makedirs(args.work, exist_ok=True)
     res = {"machine": machine()}
     if not args.skip_collect:

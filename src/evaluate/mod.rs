@@ -3,7 +3,8 @@
 //! The engine resolves the enabled rules of the [`RuleSet`], raises COV003 for every source that
 //! could not be collected, then checks every host in parallel (rayon): a host that is not
 //! connected gets COV001 and nothing else; otherwise each per-host rule in scope runs, unless the
-//! host lacks data the rule needs, which is reported once per host and data kind as COV002. The
+//! host lacks data the rule needs, which is reported once per host and data kind as COV002 (or
+//! once per imported file and data kind, when the file provides it for none of its hosts). The
 //! estate-wide rules (duplicates, cluster and subnet majorities) run after that over the eligible
 //! hosts. Findings get their severity from the rule set, text in the requested language, and are
 //! marked waived by the rule set's waivers (expired waivers raise COV004 instead). The output is
@@ -13,7 +14,7 @@ mod ruleset;
 
 pub use ruleset::{DuplicateScope, Params, RuleConfig, RuleSet, Scope, Waiver, BUILTIN};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -21,12 +22,21 @@ use crate::findings::{
     sort_findings, summarize, Finding, FindingsFile, NotChecked, Waived, SCHEMA_VERSION,
 };
 use crate::i18n::{self, Lang};
-use crate::model::Inventory;
+use crate::inventory::FileGap;
+use crate::model::{Inventory, Source, SourceKind};
 use crate::msg;
 use crate::rules::{ids, net, Check, Data, EstateCtx, Hit, HostCtx, Rule};
 
-/// What checking one host gives: raised findings and the (rule, missing data) pairs not checked.
-type HostResult = (Vec<Raised>, Vec<(String, String)>);
+/// What checking one host gives.
+#[derive(Default)]
+struct HostResult {
+    raised: Vec<Raised>,
+    /// The (rule, missing data) pairs not checked.
+    not_checked: Vec<(&'static str, &'static str)>,
+    /// Data its file source provides for no host, with the rules that could not use it here:
+    /// reported once per source ([`FileGaps`]).
+    gaps: Vec<(Data, Vec<&'static str>)>,
+}
 
 /// A finding before language selection and waivers.
 struct Raised {
@@ -58,7 +68,7 @@ pub fn evaluate(
 ) -> FindingsFile {
     let enabled: Vec<&RuleConfig> = rules.enabled().collect();
     let mut raised: Vec<Raised> = Vec::new();
-    let mut not_checked: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut not_checked: BTreeMap<(&str, &str), usize> = BTreeMap::new();
 
     // Sources that failed: COV003, on the source's name.
     for s in &inv.sources {
@@ -88,17 +98,41 @@ pub fn evaluate(
     }
 
     // Per host, in parallel.
+    let file_gaps = FileGaps::of(inv);
     let per_host: Vec<HostResult> = inv
         .hosts
         .par_iter()
         .enumerate()
-        .map(|(index, host)| check_host(index, host, &enabled, &rules.params))
+        .map(|(index, host)| {
+            let gaps = file_gaps.of_host(host);
+            check_host(index, host, &enabled, &rules.params, gaps)
+        })
         .collect();
-    for (r, nc) in per_host {
-        raised.extend(r);
-        for key in nc {
+    // (file source, data) → (hosts, rules not checked)
+    let mut gap_facts: BTreeMap<(usize, Data), (usize, Vec<&str>)> = BTreeMap::new();
+    for (host, r) in inv.hosts.iter().zip(per_host) {
+        raised.extend(r.raised);
+        for key in r.not_checked {
             *not_checked.entry(key).or_default() += 1;
         }
+        for (data, ids) in r.gaps {
+            let source = file_gaps
+                .source_of(host)
+                .expect("gaps come from a file source");
+            let fact = gap_facts.entry((source, data)).or_default();
+            fact.0 += 1;
+            for id in ids {
+                if !fact.1.contains(&id) {
+                    fact.1.push(id);
+                }
+            }
+        }
+    }
+    for ((source, data), (hosts, mut ids)) in gap_facts {
+        // In rule-set order, as on a host.
+        ids.sort_by_key(|id| enabled.iter().position(|c| c.rule.id == *id));
+        let ids = ids.into_iter().map(str::to_string).collect();
+        raised.push(file_gap_fact(&inv.sources[source], data, hosts, ids));
     }
 
     // Estate-wide rules, after grouping. They see every connected host with the data they need:
@@ -230,8 +264,8 @@ pub fn evaluate(
     let not_checked = not_checked
         .into_iter()
         .map(|((rule, reason), hosts)| NotChecked {
-            rule,
-            reason,
+            rule: rule.to_string(),
+            reason: reason.to_string(),
             hosts,
         })
         .collect();
@@ -253,16 +287,147 @@ fn rule(id: &str) -> &'static Rule {
     crate::rules::find(id).expect("coverage rules are registered")
 }
 
+/// The kinds of data each imported file (an RVTools or PowerCLI source) provides for none of
+/// its hosts: what its format does not carry (RVTools has no firewall), or what the file lacks
+/// (a column left out of the export). Such a gap is one fact about the file, reported once as
+/// a COV002 on the source that says for how many hosts which checks could not run, instead of
+/// one COV002 per host (160,000 for a 40,000-host RVTools export). A gap on some hosts only,
+/// and every gap of a live source (a property refused on one host), stays per host.
+struct FileGaps<'a> {
+    /// Source name → (index in `Inventory::sources`, the data it provides for no host).
+    sources: HashMap<&'a str, (usize, Vec<Data>)>,
+}
+
+impl<'a> FileGaps<'a> {
+    fn of(inv: &'a Inventory) -> Self {
+        let mut provided: HashMap<&str, (usize, [bool; Data::ALL.len()])> = inv
+            .sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.kind, SourceKind::Rvtools | SourceKind::Powercli))
+            .map(|(i, s)| (s.name.as_str(), (i, [false; Data::ALL.len()])))
+            .collect();
+        for h in inv.hosts.iter().filter(|h| h.is_connected()) {
+            let Some((_, seen)) = h.source.as_deref().and_then(|s| provided.get_mut(s)) else {
+                continue;
+            };
+            for (k, data) in Data::ALL.iter().enumerate() {
+                if !seen[k] {
+                    let missing = data.missing_on(h).len();
+                    seen[k] = if data.host_level() {
+                        missing == 0
+                    } else {
+                        missing < h.vmks.len()
+                    };
+                }
+            }
+        }
+        let sources = provided
+            .into_iter()
+            .map(|(name, (i, seen))| {
+                let gaps = Data::ALL
+                    .iter()
+                    .zip(seen)
+                    .filter(|(_, seen)| !seen)
+                    .map(|(d, _)| *d)
+                    .collect();
+                (name, (i, gaps))
+            })
+            .collect();
+        FileGaps { sources }
+    }
+
+    /// The data `host`'s file source provides for no host.
+    fn of_host(&self, host: &crate::model::Host) -> &[Data] {
+        host.source
+            .as_deref()
+            .and_then(|s| self.sources.get(s))
+            .map_or(&[], |(_, gaps)| gaps.as_slice())
+    }
+
+    /// The index of `host`'s file source in `Inventory::sources`.
+    fn source_of(&self, host: &crate::model::Host) -> Option<usize> {
+        self.sources.get(host.source.as_deref()?).map(|(i, _)| *i)
+    }
+}
+
+/// The COV002 on file `source` for `data` it provides for none of its hosts: `ids` could not
+/// check it on `hosts` hosts.
+fn file_gap_fact(source: &Source, data: Data, hosts: usize, ids: Vec<String>) -> Raised {
+    let name = &source.name;
+    let list = net::list(&ids);
+    let what = data.label();
+    let (message, remediation) = match crate::inventory::file_gap(source.kind, data) {
+        FileGap::NotExported => {
+            let format = match source.kind {
+                SourceKind::Powercli => msg!(
+                    "COV002.format.powercli",
+                    "A PowerCLI Get-VMHostNetworkAdapter export"
+                ),
+                _ => msg!("COV002.format.rvtools", "An RVTools vSC_VMK export"),
+            };
+            (
+                msg!(
+                    "COV002.file.not_exported",
+                    "Not checked on the {hosts} hosts from {name}: {list}. {format} does not include {what}.",
+                    hosts,
+                    name,
+                    list,
+                    format,
+                    what,
+                ),
+                msg!(
+                    "COV002.file.fix",
+                    "Collect these hosts live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source), which reads every kind of data, then run vmkaudit again.",
+                ),
+            )
+        }
+        FileGap::Columns(columns) => {
+            let columns = columns.join(", ");
+            (
+                msg!(
+                    "COV002.file.columns",
+                    "Not checked on the {hosts} hosts from {name}: {list}. No row of the file gives {what} (column {columns}: missing or empty).",
+                    hosts,
+                    name,
+                    list,
+                    what,
+                    columns,
+                ),
+                msg!(
+                    "COV002.file.columns_fix",
+                    "Export the file again with the column {columns}, or collect these hosts live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source), then run vmkaudit again.",
+                    columns,
+                ),
+            )
+        }
+    };
+    Raised {
+        rule: rule(ids::CHECK_NOT_RUN),
+        source: Some(name.clone()),
+        hit: Hit {
+            host: 0,
+            object: Some(data.as_str().to_string()),
+            message,
+            remediation,
+        },
+        not_checked: ids,
+    }
+}
+
 /// Check one host: COV001, COV002 and every per-host rule. Returns the raised findings and the
-/// (rule, data kind) pairs that could not be checked.
+/// (rule, data kind) pairs that could not be checked; the data in `file_gaps` (what the host's
+/// file source provides for no host) is returned as gaps instead of raising COV002 here.
 fn check_host(
     index: usize,
     host: &crate::model::Host,
     enabled: &[&RuleConfig],
     params: &Params,
+    file_gaps: &[Data],
 ) -> HostResult {
     let mut out = Vec::new();
     let mut nc = Vec::new();
+    let mut gaps = Vec::new();
     let in_scope: Vec<&RuleConfig> = enabled
         .iter()
         .copied()
@@ -271,13 +436,13 @@ fn check_host(
     let name = &host.name;
     if !host.is_connected() {
         let state = host.connection_state.as_deref().unwrap_or("unknown");
-        let skipped: Vec<String> = in_scope
+        let skipped: Vec<&'static str> = in_scope
             .iter()
             .filter(|c| !matches!(c.rule.check, Check::Engine))
-            .map(|c| c.rule.id.to_string())
+            .map(|c| c.rule.id)
             .collect();
         for id in &skipped {
-            nc.push((id.clone(), "host not connected".to_string()));
+            nc.push((*id, "host not connected"));
         }
         out.push(Raised {
             rule: rule(ids::HOST_NOT_CONNECTED),
@@ -297,10 +462,16 @@ fn check_host(
                     name,
                 ),
             },
-            not_checked: skipped,
+            not_checked: skipped.iter().map(|id| id.to_string()).collect(),
         });
-        return (out, nc);
+        return HostResult {
+            raised: out,
+            not_checked: nc,
+            gaps,
+        };
     }
+    // Whether COV002 is reported for this host at all (its scope).
+    let coverage_in_scope = in_scope.iter().any(|c| c.rule.id == ids::CHECK_NOT_RUN);
 
     // Which data is missing, and which rules it keeps from checking.
     let mut missing_host_level: Vec<Data> = Vec::new();
@@ -312,16 +483,22 @@ fn check_host(
         if data.host_level() {
             missing_host_level.push(data);
         }
-        let rules: Vec<String> = in_scope
+        let rules: Vec<&'static str> = in_scope
             .iter()
             .filter(|c| c.rule.needs.contains(&data) && c.rule.is_active(params))
-            .map(|c| c.rule.id.to_string())
+            .map(|c| c.rule.id)
             .collect();
         if rules.is_empty() {
             continue;
         }
         for id in &rules {
-            nc.push((id.clone(), data.as_str().to_string()));
+            nc.push((*id, data.as_str()));
+        }
+        if file_gaps.contains(&data) {
+            if coverage_in_scope {
+                gaps.push((data, rules));
+            }
+            continue;
         }
         let what = data.label();
         let list = net::list(&rules);
@@ -377,7 +554,7 @@ fn check_host(
                 message,
                 remediation,
             },
-            not_checked: rules,
+            not_checked: rules.iter().map(|r| r.to_string()).collect(),
         });
     }
 
@@ -404,5 +581,9 @@ fn check_host(
                 .map(|hit| Raised::on_host(cfg.rule, hit)),
         );
     }
-    (out, nc)
+    HostResult {
+        raised: out,
+        not_checked: nc,
+        gaps,
+    }
 }

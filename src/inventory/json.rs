@@ -22,6 +22,36 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
         };
         Error::input(loc, json_message(&e))
     })?;
+    if let Some((h, first, second)) = duplicate_vmk(&inv) {
+        let host = &inv.hosts[h];
+        let device = &host.vmks[second].device;
+        let at = |vmk: usize| {
+            locate(
+                text,
+                &[
+                    Step::Key("hosts"),
+                    Step::Index(h),
+                    Step::Key("vmks"),
+                    Step::Index(vmk),
+                    Step::Key("device"),
+                ],
+            )
+        };
+        let (loc, which) = match (at(second), at(first)) {
+            (Some((line, col)), Some((first_line, _))) => (
+                Location::at(path, line, Some(col)),
+                format!("first on line {first_line}"),
+            ),
+            _ => (
+                Location::file(path),
+                format!("vmks[{first}] and vmks[{second}]"),
+            ),
+        };
+        return Err(Error::input(
+            loc,
+            format!("{device} appears twice for host {} ({which})", host.name),
+        ));
+    }
     if inv.sources.is_empty() {
         inv.sources.push(Source {
             name: path.display().to_string(),
@@ -33,6 +63,122 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
         });
     }
     Ok(inv)
+}
+
+/// The first vmk device that occurs twice on one host, as (host, first vmk, second vmk)
+/// indexes. The CSV importers refuse the same (`csvutil::HostTable`): one device is one adapter.
+fn duplicate_vmk(inv: &Inventory) -> Option<(usize, usize, usize)> {
+    for (h, host) in inv.hosts.iter().enumerate() {
+        let vmks = &host.vmks;
+        if vmks.len() <= 32 {
+            for second in 1..vmks.len() {
+                if let Some(first) = (0..second).find(|&i| vmks[i].device == vmks[second].device) {
+                    return Some((h, first, second));
+                }
+            }
+        } else {
+            let mut seen = std::collections::HashMap::with_capacity(vmks.len());
+            for (second, v) in vmks.iter().enumerate() {
+                if let Some(&first) = seen.get(v.device.as_str()) {
+                    return Some((h, first, second));
+                }
+                seen.insert(v.device.as_str(), second);
+            }
+        }
+    }
+    None
+}
+
+/// One step of a path into a JSON document.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// The line and column where the value at `path` in `text` ends, found by walking the JSON
+/// again with serde_json (which locates the error the walk raises there). Only for messages:
+/// a second pass over the text, made only when there is an error to locate.
+fn locate(text: &str, path: &[Step]) -> Option<(usize, usize)> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde::de::DeserializeSeed::deserialize(Walk(path), &mut de) {
+        // The text parsed before, so the only error is the walk's own, at the value.
+        Err(e) if e.line() > 0 => Some((e.line(), e.column())),
+        _ => None,
+    }
+}
+
+/// Walks to the value at a path and fails there; ignores everything else.
+struct Walk<'a>(&'a [Step]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match self.0.split_first() {
+                Some((Step::Key(k), rest)) if *k == key => map.next_value_seed(Walk(rest))?,
+                _ => map.next_value::<serde::de::IgnoredAny>().map(drop)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        loop {
+            let more = match self.0.split_first() {
+                Some((Step::Index(n), rest)) if *n == i => seq.next_element_seed(Walk(rest))?,
+                _ => seq.next_element::<serde::de::IgnoredAny>()?.map(drop),
+            };
+            if more.is_none() {
+                return Ok(());
+            }
+            i += 1;
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        self.at_leaf()
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.at_leaf()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.at_leaf()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.at_leaf()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.at_leaf()
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.at_leaf()
+    }
+}
+
+impl Walk<'_> {
+    /// At the end of the path: fail, so that serde_json says where this is.
+    fn at_leaf<E: serde::de::Error>(&self) -> Result<(), E> {
+        if self.0.is_empty() {
+            Err(E::custom("here"))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// An error when `text` has no `schema_version` or one this build does not read.

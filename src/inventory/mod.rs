@@ -10,12 +10,14 @@ pub mod json;
 pub mod powercli;
 pub mod rvtools;
 
+use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Location, Result};
-use crate::model::Inventory;
+use crate::model::{Inventory, SourceKind};
+use crate::rules::Data;
 
 /// The formats `vmkaudit` can import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -73,18 +75,70 @@ pub fn detect(path: &Path, text: &str) -> Result<Format> {
     ))
 }
 
-/// Read one file into an inventory, in `format` or the format recognised from its content.
+/// Why an imported file provides a kind of data for none of its hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileGap {
+    /// The format does not carry it (RVTools has no firewall).
+    NotExported,
+    /// It comes from these columns, which the file lacks or left empty.
+    Columns(&'static [&'static str]),
+}
+
+/// Why a file of source kind `kind` (RVTools or PowerCLI) can have no `data` at all.
+pub fn file_gap(kind: SourceKind, data: Data) -> FileGap {
+    let (not_exported, needed) = match kind {
+        SourceKind::Powercli => (powercli::NOT_EXPORTED, powercli::NEEDED_COLUMNS),
+        _ => (rvtools::NOT_EXPORTED, rvtools::NEEDED_COLUMNS),
+    };
+    if not_exported.contains(&data) {
+        return FileGap::NotExported;
+    }
+    match needed.iter().find(|(d, _)| *d == data) {
+        Some((_, columns)) => FileGap::Columns(columns),
+        // PowerCLI's services: the traffic columns.
+        None => FileGap::Columns(&[powercli::TRAFFIC_COLUMNS]),
+    }
+}
+
+/// How much of a file's beginning is read to recognise its format.
+const DETECT_BYTES: u64 = 64 << 10;
+
+/// Read one file into an inventory, in `format` or the format recognised from its content,
+/// refusing a file that is not a regular file or is larger than
+/// [`DEFAULT_MAX_INPUT_BYTES`](crate::fsutil::DEFAULT_MAX_INPUT_BYTES).
 pub fn load(path: &Path, format: Option<Format>) -> Result<Inventory> {
-    let text = crate::fsutil::read_text(path)?;
+    load_limited(path, format, crate::fsutil::DEFAULT_MAX_INPUT_BYTES)
+}
+
+/// [`load`] with an input size limit of `max_bytes`. CSV exports are read row by row into the
+/// model (the text, decoded from UTF-16 where needed, streams through); an inventory file is
+/// read whole and parsed in one pass.
+pub fn load_limited(path: &Path, format: Option<Format>, max_bytes: u64) -> Result<Inventory> {
+    let mut text = crate::fsutil::open_input(path, max_bytes)?;
+    // The format is recognised from the beginning of the file, which is then read again.
+    let mut head = Vec::new();
+    (&mut text)
+        .take(DETECT_BYTES)
+        .read_to_end(&mut head)
+        .map_err(|e| crate::fsutil::input_read_error(path, e))?;
     let format = match format {
         Some(f) => f,
-        None => detect(path, &text)?,
+        None => {
+            let valid = match std::str::from_utf8(&head) {
+                Ok(s) => s,
+                // A character cut at the end of the head, or bad text the importer will locate.
+                Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
+            };
+            detect(path, valid)?
+        }
     };
     tracing::debug!(path = %path.display(), format = format.as_str(), "importing");
+    let size = text.size_hint();
+    let stream: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(text));
     match format {
-        Format::Inventory => json::parse(path, &text),
-        Format::Rvtools => rvtools::parse(path, &text),
-        Format::Powercli => powercli::parse(path, &text),
+        Format::Inventory => json::parse(path, &crate::fsutil::read_string(path, stream, size)?),
+        Format::Rvtools => rvtools::read(path, stream),
+        Format::Powercli => powercli::read(path, stream),
     }
 }
 
@@ -92,11 +146,24 @@ pub fn load(path: &Path, format: Option<Format>) -> Result<Inventory> {
 pub fn load_all<'a>(
     paths: impl IntoIterator<Item = (&'a Path, Option<Format>)>,
 ) -> Result<Inventory> {
-    let mut inv = Inventory::new();
+    load_all_limited(paths, crate::fsutil::DEFAULT_MAX_INPUT_BYTES)
+}
+
+/// [`load_all`] with an input size limit of `max_bytes` per file.
+pub fn load_all_limited<'a>(
+    paths: impl IntoIterator<Item = (&'a Path, Option<Format>)>,
+    max_bytes: u64,
+) -> Result<Inventory> {
+    let mut inv: Option<Inventory> = None;
     for (path, format) in paths {
-        inv.merge(load(path, format)?);
+        let more = load_limited(path, format, max_bytes)?;
+        match inv.as_mut() {
+            // The first file is the start (not moved into an empty one: 100,000s of hosts).
+            None => inv = Some(more),
+            Some(inv) => inv.merge(more),
+        }
     }
-    Ok(inv)
+    Ok(inv.unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -7,11 +7,13 @@
 //! rather than guessing. PowerCLI gives no cluster, datacenter, TCP/IP stack, switch, VLAN,
 //! gateway or firewall: those stay `None`. Hosts appear in the order they first occur in the file.
 
+use std::io::Read;
 use std::path::Path;
 
 use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
 use crate::error::Result;
 use crate::model::{service, Host, Inventory, SourceKind, Vmk};
+use crate::rules::Data;
 
 const WHAT: &str = "a PowerCLI Get-VMHostNetworkAdapter -VMKernel Export-Csv";
 
@@ -51,9 +53,32 @@ pub const OTHER_KNOWN_COLUMNS: &[&str] = &[
     "Client",
 ];
 
-/// Parse a PowerCLI Export-Csv of VMkernel adapters read from `path`.
+/// What `Get-VMHostNetworkAdapter -VMKernel` does not carry at all: unknown for every host
+/// of a PowerCLI import.
+pub const NOT_EXPORTED: &[Data] = &[Data::Netstacks, Data::Switches, Data::Vlan, Data::Firewall];
+
+/// The columns the checks need and the data each gives (see [`SERVICE_COLUMNS`] for the
+/// services, which need at least one traffic column).
+pub const NEEDED_COLUMNS: &[(Data, &[&str])] =
+    &[(Data::Ipv4, &["IP", "SubnetMask"]), (Data::Mtu, &["Mtu"])];
+
+/// The traffic columns as one name for messages.
+pub const TRAFFIC_COLUMNS: &str =
+    "ManagementTrafficEnabled, VMotionEnabled, ... (the *Enabled traffic columns)";
+
+/// Parse a PowerCLI Export-Csv of VMkernel adapters (the whole text of `path`).
 pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
-    let t = CsvTable::parse(path, text, WHAT)?;
+    from_table(CsvTable::parse(path, text, WHAT)?)
+}
+
+/// Read a PowerCLI Export-Csv of VMkernel adapters from `src` (the UTF-8 text of `path`), row
+/// by row.
+pub fn read(path: &Path, src: Box<dyn Read + Send>) -> Result<Inventory> {
+    from_table(CsvTable::open(path, src, WHAT)?)
+}
+
+fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
+    let path = t.path;
     let host_col = t.require("VMHost", WHAT)?;
     let device_col = match t.col_any(&["DeviceName", "Name"]) {
         Some(c) => c,
@@ -69,6 +94,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
         .iter()
         .filter_map(|(name, svc)| t.col(name).map(|c| (c, *svc)))
         .collect();
+    let mut needed = NEEDED_COLUMNS.to_vec();
+    if services.is_empty() {
+        needed.push((Data::Services, &[TRAFFIC_COLUMNS]));
+    }
     let common = VmkColumns::find(
         &t,
         &VmkColumnNames {
@@ -84,7 +113,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
 
     let source = path.display().to_string();
     let mut hosts = HostTable::default();
-    for row in t.rows() {
+    while let Some(row) = t.next_row()? {
         let name = row.required(&host_col)?;
         // Parse every traffic cell (so a bad value is reported wherever it is), then the list
         // is known only when every present column has a value.
@@ -110,6 +139,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
         };
         hosts.push(&row, &name, make, vmk)?;
     }
+    // After the rows: a file that turns out malformed gets its error line only.
+    t.warn_missing(&needed, "PowerCLI");
 
     Ok(hosts.into_inventory(source, SourceKind::Powercli))
 }

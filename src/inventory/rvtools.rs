@@ -11,11 +11,13 @@
 //! shows the host's default gateway without saying whether it is a vmk override or the stack's
 //! gateway, so it goes to [`Vmk::reported_gateway`], never to [`Vmk::gateway`].
 
+use std::io::Read;
 use std::path::Path;
 
 use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
 use crate::error::Result;
 use crate::model::{Host, Inventory, SourceKind, Vmk};
+use crate::rules::Data;
 
 const WHAT: &str = "an RVTools vSC_VMK CSV export";
 
@@ -38,9 +40,34 @@ pub const KNOWN_COLUMNS: &[&str] = &[
     "VI SDK UUID",
 ];
 
-/// Parse an RVTools vSC_VMK CSV export read from `path`.
+/// What the vSC_VMK tab does not carry at all: unknown for every host of an RVTools import.
+pub const NOT_EXPORTED: &[Data] = &[
+    Data::Services,
+    Data::Netstacks,
+    Data::Switches,
+    Data::Vlan,
+    Data::Firewall,
+];
+
+/// The columns the checks need and the data each gives: an export without them (RVTools
+/// exports can be trimmed to some columns) leaves that data unknown for every vmk.
+pub const NEEDED_COLUMNS: &[(Data, &[&str])] = &[
+    (Data::Ipv4, &["IP Address", "Subnet mask"]),
+    (Data::Mtu, &["MTU"]),
+];
+
+/// Parse an RVTools vSC_VMK CSV export (the whole text of `path`).
 pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
-    let t = CsvTable::parse(path, text, WHAT)?;
+    from_table(CsvTable::parse(path, text, WHAT)?)
+}
+
+/// Read an RVTools vSC_VMK CSV export from `src` (the UTF-8 text of `path`), row by row.
+pub fn read(path: &Path, src: Box<dyn Read + Send>) -> Result<Inventory> {
+    from_table(CsvTable::open(path, src, WHAT)?)
+}
+
+fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
+    let path = t.path;
     let host_col = t.require("Host", WHAT)?;
     let device_col = t.require("Device", WHAT)?;
     t.warn_unknown(KNOWN_COLUMNS, "RVTools");
@@ -62,7 +89,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
 
     let source = path.display().to_string();
     let mut hosts = HostTable::default();
-    for row in t.rows() {
+    while let Some(row) = t.next_row()? {
         let name = row.required(&host_col)?;
         let vmk = Vmk {
             reported_gateway: row.text(gateway.as_ref()),
@@ -76,6 +103,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
         };
         hosts.push(&row, &name, make, vmk)?;
     }
+    // After the rows: a file that turns out malformed gets its error line only.
+    t.warn_missing(NEEDED_COLUMNS, "RVTools");
 
     Ok(hosts.into_inventory(source, SourceKind::Rvtools))
 }
@@ -185,6 +214,17 @@ mod tests {
             .to_string();
         assert!(
             err.contains(":3: vmk0 appears twice for host esx1 (first on line 2)"),
+            "{err}"
+        );
+        // Also on a host with more vmks than are compared one by one.
+        let mut text = String::from("Host,Device\n");
+        for i in 0..40 {
+            text.push_str(&format!("esx1,vmk{i}\nesx2,vmk{i}\n"));
+        }
+        text.push_str("esx2,vmk35\n");
+        let err = parse_str(&text).unwrap_err().to_string();
+        assert!(
+            err.ends_with(":82: vmk35 appears twice for host esx2 (first on line 73)"),
             "{err}"
         );
     }

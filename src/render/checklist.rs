@@ -5,7 +5,8 @@
 //! a group when an unwaived finding of it is on a host of the group; otherwise it is NOT CHECKED
 //! when a coverage finding says it could not run on some host of the group (a disconnected host
 //! counts as not checked for every rule); otherwise it PASSes. A waived finding does not fail
-//! the item but is counted beside PASS. A finding is in the group [`super::placement`] gives it:
+//! the item but is counted beside PASS. A file's missing data, one finding on the file, leaves
+//! its rules not checked in every group with hosts from that file. A finding is in the group [`super::placement`] gives it:
 //! findings about something that is not an inventory host (a failed source, an expired waiver)
 //! go to an "estate" group, shown only when it has any. In a group with no inventory host (the
 //! estate, or the cluster of a finding whose host is not in the inventory) an item that does not
@@ -21,9 +22,10 @@ use serde::Serialize;
 use super::labels::label;
 use super::placement::{Group as Place, Placement};
 use super::rulemeta;
-use crate::findings::{Category, FindingsFile};
+use crate::findings::{Category, Finding, FindingsFile};
 use crate::i18n::Lang;
-use crate::model::Inventory;
+use crate::model::{Host, Inventory};
+use crate::rules::Data;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Checklist {
@@ -96,6 +98,23 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
 
     let mut tallies: BTreeMap<(Place, &str), Tally> = BTreeMap::new();
     for f in &ff.findings {
+        // A file's missing data is one finding on the file: its hosts are not checked.
+        if f.waived.is_none() && !place.is_host(&f.host) {
+            if let Some((_, hosts)) = source_fact_hosts(inv, f) {
+                for h in hosts {
+                    for r in &f.not_checked {
+                        if let Some(r) = rules.iter().find(|x| *x == r) {
+                            tallies
+                                .entry((Place::of_host(h), r.as_str()))
+                                .or_default()
+                                .not_checked
+                                .insert(h.name.clone());
+                        }
+                    }
+                }
+                continue;
+            }
+        }
         let key = place.group(f);
         // A group without inventory hosts (the estate, an unknown cluster) is shown when it
         // has a finding.
@@ -163,6 +182,30 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
             .collect(),
         groups,
     }
+}
+
+/// For a COV002 finding on a source rather than a host (data an imported file provides for
+/// none of its hosts, see [`crate::evaluate`]): the kind of data and the hosts it is about.
+/// `None` for any other finding.
+pub fn source_fact_hosts<'a>(inv: &'a Inventory, f: &Finding) -> Option<(Data, Vec<&'a Host>)> {
+    if f.rule != rulemeta::CHECK_NOT_RUN || !inv.sources.iter().any(|s| s.name == f.host) {
+        return None;
+    }
+    let data = Data::ALL
+        .into_iter()
+        .find(|d| Some(d.as_str()) == f.object.as_deref())?;
+    let hosts = inv
+        .hosts
+        .iter()
+        .filter(|h| source_fact_covers(&f.host, data, h))
+        .collect();
+    Some((data, hosts))
+}
+
+/// Whether a finding on source `source` about missing `data` is about host `h`: a connected
+/// host of that source that lacks the data.
+pub fn source_fact_covers(source: &str, data: Data, h: &Host) -> bool {
+    h.source.as_deref() == Some(source) && h.is_connected() && !data.missing_on(h).is_empty()
 }
 
 /// The cell of `rule` in a group of `hosts` inventory hosts.

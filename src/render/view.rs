@@ -270,6 +270,9 @@ pub struct HostView {
     pub info: usize,
     /// Rule IDs of the host's findings (shown on the collapsed line).
     pub host_rules: Vec<String>,
+    /// Rules that could not check this host for data its file provides for no host (reported
+    /// once for the file, so not among the host's findings).
+    pub not_checked: Vec<String>,
     pub vmks: Vec<VmkRow>,
     pub stacks: Vec<StackRow>,
     pub switches: Vec<SwitchRow>,
@@ -425,6 +428,7 @@ pub fn build(
 ) -> ReportView {
     let active: Vec<&Finding> = ff.findings.iter().filter(|f| f.waived.is_none()).collect();
     let place = Placement::of(inv);
+    let facts = SourceFacts::of(inv, &active);
 
     // Hosts with unwaived findings get details; index them by name (first host of a name).
     let mut host_index: HashMap<&str, usize> = HashMap::new();
@@ -439,7 +443,7 @@ pub fn build(
     }
     let mut hosts = per_host
         .iter()
-        .map(|(&i, fs)| host_view(&inv.hosts[i], i, fs, lang))
+        .map(|(&i, fs)| host_view(&inv.hosts[i], i, fs, &facts, lang))
         .collect::<Vec<_>>();
     hosts.sort_by(|a, b| {
         sev_rank(b.worst)
@@ -493,7 +497,7 @@ pub fn build(
         .collect();
 
     let clusters = cluster_rows(inv, &active, &place, lang);
-    let by_rule = rule_rows(&active, lang);
+    let by_rule = rule_rows(&active, &facts, lang);
     let chart = chart(&clusters);
 
     let filter_clusters = active
@@ -568,7 +572,7 @@ pub fn build(
         filter_clusters,
         filter_categories,
         not_checked,
-        coverage_groups: coverage_groups(&active, lang),
+        coverage_groups: coverage_groups(&active, &facts, lang),
         waived: ff
             .findings
             .iter()
@@ -653,7 +657,7 @@ fn cluster_rows(
 }
 
 /// Findings per rule (with the worst severity a finding of it has), worst and most frequent first.
-fn rule_rows(active: &[&Finding], lang: Lang) -> Vec<RuleRow> {
+fn rule_rows(active: &[&Finding], facts: &SourceFacts<'_>, lang: Lang) -> Vec<RuleRow> {
     let mut acc: BTreeMap<&str, (Severity, usize, BTreeSet<&str>)> = BTreeMap::new();
     for f in active {
         let e = acc
@@ -661,7 +665,12 @@ fn rule_rows(active: &[&Finding], lang: Lang) -> Vec<RuleRow> {
             .or_insert((f.severity, 0, BTreeSet::new()));
         e.0 = e.0.max(f.severity);
         e.1 += 1;
-        e.2.insert(f.host.as_str());
+        match facts.hosts(f) {
+            Some(hosts) => e.2.extend(hosts.iter().map(|h| h.name.as_str())),
+            None => {
+                e.2.insert(f.host.as_str());
+            }
+        }
     }
     let mut rows: Vec<(Severity, usize, &str, usize)> = acc
         .into_iter()
@@ -729,7 +738,7 @@ fn chart(clusters: &[ClusterRow]) -> Chart {
     }
 }
 
-fn coverage_groups(active: &[&Finding], lang: Lang) -> Vec<CoverageGroup> {
+fn coverage_groups(active: &[&Finding], facts: &SourceFacts<'_>, lang: Lang) -> Vec<CoverageGroup> {
     // (rule, object, rules not checked) → (first message, hosts)
     type Key = (String, Option<String>, String);
     let mut groups: BTreeMap<Key, (String, Vec<String>)> = BTreeMap::new();
@@ -741,7 +750,11 @@ fn coverage_groups(active: &[&Finding], lang: Lang) -> Vec<CoverageGroup> {
         let g = groups
             .entry(key)
             .or_insert_with(|| (f.message.clone(), Vec::new()));
-        g.1.push(f.host.clone());
+        // A file's missing data counts the file's hosts it is about.
+        match facts.hosts(f) {
+            Some(hosts) => g.1.extend(hosts.iter().map(|h| h.name.clone())),
+            None => g.1.push(f.host.clone()),
+        }
     }
     groups
         .into_iter()
@@ -765,7 +778,58 @@ fn coverage_groups(active: &[&Finding], lang: Lang) -> Vec<CoverageGroup> {
         .collect()
 }
 
-fn host_view(h: &Host, index: usize, fs: &[&Finding], lang: Lang) -> HostView {
+/// The COV002 findings on a file rather than a host (data the file provides for none of its
+/// hosts) and the hosts each is about ([`checklist::source_fact_hosts`]), so the report counts
+/// and lists hosts, not the file.
+struct SourceFacts<'a> {
+    facts: Vec<(&'a Finding, crate::rules::Data, Vec<&'a Host>)>,
+}
+
+impl<'a> SourceFacts<'a> {
+    fn of(inv: &'a Inventory, active: &[&'a Finding]) -> Self {
+        let hosts: BTreeSet<&str> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
+        let facts = active
+            .iter()
+            .filter(|f| !hosts.contains(f.host.as_str()))
+            .filter_map(|f| {
+                let (data, hosts) = checklist::source_fact_hosts(inv, f)?;
+                Some((*f, data, hosts))
+            })
+            .collect();
+        SourceFacts { facts }
+    }
+
+    /// The hosts `f` is about, when it is such a finding.
+    fn hosts(&self, f: &Finding) -> Option<&[&'a Host]> {
+        self.facts
+            .iter()
+            .find(|(x, _, _)| std::ptr::eq(*x, f))
+            .map(|(_, _, hosts)| hosts.as_slice())
+    }
+
+    /// The rules these findings say could not check `h`, in order, once each.
+    fn rules_not_checked_on(&self, h: &Host) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (f, data, _) in &self.facts {
+            if checklist::source_fact_covers(&f.host, *data, h) {
+                for r in &f.not_checked {
+                    if !out.contains(r) {
+                        out.push(r.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn host_view(
+    h: &Host,
+    index: usize,
+    fs: &[&Finding],
+    facts: &SourceFacts<'_>,
+    lang: Lang,
+) -> HostView {
     let count = |s: Severity| fs.iter().filter(|f| f.severity == s).count();
     let worst = fs
         .iter()
@@ -838,6 +902,7 @@ fn host_view(h: &Host, index: usize, fs: &[&Finding], lang: Lang) -> HostView {
         warning: count(Severity::Warning),
         info: count(Severity::Info),
         host_rules,
+        not_checked: facts.rules_not_checked_on(h),
         vmks,
         stacks: h
             .netstacks

@@ -14,7 +14,12 @@ pub static RULE: Rule = Rule {
         there), or `services`, `vlan`, `mtu` or `ipv4` (address and netmask) unknown for some vmks (the rules skip those \
         vmks). The message names the vmks and the rules; when a live source refused the \
         vSphere property (`not_collected` in the inventory), it also names the property and \
-        the missing privilege. `not_checked` lists the rule IDs and the summary counts the \
+        the missing privilege. Data that an imported RVTools or PowerCLI file provides for \
+        none of its hosts (its format does not carry it, or a column the checks need is \
+        missing or empty) is one finding on the file instead, not one per host: its host is \
+        the file, and its message says for how many hosts which rules could not run and \
+        why; the report lists those rules under each host's details and the checklist shows \
+        them as not checked. `not_checked` lists the rule IDs and the summary counts the \
         hosts per rule. Object: the kind of data.",
     why: "An export that lacks firewall or switch data cannot prove those settings are right. \
         Saying what was not checked keeps a clean report from being read as a clean \

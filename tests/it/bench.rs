@@ -46,7 +46,14 @@ fn bench_driver_runs_at_tiny_sizes() {
             "--collect-hosts",
             "30",
         ])
-        .args(["--sizes", "60,120"])
+        .args([
+            "--sizes",
+            "60,120",
+            "--rvtools-sizes",
+            "60",
+            "--rvtools-rows",
+            "300",
+        ])
         .env_remove("VMKAUDIT_MAX_OBJECTS")
         .output()
         .expect("run scripts/bench/run.py");
@@ -57,8 +64,11 @@ fn bench_driver_runs_at_tiny_sizes() {
         "| vmkaudit collect |",
         "| bare HTTP replay |",
         "| pyVmomi |",
-        "| 60 | 180 |",
-        "| 120 | 360 |",
+        "| 60 | 180 | inventory |",
+        "| 60 | 180 | RVTools |",
+        "| 120 | 360 | inventory |",
+        "| 100 | 300 | RVTools |",
+        "| hosts | RVTools / inventory file: wall |",
     ] {
         assert!(stdout.contains(row), "no `{row}` row in\n{stdout}");
     }

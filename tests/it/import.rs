@@ -562,3 +562,313 @@ fn damaged_inputs_give_errors_or_data_never_a_panic() {
         assert!(errors > 10, "{rel}: the damage should break some inputs");
     }
 }
+
+// ---- Bounded inputs (issue 10, item 5) ----------------------------------------------------
+
+/// Run `vmkaudit args` in `cwd` under a 4 GiB address-space limit, killed after 60 s: an input
+/// read without bound fails here instead of taking the machine's memory or hanging the suite.
+fn vmkaudit_bounded(cwd: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 4194304; exec \"$0\" \"$@\"")
+        .arg(crate::common::bin())
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run vmkaudit");
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("vmkaudit {args:?} still ran after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    (status.code(), stderr)
+}
+
+#[test]
+fn inputs_that_are_not_regular_files_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("vmk.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let fifo = fifo.display().to_string();
+    let folder = dir.path().join("exports");
+    std::fs::create_dir(&folder).unwrap();
+    let folder = folder.display().to_string();
+    for (input, kind) in [
+        ("/dev/zero", "a device"),
+        (fifo.as_str(), "a named pipe"),
+        (folder.as_str(), "a directory"),
+    ] {
+        for format in [None, Some("rvtools"), Some("inventory")] {
+            let mut args = vec!["check", input, "-o", "out"];
+            if let Some(f) = format {
+                args.extend(["--input-format", f]);
+            }
+            let (code, stderr) = vmkaudit_bounded(dir.path(), &args);
+            assert_eq!(code, Some(2), "{args:?}: {stderr}");
+            assert_eq!(
+                stderr.trim_end(),
+                format!(
+                    "vmkaudit: error: {input}: not a regular file but {kind}: give an inventory \
+                     file or an export saved as a file"
+                ),
+                "{args:?}"
+            );
+        }
+    }
+    assert!(!dir.path().join("out").exists(), "nothing is written");
+}
+
+#[test]
+fn inputs_above_the_size_limit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = std::fs::metadata(repo(RVTOOLS)).unwrap().len();
+    let sample = repo(RVTOOLS).display().to_string();
+    // `check --max-input-bytes`
+    let limit = (size - 1).to_string();
+    let (code, stderr) = vmkaudit_bounded(
+        dir.path(),
+        &["check", &sample, "--max-input-bytes", &limit, "-o", "out"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "vmkaudit: error: {sample}: the file is {size} bytes, more than the limit of {limit} \
+             bytes for an input file; raise it with `max_input_bytes` in the configuration or \
+             `--max-input-bytes` if the file is right"
+        )
+    );
+    let (code, stderr) = vmkaudit_bounded(
+        dir.path(),
+        &["check", &sample, "--max-input-bytes", &size.to_string()],
+    );
+    assert_eq!(code, Some(1), "exactly at the limit is fine: {stderr}");
+    // `max_input_bytes` in the run configuration.
+    let config = dir.path().join("run.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "max_input_bytes = {limit}\n[[inventory]]\npath = \"{sample}\"\n\
+             [report]\noutput_dir = \"out\"\n"
+        ),
+    )
+    .unwrap();
+    let (code, stderr) = vmkaudit_bounded(dir.path(), &["run", "-c", "run.toml"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("more than the limit of {limit} bytes")),
+        "{stderr}"
+    );
+    // The library's default limit.
+    assert_eq!(
+        vmkaudit::fsutil::DEFAULT_MAX_INPUT_BYTES,
+        2 * 1024 * 1024 * 1024
+    );
+    let err = inventory::load_limited(&repo(INVENTORY), None, 100).unwrap_err();
+    assert_eq!(err.exit_code(), vmkaudit::error::ExitCode::Usage);
+    assert!(err.to_string().contains("the limit of 100 bytes"), "{err}");
+}
+
+#[test]
+fn big_utf16_exports_stream_through_the_decoder() {
+    // Far more than the decoder's 64 KiB chunks, with characters outside the BMP (surrogate
+    // pairs) at every offset, both byte orders: the same hosts as the UTF-8 file.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("Host,Device,Port Group,MTU\r\n");
+    for i in 0..6000 {
+        let emoji = "🖧".repeat(i % 3);
+        text.push_str(&format!("esx{i:05},vmk0,管理{emoji}网络,1500\r\n"));
+        text.push_str(&format!("esx{i:05},vmk1,vMotion {emoji},9000\r\n"));
+    }
+    assert!(text.len() > 4 * 65536);
+    let utf8 = dir.path().join("utf8.csv");
+    std::fs::write(&utf8, &text).unwrap();
+    let want = hosts_of(inventory::load(&utf8, None).unwrap());
+    assert_eq!(want.len(), 6000);
+    for (name, big_endian) in [("le.csv", false), ("be.csv", true)] {
+        let units = text.encode_utf16();
+        let bytes: Vec<u8> = if big_endian {
+            [0xFE, 0xFF]
+                .into_iter()
+                .chain(units.flat_map(u16::to_be_bytes))
+                .collect()
+        } else {
+            [0xFF, 0xFE]
+                .into_iter()
+                .chain(units.flat_map(u16::to_le_bytes))
+                .collect()
+        };
+        let p = dir.path().join(name);
+        std::fs::write(&p, &bytes).unwrap();
+        assert!(
+            hosts_of(inventory::load(&p, None).unwrap()) == want,
+            "{name}"
+        );
+        // A lone high surrogate on line 3 is an error there.
+        let mut bad = bytes.clone();
+        let line3 = 2 + 2 * text
+            .split_inclusive('\n')
+            .take(2)
+            .map(|l| l.encode_utf16().count())
+            .sum::<usize>();
+        let unit: [u8; 2] = if big_endian {
+            [0xD8, 0x00]
+        } else {
+            [0x00, 0xD8]
+        };
+        bad.splice(line3..line3, unit);
+        std::fs::write(&p, &bad).unwrap();
+        let err = inventory::load(&p, None).unwrap_err().to_string();
+        assert!(
+            err.ends_with(&format!(
+                "{name}:3: not valid UTF-16 text (unpaired surrogate 0xd800)"
+            )),
+            "{err}"
+        );
+    }
+}
+
+// ---- The same vmk twice on one host (issue 10, item 12) -----------------------------------
+
+#[test]
+fn json_importer_refuses_a_vmk_twice_on_one_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inv = load(INVENTORY, None);
+    let h = 3;
+    let again = inv.hosts[h].vmks[0].clone();
+    inv.hosts[h].vmks.push(again);
+    let text = inventory::json::to_string(&inv);
+    let p = dir.path().join("dup.json");
+    std::fs::write(&p, &text).unwrap();
+    // The lines of the two `"device": "vmk0"` entries of that host.
+    let host_at = text
+        .find(&format!("\"name\": \"{}\"", inv.hosts[h].name))
+        .unwrap();
+    let device = format!("\"device\": \"{}\"", inv.hosts[h].vmks[0].device);
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    let first = host_at + text[host_at..].find(&device).unwrap();
+    let second = first + 1 + text[first + 1..].find(&device).unwrap();
+    let err = inventory::load(&p, None).unwrap_err();
+    assert_eq!(err.exit_code(), vmkaudit::error::ExitCode::Usage);
+    let msg = err.to_string();
+    let col = text[..second].len() - text[..second].rfind('\n').unwrap() + device.len() - 1;
+    assert_eq!(
+        msg,
+        format!(
+            "{}:{}:{col}: {} appears twice for host {} (first on line {})",
+            p.display(),
+            line_of(second),
+            inv.hosts[h].vmks[0].device,
+            inv.hosts[h].name,
+            line_of(first)
+        )
+    );
+    // On the command line: exit 2 with that one line.
+    let out = crate::common::vmkaudit(dir.path(), &["check", "dup.json", "-o", "out"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("appears twice for host"), "{stderr}");
+    // One line of JSON: located by column.
+    std::fs::write(&p, serde_json::to_string(&inv).unwrap()).unwrap();
+    let msg = inventory::load(&p, None).unwrap_err().to_string();
+    assert!(
+        msg.starts_with(&format!("{}:1:", p.display())) && msg.ends_with("(first on line 1)"),
+        "{msg}"
+    );
+}
+
+// ---- Exports without the columns the checks need (issue 10, item 16) -----------------------
+
+#[test]
+fn exports_without_the_columns_the_checks_need_warn_once_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("RVTools_tabvSC_VMK.csv"),
+        "Host,Device,Cluster\nesx1,vmk0,C1\nesx1,vmk1,C1\nesx2,vmk0,C1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("vmk.csv"),
+        "VMHost,Name,Mtu\nesx3,vmk0,1500\n",
+    )
+    .unwrap();
+    let out = crate::common::vmkaudit(
+        dir.path(),
+        &["check", "RVTools_tabvSC_VMK.csv", "vmk.csv", "-o", "out"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(
+        warnings[0].contains(
+            "RVTools_tabvSC_VMK.csv: this RVTools export has no column IP Address, Subnet mask, \
+             MTU: the IPv4 address and netmask of the vmk and the MTU of the vmk stay unknown \
+             for every vmk"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        warnings[1].contains(
+            "vmk.csv: this PowerCLI export has no column IP, SubnetMask, \
+             ManagementTrafficEnabled"
+        ),
+        "{stderr}"
+    );
+    assert!(!warnings[1].contains("Mtu,"), "{stderr}");
+    // The report says it too: once per file and kind of data, naming the columns.
+    let ff: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/findings.json")).unwrap())
+            .unwrap();
+    let cov: Vec<(String, String, String)> = ff["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "COV002")
+        .map(|f| {
+            (
+                f["host"].as_str().unwrap().to_string(),
+                f["object"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let on = |file: &str, data: &str| {
+        cov.iter()
+            .find(|(h, o, _)| h == file && o == data)
+            .map(|c| c.2.clone())
+            .unwrap_or_else(|| panic!("no COV002 {data} on {file}: {cov:#?}"))
+    };
+    let ipv4 = on("RVTools_tabvSC_VMK.csv", "ipv4");
+    assert!(
+        ipv4.starts_with("Not checked on the 2 hosts from RVTools_tabvSC_VMK.csv: ")
+            && ipv4.ends_with(
+                "No row of the file gives the IPv4 address and netmask of the vmk (column IP \
+                 Address, Subnet mask: missing or empty)."
+            ),
+        "{ipv4}"
+    );
+    assert!(on("RVTools_tabvSC_VMK.csv", "mtu").contains("(column MTU: missing or empty)"));
+    assert!(on("vmk.csv", "ipv4").contains("(column IP, SubnetMask: missing or empty)"));
+    assert!(on("vmk.csv", "services").contains("ManagementTrafficEnabled"));
+    assert!(!cov.iter().any(|(h, o, _)| h == "vmk.csv" && o == "mtu"));
+    // No COV002 per host.
+    assert!(cov.iter().all(|(h, _, _)| h.ends_with(".csv")), "{cov:#?}");
+}

@@ -1026,3 +1026,40 @@ fn chromium_print_repeats_every_column_heading() {
         }
     }
 }
+
+#[test]
+fn an_rvtools_estates_report_stays_near_the_size_of_the_same_estate_as_json() {
+    // The same 2,000 hosts as an inventory file and as an RVTools export: what RVTools lacks is
+    // said once per kind of data, so the page does not grow with one line per host and rule.
+    let dir = tempfile::tempdir().unwrap();
+    let json = crate::rules::gen_estate(dir.path(), &["2000"], "estate.json");
+    let rv = crate::rules::gen_estate(dir.path(), &["--rvtools", "2000"], "estate.csv");
+    let o = RenderOptions {
+        formats: vec![OutputFormat::Html],
+        ..opts(Lang::En)
+    };
+    let size = |input: &Path, out: &str| {
+        let inv = vmkaudit::inventory::load(input, None).unwrap();
+        let ff = vmkaudit::evaluate::evaluate(
+            &inv,
+            &vmkaudit::evaluate::RuleSet::builtin_default(),
+            Lang::En,
+            chrono::Local::now(),
+        );
+        render::write_reports(&dir.path().join(out), &inv, &ff, &o).unwrap();
+        let bytes = std::fs::metadata(dir.path().join(out).join("report.html"))
+            .unwrap()
+            .len();
+        (bytes, ff.findings.len())
+    };
+    let (json_size, json_findings) = size(&json, "json");
+    let (rv_size, rv_findings) = size(&rv, "rv");
+    eprintln!(
+        "report.html: inventory file {json_size} bytes ({json_findings} findings), RVTools \
+         {rv_size} bytes ({rv_findings} findings)"
+    );
+    assert!(
+        rv_size <= 2 * json_size,
+        "RVTools report {rv_size} bytes, JSON report {json_size} bytes"
+    );
+}

@@ -778,3 +778,102 @@ fn missing_addresses_are_reported_not_passed() {
     assert_eq!(cov[0].host, "esx02.lab.example");
     assert!(cov[0].message.contains("vmk2"), "{}", cov[0].message);
 }
+
+/// `scripts/gen-estate.py ARGS` into `dir/name`.
+pub fn gen_estate(dir: &Path, args: &[&str], name: &str) -> PathBuf {
+    let out = dir.join(name);
+    let status = std::process::Command::new("python3")
+        .arg(repo("scripts/gen-estate.py"))
+        .args(args)
+        .arg(&out)
+        .status()
+        .expect("python3 runs scripts/gen-estate.py");
+    assert!(status.success(), "gen-estate.py {args:?}");
+    out
+}
+
+#[test]
+fn data_a_file_format_lacks_is_one_fact_per_file_not_a_finding_per_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = gen_estate(dir.path(), &["--rvtools", "400"], "RVTools_tabvSC_VMK.csv");
+    let file = path.display().to_string();
+    let mut inv = vmkaudit::inventory::load(&path, None).unwrap();
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    let cov: Vec<_> = f.findings.iter().filter(|x| x.rule == "COV002").collect();
+    let objects: Vec<_> = cov.iter().map(|x| x.object.as_deref().unwrap()).collect();
+    assert_eq!(objects, ["firewall", "netstacks", "services", "switches"]);
+    for c in &cov {
+        assert_eq!(
+            (c.host.as_str(), c.cluster.as_deref()),
+            (file.as_str(), None)
+        );
+    }
+    assert_eq!(
+        cov[0].message,
+        format!(
+            "Not checked on the 400 hosts from {file}: FW001, FW002, FW003, FW004. An RVTools \
+             vSC_VMK export does not include the host firewall configuration."
+        )
+    );
+    assert_eq!(cov[0].not_checked, ["FW001", "FW002", "FW003", "FW004"]);
+    // Still counted per rule and host, and not a pass anywhere.
+    let fw = f
+        .summary
+        .not_checked
+        .iter()
+        .find(|n| n.rule == "FW001")
+        .unwrap();
+    assert_eq!((fw.reason.as_str(), fw.hosts), ("firewall", 400));
+    let list = vmkaudit::render::checklist::build(&inv, &f, Lang::En);
+    let fw001 = list.rules.iter().position(|r| r.id == "FW001").unwrap();
+    assert_eq!(list.groups.len(), 16, "clusters of 25, no estate group");
+    for g in &list.groups {
+        assert_eq!(
+            g.cells[fw001].text, "NOT CHECKED (25/25 hosts)",
+            "{}",
+            g.label
+        );
+    }
+    let view = vmkaudit::render::view::build(&inv, &f, Lang::En, None);
+    let group = view
+        .coverage_groups
+        .iter()
+        .find(|g| g.object.as_deref() == Some("firewall"))
+        .unwrap();
+    assert_eq!(group.count, 400);
+    assert!(!view.hosts.is_empty());
+    for h in &view.hosts {
+        assert!(h.not_checked.iter().any(|r| r == "FW001"), "{}", h.name);
+    }
+
+    // Data the file has for some hosts but not for others stays a finding per host.
+    for v in &mut inv.hosts[7].vmks {
+        v.mtu = None;
+    }
+    inv.hosts[8].vmks[1].mtu = None;
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    let mtu: Vec<_> = f
+        .findings
+        .iter()
+        .filter(|x| x.rule == "COV002" && x.object.as_deref() == Some("mtu"))
+        .map(|x| (x.host.as_str(), x.message.as_str()))
+        .collect();
+    assert_eq!(mtu.len(), 2, "{mtu:#?}");
+    assert_eq!(mtu[0].0, inv.hosts[7].name);
+    assert!(
+        mtu[1].1.starts_with("Not checked on vmk1: "),
+        "{}",
+        mtu[1].1
+    );
+    // An inventory file (a live collection) that lacks data on every host still says so per
+    // host: that is not the file format's doing.
+    let mut json = inv.clone();
+    json.sources[0].kind = vmkaudit::model::SourceKind::Inventory;
+    let f = evaluate(&json, &RuleSet::builtin_default(), Lang::En, now());
+    let per_host = f
+        .findings
+        .iter()
+        .filter(|x| x.rule == "COV002" && x.object.as_deref() == Some("firewall"))
+        .count();
+    assert_eq!(per_host, 400);
+}
