@@ -11,6 +11,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Msg;
+use crate::model::Host;
+use crate::msg;
+
 /// The only findings `schema_version` this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -307,6 +311,118 @@ pub fn summarize(
     }
     s.hosts_with_findings = with_findings.len();
     s
+}
+
+/// A kind of data a rule needs. When a source did not provide it for a host, the engine raises
+/// `COV002` naming it and the rules that could not check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Data {
+    /// `Host::netstacks` (TCP/IP stacks and their gateways).
+    Netstacks,
+    /// `Host::switches` (switch MTUs).
+    Switches,
+    /// `Host::firewall`.
+    Firewall,
+    /// `Vmk::services` of every vmk.
+    Services,
+    /// `Vmk::vlan` of every vmk.
+    Vlan,
+    /// `Vmk::mtu` of every vmk.
+    Mtu,
+    /// `Vmk::ipv4` and `Vmk::netmask` of every vmk (absent from an export without the IP
+    /// columns).
+    Ipv4,
+}
+
+impl Data {
+    pub const ALL: [Data; 7] = [
+        Data::Netstacks,
+        Data::Switches,
+        Data::Firewall,
+        Data::Services,
+        Data::Vlan,
+        Data::Mtu,
+        Data::Ipv4,
+    ];
+
+    /// The `object` of the `COV002` finding and the `reason` of the summary's `not_checked`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Data::Netstacks => "netstacks",
+            Data::Switches => "switches",
+            Data::Firewall => "firewall",
+            Data::Services => "services",
+            Data::Vlan => "vlan",
+            Data::Mtu => "mtu",
+            Data::Ipv4 => "ipv4",
+        }
+    }
+
+    /// A host-level kind is missing for the whole host; the rule does not run on it at all.
+    /// A vmk-level kind is missing for single vmks; the rule runs and skips those vmks.
+    pub fn host_level(self) -> bool {
+        matches!(self, Data::Netstacks | Data::Switches | Data::Firewall)
+    }
+
+    /// The vSphere host properties this data comes from in a live collection, to name the one
+    /// the server refused (`Host::not_collected`).
+    pub fn vsphere_properties(self) -> &'static [&'static str] {
+        match self {
+            Data::Firewall => &["config.firewall"],
+            Data::Services => &["config.virtualNicManagerInfo"],
+            Data::Netstacks | Data::Switches | Data::Vlan | Data::Mtu | Data::Ipv4 => {
+                &["config.network"]
+            }
+        }
+    }
+
+    /// What the data is, for messages.
+    pub fn label(self) -> Msg {
+        match self {
+            Data::Netstacks => msg!("data.netstacks", "TCP/IP stacks and their default gateways"),
+            Data::Switches => msg!("data.switches", "switch MTUs"),
+            Data::Firewall => msg!("data.firewall", "the host firewall configuration"),
+            Data::Services => msg!("data.services", "the services enabled on the vmk"),
+            Data::Vlan => msg!("data.vlan", "the VLAN ID of the vmk"),
+            Data::Mtu => msg!("data.mtu", "the MTU of the vmk"),
+            Data::Ipv4 => msg!("data.ipv4", "the IPv4 address and netmask of the vmk"),
+        }
+    }
+
+    /// Whether `host` lacks this data (for vmk-level kinds: the vmks that lack it).
+    pub fn missing_on(self, host: &Host) -> Vec<String> {
+        let whole = |missing: bool| {
+            if missing {
+                vec![String::new()]
+            } else {
+                Vec::new()
+            }
+        };
+        match self {
+            Data::Netstacks => whole(host.netstacks.is_none()),
+            Data::Switches => whole(host.switches.is_none()),
+            Data::Firewall => whole(host.firewall.is_none()),
+            Data::Services => vmks_where(host, |v| v.services.is_none()),
+            Data::Vlan => vmks_where(host, |v| v.vlan.is_none()),
+            Data::Mtu => vmks_where(host, |v| v.mtu.is_none()),
+            Data::Ipv4 => vmks_where(host, |v| blank(&v.ipv4) || blank(&v.netmask)),
+        }
+    }
+}
+
+fn blank(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+fn vmks_where(host: &Host, pred: impl Fn(&crate::model::Vmk) -> bool) -> Vec<String> {
+    let mut v: Vec<String> = host
+        .vmks
+        .iter()
+        .filter(|v| pred(v))
+        .map(|v| v.device.clone())
+        .collect();
+    v.sort_by(|a, b| crate::model::device_order(a, b));
+    v
 }
 
 /// Findings for unit tests of any layer above this one.

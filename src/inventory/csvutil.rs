@@ -16,8 +16,8 @@ use std::path::Path;
 use std::rc::Rc;
 
 use crate::error::{Error, Location, Result};
+use crate::findings::Data;
 use crate::model::{Host, Inventory, Source, SourceKind, Vmk};
-use crate::rules::Data;
 
 /// One column of the header, as found in the file.
 #[derive(Debug, Clone)]
@@ -202,7 +202,7 @@ impl<'p> CsvTable<'p> {
     /// Log one warning naming the `needed` columns (each with the data it gives) that the header
     /// lacks: without them that data is unknown for every vmk of the file, and the evaluation
     /// reports the checks that need it as not checked (once for the file, see
-    /// [`crate::evaluate`]). A name that is no column (a description of a group of columns)
+    /// `evaluate`). A name that is no column (a description of a group of columns)
     /// counts as missing.
     pub fn warn_missing(&self, needed: &[(Data, &[&str])], format: &str) {
         let mut names = Vec::new();

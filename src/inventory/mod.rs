@@ -16,8 +16,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Location, Result};
+use crate::findings::Data;
 use crate::model::{Inventory, SourceKind};
-use crate::rules::Data;
 
 /// The formats `vmkaudit` can import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

@@ -12,8 +12,8 @@ use std::path::Path;
 
 use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
 use crate::error::Result;
+use crate::findings::Data;
 use crate::model::{service, Host, Inventory, SourceKind, Vmk};
-use crate::rules::Data;
 
 const WHAT: &str = "a PowerCLI Get-VMHostNetworkAdapter -VMKernel Export-Csv";
 

@@ -16,8 +16,8 @@ use std::path::Path;
 
 use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
 use crate::error::Result;
+use crate::findings::Data;
 use crate::model::{Host, Inventory, SourceKind, Vmk};
-use crate::rules::Data;
 
 const WHAT: &str = "an RVTools vSC_VMK CSV export";
 
