@@ -455,7 +455,7 @@ impl EmailConfig {
         let password = match (&self.password_env, &self.password_file) {
             (Some(e), _) => {
                 let name = e.get_ref().trim();
-                if name.is_empty() || name.contains('=') || name.contains('\0') {
+                if !crate::secret::is_env_name(name) {
                     return Err(Error::input(
                         at(e.span()),
                         "`password_env` must be the name of an environment variable (not the password)",

@@ -27,3 +27,4 @@ pub mod inventory;
 pub mod model;
 pub mod render;
 pub mod rules;
+pub mod secret;

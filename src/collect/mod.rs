@@ -26,6 +26,7 @@ use crate::cli::CollectArgs;
 use crate::config::VcenterConfig;
 use crate::error::{Error, Result};
 use crate::model::{Host, Inventory, Source, SourceKind};
+use crate::secret::{read_secret, SecretSource};
 
 use client::{CallError, Client};
 pub use client::{Password, Settings};
@@ -78,40 +79,17 @@ pub struct SourceSpec {
     pub insecure: bool,
 }
 
-/// Read the password from an environment variable or the first line of a file.
+/// Read the password from an environment variable or the first line of a file
+/// ([`crate::secret::read_secret`]).
 fn read_password(
     env: Option<&str>,
     file: Option<&std::path::Path>,
     what: &str,
+    setting: &str,
 ) -> Result<Password> {
-    let (secret, origin) = match (env, file) {
-        (Some(var), _) if !is_env_name(var) => {
-            // Not echoed: people do type the password itself here.
-            return Err(Error::Usage(format!(
-                "{what}: --password-env (`password_env`) takes the name of an environment \
-                 variable (letters, digits and _, not starting with a digit) that holds the \
-                 password, not the password itself"
-            )));
-        }
-        (Some(var), _) => (
-            std::env::var(var).map_err(|_| {
-                Error::Usage(format!(
-                    "{what}: the environment variable `{var}` that should hold the password is not set"
-                ))
-            })?,
-            format!("the environment variable `{var}`"),
-        ),
-        (None, Some(path)) => {
-            let text = crate::fsutil::read_text(path)
-                .map_err(|e| Error::Usage(format!("{what}: password file: {e}")))?;
-            (
-                text.lines().next().unwrap_or("").trim_end().to_string(),
-                format!(
-                    "the first line of the password file {}",
-                    path.display()
-                ),
-            )
-        }
+    let source = match (env, file) {
+        (Some(var), _) => SecretSource::Env { var, setting },
+        (None, Some(path)) => SecretSource::File(path),
         (None, None) => {
             return Err(Error::Usage(format!(
                 "{what}: no password source; give --password-env VAR or --password-file FILE \
@@ -119,21 +97,9 @@ fn read_password(
             )))
         }
     };
-    if secret.is_empty() {
-        return Err(Error::Usage(format!(
-            "{what}: the password is empty ({origin})"
-        )));
-    }
-    Ok(Password::new(secret))
-}
-
-/// Whether `name` can be the name of an environment variable (`[A-Za-z_][A-Za-z0-9_]*`).
-fn is_env_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    read_secret(source)
+        .map(Password::new)
+        .map_err(|e| Error::Usage(format!("{what}: {e}")))
 }
 
 fn check_url(url: &str) -> Result<()> {
@@ -158,6 +124,7 @@ impl SourceSpec {
             c.password_env.as_deref(),
             c.password_file.as_deref(),
             &format!("[[vcenter]] {url}"),
+            "password_env",
         )?;
         Ok(SourceSpec {
             url,
@@ -177,6 +144,7 @@ impl SourceSpec {
             a.password_env.as_deref(),
             a.password_file.as_deref(),
             "vmkaudit collect",
+            "--password-env",
         )?;
         Ok(a.vcenters
             .iter()
@@ -581,19 +549,59 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("pw");
         std::fs::write(&p, "s3cret\r\nignored\n").unwrap();
-        let pw = read_password(None, Some(&p), "x").unwrap();
+        let pw = read_password(None, Some(&p), "x", "s").unwrap();
         assert_eq!(pw.expose(), "s3cret");
-        let err = read_password(Some("VMKAUDIT_TEST_SURELY_UNSET_VAR"), None, "x").unwrap_err();
+        let err =
+            read_password(Some("VMKAUDIT_TEST_SURELY_UNSET_VAR"), None, "x", "s").unwrap_err();
         assert!(err.to_string().contains("VMKAUDIT_TEST_SURELY_UNSET_VAR"));
         for not_a_name in ["Hunter2!", "9lives", "my pass", ""] {
-            let err = read_password(Some(not_a_name), None, "x")
+            let err = read_password(Some(not_a_name), None, "x", "s")
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("not the password itself"), "{err}");
             assert!(not_a_name.is_empty() || !err.contains(not_a_name), "{err}");
         }
-        assert!(is_env_name("_VC01_PW") && !is_env_name("VC-PW"));
+        assert!(crate::secret::is_env_name("_VC01_PW") && !crate::secret::is_env_name("VC-PW"));
         std::fs::write(&p, "\n").unwrap();
-        assert!(read_password(None, Some(&p), "x").is_err());
+        assert!(read_password(None, Some(&p), "x", "s").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn vcenter_password_file_and_collect_password_file_warn_when_others_can_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("vc.pw");
+        std::fs::write(&p, "s3cret\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let toml = format!(
+            "url = \"https://vc.lab\"\nuser = \"u\"\npassword_file = {:?}\n",
+            p.display().to_string()
+        );
+        let vc: VcenterConfig = toml::from_str(&toml).unwrap();
+        let log = crate::secret::tests::logged(|| {
+            SourceSpec::from_config(&vc).unwrap();
+        });
+        assert!(
+            log.contains("vc.pw can be read by other users (mode 644)"),
+            "{log}"
+        );
+        let args = crate::cli::CollectArgs {
+            vcenters: vec!["https://vc.lab".into()],
+            user: "u".into(),
+            password_env: None,
+            password_file: Some(p.clone()),
+            ca_file: None,
+            insecure: false,
+            output: dir.path().join("inv.json"),
+        };
+        let log = crate::secret::tests::logged(|| {
+            SourceSpec::from_args(&args).unwrap();
+        });
+        assert!(
+            log.contains("vc.pw can be read by other users (mode 644)"),
+            "{log}"
+        );
+        assert!(!log.contains("s3cret"), "{log}");
     }
 }

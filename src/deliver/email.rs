@@ -29,6 +29,7 @@ use crate::findings::FindingsFile;
 use crate::i18n::Lang;
 use crate::model::Inventory;
 use crate::render::RenderOptions;
+use crate::secret::{read_secret, SecretSource};
 use crate::text;
 
 /// The file a message is written to instead of being sent.
@@ -286,41 +287,16 @@ pub fn write_eml(run_dir: &Path, message: &Message) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The SMTP password ([`crate::secret::read_secret`]).
 fn read_password(source: &PasswordSource) -> Result<String, String> {
-    match source {
-        PasswordSource::Env(var) => match std::env::var(var) {
-            Ok(p) if !p.is_empty() => Ok(p),
-            Ok(_) => Err(format!("the SMTP password variable {var} is empty")),
-            Err(_) => Err(format!(
-                "the SMTP password variable {var} (email.password_env) is not set"
-            )),
+    let source = match source {
+        PasswordSource::Env(var) => SecretSource::Env {
+            var,
+            setting: "email.password_env",
         },
-        PasswordSource::File(path) => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                if let Ok(meta) = std::fs::metadata(path) {
-                    if meta.permissions().mode() & 0o077 != 0 {
-                        tracing::warn!(
-                            "the SMTP password file {} can be read by other users; chmod 600 it",
-                            path.display()
-                        );
-                    }
-                }
-            }
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                format!("cannot read the SMTP password file {}: {e}", path.display())
-            })?;
-            let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
-            if line.is_empty() {
-                return Err(format!(
-                    "the SMTP password file {} is empty",
-                    path.display()
-                ));
-            }
-            Ok(line.to_string())
-        }
-    }
+        PasswordSource::File(path) => SecretSource::File(path),
+    };
+    read_secret(source).map_err(|e| format!("SMTP password: {e}"))
 }
 
 /// `host:port (security)` for messages.
@@ -624,5 +600,26 @@ mod tests {
         let empty = dir.path().join("empty");
         std::fs::write(&empty, "\n").unwrap();
         assert!(read_password(&PasswordSource::File(empty)).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn smtp_password_file_others_can_read_gives_a_warning() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("smtp.pw");
+        std::fs::write(&p, "s3cret\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let log = crate::secret::tests::logged(|| {
+            assert_eq!(
+                read_password(&PasswordSource::File(p.clone())).unwrap(),
+                "s3cret"
+            );
+        });
+        assert!(
+            log.contains("smtp.pw can be read by other users (mode 644)"),
+            "{log}"
+        );
+        assert!(!log.contains("s3cret"), "{log}");
     }
 }
