@@ -203,5 +203,5 @@ pub fn email_text(inv: &Inventory, ff: &FindingsFile, opts: &RenderOptions) -> S
         }
     }
     let _ = writeln!(out, "\n{}", label(lang, "full_report"));
-    out
+    super::controls::visible_string(out)
 }
