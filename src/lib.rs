@@ -22,6 +22,7 @@ pub mod error;
 pub mod evaluate;
 pub mod findings;
 pub mod fsutil;
+pub mod fuzzing;
 pub mod i18n;
 pub mod inventory;
 pub mod model;
