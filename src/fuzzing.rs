@@ -13,13 +13,17 @@
 //! * [`inventory_json`], [`rvtools`], [`powercli`]: a file given to `check` (written to a
 //!   temporary file and read by [`crate::inventory::load`], with the format named and
 //!   recognised), then the evaluation and every report.
-//! * [`ruleset_toml`]: a rule set file, then an evaluation of a small estate with it.
-//! * [`run_config`]: a `vmkaudit run` configuration file, parsed and validated.
+//! * [`ruleset_toml`]: a rule set file ([`RuleSet::load`]), then an evaluation of a small estate
+//!   with it.
+//! * [`run_config`]: a `vmkaudit run` configuration file, read and validated
+//!   ([`Config::load`]).
+//!
+//! Files are written into a new temporary directory each, so that the real readers run (text
+//! decoding included) and relative paths in them resolve to nothing outside it.
 //!
 //! Beyond "no panic", the report step checks one invariant: no report holds a raw control
 //! character ([`crate::render::controls`]).
 
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -48,10 +52,6 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("ruleset_toml", ruleset_toml),
     ("run_config", run_config),
 ];
-
-/// A directory that does not exist: relative paths in fuzzed files (`extends`, `ca_file`)
-/// resolve under it and are not found.
-const NOWHERE: &str = "/nonexistent/vmkaudit-fuzz";
 
 /// The stack of a tokio worker or blocking thread, where the collector parses answers.
 pub const TOKIO_THREAD_STACK: usize = 2 << 20;
@@ -109,46 +109,43 @@ pub fn powercli(data: &[u8]) {
     import(data, Format::Powercli);
 }
 
-/// A rule set file.
+/// A rule set file, read as `--rules FILE` reads it. It is alone in a new directory, so a
+/// relative `extends` finds nothing or itself (a cycle).
 pub fn ruleset_toml(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let path = Path::new(NOWHERE).join("rules.toml");
-    if let Ok(rules) = RuleSet::parse(&path, text) {
-        check_and_render(small_estate(), &rules, data.len());
-    }
+    with_file("rules.toml", data, |path| {
+        if let Ok(rules) = RuleSet::load(path) {
+            check_and_render(small_estate(), &rules, data.len());
+        }
+    });
 }
 
-/// A `vmkaudit run` configuration file.
+/// A `vmkaudit run` configuration file, read and validated as `run --config FILE` does.
 pub fn run_config(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let path = Path::new(NOWHERE).join("vmkaudit.toml");
-    match toml::from_str::<Config>(text) {
-        Ok(config) => {
-            let _ = config.validate(&path, text, Path::new(NOWHERE));
-        }
-        Err(e) => {
-            let _ = crate::config::toml_error(&path, text, &e).to_string();
-        }
-    }
+    with_file("vmkaudit.toml", data, |path| {
+        let _ = Config::load(path).map_err(|e| e.to_string());
+    });
 }
 
-/// Import `data` as a file in `format`, and as a file whose format is recognised; check and
-/// render what was read.
+/// Read `data` as a file in `format`, and as a file whose format is recognised, as `check`
+/// does; check and render what was read.
 fn import(data: &[u8], format: Format) {
-    let Ok(mut file) = tempfile::NamedTempFile::new() else {
+    with_file("input", data, |path| {
+        if let Ok(inv) = inventory::load(path, Some(format)) {
+            check_and_render(&inv, default_rules(), data.len());
+        }
+        let _ = inventory::load(path, None);
+    });
+}
+
+/// Run `f` on a file `name` holding `data`, alone in a new temporary directory.
+fn with_file(name: &str, data: &[u8], f: impl FnOnce(&Path)) {
+    let Ok(dir) = tempfile::tempdir() else {
         return;
     };
-    if file.write_all(data).and_then(|()| file.flush()).is_err() {
-        return;
+    let path = dir.path().join(name);
+    if std::fs::write(&path, data).is_ok() {
+        f(&path);
     }
-    if let Ok(inv) = inventory::load(file.path(), Some(format)) {
-        check_and_render(&inv, default_rules(), data.len());
-    }
-    let _ = inventory::load(file.path(), None);
 }
 
 /// The built-in default rule set, parsed once.
