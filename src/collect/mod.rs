@@ -586,14 +586,22 @@ mod tests {
             log.contains("vc.pw can be read by other users (mode 644)"),
             "{log}"
         );
-        let args = crate::cli::CollectArgs {
-            vcenters: vec!["https://vc.lab".into()],
-            user: "u".into(),
-            password_env: None,
-            password_file: Some(p.clone()),
-            ca_file: None,
-            insecure: false,
-            output: dir.path().join("inv.json"),
+        use clap::Parser as _;
+        let cli = crate::cli::Cli::try_parse_from([
+            "vmkaudit",
+            "collect",
+            "--vcenter",
+            "https://vc.lab",
+            "--user",
+            "u",
+            "--password-file",
+            p.to_str().unwrap(),
+            "-o",
+            "inv.json",
+        ])
+        .unwrap();
+        let crate::cli::Command::Collect(args) = cli.command else {
+            unreachable!("parsed as collect")
         };
         let log = crate::secret::tests::logged(|| {
             SourceSpec::from_args(&args).unwrap();
