@@ -213,6 +213,7 @@ fn vcenter_sources(c: &VcenterConfig) -> SourceOptions {
         ca_file: c.ca_file.clone(),
         insecure: c.insecure,
         max_response_bytes: c.max_response_bytes.as_ref().map(|m| *m.get_ref()),
+        password_setting: "password_env",
     }
 }
 
@@ -227,6 +228,7 @@ fn collect_sources(a: &CollectArgs) -> SourceOptions {
         ca_file: a.ca_file.clone(),
         insecure: a.insecure,
         max_response_bytes: a.max_response_bytes,
+        password_setting: "--password-env",
     }
 }
 

@@ -202,29 +202,18 @@ pub enum SetupError {
     Url(#[from] UrlError),
     #[error(transparent)]
     CaFile(#[from] CaFileError),
-    /// `--password-env` holds something that cannot be a variable's name (not echoed: people
-    /// do type the password itself there).
-    #[error(
-        "{what}: --password-env (`password_env`) takes the name of an environment variable \
-         (letters, digits and _, not starting with a digit) that holds the password, not the \
-         password itself"
-    )]
-    PasswordEnvName { what: String },
-    #[error("{what}: the environment variable `{var}` that should hold the password is not set")]
-    PasswordEnvUnset { what: String, var: String },
-    #[error("{what}: password file: {source}")]
-    PasswordFile {
+    /// The password could not be read ([`crate::secret::read_secret`]; never echoes it).
+    #[error("{what}: {source}")]
+    Password {
         what: String,
         #[source]
-        source: Box<crate::error::Error>,
+        source: crate::secret::SecretError,
     },
     #[error(
         "{what}: no password source; give --password-env VAR or --password-file FILE \
          (password_env or password_file in the config)"
     )]
     NoPassword { what: String },
-    #[error("{what}: the password is empty ({origin})")]
-    EmptyPassword { what: String, origin: String },
 }
 
 /// At the edge of the layer: a setup mistake is a usage error (exit code 2).

@@ -45,6 +45,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::{Host, Inventory, Source, SourceKind};
+use crate::secret::{read_secret, SecretSource};
 
 use client::Client;
 pub use client::{Password, Settings};
@@ -89,52 +90,35 @@ pub struct SourceOptions {
     pub max_response_bytes: Option<u64>,
     /// What messages call these sources (`vmkaudit collect`, `[[vcenter]] https://vc01`).
     pub origin: String,
+    /// The option that names the password variable, for messages (`--password-env`,
+    /// `password_env`).
+    pub password_setting: &'static str,
 }
 
-/// Read the password from an environment variable or the first line of a file.
+/// Read the password from an environment variable or the first line of a file, with the one
+/// secret reader ([`crate::secret::read_secret`]: trimming, checks, permission warning).
+/// `setting` names the option that gave the variable (`--password-env`, `password_env`).
 fn read_password(
     env: Option<&str>,
     file: Option<&Path>,
     what: &str,
+    setting: &str,
 ) -> Result<Password, SetupError> {
-    let what = what.to_string();
-    let (secret, origin) = match (env, file) {
-        (Some(_), _) if !is_env_name(env.unwrap_or_default()) => {
-            // Not echoed: people do type the password itself here.
-            return Err(SetupError::PasswordEnvName { what });
+    let source = match (env, file) {
+        (Some(var), _) => SecretSource::Env { var, setting },
+        (None, Some(path)) => SecretSource::File(path),
+        (None, None) => {
+            return Err(SetupError::NoPassword {
+                what: what.to_string(),
+            })
         }
-        (Some(var), _) => (
-            std::env::var(var).map_err(|_| SetupError::PasswordEnvUnset {
-                what: what.clone(),
-                var: var.to_string(),
-            })?,
-            format!("the environment variable `{var}`"),
-        ),
-        (None, Some(path)) => {
-            let text = crate::fsutil::read_text(path).map_err(|e| SetupError::PasswordFile {
-                what: what.clone(),
-                source: Box::new(e),
-            })?;
-            (
-                text.lines().next().unwrap_or("").trim_end().to_string(),
-                format!("the first line of the password file {}", path.display()),
-            )
-        }
-        (None, None) => return Err(SetupError::NoPassword { what }),
     };
-    if secret.is_empty() {
-        return Err(SetupError::EmptyPassword { what, origin });
-    }
-    Ok(Password::new(secret))
-}
-
-/// Whether `name` can be the name of an environment variable (`[A-Za-z_][A-Za-z0-9_]*`).
-fn is_env_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    read_secret(source)
+        .map(Password::new)
+        .map_err(|source| SetupError::Password {
+            what: what.to_string(),
+            source,
+        })
 }
 
 impl SourceSpec {
@@ -151,6 +135,7 @@ impl SourceSpec {
             o.password_env.as_deref(),
             o.password_file.as_deref(),
             &o.origin,
+            o.password_setting,
         )?;
         Ok(o.urls
             .iter()
@@ -831,19 +816,51 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("pw");
         std::fs::write(&p, "s3cret\r\nignored\n").unwrap();
-        let pw = read_password(None, Some(&p), "x").unwrap();
+        let pw = read_password(None, Some(&p), "x", "s").unwrap();
         assert_eq!(pw.expose(), "s3cret");
-        let err = read_password(Some("VMKAUDIT_TEST_SURELY_UNSET_VAR"), None, "x").unwrap_err();
+        let err =
+            read_password(Some("VMKAUDIT_TEST_SURELY_UNSET_VAR"), None, "x", "s").unwrap_err();
         assert!(err.to_string().contains("VMKAUDIT_TEST_SURELY_UNSET_VAR"));
         for not_a_name in ["Hunter2!", "9lives", "my pass", ""] {
-            let err = read_password(Some(not_a_name), None, "x")
+            let err = read_password(Some(not_a_name), None, "x", "s")
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("not the password itself"), "{err}");
             assert!(not_a_name.is_empty() || !err.contains(not_a_name), "{err}");
         }
-        assert!(is_env_name("_VC01_PW") && !is_env_name("VC-PW"));
+        assert!(crate::secret::is_env_name("_VC01_PW") && !crate::secret::is_env_name("VC-PW"));
         std::fs::write(&p, "\n").unwrap();
-        assert!(read_password(None, Some(&p), "x").is_err());
+        assert!(read_password(None, Some(&p), "x", "s").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_password_file_others_can_read_gives_a_warning() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("vc.pw");
+        std::fs::write(&p, "s3cret\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        for setting in ["password_env", "--password-env"] {
+            let opts = SourceOptions {
+                urls: vec!["https://vc.lab".into()],
+                user: "u".into(),
+                password_env: None,
+                password_file: Some(p.clone()),
+                ca_file: None,
+                insecure: false,
+                max_response_bytes: None,
+                origin: "x".into(),
+                password_setting: setting,
+            };
+            let log = crate::secret::tests::logged(|| {
+                SourceSpec::resolve(&opts).unwrap();
+            });
+            assert!(
+                log.contains("vc.pw can be read by other users (mode 644)"),
+                "{log}"
+            );
+            assert!(!log.contains("s3cret"), "{log}");
+        }
     }
 }

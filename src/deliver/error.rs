@@ -92,18 +92,8 @@ pub enum Error {
     WriteEml(#[source] Box<crate::error::Error>),
 
     // ---- sending it ----
-    #[error("the SMTP password variable {var} (email.password_env) is not set")]
-    PasswordEnvUnset { var: String },
-    #[error("the SMTP password variable {var} is empty")]
-    PasswordEnvEmpty { var: String },
-    #[error("cannot read the SMTP password file {}: {source}", path.display())]
-    PasswordFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the SMTP password file {} is empty", path.display())]
-    PasswordFileEmpty { path: PathBuf },
+    #[error("SMTP password: {0}")]
+    Password(#[from] crate::secret::SecretError),
     /// `email.ca_file` cannot be read or holds no PEM certificate (with the same hints as
     /// the collector's CA file: a ZIP archive, a DER certificate).
     #[error("email.ca_file: {0}")]

@@ -4,10 +4,12 @@
 //! Both are UTF-8 with a byte-order mark (so Excel shows Chinese), RFC 4180 quoting by the `csv`
 //! crate with CRLF line ends, headers and enumerated values in the report language, and every
 //! cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab or
-//! carriage return) prefixed with `'`.
+//! carriage return) prefixed with `'`. Control characters from a source are made visible first
+//! ([`super::controls`]).
 
 use std::borrow::Cow;
 
+use super::controls::visible;
 use super::labels::{self, label};
 use super::placement::Placement;
 use super::view::{cluster_label, switch_kind};
@@ -34,7 +36,8 @@ fn to_bytes(header: Vec<&str>, rows: impl IntoIterator<Item = Vec<String>>) -> V
     // errors of the csv writer are I/O errors.
     let mut write = |cells: &mut dyn Iterator<Item = &str>| {
         for c in cells {
-            w.write_field(neutralise(c).as_bytes())
+            let c = visible(c);
+            w.write_field(neutralise(&c).as_bytes())
                 .expect("CSV into memory");
         }
         w.write_record(None::<&[u8]>).expect("CSV into memory");

@@ -233,7 +233,7 @@ pub fn email_text_with_notes(
         }
     }
     let _ = writeln!(out, "\n{}", label(lang, "full_report"));
-    out
+    super::controls::visible_string(out)
 }
 
 #[cfg(test)]

@@ -69,6 +69,8 @@ impl Templates {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
         hb.set_prevent_indent(true);
+        // Every value is HTML-escaped, control characters from a source made visible first.
+        hb.register_escape_fn(|s| handlebars::html_escape(&super::controls::visible(s)));
         // `{{num count}}`: a count with thousands separators.
         hb.register_helper("num", Box::new(num));
         let mut origin = Vec::new();

@@ -10,6 +10,7 @@
 //! never leaves a half-written or half-replaced report set over a good one.
 
 pub mod checklist;
+pub mod controls;
 pub mod csv;
 pub mod email;
 pub mod html;
@@ -144,7 +145,7 @@ pub fn report_html(
 pub fn checklist_text(inv: &Inventory, findings: &FindingsFile, opts: &RenderOptions) -> String {
     let c = checklist::build(inv, findings, opts.lang);
     let title = view::title(opts.title.as_deref(), opts.lang);
-    checklist::to_text(&c, findings, &title, opts.lang)
+    controls::visible_string(checklist::to_text(&c, findings, &title, opts.lang))
 }
 
 /// `findings.json`: the findings file as pretty JSON (schema: `schemas/findings.schema.json`).
@@ -152,7 +153,7 @@ pub fn findings_json(findings: &FindingsFile) -> String {
     // Serialising plain structs with string keys cannot fail.
     let mut s = serde_json::to_string_pretty(findings).expect("findings serialize");
     s.push('\n');
-    s
+    controls::json_escape_rest(s)
 }
 
 #[cfg(test)]

@@ -749,6 +749,37 @@ fn bad_password_source_url_or_ca_file_is_a_usage_error() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn collect_warns_about_a_password_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("vc.pw");
+    std::fs::write(&pw, "hunter2-secret\n").unwrap();
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let closed = closed_port_url();
+    let run = |mode: u32| {
+        std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = vmkaudit_cmd()
+            .args(["collect", "--vcenter", &closed, "--user", "u"])
+            .args(["--password-file", "vc.pw", "-o", "inv.json"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let stderr = run(0o644);
+    assert!(
+        stderr.contains(
+            "the password file vc.pw can be read by other users (mode 644); chmod 600 it"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    let stderr = run(0o600);
+    assert!(!stderr.contains("can be read by other users"), "{stderr}");
+}
+
 #[test]
 fn pyvmomi_reads_the_same_as_vmkaudit() {
     // A second, independent client (Debian's python3-pyvmomi) over the same simulator.

@@ -16,7 +16,7 @@ use crate::common::repo;
 const LAYERS: &[&[&str]] = &[
     // Base: errors, files, words, the model, small shared utilities.
     &[
-        "error", "ui", "choice", "retry", "tls", "i18n", "model", "fsutil",
+        "error", "ui", "choice", "retry", "tls", "secret", "i18n", "model", "fsutil",
     ],
     &["findings"],
     // Sources.
@@ -28,6 +28,8 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["cli"],
     &["app"],
+    // Fuzz entry points: every parser and the whole pipeline.
+    &["fuzzing"],
 ];
 
 /// Imports against the direction that live in files other work is changing right now. Each

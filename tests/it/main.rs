@@ -6,6 +6,7 @@ mod bench;
 mod cli;
 mod collect;
 mod email;
+mod fuzz_corpus;
 mod i18n;
 mod import;
 mod layers;

@@ -379,6 +379,122 @@ fn injection_is_inert_in_csv() {
     assert!(fcsv.contains(",'\t=cmd,"), "{fcsv}");
 }
 
+/// The characters no report file may hold raw: C0 controls other than tab and line feed, DEL,
+/// C1 controls and the bidirectional embedding/override/isolate controls.
+fn is_hidden(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[test]
+fn control_characters_from_a_source_are_visible_escapes_in_every_report() {
+    let host = "esx\u{0}01\u{1b}[31m\u{7f}\u{85}\u{9b}\r\u{202e}";
+    let cluster = "Prod\u{1b}]0;pwned\u{7}";
+    let pg = "Mgmt\u{0}\u{1b}[2J";
+    let error = "refused\u{1b}[1m by peer\u{0}";
+    let inv = serde_json::json!({
+        "schema_version": 1,
+        "sources": [
+            {"name": "https://vc01.lab", "kind": "vcenter"},
+            {"name": "https://vc\u{1b}02.lab", "kind": "vcenter", "error": error}
+        ],
+        "hosts": [{
+            "name": host,
+            "cluster": cluster,
+            "source": "https://vc01.lab",
+            "connection_state": "connected",
+            "vmks": [
+                {"device": "vmk0", "portgroup": pg, "ipv4": "10.0.0.1",
+                 "netmask": "255.255.255.0", "mtu": 1500, "services": ["management", "vmotion"]},
+                {"device": "vmk1", "portgroup": pg, "ipv4": "10.0.0.1",
+                 "netmask": "255.255.255.0", "mtu": 9000, "services": ["vsan"]}
+            ]
+        }]
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("inv.json"), inv.to_string()).unwrap();
+    let out = common::vmkaudit(
+        dir.path(),
+        &[
+            "check",
+            "inv.json",
+            "-o",
+            "out",
+            "--format",
+            "html,csv,json",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Findings (the source failure recorded in the file is one, COV003): exit 1.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let mut names: Vec<_> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "checklist.txt",
+            "findings.csv",
+            "findings.json",
+            "report.html",
+            "vmks.csv"
+        ]
+    );
+    for name in &names {
+        let bytes = std::fs::read(dir.path().join("out").join(name)).unwrap();
+        let mut text = String::from_utf8(bytes).unwrap();
+        if name.ends_with(".csv") {
+            // The CSV line ends are CRLF by design.
+            text = text.replace("\r\n", "\n");
+        }
+        let raw: Vec<char> = text.chars().filter(|&c| is_hidden(c)).collect();
+        assert!(
+            raw.is_empty(),
+            "{name} holds raw control characters {raw:?}"
+        );
+    }
+    let read = |name: &str| std::fs::read_to_string(dir.path().join("out").join(name)).unwrap();
+    let visible_host = r"esx\u{0}01\u{1b}[31m\u{7f}\u{85}\u{9b}\u{d}\u{202e}";
+    let html = read("report.html");
+    assert!(html.contains(visible_host), "host name in report.html");
+    assert!(
+        html.contains(r"Mgmt\u{0}\u{1b}[2J"),
+        "port group in report.html"
+    );
+    assert!(
+        html.contains(r"refused\u{1b}[1m by peer\u{0}"),
+        "source error in report.html"
+    );
+    assert!(
+        read("vmks.csv").contains(visible_host),
+        "host name in vmks.csv"
+    );
+    assert!(
+        read("vmks.csv").contains(r"Mgmt\u{0}\u{1b}[2J"),
+        "port group in vmks.csv"
+    );
+    assert!(
+        read("findings.csv").contains(visible_host),
+        "host name in findings.csv"
+    );
+    assert!(
+        read("checklist.txt").contains(r"Prod\u{1b}]0;pwned\u{7}"),
+        "cluster in checklist.txt"
+    );
+    // findings.json keeps the source's text exactly (as JSON escapes).
+    let ff: serde_json::Value = serde_json::from_str(&read("findings.json")).unwrap();
+    let hosts: Vec<&str> = ff["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["host"].as_str())
+        .collect();
+    assert!(hosts.contains(&host), "{hosts:?}");
+    assert!(ff["sources"][1]["error"].as_str().unwrap().contains(error));
+}
+
 #[test]
 fn templates_dir_overrides_and_report_html_fails_on_unknown_variable() {
     let (inv, ff) = fixture();

@@ -356,7 +356,7 @@ impl EmailConfig {
             (Some(_), Some(f)) => return Err((f.span(), Error::TwoPasswordSources)),
             (Some(e), None) => {
                 let name = e.get_ref().trim();
-                if name.is_empty() || name.contains('=') || name.contains('\0') {
+                if !crate::secret::is_env_name(name) {
                     return Err((e.span(), Error::PasswordEnvNotAName));
                 }
                 Some(PasswordSource::Env(name.to_string()))

@@ -18,43 +18,24 @@ use lettre::{Message, SmtpTransport, Transport};
 use super::settings::{PasswordSource, SmtpSecurity, SmtpSettings};
 use crate::choice::Choice;
 use crate::deliver::Error;
+use crate::secret::{read_secret, SecretSource};
 
 /// `host:port (security)` for messages.
 pub fn server_label(smtp: &SmtpSettings) -> String {
     format!("{}:{} ({})", smtp.host, smtp.port, smtp.security.name())
 }
 
+/// The SMTP password, read by the one secret reader ([`crate::secret::read_secret`]: first
+/// line, trimming, checks, the warning about a file others can read).
 pub(crate) fn read_password(source: &PasswordSource) -> Result<String, Error> {
-    match source {
-        PasswordSource::Env(var) => match std::env::var(var) {
-            Ok(p) if !p.is_empty() => Ok(p),
-            Ok(_) => Err(Error::PasswordEnvEmpty { var: var.clone() }),
-            Err(_) => Err(Error::PasswordEnvUnset { var: var.clone() }),
+    let source = match source {
+        PasswordSource::Env(var) => SecretSource::Env {
+            var,
+            setting: "email.password_env",
         },
-        PasswordSource::File(path) => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                if let Ok(meta) = std::fs::metadata(path) {
-                    if meta.permissions().mode() & 0o077 != 0 {
-                        tracing::warn!(
-                            "the SMTP password file {} can be read by other users; chmod 600 it",
-                            path.display()
-                        );
-                    }
-                }
-            }
-            let text = std::fs::read_to_string(path).map_err(|source| Error::PasswordFile {
-                path: path.clone(),
-                source,
-            })?;
-            let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
-            if line.is_empty() {
-                return Err(Error::PasswordFileEmpty { path: path.clone() });
-            }
-            Ok(line.to_string())
-        }
-    }
+        PasswordSource::File(path) => SecretSource::File(path),
+    };
+    Ok(read_secret(source)?)
 }
 
 fn tls_parameters(smtp: &SmtpSettings) -> Result<TlsParameters, Error> {
@@ -158,7 +139,7 @@ mod tests {
         let e =
             read_password(&PasswordSource::Env("VMKAUDIT_TEST_SURELY_UNSET".into())).unwrap_err();
         assert!(
-            matches!(&e, Error::PasswordEnvUnset { var } if var == "VMKAUDIT_TEST_SURELY_UNSET"),
+            matches!(&e, Error::Password(crate::secret::SecretError::EnvNotSet { var, .. }) if var == "VMKAUDIT_TEST_SURELY_UNSET"),
             "{e:?}"
         );
         assert!(e.to_string().contains("VMKAUDIT_TEST_SURELY_UNSET"), "{e}");
@@ -166,7 +147,28 @@ mod tests {
         std::fs::write(&empty, "\n").unwrap();
         assert!(matches!(
             read_password(&PasswordSource::File(empty)),
-            Err(Error::PasswordFileEmpty { .. })
+            Err(Error::Password(_))
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn smtp_password_file_others_can_read_gives_a_warning() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("smtp.pw");
+        std::fs::write(&p, "s3cret\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let log = crate::secret::tests::logged(|| {
+            assert_eq!(
+                read_password(&PasswordSource::File(p.clone())).unwrap(),
+                "s3cret"
+            );
+        });
+        assert!(
+            log.contains("smtp.pw can be read by other users (mode 644)"),
+            "{log}"
+        );
+        assert!(!log.contains("s3cret"), "{log}");
     }
 }
