@@ -11,7 +11,8 @@
 
 mod ruleset;
 
-pub use ruleset::{DuplicateScope, Params, RuleConfig, RuleSet, Scope, Waiver, BUILTIN};
+pub use crate::rules::Params;
+pub use ruleset::{RuleConfig, RuleSet, Scope, Waiver, BUILTIN};
 
 use std::collections::BTreeMap;
 

@@ -46,18 +46,6 @@ const KNOWN_VIOLATIONS: &[(&str, &str, &str)] = &[
         "`vmkaudit rules` shows a RuleSet's configuration; describing a configured set belongs \
          above evaluate (rule declarations are being reworked, issue 11 point 1)",
     ),
-    (
-        "src/rules/mod.rs",
-        "evaluate",
-        "rules read their parameters from evaluate::Params; parameters should be declared by \
-         the rules (issue 11 point 1)",
-    ),
-    (
-        "src/rules/addr001_duplicate_ip.rs",
-        "evaluate",
-        "ADDR001 uses evaluate::DuplicateScope, a parameter type that belongs to the rule \
-         (issue 11 point 1)",
-    ),
 ];
 
 /// The layer of each top-level module.
