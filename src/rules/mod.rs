@@ -10,7 +10,6 @@
 //! `vmkaudit rules`, `docs/rules.md` and the report's pre-upgrade checklist are all generated from
 //! these declarations ([`describe`]).
 
-mod describe;
 pub mod net;
 pub mod param;
 
@@ -41,7 +40,6 @@ pub mod sep003_traffic_shares_network;
 pub mod sep004_unexpected_vlan;
 mod sep005_vmotion_missing;
 
-pub use describe::describe;
 pub use param::{Param, ParamDecl, Params};
 
 use crate::findings::{Category, Severity};

@@ -110,12 +110,9 @@ where
     }
     fn read_from(&self, path: &Path, text: &str, at: Range<usize>) -> Result<Value> {
         let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e))?;
-        let raw: Option<R> = OneParam::<R> {
-            name: self.name,
-            out: None,
-        }
-        .deserialize(de)
-        .map_err(|e| toml_error(path, text, &e))?;
+        let raw: Option<R> = Pick::<R>::new(&["params", self.name])
+            .deserialize(de)
+            .map_err(|e| toml_error(path, text, &e))?;
         let raw = raw.ok_or_else(|| {
             Error::input(
                 Location::from_offset(path, text, at.start),
@@ -149,72 +146,48 @@ fn inline(v: &toml::Value) -> String {
     }
 }
 
-/// Serde seed: the whole rule set, keeping only `[params].<name>` (read as `R`).
-struct OneParam<R> {
-    name: &'static str,
-    out: Option<R>,
+/// Serde seed: from a table, only the value at `path` (`["params", name]`), read as `R`;
+/// everything else is skipped.
+struct Pick<'p, R> {
+    path: &'p [&'p str],
+    marker: std::marker::PhantomData<R>,
 }
 
-impl<'de, R: DeserializeOwned> DeserializeSeed<'de> for OneParam<R> {
+impl<'p, R> Pick<'p, R> {
+    fn new(path: &'p [&'p str]) -> Self {
+        Pick {
+            path,
+            marker: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, R: DeserializeOwned> DeserializeSeed<'de> for Pick<'_, R> {
     type Value = Option<R>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Option<R>, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, R: DeserializeOwned> Visitor<'de> for OneParam<R> {
+impl<'de, R: DeserializeOwned> Visitor<'de> for Pick<'_, R> {
     type Value = Option<R>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a rule set")
+        f.write_str("a table")
     }
-    fn visit_map<A: MapAccess<'de>>(
-        mut self,
-        mut map: A,
-    ) -> std::result::Result<Option<R>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Option<R>, A::Error> {
+        let mut out = None;
         while let Some(key) = map.next_key::<String>()? {
-            if key == "params" {
-                self.out = map.next_value_seed(InParams::<R> {
-                    name: self.name,
-                    out: None,
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+            match self.path {
+                [first] if key == *first => out = Some(map.next_value::<R>()?),
+                [first, rest @ ..] if key == *first => {
+                    out = map.next_value_seed(Pick::<R>::new(rest))?
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        Ok(self.out)
-    }
-}
-
-/// Serde seed: the `[params]` table, keeping only `<name>`.
-struct InParams<R> {
-    name: &'static str,
-    out: Option<R>,
-}
-
-impl<'de, R: DeserializeOwned> DeserializeSeed<'de> for InParams<R> {
-    type Value = Option<R>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Option<R>, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de, R: DeserializeOwned> Visitor<'de> for InParams<R> {
-    type Value = Option<R>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("the [params] table")
-    }
-    fn visit_map<A: MapAccess<'de>>(
-        mut self,
-        mut map: A,
-    ) -> std::result::Result<Option<R>, A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            if key == self.name {
-                self.out = Some(map.next_value::<R>()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(self.out)
+        Ok(out)
     }
 }
 

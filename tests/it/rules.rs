@@ -588,7 +588,7 @@ fn findings_validate_against_the_schema() {
 #[test]
 fn docs_rules_md_is_up_to_date() {
     let generated =
-        vmkaudit::rules::describe(None, &RuleSet::builtin_default(), RulesFormat::Markdown)
+        vmkaudit::evaluate::describe(None, &RuleSet::builtin_default(), RulesFormat::Markdown)
             .unwrap();
     let path = repo("docs/rules.md");
     if std::env::var_os("UPDATE_RULE_DOCS").is_some() {

@@ -5,12 +5,19 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use crate::cli::RulesFormat;
 use crate::error::{did_you_mean, Error, Result};
 use crate::evaluate::{RuleConfig, RuleSet};
 use crate::i18n::Lang;
 use crate::msg;
 use crate::rules::{Check, DocField, Rule, REGISTRY};
+
+/// What `vmkaudit rules` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Markdown,
+    Json,
+}
 
 /// Width the documentation of one rule wraps at.
 const WIDTH: usize = 100;
