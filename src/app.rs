@@ -269,7 +269,7 @@ pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
 /// `vmkaudit rules`.
 pub fn rules(args: RulesArgs) -> Result<ExitCode> {
     let set = load_rules(args.rules.as_deref())?;
-    let out = crate::rules::describe(args.id.as_deref(), &set, args.format)?;
+    let out = crate::evaluate::describe(args.id.as_deref(), &set, args.format)?;
     // A closed pipe (`vmkaudit rules | head`) is not an error.
     let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
     Ok(ExitCode::Ok)

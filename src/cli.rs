@@ -164,9 +164,4 @@ pub struct RulesArgs {
     pub format: RulesFormat,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum RulesFormat {
-    Text,
-    Markdown,
-    Json,
-}
+pub use crate::evaluate::RulesFormat;

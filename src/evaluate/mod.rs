@@ -10,9 +10,12 @@
 //! marked waived by the rule set's waivers (expired waivers raise COV004 instead). The output is
 //! sorted with [`crate::findings::sort_findings`], so it does not depend on thread timing.
 
+mod describe;
 mod ruleset;
 
-pub use ruleset::{DuplicateScope, Params, RuleConfig, RuleSet, Scope, Waiver, BUILTIN};
+pub use crate::rules::Params;
+pub use describe::{describe, RulesFormat};
+pub use ruleset::{RuleConfig, RuleSet, Scope, Waiver, BUILTIN};
 
 use std::collections::{BTreeMap, HashMap};
 

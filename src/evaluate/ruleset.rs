@@ -8,19 +8,20 @@
 //! to the base's. Every rule not mentioned is enabled at its default severity unless the set says
 //! `all_rules = false`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
-use ipnet::Ipv4Net;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
 use crate::error::{did_you_mean, toml_error, Error, Location, Result};
 use crate::findings::Severity;
-use crate::model::{service, Host};
-use crate::rules::{Rule, REGISTRY};
+use crate::model::Host;
+use crate::rules::param::Value;
+use crate::rules::{Params, Rule, REGISTRY};
 
 /// The built-in rule sets, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -115,86 +116,6 @@ impl Scope {
     }
 }
 
-/// The rule parameters (`[params]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Params {
-    /// Service (nicType) → the VLAN ID its vmks must use (SEP004).
-    pub expected_vlan: BTreeMap<String, u16>,
-    /// Service → the MTU its vmks must use (MTU002; otherwise the cluster majority).
-    pub expected_mtu: BTreeMap<String, u32>,
-    /// Sets of separated traffic types that may share one vmk (SEP002).
-    pub allowed_service_combinations: Vec<BTreeSet<String>>,
-    /// Authorised management networks; firewall allowed networks and IPs must lie inside one
-    /// (FW003). Empty: not checked.
-    pub management_networks: Vec<Ipv4Net>,
-    /// The widest prefix length a firewall allowed network may have (FW003): with 16, a /8 is a
-    /// finding, a /16 or /24 is not.
-    pub firewall_widest_prefix: u8,
-    /// Rulesets FW002 and FW003 do not look at (client-side or system-owned ones whose allowed IP
-    /// list the administrator cannot set).
-    pub firewall_exempt_rulesets: BTreeSet<String>,
-    /// Firewall rulesets that must stay disabled (FW004).
-    pub disabled_rulesets: Vec<String>,
-    /// Where one address may appear only once (ADDR001).
-    pub duplicate_ip_scope: DuplicateScope,
-}
-
-/// Where ADDR001 looks for duplicate addresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DuplicateScope {
-    /// The whole checked inventory, across vCenters (one address space).
-    #[default]
-    Estate,
-    /// Within each source (vCenter or file).
-    Source,
-    /// Within each datacenter of each source.
-    Datacenter,
-    /// Within each cluster (a standalone host on its own), for estates that reuse non-routed
-    /// vMotion/vSAN subnets in every cluster.
-    Cluster,
-}
-
-impl DuplicateScope {
-    pub const NAMES: [&'static str; 4] = ["estate", "source", "datacenter", "cluster"];
-
-    pub fn parse(s: &str) -> Option<DuplicateScope> {
-        match s {
-            "estate" => Some(DuplicateScope::Estate),
-            "source" => Some(DuplicateScope::Source),
-            "datacenter" => Some(DuplicateScope::Datacenter),
-            "cluster" => Some(DuplicateScope::Cluster),
-            _ => None,
-        }
-    }
-}
-
-impl Default for Params {
-    fn default() -> Self {
-        Params {
-            expected_vlan: BTreeMap::new(),
-            expected_mtu: BTreeMap::new(),
-            allowed_service_combinations: vec![
-                [service::REPLICATION, service::REPLICATION_NFC]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                [service::VMOTION, service::PROVISIONING]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            ],
-            management_networks: Vec::new(),
-            firewall_widest_prefix: 16,
-            firewall_exempt_rulesets: ["dhcp", "DHCPv6", "dns"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            disabled_rulesets: vec!["sshServer".into()],
-            duplicate_ip_scope: DuplicateScope::Estate,
-        }
-    }
-}
-
 /// A waiver: findings of `rule` on hosts matching `host` (and `object`) are kept but marked
 /// waived, until `expires`.
 #[derive(Debug, Clone)]
@@ -249,8 +170,10 @@ struct RawSet {
     disable: Vec<Spanned<String>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, RawRule>,
+    /// Each key is a parameter some rule declares ([`crate::rules::Param`]); the values are
+    /// read by the declarations.
     #[serde(default)]
-    params: RawParams,
+    params: BTreeMap<Spanned<String>, Spanned<IgnoredAny>>,
     #[serde(default)]
     waiver: Vec<RawWaiver>,
 }
@@ -270,27 +193,6 @@ struct RawRule {
     exclude_clusters: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     exclude_hosts: Option<Vec<Spanned<String>>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawParams {
-    #[serde(default)]
-    expected_vlan: Option<BTreeMap<Spanned<String>, Spanned<i64>>>,
-    #[serde(default)]
-    expected_mtu: Option<BTreeMap<Spanned<String>, Spanned<i64>>>,
-    #[serde(default)]
-    allowed_service_combinations: Option<Vec<Vec<Spanned<String>>>>,
-    #[serde(default)]
-    management_networks: Option<Vec<Spanned<String>>>,
-    #[serde(default)]
-    firewall_widest_prefix: Option<Spanned<i64>>,
-    #[serde(default)]
-    firewall_exempt_rulesets: Option<Vec<String>>,
-    #[serde(default)]
-    disabled_rulesets: Option<Vec<String>>,
-    #[serde(default)]
-    duplicate_ip_scope: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -316,14 +218,8 @@ struct Layer {
     enabled: BTreeMap<&'static str, bool>,
     severity: BTreeMap<&'static str, Severity>,
     scope: BTreeMap<&'static str, Scope>,
-    expected_vlan: Option<BTreeMap<String, u16>>,
-    expected_mtu: Option<BTreeMap<String, u32>>,
-    allowed_service_combinations: Option<Vec<BTreeSet<String>>>,
-    management_networks: Option<Vec<Ipv4Net>>,
-    firewall_widest_prefix: Option<u8>,
-    firewall_exempt_rulesets: Option<BTreeSet<String>>,
-    disabled_rulesets: Option<Vec<String>>,
-    duplicate_ip_scope: Option<DuplicateScope>,
+    /// The parameters this file sets (with its bases').
+    params: BTreeMap<&'static str, Value>,
     waivers: Vec<Waiver>,
 }
 
@@ -394,23 +290,10 @@ impl RuleSet {
                 scope: layer.scope.get(rule.id).cloned().unwrap_or_default(),
             })
             .collect();
-        let d = Params::default();
-        let params = Params {
-            expected_vlan: layer.expected_vlan.unwrap_or(d.expected_vlan),
-            expected_mtu: layer.expected_mtu.unwrap_or(d.expected_mtu),
-            allowed_service_combinations: layer
-                .allowed_service_combinations
-                .unwrap_or(d.allowed_service_combinations),
-            management_networks: layer.management_networks.unwrap_or(d.management_networks),
-            firewall_widest_prefix: layer
-                .firewall_widest_prefix
-                .unwrap_or(d.firewall_widest_prefix),
-            firewall_exempt_rulesets: layer
-                .firewall_exempt_rulesets
-                .unwrap_or(d.firewall_exempt_rulesets),
-            disabled_rulesets: layer.disabled_rulesets.unwrap_or(d.disabled_rulesets),
-            duplicate_ip_scope: layer.duplicate_ip_scope.unwrap_or(d.duplicate_ip_scope),
-        };
+        let mut params = Params::default();
+        for (name, value) in layer.params {
+            params.set(name, value);
+        }
         RuleSet {
             name: layer.name.unwrap_or_else(|| fallback_name.to_string()),
             description: layer.description,
@@ -492,6 +375,9 @@ fn merge(base: Layer, own: Layer) -> Layer {
     scope.extend(own.scope);
     let mut waivers = base.waivers;
     waivers.extend(own.waivers);
+    // A later layer's key replaces the earlier one's.
+    let mut params = base.params;
+    params.extend(own.params);
     Layer {
         name: own.name.or(base.name),
         description: own.description.or(base.description),
@@ -499,18 +385,7 @@ fn merge(base: Layer, own: Layer) -> Layer {
         enabled,
         severity,
         scope,
-        expected_vlan: own.expected_vlan.or(base.expected_vlan),
-        expected_mtu: own.expected_mtu.or(base.expected_mtu),
-        allowed_service_combinations: own
-            .allowed_service_combinations
-            .or(base.allowed_service_combinations),
-        management_networks: own.management_networks.or(base.management_networks),
-        firewall_widest_prefix: own.firewall_widest_prefix.or(base.firewall_widest_prefix),
-        firewall_exempt_rulesets: own
-            .firewall_exempt_rulesets
-            .or(base.firewall_exempt_rulesets),
-        disabled_rulesets: own.disabled_rulesets.or(base.disabled_rulesets),
-        duplicate_ip_scope: own.duplicate_ip_scope.or(base.duplicate_ip_scope),
+        params,
         waivers,
     }
 }
@@ -539,21 +414,6 @@ impl Validator<'_> {
                 ),
             )
         })
-    }
-
-    fn service(&self, key: &Spanned<String>) -> Result<String> {
-        let s = key.get_ref().trim();
-        if service::ALL.contains(&s) {
-            return Ok(s.to_string());
-        }
-        let hint = did_you_mean(s, service::ALL.iter().copied());
-        Err(self.err(
-            key.span(),
-            format!(
-                "unknown service `{s}` (expected a vSphere nicType: {}){hint}",
-                service::ALL.join(", ")
-            ),
-        ))
     }
 
     fn globs(&self, list: &[Spanned<String>]) -> Result<Vec<String>> {
@@ -646,100 +506,17 @@ impl Validator<'_> {
         Ok(layer)
     }
 
-    fn params(&self, p: &RawParams, layer: &mut Layer) -> Result<()> {
-        if let Some(map) = &p.expected_vlan {
-            let mut out = BTreeMap::new();
-            for (k, v) in map {
-                let vlan = u16::try_from(*v.get_ref())
-                    .ok()
-                    .filter(|n| *n <= 4095)
-                    .ok_or_else(|| {
-                        self.err(
-                            v.span(),
-                            format!("VLAN ID {} is out of range (0..4095)", v.get_ref()),
-                        )
-                    })?;
-                out.insert(self.service(k)?, vlan);
-            }
-            layer.expected_vlan = Some(out);
-        }
-        if let Some(map) = &p.expected_mtu {
-            let mut out = BTreeMap::new();
-            for (k, v) in map {
-                let mtu = u32::try_from(*v.get_ref())
-                    .ok()
-                    .filter(|n| (1280..=9000).contains(n))
-                    .ok_or_else(|| {
-                        self.err(
-                            v.span(),
-                            format!("MTU {} is out of range (1280..9000)", v.get_ref()),
-                        )
-                    })?;
-                out.insert(self.service(k)?, mtu);
-            }
-            layer.expected_mtu = Some(out);
-        }
-        if let Some(combos) = &p.allowed_service_combinations {
-            let mut out = Vec::new();
-            for combo in combos {
-                let set = combo
-                    .iter()
-                    .map(|s| self.service(s))
-                    .collect::<Result<BTreeSet<String>>>()?;
-                out.push(set);
-            }
-            layer.allowed_service_combinations = Some(out);
-        }
-        if let Some(nets) = &p.management_networks {
-            let mut out = Vec::new();
-            for n in nets {
-                let s = n.get_ref().trim();
-                let net = s
-                    .parse::<Ipv4Net>()
-                    .or_else(|_| s.parse::<std::net::Ipv4Addr>().map(Ipv4Net::from))
-                    .map_err(|_| {
-                        self.err(
-                            n.span(),
-                            format!(
-                                "`{s}` is not an IPv4 network (expected CIDR, e.g. 10.10.0.0/16)"
-                            ),
-                        )
-                    })?;
-                out.push(net.trunc());
-            }
-            layer.management_networks = Some(out);
-        }
-        if let Some(w) = &p.firewall_widest_prefix {
-            let n = u8::try_from(*w.get_ref())
-                .ok()
-                .filter(|n| *n <= 32)
-                .ok_or_else(|| {
-                    self.err(
-                        w.span(),
-                        format!("prefix length {} is out of range (0..32)", w.get_ref()),
-                    )
-                })?;
-            layer.firewall_widest_prefix = Some(n);
-        }
-        if let Some(v) = &p.firewall_exempt_rulesets {
-            layer.firewall_exempt_rulesets = Some(v.iter().map(|s| s.trim().to_string()).collect());
-        }
-        if let Some(v) = &p.disabled_rulesets {
-            layer.disabled_rulesets = Some(v.iter().map(|s| s.trim().to_string()).collect());
-        }
-        if let Some(v) = &p.duplicate_ip_scope {
-            let scope = DuplicateScope::parse(v.get_ref().trim()).ok_or_else(|| {
-                let hint = did_you_mean(v.get_ref(), DuplicateScope::NAMES);
-                self.err(
-                    v.span(),
-                    format!(
-                        "unknown duplicate_ip_scope `{}` (expected {}){hint}",
-                        v.get_ref(),
-                        DuplicateScope::NAMES.join(", ")
-                    ),
-                )
-            })?;
-            layer.duplicate_ip_scope = Some(scope);
+    /// Every `[params]` key, read and validated by the parameter declared under that name.
+    fn params(
+        &self,
+        raw: &BTreeMap<Spanned<String>, Spanned<IgnoredAny>>,
+        layer: &mut Layer,
+    ) -> Result<()> {
+        for (key, value) in raw {
+            let param = crate::rules::param::find(key.get_ref())
+                .ok_or_else(|| self.err(key.span(), crate::rules::param::unknown(key.get_ref())))?;
+            let v = param.read_from(self.path, self.text, value.span())?;
+            layer.params.insert(param.name(), v);
         }
         Ok(())
     }
@@ -862,8 +639,10 @@ mod tests {
         assert_eq!(set.name, "base");
         assert!(set.is_enabled("FW004"));
         assert_eq!(set.config("GW004").unwrap().severity, Severity::Error);
-        assert_eq!(set.params.firewall_widest_prefix, 24);
-        assert_eq!(set.params.disabled_rulesets, ["CIMSLP"]);
+        use crate::rules::fw003_allowed_network_too_wide::FIREWALL_WIDEST_PREFIX;
+        use crate::rules::fw004_service_must_be_disabled::DISABLED_RULESETS;
+        assert_eq!(*set.params.get(&FIREWALL_WIDEST_PREFIX), 24);
+        assert_eq!(*set.params.get(&DISABLED_RULESETS), ["CIMSLP"]);
         assert_eq!(set.waivers.len(), 2);
         assert_eq!(set.origin, child.display().to_string());
     }

@@ -3,13 +3,66 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use crate::evaluate::DuplicateScope;
 use crate::findings::{Category, Severity};
 use crate::i18n;
 use crate::model::Host;
 use crate::msg;
 use crate::rules::net;
-use crate::rules::{Check, Data, EstateCtx, Hit, Rule};
+use crate::rules::{Check, Data, EstateCtx, Hit, Param, Rule};
+
+/// `duplicate_ip_scope`: where one address may appear only once.
+pub static DUPLICATE_IP_SCOPE: Param<DuplicateScope> = Param {
+    name: "duplicate_ip_scope",
+    ty: "one of estate, source, datacenter, cluster",
+    doc: "Where one address may appear only once: the whole checked inventory (`estate`), each \
+        source, each datacenter of each source, or each cluster (a standalone host on its own), \
+        for estates that reuse non-routed vMotion/vSAN subnets in every cluster.",
+    default: || DuplicateScope::Estate,
+    read: Ok,
+};
+
+/// Where ADDR001 looks for duplicate addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DuplicateScope {
+    /// The whole checked inventory, across vCenters (one address space).
+    #[default]
+    Estate,
+    /// Within each source (vCenter or file).
+    Source,
+    /// Within each datacenter of each source.
+    Datacenter,
+    /// Within each cluster (a standalone host on its own), for estates that reuse non-routed
+    /// vMotion/vSAN subnets in every cluster.
+    Cluster,
+}
+
+impl crate::choice::Choice for DuplicateScope {
+    const WHAT: &'static str = "duplicate_ip_scope";
+    const ALL: &'static [Self] = &[
+        DuplicateScope::Estate,
+        DuplicateScope::Source,
+        DuplicateScope::Datacenter,
+        DuplicateScope::Cluster,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            DuplicateScope::Estate => "estate",
+            DuplicateScope::Source => "source",
+            DuplicateScope::Datacenter => "datacenter",
+            DuplicateScope::Cluster => "cluster",
+        }
+    }
+    fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == s.trim())
+    }
+}
+crate::choice_serde!(DuplicateScope);
+
+impl serde::Serialize for DuplicateScope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(crate::choice::Choice::name(*self))
+    }
+}
 
 pub static RULE: Rule = Rule {
     id: "ADDR001",
@@ -32,7 +85,7 @@ pub static RULE: Rule = Rule {
     checklist: "No duplicate vmk IPv4 address",
     references: &["RFC 5227 (IPv4 address conflict detection)"],
     needs: &[Data::Ipv4],
-    params: &["duplicate_ip_scope"],
+    params: &[&DUPLICATE_IP_SCOPE],
     active: None,
     check: Check::Estate(check),
 };
@@ -52,7 +105,7 @@ fn space(host: &Host, scope: DuplicateScope) -> [&str; 3] {
 type Holders<'a> = Vec<(usize, &'a str, &'a str)>;
 
 fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
-    let scope = ctx.params.duplicate_ip_scope;
+    let scope = *ctx.params.get(&DUPLICATE_IP_SCOPE);
     // A hash map: one lookup per vmk (a B-tree of 120,000 string keys cost most of the
     // evaluation); the duplicated groups are sorted below, so the output order is unchanged.
     let mut by_addr: HashMap<([&str; 3], Ipv4Addr), Holders<'_>> = HashMap::new();

@@ -1,8 +1,21 @@
 //! FW002 ruleset-allows-all-ips: an enabled firewall ruleset accepts every IP address.
 
+use std::collections::BTreeSet;
+
 use crate::findings::{Category, Severity};
 use crate::msg;
+use crate::rules::param::{self, Param};
 use crate::rules::{net, Check, Data, Hit, HostCtx, Rule};
+
+/// `firewall_exempt_rulesets`: rulesets FW002 and FW003 leave alone.
+pub static FIREWALL_EXEMPT_RULESETS: Param<BTreeSet<String>, Vec<String>> = Param {
+    name: "firewall_exempt_rulesets",
+    ty: "list of firewall ruleset keys",
+    doc: "Rulesets FW002 and FW003 do not look at: client-side or system-owned ones whose \
+        allowed IP list the administrator cannot set.",
+    default: || param::string_set(&["dhcp", "DHCPv6", "dns"]),
+    read: param::trimmed,
+};
 
 pub static RULE: Rule = Rule {
     id: "FW002",
@@ -27,14 +40,14 @@ pub static RULE: Rule = Rule {
     checklist: "Enabled firewall rulesets are restricted to allowed IPs",
     references: &["DISA STIG ESXI-80-000239", "DISA STIG ESXI-70-000056"],
     needs: &[Data::Firewall],
-    params: &["firewall_exempt_rulesets"],
+    params: &[&FIREWALL_EXEMPT_RULESETS],
     active: None,
     check: Check::Host(check),
 };
 
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
     net::enabled_rulesets(ctx.host, |r| {
-        r.all_ip && !ctx.params.firewall_exempt_rulesets.contains(r.key.trim())
+        r.all_ip && !ctx.params.get(&FIREWALL_EXEMPT_RULESETS).contains(r.key.trim())
     })
         .into_iter()
         .map(|r| {

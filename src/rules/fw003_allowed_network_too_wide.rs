@@ -3,11 +3,61 @@
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
+use serde_spanned::Spanned;
 
 use crate::findings::{Category, Severity};
 use crate::i18n::{self, Msg};
 use crate::msg;
+use crate::rules::fw002_ruleset_allows_all_ips::FIREWALL_EXEMPT_RULESETS;
+use crate::rules::param::{Invalid, Param};
 use crate::rules::{net, Check, Data, Hit, HostCtx, Rule};
+
+/// `firewall_widest_prefix`: the widest prefix an allowed network may have.
+pub static FIREWALL_WIDEST_PREFIX: Param<u8, Spanned<i64>> = Param {
+    name: "firewall_widest_prefix",
+    ty: "prefix length (0..32)",
+    doc: "The widest prefix length a firewall allowed network may have: with 16, a /8 is a \
+        finding, a /16 or /24 is not.",
+    default: || 16,
+    read: |w| {
+        u8::try_from(*w.get_ref())
+            .ok()
+            .filter(|n| *n <= 32)
+            .ok_or_else(|| {
+                Invalid::at(
+                    w.span(),
+                    format!("prefix length {} is out of range (0..32)", w.get_ref()),
+                )
+            })
+    },
+};
+
+/// `management_networks`: the authorised management networks.
+pub static MANAGEMENT_NETWORKS: Param<Vec<Ipv4Net>, Vec<Spanned<String>>> = Param {
+    name: "management_networks",
+    ty: "list of IPv4 networks (CIDR) or addresses",
+    doc: "Authorised management networks; firewall allowed networks and IPs must lie inside \
+        one. Empty: only the width of allowed networks is checked.",
+    default: Vec::new,
+    read: |nets| {
+        nets.iter()
+            .map(|n| {
+                let s = n.get_ref().trim();
+                s.parse::<Ipv4Net>()
+                    .or_else(|_| s.parse::<Ipv4Addr>().map(Ipv4Net::from))
+                    .map(|net| net.trunc())
+                    .map_err(|_| {
+                        Invalid::at(
+                            n.span(),
+                            format!(
+                                "`{s}` is not an IPv4 network (expected CIDR, e.g. 10.10.0.0/16)"
+                            ),
+                        )
+                    })
+            })
+            .collect()
+    },
+};
 
 pub static RULE: Rule = Rule {
     id: "FW003",
@@ -36,20 +86,24 @@ pub static RULE: Rule = Rule {
     ],
     needs: &[Data::Firewall],
     params: &[
-        "firewall_widest_prefix",
-        "management_networks",
-        "firewall_exempt_rulesets",
+        &FIREWALL_WIDEST_PREFIX,
+        &MANAGEMENT_NETWORKS,
+        &FIREWALL_EXEMPT_RULESETS,
     ],
     active: None,
     check: Check::Host(check),
 };
 
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
-    let widest = ctx.params.firewall_widest_prefix;
-    let authorised = &ctx.params.management_networks;
+    let widest = *ctx.params.get(&FIREWALL_WIDEST_PREFIX);
+    let authorised = ctx.params.get(&MANAGEMENT_NETWORKS);
     let inside = |n: &Ipv4Net| authorised.iter().any(|a| a.contains(n));
     let rulesets = net::enabled_rulesets(ctx.host, |r| {
-        !r.all_ip && !ctx.params.firewall_exempt_rulesets.contains(r.key.trim())
+        !r.all_ip
+            && !ctx
+                .params
+                .get(&FIREWALL_EXEMPT_RULESETS)
+                .contains(r.key.trim())
     });
     let mut hits = Vec::new();
     for r in rulesets {

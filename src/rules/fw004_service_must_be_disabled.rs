@@ -2,7 +2,17 @@
 
 use crate::findings::{Category, Severity};
 use crate::msg;
+use crate::rules::param::{self, Param};
 use crate::rules::{net, Check, Data, Hit, HostCtx, Rule};
+
+/// `disabled_rulesets`: firewall rulesets that must stay disabled.
+pub static DISABLED_RULESETS: Param<Vec<String>> = Param {
+    name: "disabled_rulesets",
+    ty: "list of firewall ruleset keys",
+    doc: "Firewall rulesets that must stay disabled (compared case-insensitively).",
+    default: || vec!["sshServer".into()],
+    read: param::trimmed,
+};
 
 pub static RULE: Rule = Rule {
     id: "FW004",
@@ -27,7 +37,7 @@ pub static RULE: Rule = Rule {
         "DISA STIG ESXI-80-000231 (OpenSLP disabled)",
     ],
     needs: &[Data::Firewall],
-    params: &["disabled_rulesets"],
+    params: &[&DISABLED_RULESETS],
     active: None,
     check: Check::Host(check),
 };
@@ -35,7 +45,7 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
     let rulesets = net::enabled_rulesets(ctx.host, |r| {
         ctx.params
-            .disabled_rulesets
+            .get(&DISABLED_RULESETS)
             .iter()
             .any(|d| d.eq_ignore_ascii_case(r.key.trim()))
     });

@@ -4,16 +4,16 @@
 //! category, default severity, summary and documentation (what it checks, why it matters, how to
 //! fix it, references; in English, translated by key in the catalogs, see [`DocField`]) and its
 //! check function. A check is either per host
-//! ([`Check::Host`], run in parallel over hosts by the engine in [`crate::evaluate`]) or
+//! ([`Check::Host`], run in parallel over hosts by the engine in `evaluate`) or
 //! estate-wide ([`Check::Estate`], run after all hosts are known, for duplicates and cluster
 //! majorities); the coverage rules are raised by the engine itself ([`Check::Engine`]).
 //! `vmkaudit rules`, `docs/rules.md` and the report's pre-upgrade checklist are all generated from
 //! these declarations ([`describe`]).
 
-mod describe;
 pub mod net;
+pub mod param;
 
-mod addr001_duplicate_ip;
+pub mod addr001_duplicate_ip;
 mod addr002_multihoming;
 mod addr003_dhcp_on_service_vmk;
 mod addr004_invalid_address;
@@ -23,26 +23,25 @@ mod cov002_check_not_run;
 mod cov003_source_failed;
 mod cov004_waiver_expired;
 mod fw001_firewall_default_allow;
-mod fw002_ruleset_allows_all_ips;
-mod fw003_allowed_network_too_wide;
-mod fw004_service_must_be_disabled;
+pub mod fw002_ruleset_allows_all_ips;
+pub mod fw003_allowed_network_too_wide;
+pub mod fw004_service_must_be_disabled;
 mod gw001_multiple_default_gateways;
 mod gw002_gateway_unreachable;
 mod gw003_override_gateway_outside_subnet;
 mod gw004_management_stack_no_gateway;
 mod mtu001_mtu_above_switch;
-mod mtu002_cluster_mtu_mismatch;
+pub mod mtu002_cluster_mtu_mismatch;
 mod mtu003_subnet_mtu_mismatch;
 mod mtu004_mtu_out_of_range;
 mod sep001_management_shared;
-mod sep002_multiple_traffic_types;
-mod sep003_traffic_shares_network;
-mod sep004_unexpected_vlan;
+pub mod sep002_multiple_traffic_types;
+pub mod sep003_traffic_shares_network;
+pub mod sep004_unexpected_vlan;
 mod sep005_vmotion_missing;
 
-pub use describe::describe;
+pub use param::{Param, ParamDecl, Params};
 
-use crate::evaluate::Params;
 use crate::findings::{Category, Severity};
 use crate::i18n::{Lang, Msg};
 use crate::model::{Host, Inventory};
@@ -142,8 +141,9 @@ pub struct Rule {
     pub references: &'static [&'static str],
     /// Data the rule needs (see [`Data`]).
     pub needs: &'static [Data],
-    /// Rule-set parameters the rule reads (`expected_vlan`, ...), for the docs.
-    pub params: &'static [&'static str],
+    /// Rule-set parameters the rule reads, each a `static` [`Param`] declared in this rule's
+    /// file or, when shared, in the file of the rule that owns it.
+    pub params: &'static [&'static dyn ParamDecl],
     /// Whether the rule has anything to check under these parameters (`None`: always). A rule
     /// that has nothing to check (SEP004 without expected VLANs) raises no COV002 for data it
     /// would have needed.

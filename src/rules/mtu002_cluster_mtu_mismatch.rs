@@ -2,11 +2,25 @@
 
 use std::collections::BTreeMap;
 
+use serde_spanned::Spanned;
+
 use crate::findings::{Category, Severity};
 use crate::i18n::{self, Msg};
 use crate::msg;
 use crate::rules::net;
+use crate::rules::param::{self, Param};
 use crate::rules::{Check, Data, EstateCtx, Hit, Rule};
+
+/// `expected_mtu`: the MTU each service's vmks must use.
+pub static EXPECTED_MTU: Param<BTreeMap<String, u32>, BTreeMap<Spanned<String>, Spanned<i64>>> =
+    Param {
+        name: "expected_mtu",
+        ty: "table of service (vSphere nicType) → MTU (1280..9000)",
+        doc: "The MTU each service's vmks must use. Services not listed are compared with \
+            their cluster's majority.",
+        default: BTreeMap::new,
+        read: |raw| param::service_numbers(raw, "MTU", 1280..=9000, "1280..9000"),
+    };
 
 pub static RULE: Rule = Rule {
     id: "MTU002",
@@ -33,7 +47,7 @@ pub static RULE: Rule = Rule {
         "VMware vSAN Network Design Guide: MTU consistency",
     ],
     needs: &[Data::Services, Data::Mtu],
-    params: &["expected_mtu"],
+    params: &[&EXPECTED_MTU],
     active: None,
     check: Check::Estate(check),
 };
@@ -51,7 +65,7 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
         for vmk in net::sorted_vmks(host) {
             let Some(mtu) = vmk.mtu else { continue };
             for s in net::services(vmk) {
-                let key = if ctx.params.expected_mtu.contains_key(s) {
+                let key = if ctx.params.get(&EXPECTED_MTU).contains_key(s) {
                     (None, s.as_str())
                 } else if let Some(c) = host.cluster.as_deref() {
                     (Some(c), s.as_str())
@@ -68,7 +82,7 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
     // One finding per vmk, listing every service it deviates on.
     let mut deviations: BTreeMap<(usize, &str), Vec<Deviation>> = BTreeMap::new();
     for ((cluster, service), members) in &groups {
-        let expected = ctx.params.expected_mtu.get(*service).copied();
+        let expected = ctx.params.get(&EXPECTED_MTU).get(*service).copied();
         let reference = match expected {
             Some(e) => e,
             None => match net::majority(members.iter().map(|m| m.2)) {

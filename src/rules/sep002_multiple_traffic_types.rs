@@ -2,11 +2,37 @@
 
 use std::collections::BTreeSet;
 
+use serde_spanned::Spanned;
+
 use crate::findings::{Category, Severity};
 use crate::i18n;
+use crate::model::service;
 use crate::msg;
 use crate::rules::net;
+use crate::rules::param::{self, Param};
 use crate::rules::{Check, Data, Hit, HostCtx, Rule};
+
+/// `allowed_service_combinations`: sets of separated traffic types that may share one vmk
+/// (SEP002) and one network (SEP003).
+pub static ALLOWED_SERVICE_COMBINATIONS: Param<Vec<BTreeSet<String>>, Vec<Vec<Spanned<String>>>> =
+    Param {
+        name: "allowed_service_combinations",
+        ty: "list of lists of services (vSphere nicTypes)",
+        doc: "Sets of separated traffic types that may share one vmk (SEP002) and one network \
+            (SEP003).",
+        default: || {
+            vec![
+                param::string_set(&[service::REPLICATION, service::REPLICATION_NFC]),
+                param::string_set(&[service::VMOTION, service::PROVISIONING]),
+            ]
+        },
+        read: |combos| {
+            combos
+                .iter()
+                .map(|combo| combo.iter().map(param::service).collect())
+                .collect()
+        },
+    };
 
 pub static RULE: Rule = Rule {
     id: "SEP002",
@@ -35,7 +61,7 @@ pub static RULE: Rule = Rule {
         "VMware vSphere Security Configuration Guide: network isolation of VMkernel traffic",
     ],
     needs: &[Data::Services],
-    params: &["allowed_service_combinations"],
+    params: &[&ALLOWED_SERVICE_COMBINATIONS],
     active: None,
     check: Check::Host(check),
 };
@@ -50,7 +76,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         let set: BTreeSet<String> = sep.iter().map(|s| s.to_string()).collect();
         if ctx
             .params
-            .allowed_service_combinations
+            .get(&ALLOWED_SERVICE_COMBINATIONS)
             .iter()
             .any(|combo| set.is_subset(combo))
         {

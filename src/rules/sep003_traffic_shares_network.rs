@@ -8,6 +8,7 @@ use crate::i18n;
 use crate::model::{service, Vmk};
 use crate::msg;
 use crate::rules::net;
+use crate::rules::sep002_multiple_traffic_types::ALLOWED_SERVICE_COMBINATIONS;
 use crate::rules::{Check, Data, Hit, HostCtx, Rule};
 
 pub static RULE: Rule = Rule {
@@ -40,7 +41,7 @@ pub static RULE: Rule = Rule {
         "DISA STIG ESXI-80-000199 (IP-based storage traffic isolated)",
     ],
     needs: &[Data::Services, Data::Ipv4],
-    params: &["allowed_service_combinations"],
+    params: &[&ALLOWED_SERVICE_COMBINATIONS],
     active: None,
     check: Check::Host(check),
 };
@@ -56,7 +57,7 @@ fn class(vmk: &Vmk) -> BTreeSet<&'static str> {
 /// Traffic the rule set lets share one vmk may also share one network.
 fn allowed_together(a: &BTreeSet<&str>, b: &BTreeSet<&str>, ctx: &HostCtx<'_>) -> bool {
     ctx.params
-        .allowed_service_combinations
+        .get(&ALLOWED_SERVICE_COMBINATIONS)
         .iter()
         .any(|combo| a.iter().chain(b).all(|s| combo.contains(*s)))
 }

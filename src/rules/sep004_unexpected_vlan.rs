@@ -1,10 +1,25 @@
 //! SEP004 unexpected-vlan: a service's vmk is not on the VLAN the rule set expects for it.
 
+use std::collections::BTreeMap;
+
+use serde_spanned::Spanned;
+
 use crate::findings::{Category, Severity};
 use crate::i18n;
 use crate::msg;
 use crate::rules::net;
+use crate::rules::param::{self, Param};
 use crate::rules::{Check, Data, Hit, HostCtx, Rule};
+
+/// `expected_vlan`: the VLAN ID each service's vmks must use.
+pub static EXPECTED_VLAN: Param<BTreeMap<String, u16>, BTreeMap<Spanned<String>, Spanned<i64>>> =
+    Param {
+        name: "expected_vlan",
+        ty: "table of service (vSphere nicType) → VLAN ID (0..4095)",
+        doc: "The VLAN ID each service's vmks must use. Empty: not checked.",
+        default: BTreeMap::new,
+        read: |raw| param::service_numbers(raw, "VLAN ID", 0..=4095, "0..4095"),
+    };
 
 pub static RULE: Rule = Rule {
     id: "SEP004",
@@ -28,13 +43,13 @@ pub static RULE: Rule = Rule {
         "DISA STIG ESXI-80-000199",
     ],
     needs: &[Data::Services, Data::Vlan],
-    params: &["expected_vlan"],
-    active: Some(|p| !p.expected_vlan.is_empty()),
+    params: &[&EXPECTED_VLAN],
+    active: Some(|p| !p.get(&EXPECTED_VLAN).is_empty()),
     check: Check::Host(check),
 };
 
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
-    let expected = &ctx.params.expected_vlan;
+    let expected = ctx.params.get(&EXPECTED_VLAN);
     if expected.is_empty() {
         return Vec::new();
     }

@@ -35,32 +35,7 @@ const LAYERS: &[&[&str]] = &[
 /// Imports against the direction that live in files other work is changing right now. Each
 /// entry is (file, module it may use, why). The list may only shrink: an entry that is no
 /// longer needed fails the test, so remove it with the fix.
-const KNOWN_VIOLATIONS: &[(&str, &str, &str)] = &[
-    (
-        "src/rules/describe.rs",
-        "cli",
-        "describe() takes clap's RulesFormat; the format enum belongs to rules (rule docs are \
-         being reworked, issue 11 point 6)",
-    ),
-    (
-        "src/rules/describe.rs",
-        "evaluate",
-        "`vmkaudit rules` shows a RuleSet's configuration; describing a configured set belongs \
-         above evaluate (rule declarations are being reworked, issue 11 point 1)",
-    ),
-    (
-        "src/rules/mod.rs",
-        "evaluate",
-        "rules read their parameters from evaluate::Params; parameters should be declared by \
-         the rules (issue 11 point 1)",
-    ),
-    (
-        "src/rules/addr001_duplicate_ip.rs",
-        "evaluate",
-        "ADDR001 uses evaluate::DuplicateScope, a parameter type that belongs to the rule \
-         (issue 11 point 1)",
-    ),
-];
+const KNOWN_VIOLATIONS: &[(&str, &str, &str)] = &[];
 
 /// The layer of each top-level module.
 fn layer_of() -> BTreeMap<&'static str, usize> {

@@ -14,7 +14,14 @@ use vmkaudit::evaluate::{evaluate, RuleSet};
 use vmkaudit::findings::{FindingsFile, Severity};
 use vmkaudit::i18n::Lang;
 use vmkaudit::model::Inventory;
-use vmkaudit::rules::{DocField, REGISTRY};
+use vmkaudit::rules::addr001_duplicate_ip::{DuplicateScope, DUPLICATE_IP_SCOPE};
+use vmkaudit::rules::fw003_allowed_network_too_wide::{
+    FIREWALL_WIDEST_PREFIX, MANAGEMENT_NETWORKS,
+};
+use vmkaudit::rules::fw004_service_must_be_disabled::DISABLED_RULESETS;
+use vmkaudit::rules::sep002_multiple_traffic_types::ALLOWED_SERVICE_COMBINATIONS;
+use vmkaudit::rules::sep004_unexpected_vlan::EXPECTED_VLAN;
+use vmkaudit::rules::{param, DocField, Params, REGISTRY};
 
 use crate::common::{repo, vmkaudit};
 
@@ -175,8 +182,15 @@ fn registry_meta() {
             assert!(dir.join(f).exists(), "{} has no fixture {f}", r.id);
         }
     }
-    // The fixed catalog (25 rules) plus SEP005 vmotion-missing: 26 rules.
-    assert_eq!(REGISTRY.len(), 26);
+    // Every rule file in src/rules/ (`<id>_<name>.rs`) is registered, and nothing else is.
+    let files: BTreeSet<String> = std::fs::read_dir(repo("src/rules"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|f| f.contains('_') && f.ends_with(".rs"))
+        .map(|f| f.split('_').next().unwrap().to_ascii_uppercase())
+        .collect();
+    let registered: BTreeSet<String> = REGISTRY.iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(files, registered, "rule files and the registry differ");
     // No fixture directory without a rule.
     for e in std::fs::read_dir(fixtures()).unwrap() {
         let e = e.unwrap();
@@ -188,6 +202,67 @@ fn registry_meta() {
             );
         }
     }
+}
+
+#[test]
+fn parameters_are_declared_once_and_documented() {
+    let declared = param::declared();
+    let mut names = BTreeSet::new();
+    for p in &declared {
+        assert!(
+            names.insert(p.name()),
+            "parameter {} declared twice",
+            p.name()
+        );
+        assert!(
+            !p.ty().is_empty() && !p.doc().is_empty(),
+            "{} undocumented",
+            p.name()
+        );
+        assert!(
+            !p.to_toml(&p.default_value()).is_empty(),
+            "{} default",
+            p.name()
+        );
+        assert!(!param::used_by(p.name()).is_empty());
+    }
+    // Two declarations never share a key (a shared parameter is one static, referenced).
+    for r in REGISTRY {
+        for p in r.params {
+            assert!(
+                std::ptr::addr_eq(*p, param::find(p.name()).unwrap()),
+                "{}: a second declaration of `{}`",
+                r.id,
+                p.name()
+            );
+        }
+    }
+    // rules/default.toml writes out parameters at their declared defaults (no drift).
+    assert_eq!(RuleSet::builtin_default().params, Params::default());
+}
+
+#[test]
+fn parameter_values_are_typed_and_merged_across_extends() {
+    let set = RuleSet::parse(
+        Path::new("set.toml"),
+        "extends = \"stig\"\n[params]\nexpected_vlan = { vmotion = 20 }\nduplicate_ip_scope = \" cluster \"\n",
+    )
+    .unwrap();
+    assert_eq!(set.params.get(&EXPECTED_VLAN)["vmotion"], 20);
+    assert_eq!(
+        *set.params.get(&DUPLICATE_IP_SCOPE),
+        DuplicateScope::Cluster
+    );
+    // From stig.toml, not replaced here.
+    assert_eq!(*set.params.get(&FIREWALL_WIDEST_PREFIX), 24);
+    // A type error is located at the value.
+    let e = parse_err("[params]\nfirewall_widest_prefix = \"16\"\n");
+    assert!(e.starts_with("set.toml:2:26:"), "{e}");
+    let e = parse_err("[params]\nexpected_mtu = { vmotion = 90000 }\n");
+    assert!(
+        e.starts_with("set.toml:2:28:") && e.contains("MTU 90000 is out of range"),
+        "{e}"
+    );
 }
 
 fn parse_err(text: &str) -> String {
@@ -273,11 +348,14 @@ fn builtin_rule_sets_load_and_differ() {
     assert_eq!(default.enabled().count(), REGISTRY.len());
     assert_eq!(stig.enabled().count(), REGISTRY.len());
     assert_eq!(stig.config("FW002").unwrap().severity, Severity::Error);
-    assert_eq!(stig.params.disabled_rulesets, ["sshServer", "CIMSLP"]);
+    assert_eq!(
+        *stig.params.get(&DISABLED_RULESETS),
+        ["sshServer", "CIMSLP"]
+    );
     // stig extends default: untouched parameters are inherited.
     assert_eq!(
-        stig.params.allowed_service_combinations,
-        default.params.allowed_service_combinations
+        stig.params.get(&ALLOWED_SERVICE_COMBINATIONS),
+        default.params.get(&ALLOWED_SERVICE_COMBINATIONS)
     );
     assert!(pre.is_enabled("ADDR001") && pre.is_enabled("MTU002") && pre.is_enabled("GW004"));
     assert!(!pre.is_enabled("FW002") && !pre.is_enabled("SEP004"));
@@ -498,7 +576,7 @@ fn findings_validate_against_the_schema() {
 #[test]
 fn docs_rules_md_is_up_to_date() {
     let generated =
-        vmkaudit::rules::describe(None, &RuleSet::builtin_default(), RulesFormat::Markdown)
+        vmkaudit::evaluate::describe(None, &RuleSet::builtin_default(), RulesFormat::Markdown)
             .unwrap();
     let path = repo("docs/rules.md");
     if std::env::var_os("UPDATE_RULE_DOCS").is_some() {
@@ -599,12 +677,12 @@ fn default_rule_set_has_the_generic_sample_parameters() {
     // samples/README.md: maximum allowed prefix /16, sshServer must stay disabled, the default
     // allowed service combinations. (The lab's VLANs and networks live in samples/lab-rules.toml.)
     let d = RuleSet::builtin_default();
-    assert_eq!(d.params.firewall_widest_prefix, 16);
-    assert_eq!(d.params.disabled_rulesets, ["sshServer"]);
-    assert_eq!(d.params.allowed_service_combinations.len(), 2);
+    assert_eq!(*d.params.get(&FIREWALL_WIDEST_PREFIX), 16);
+    assert_eq!(*d.params.get(&DISABLED_RULESETS), ["sshServer"]);
+    assert_eq!(d.params.get(&ALLOWED_SERVICE_COMBINATIONS).len(), 2);
     let lab = RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
-    assert_eq!(lab.params.expected_vlan["vmotion"], 20);
-    assert_eq!(lab.params.management_networks.len(), 3);
+    assert_eq!(lab.params.get(&EXPECTED_VLAN)["vmotion"], 20);
+    assert_eq!(lab.params.get(&MANAGEMENT_NETWORKS).len(), 3);
 }
 
 #[test]

@@ -5,12 +5,19 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use crate::cli::RulesFormat;
 use crate::error::{did_you_mean, Error, Result};
 use crate::evaluate::{RuleConfig, RuleSet};
 use crate::i18n::Lang;
 use crate::msg;
 use crate::rules::{Check, DocField, Rule, REGISTRY};
+
+/// What `vmkaudit rules` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Markdown,
+    Json,
+}
 
 /// Width the documentation of one rule wraps at.
 const WIDTH: usize = 100;
@@ -285,7 +292,30 @@ fn text_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
         let _ = writeln!(out, "Needs data: {}", needs.join(", "));
     }
     if !r.params.is_empty() {
-        let _ = writeln!(out, "Rule-set parameters: {}", r.params.join(", "));
+        let _ = writeln!(out, "Rule-set parameters ([params]):");
+        for p in r.params {
+            let default = p.to_toml(&p.default_value());
+            let _ = writeln!(out, "  {} = {default}   ({}; default)", p.name(), p.ty());
+            if let Some(v) = set
+                .params
+                .to_toml()
+                .into_iter()
+                .find(|(n, _)| *n == p.name())
+            {
+                if v.1 != default {
+                    let _ = writeln!(
+                        out,
+                        "  {} = {}   (in rule set `{}`)",
+                        p.name(),
+                        v.1,
+                        set.name
+                    );
+                }
+            }
+            for l in wrap(p.doc(), WIDTH - 4) {
+                let _ = writeln!(out, "    {l}");
+            }
+        }
     }
     out.push('\n');
     for (heading, field) in sections(Lang::En) {
@@ -349,9 +379,50 @@ fn markdown_all(set: &RuleSet) -> String {
     for r in REGISTRY {
         out.push_str(&markdown_one(r, set.config(r.id), set));
     }
-    out.push_str(RULE_SETS_DOC);
+    out.push_str(&rule_sets_doc());
     out
 }
+
+/// The rule-set reference: the file format with every declared parameter at its default, and
+/// the parameter table.
+fn rule_sets_doc() -> String {
+    let (head, tail) = RULE_SETS_DOC
+        .split_once(PARAMS_HERE)
+        .expect("RULE_SETS_DOC has the params placeholder");
+    let params = crate::rules::param::declared();
+    let mut out = head.to_string();
+    for p in &params {
+        let _ = writeln!(
+            out,
+            "# {}\n{} = {}",
+            crate::rules::param::used_by(p.name()).join(", "),
+            p.name(),
+            p.to_toml(&p.default_value())
+        );
+    }
+    out.push('\n');
+    out.push_str(tail);
+    out.push_str(
+        "\n### Parameters\n\nEvery `[params]` key, declared by the rule that reads it \
+         (`vmkaudit rules ID` shows a rule's parameters and their value in a rule set).\n\n\
+         | Key | Type | Default | Rules | Description |\n|---|---|---|---|---|\n",
+    );
+    for p in &params {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | `{}` | {} | {} |",
+            p.name(),
+            md_escape(p.ty()),
+            md_escape(&p.to_toml(&p.default_value())),
+            crate::rules::param::used_by(p.name()).join(", "),
+            md_escape(p.doc())
+        );
+    }
+    out
+}
+
+/// Where [`rule_sets_doc`] writes the `[params]` lines.
+const PARAMS_HERE: &str = "{params}\n";
 
 /// The rule-set file format, appended to the generated reference.
 const RULE_SETS_DOC: &str = r#"## Rule sets
@@ -379,16 +450,8 @@ hosts = ["esx*.example.com"]
 exclude_clusters = ["lab-*"]
 exclude_hosts = ["esx-test*"]
 
-[params]
-expected_vlan = { vmotion = 20, vsan = 30 }          # SEP004 (empty: not checked)
-expected_mtu = { vmotion = 9000 }                    # MTU002 (else: the cluster majority)
-allowed_service_combinations = [["vSphereReplication", "vSphereReplicationNFC"], ["vmotion", "vSphereProvisioning"]]
-management_networks = ["10.10.0.0/24"]               # FW003 (empty: only the width is checked)
-firewall_widest_prefix = 16                          # FW003: a /8 is too wide, a /16 is not
-firewall_exempt_rulesets = ["dhcp", "DHCPv6", "dns"] # FW002 and FW003 leave these alone
-disabled_rulesets = ["sshServer"]                    # FW004
-duplicate_ip_scope = "estate"                        # ADDR001: estate, source, datacenter, cluster
-
+[params]                     # each key replaces the base's; the defaults:
+{params}
 [[waiver]]
 rule = "FW004"               # ID or name
 host = "esx-07.example.com"  # glob; default: every host
@@ -440,8 +503,17 @@ fn markdown_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
         let _ = writeln!(out, "- Needs data: {}", needs.join(", "));
     }
     if !r.params.is_empty() {
-        let p: Vec<String> = r.params.iter().map(|p| format!("`{p}`")).collect();
-        let _ = writeln!(out, "- Rule-set parameters: {}", p.join(", "));
+        let _ = writeln!(out, "- Rule-set parameters:");
+        for p in r.params {
+            let _ = writeln!(
+                out,
+                "  - `{}` ({}; default `{}`): {}",
+                p.name(),
+                p.ty(),
+                p.to_toml(&p.default_value()),
+                p.doc()
+            );
+        }
     }
     out.push('\n');
     for (heading, field) in sections(Lang::En) {
@@ -480,7 +552,12 @@ fn json_one(r: &Rule, c: Option<&RuleConfig>) -> serde_json::Value {
         "scope": c.map(|c| c.scope.describe()),
         "runs": kind(r),
         "needs": r.needs.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
-        "params": r.params,
+        "params": r.params.iter().map(|p| json!({
+            "name": p.name(),
+            "type": p.ty(),
+            "default": p.to_toml(&p.default_value()),
+            "doc": p.doc(),
+        })).collect::<Vec<_>>(),
         "summary": doc(DocField::Summary),
         "checks": doc(DocField::Checks),
         "why": doc(DocField::Why),
