@@ -18,22 +18,32 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::findings::{
-    sort_findings, summarize, Finding, FindingsFile, NotChecked, Waived, SCHEMA_VERSION,
+    sort_findings, summarize, Finding, FindingsFile, NotChecked, Reason, Subject, Waived,
+    SCHEMA_VERSION,
 };
 use crate::i18n::{self, Lang};
 use crate::model::Inventory;
 use crate::msg;
 use crate::rules::{ids, net, Check, Data, EstateCtx, Hit, HostCtx, Rule};
 
-/// What checking one host gives: raised findings and the (rule, missing data) pairs not checked.
-type HostResult = (Vec<Raised>, Vec<(String, String)>);
+/// What checking one host gives: raised findings and the (rule, reason) pairs not checked.
+type HostResult = (Vec<Raised>, Vec<(String, Reason)>);
+
+/// What a raised finding is on, before the host's names are looked up.
+enum On {
+    /// Index of the host in `Inventory::hosts`.
+    Host(usize),
+    /// A source that could not be collected (COV003), by name.
+    Source(String),
+}
 
 /// A finding before language selection and waivers.
 struct Raised {
     rule: &'static Rule,
-    /// `Some(name)` for a finding on a source (COV003) rather than on `hit.host`.
-    source: Option<String>,
-    hit: Hit,
+    on: On,
+    object: Option<String>,
+    message: crate::i18n::Msg,
+    remediation: crate::i18n::Msg,
     not_checked: Vec<String>,
 }
 
@@ -41,8 +51,10 @@ impl Raised {
     fn on_host(rule: &'static Rule, hit: Hit) -> Raised {
         Raised {
             rule,
-            source: None,
-            hit,
+            on: On::Host(hit.host),
+            object: hit.object,
+            message: hit.message,
+            remediation: hit.remediation,
             not_checked: Vec::new(),
         }
     }
@@ -58,7 +70,7 @@ pub fn evaluate(
 ) -> FindingsFile {
     let enabled: Vec<&RuleConfig> = rules.enabled().collect();
     let mut raised: Vec<Raised> = Vec::new();
-    let mut not_checked: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut not_checked: BTreeMap<(String, Reason), usize> = BTreeMap::new();
 
     // Sources that failed: COV003, on the source's name.
     for s in &inv.sources {
@@ -66,22 +78,19 @@ pub fn evaluate(
             let name = &s.name;
             raised.push(Raised {
                 rule: rule(ids::SOURCE_FAILED),
-                source: Some(name.clone()),
-                hit: Hit {
-                    host: 0,
-                    object: None,
-                    message: msg!(
-                        "COV003.message",
-                        "Source {name} could not be collected: {err}. Its hosts are missing from this report.",
-                        name,
-                        err,
-                    ),
-                    remediation: msg!(
-                        "COV003.fix",
-                        "Check the address, credentials and certificate of {name} and that it is reachable, then run vmkaudit again.",
-                        name,
-                    ),
-                },
+                on: On::Source(name.clone()),
+                object: None,
+                message: msg!(
+                    "COV003.message",
+                    "Source {name} could not be collected: {err}. Its hosts are missing from this report.",
+                    name,
+                    err,
+                ),
+                remediation: msg!(
+                    "COV003.fix",
+                    "Check the address, credentials and certificate of {name} and that it is reachable, then run vmkaudit again.",
+                    name,
+                ),
                 not_checked: Vec::new(),
             });
         }
@@ -147,21 +156,25 @@ pub fn evaluate(
         let Some(cfg) = rules.config(r.rule.id).filter(|c| c.enabled) else {
             continue;
         };
-        let (host_name, cluster) = match r.source {
-            Some(name) => (name, None),
-            None => {
-                let h = &inv.hosts[r.hit.host];
+        let subject = match r.on {
+            On::Source(source) => Subject::Source { source },
+            On::Host(index) => {
+                let h = &inv.hosts[index];
                 if !cfg.scope.includes(h) {
                     continue;
                 }
-                (h.name.clone(), h.cluster.clone())
+                Subject::Host {
+                    host: h.name.clone(),
+                    cluster: h.cluster.clone(),
+                    object: r.object,
+                }
             }
         };
         let waived = rules
             .waivers
             .iter()
             .filter(|w| !w.expired(today))
-            .find(|w| w.matches(r.rule.id, &host_name, r.hit.object.as_deref()))
+            .find(|w| w.matches(r.rule.id, subject.name(), subject.object()))
             .map(|w| Waived {
                 reason: w.reason.clone(),
                 expires: w.expires.map(|d| d.format("%Y-%m-%d").to_string()),
@@ -170,11 +183,9 @@ pub fn evaluate(
             rule: r.rule.id.to_string(),
             category: r.rule.category,
             severity: cfg.severity,
-            host: host_name,
-            cluster,
-            object: r.hit.object,
-            message: r.hit.message.render(lang),
-            remediation: r.hit.remediation.render(lang),
+            subject,
+            message: r.message.render(lang),
+            remediation: r.remediation.render(lang),
             references: r.rule.reference_list(),
             waived,
             status: None,
@@ -211,9 +222,11 @@ pub fn evaluate(
                 rule: ids::WAIVER_EXPIRED.to_string(),
                 category: cfg.rule.category,
                 severity: cfg.severity,
-                host: w.host.clone(),
-                cluster: None,
-                object: w.object.clone(),
+                subject: Subject::Waiver {
+                    rule: w.rule.to_string(),
+                    host_glob: w.host.clone(),
+                    object_glob: w.object.clone(),
+                },
                 message: message.render(lang),
                 remediation: remediation.render(lang),
                 references: cfg.rule.reference_list(),
@@ -277,26 +290,23 @@ fn check_host(
             .map(|c| c.rule.id.to_string())
             .collect();
         for id in &skipped {
-            nc.push((id.clone(), "host not connected".to_string()));
+            nc.push((id.clone(), Reason::NotConnected));
         }
         out.push(Raised {
             rule: rule(ids::HOST_NOT_CONNECTED),
-            source: None,
-            hit: Hit {
-                host: index,
-                object: None,
-                message: msg!(
-                    "COV001.message",
-                    "Host {name} is {state} in vCenter, so its configuration could not be read: none of its vmks were checked.",
-                    name,
-                    state,
-                ),
-                remediation: msg!(
-                    "COV001.fix",
-                    "Reconnect the host (vSphere Client: right-click the host > Connection > Connect; PowerCLI: Get-VMHost {name} | Set-VMHost -State Connected), then run vmkaudit again.",
-                    name,
-                ),
-            },
+            on: On::Host(index),
+            object: None,
+            message: msg!(
+                "COV001.message",
+                "Host {name} is {state} in vCenter, so its configuration could not be read: none of its vmks were checked.",
+                name,
+                state,
+            ),
+            remediation: msg!(
+                "COV001.fix",
+                "Reconnect the host (vSphere Client: right-click the host > Connection > Connect; PowerCLI: Get-VMHost {name} | Set-VMHost -State Connected), then run vmkaudit again.",
+                name,
+            ),
             not_checked: skipped,
         });
         return (out, nc);
@@ -321,7 +331,7 @@ fn check_host(
             continue;
         }
         for id in &rules {
-            nc.push((id.clone(), data.as_str().to_string()));
+            nc.push((id.clone(), Reason::Missing(data)));
         }
         let what = data.label();
         let list = net::list(&rules);
@@ -370,13 +380,10 @@ fn check_host(
         };
         out.push(Raised {
             rule: rule(ids::CHECK_NOT_RUN),
-            source: None,
-            hit: Hit {
-                host: index,
-                object: Some(data.as_str().to_string()),
-                message,
-                remediation,
-            },
+            on: On::Host(index),
+            object: Some(data.as_str().to_string()),
+            message,
+            remediation,
             not_checked: rules,
         });
     }

@@ -121,7 +121,7 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
                         .entry((key.clone(), r.as_str()))
                         .or_default()
                         .not_checked
-                        .insert(f.host.clone());
+                        .insert(f.subject.name().to_string());
                 }
             }
         }
@@ -299,16 +299,16 @@ mod tests {
     /// per-cluster rows put it in the same group, the one [`super::placement`] says.
     #[test]
     fn checklist_and_view_place_a_finding_of_an_unknown_cluster_alike() {
-        use crate::findings::{testing, Severity};
+        use crate::findings::{testing, Severity, Subject};
         use crate::model::Host;
         let mut inv = Inventory::new();
         let mut h = Host::named("esx1");
         h.cluster = Some("CL1".into());
         inv.hosts.push(h);
         let mut gone = testing::finding("GW001", "gone", None, Severity::Error);
-        gone.cluster = Some("CL9".into());
+        gone.subject = Subject::host("gone", Some("CL9"), None);
         let mut known = testing::finding("MTU001", "esx1", None, Severity::Warning);
-        known.cluster = Some("CL1".into());
+        known.subject = Subject::host("esx1", Some("CL1"), None);
         let mut ff = testing::file("2026-01-01T00:00:00Z", vec![gone, known]);
         ff.checked_rules = vec!["GW001".into(), "MTU001".into()];
 

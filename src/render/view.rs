@@ -373,11 +373,11 @@ pub fn finding_row(
         rule_summary: rulemeta::summary(&f.rule, lang),
         category: f.category.as_str(),
         cat_label: labels::category(lang, f.category),
-        host: f.host.clone(),
-        host_anchor: anchors.get(f.host.as_str()).cloned(),
+        host: f.subject.name().to_string(),
+        host_anchor: place.host_of(f).and_then(|h| anchors.get(h)).cloned(),
         cluster: group.label(lang),
         cluster_key: group.key(),
-        object: f.object.clone(),
+        object: f.subject.object().map(str::to_string),
         message: f.message.clone(),
         remediation: f.remediation.clone(),
         references: f
@@ -433,7 +433,7 @@ pub fn build(
     }
     let mut per_host: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
     for f in &active {
-        if let Some(&i) = host_index.get(f.host.as_str()) {
+        if let Some(&i) = place.host_of(f).and_then(|h| host_index.get(h)) {
             per_host.entry(i).or_default().push(f);
         }
     }
@@ -515,9 +515,9 @@ pub fn build(
         })
         .collect();
 
-    let mut nc: BTreeMap<(&str, usize), Vec<String>> = BTreeMap::new();
+    let mut nc: BTreeMap<(crate::findings::Reason, usize), Vec<String>> = BTreeMap::new();
     for n in &ff.summary.not_checked {
-        nc.entry((n.reason.as_str(), n.hosts))
+        nc.entry((n.reason, n.hosts))
             .or_default()
             .push(n.rule.clone());
     }
@@ -595,8 +595,8 @@ pub fn build(
 pub fn hosts_with_findings(ff: &FindingsFile, place: &Placement) -> usize {
     ff.findings
         .iter()
-        .filter(|f| f.waived.is_none() && place.is_host(&f.host))
-        .map(|f| f.host.as_str())
+        .filter(|f| f.waived.is_none())
+        .filter_map(|f| place.host_of(f))
         .collect::<BTreeSet<_>>()
         .len()
 }
@@ -626,8 +626,8 @@ fn cluster_rows(
     }
     for f in active {
         let a = acc.entry(place.group(f)).or_default();
-        if place.is_host(&f.host) {
-            a.hosts_with.insert(f.host.clone());
+        if let Some(host) = place.host_of(f) {
+            a.hosts_with.insert(host.to_string());
         }
         a.counts[rank(f.severity) as usize] += 1;
     }
@@ -661,7 +661,7 @@ fn rule_rows(active: &[&Finding], lang: Lang) -> Vec<RuleRow> {
             .or_insert((f.severity, 0, BTreeSet::new()));
         e.0 = e.0.max(f.severity);
         e.1 += 1;
-        e.2.insert(f.host.as_str());
+        e.2.insert(f.subject.name());
     }
     let mut rows: Vec<(Severity, usize, &str, usize)> = acc
         .into_iter()
@@ -737,11 +737,15 @@ fn coverage_groups(active: &[&Finding], lang: Lang) -> Vec<CoverageGroup> {
         .iter()
         .filter(|f| f.category == crate::findings::Category::Coverage)
     {
-        let key = (f.rule.clone(), f.object.clone(), f.not_checked.join(", "));
+        let key = (
+            f.rule.clone(),
+            f.subject.object().map(str::to_string),
+            f.not_checked.join(", "),
+        );
         let g = groups
             .entry(key)
             .or_insert_with(|| (f.message.clone(), Vec::new()));
-        g.1.push(f.host.clone());
+        g.1.push(f.subject.name().to_string());
     }
     groups
         .into_iter()
@@ -781,7 +785,7 @@ fn host_view(h: &Host, index: usize, fs: &[&Finding], lang: Lang) -> HostView {
         .map(|v| {
             let mut rules: Vec<String> = fs
                 .iter()
-                .filter(|f| f.object.as_deref() == Some(v.device.as_str()))
+                .filter(|f| f.subject.object() == Some(v.device.as_str()))
                 .map(|f| f.rule.clone())
                 .collect();
             rules.sort();

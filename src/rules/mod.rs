@@ -48,51 +48,10 @@ use crate::i18n::{Lang, Msg};
 use crate::model::{Host, Inventory};
 use crate::msg;
 
-/// A kind of data a rule needs. When a source did not provide it for a host, the engine raises
-/// `COV002` naming it and the rules that could not check it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Data {
-    /// `Host::netstacks` (TCP/IP stacks and their gateways).
-    Netstacks,
-    /// `Host::switches` (switch MTUs).
-    Switches,
-    /// `Host::firewall`.
-    Firewall,
-    /// `Vmk::services` of every vmk.
-    Services,
-    /// `Vmk::vlan` of every vmk.
-    Vlan,
-    /// `Vmk::mtu` of every vmk.
-    Mtu,
-    /// `Vmk::ipv4` and `Vmk::netmask` of every vmk (absent from an export without the IP
-    /// columns).
-    Ipv4,
-}
+pub use crate::findings::Data;
 
+/// What a kind of data means for the rules.
 impl Data {
-    pub const ALL: [Data; 7] = [
-        Data::Netstacks,
-        Data::Switches,
-        Data::Firewall,
-        Data::Services,
-        Data::Vlan,
-        Data::Mtu,
-        Data::Ipv4,
-    ];
-
-    /// The `object` of the `COV002` finding and the `reason` of the summary's `not_checked`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Data::Netstacks => "netstacks",
-            Data::Switches => "switches",
-            Data::Firewall => "firewall",
-            Data::Services => "services",
-            Data::Vlan => "vlan",
-            Data::Mtu => "mtu",
-            Data::Ipv4 => "ipv4",
-        }
-    }
-
     /// A host-level kind is missing for the whole host; the rule does not run on it at all.
     /// A vmk-level kind is missing for single vmks; the rule runs and skips those vmks.
     pub fn host_level(self) -> bool {
