@@ -431,8 +431,8 @@ pub fn sort_findings(findings: &mut [Finding]) {
 }
 
 /// A kind of data a rule needs. When a source did not provide it for a host, the engine raises
-/// `COV002` naming it and the rules that could not check it (what a kind means for the rules:
-/// `crate::rules`).
+/// `COV002` naming it and the rules that could not check it. What a kind means for the rules
+/// (host or vmk level, where it comes from) is said where the rules are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Data {
     /// `Host::netstacks` (TCP/IP stacks and their gateways).
