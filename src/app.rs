@@ -14,7 +14,7 @@ use crate::collect::SourceOptions;
 use crate::config::Config;
 use crate::error::{Error, ExitCode, Result};
 use crate::evaluate::RuleSet;
-use crate::findings::{FailOn, FindingsFile};
+use crate::findings::{FailOn, FindingsFile, Severity};
 use crate::model::Inventory;
 use crate::render::{OutputFormat, RenderOptions};
 
@@ -288,14 +288,14 @@ pub fn outcome(findings: &FindingsFile, fail_on: FailOn, source_failed: bool) ->
 
 fn print_summary(findings: &FindingsFile, written: &[std::path::PathBuf]) {
     let s = &findings.summary;
-    let count = |k: &str| s.by_severity.get(k).copied().unwrap_or(0);
+    let count = |sev| s.by_severity[sev];
     crate::say!(
         "Checked {} ({}): {}, {}, {} info on {}{}",
         plural(s.hosts_checked, "host"),
         plural(s.vmks_checked, "vmk"),
-        plural(count("error"), "error"),
-        plural(count("warning"), "warning"),
-        count("info"),
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        count(Severity::Info),
         plural(s.hosts_with_findings, "host"),
         if s.waived > 0 {
             format!(", {} waived", s.waived)

@@ -11,10 +11,6 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Msg;
-use crate::model::Host;
-use crate::msg;
-
 /// The only findings `schema_version` this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -150,47 +146,289 @@ pub struct Waived {
     pub expires: Option<String>,
 }
 
+/// What a finding is about. In `findings.json` a subject is written into the `host`, `cluster`
+/// and `object` fields every reader knew before subjects were typed, plus `subject` (its kind)
+/// and, for a waiver, `waiver_rule`; see [`Finding`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// A host of the inventory, or one object on it (`vmk2`, `sshServer`, `defaultTcpipStack`,
+    /// a data kind for COV002).
+    Host {
+        host: String,
+        /// `None` for a standalone host.
+        cluster: Option<String>,
+        /// `None` for the whole host.
+        object: Option<String>,
+    },
+    /// An inventory source (its URL or file path): one that could not be collected (COV003), or
+    /// an imported file that provides a kind of data for none of its hosts (COV002; `object` is
+    /// the kind of data).
+    Source {
+        source: String,
+        object: Option<String>,
+    },
+    /// A waiver of the rule set (COV004): the rule it waives and its host and object globs.
+    Waiver {
+        rule: String,
+        host_glob: String,
+        /// `None` for every object.
+        object_glob: Option<String>,
+    },
+    /// The estate as a whole.
+    Estate,
+}
+
+/// The kind of a [`Subject`]: the `subject` field of a finding in `findings.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubjectKind {
+    Host,
+    Source,
+    Waiver,
+    Estate,
+}
+
+/// What identifies a finding's subject across runs (see [`Finding::identity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SubjectId<'a> {
+    Host {
+        host: &'a str,
+        object: Option<&'a str>,
+    },
+    Source(&'a str, Option<&'a str>),
+    /// A waiver is identified by its globs, as before subjects were typed, so that the history
+    /// of a `findings.json` written without `waiver_rule` still matches.
+    Waiver {
+        host_glob: &'a str,
+        object_glob: Option<&'a str>,
+    },
+    Estate,
+}
+
+/// The `host` written for an [`Subject::Estate`] finding (the report's estate filter value).
+pub const ESTATE: &str = "(estate)";
+
+impl Subject {
+    /// A host, or an object on it.
+    pub fn host(host: &str, cluster: Option<&str>, object: Option<&str>) -> Subject {
+        Subject::Host {
+            host: host.to_string(),
+            cluster: cluster.map(str::to_string),
+            object: object.map(str::to_string),
+        }
+    }
+
+    pub fn kind(&self) -> SubjectKind {
+        match self {
+            Subject::Host { .. } => SubjectKind::Host,
+            Subject::Source { .. } => SubjectKind::Source,
+            Subject::Waiver { .. } => SubjectKind::Waiver,
+            Subject::Estate => SubjectKind::Estate,
+        }
+    }
+
+    /// The name shown in the report's host column and written as `host`: the host, the
+    /// source, the waiver's host glob, or [`ESTATE`].
+    pub fn name(&self) -> &str {
+        match self {
+            Subject::Host { host, .. } => host,
+            Subject::Source { source, .. } => source,
+            Subject::Waiver { host_glob, .. } => host_glob,
+            Subject::Estate => ESTATE,
+        }
+    }
+
+    /// The host's cluster; `None` for a standalone host and for every other kind.
+    pub fn cluster(&self) -> Option<&str> {
+        match self {
+            Subject::Host { cluster, .. } => cluster.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The object on the host, or the waiver's object glob.
+    pub fn object(&self) -> Option<&str> {
+        match self {
+            Subject::Host { object, .. } => object.as_deref(),
+            Subject::Waiver { object_glob, .. } => object_glob.as_deref(),
+            Subject::Source { object, .. } => object.as_deref(),
+            Subject::Estate => None,
+        }
+    }
+
+    /// The host name for a host subject.
+    pub fn host_name(&self) -> Option<&str> {
+        match self {
+            Subject::Host { host, .. } => Some(host),
+            _ => None,
+        }
+    }
+
+    pub fn id(&self) -> SubjectId<'_> {
+        match self {
+            Subject::Host { host, object, .. } => SubjectId::Host {
+                host,
+                object: object.as_deref(),
+            },
+            Subject::Source { source, object } => SubjectId::Source(source, object.as_deref()),
+            Subject::Waiver {
+                host_glob,
+                object_glob,
+                ..
+            } => SubjectId::Waiver {
+                host_glob,
+                object_glob: object_glob.as_deref(),
+            },
+            Subject::Estate => SubjectId::Estate,
+        }
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "FindingJson", into = "FindingJson")]
 pub struct Finding {
     /// Stable rule ID (see `vmkaudit rules`).
     pub rule: String,
     pub category: Category,
     pub severity: Severity,
-    pub host: String,
-    /// `null` for a standalone host.
-    pub cluster: Option<String>,
-    /// The object the finding is about (`vmk2`, `sshServer`, `defaultTcpipStack`); `null` for
-    /// the whole host.
-    pub object: Option<String>,
+    /// What the finding is about.
+    pub subject: Subject,
     pub message: String,
     pub remediation: String,
     pub references: Vec<String>,
     /// Present when a waiver of the rule set covers this finding.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waived: Option<Waived>,
     /// `new` or `persisting` when a previous run is known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// For coverage findings: IDs of the rules that could not check this host/object.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_checked: Vec<String>,
 }
 
+/// A finding as `findings.json` writes it: the subject spread over `host`, `cluster` and
+/// `object` (the fields of schema version 1 from its start), its kind in `subject`.
+#[derive(Serialize, Deserialize)]
+struct FindingJson {
+    rule: String,
+    category: Category,
+    severity: Severity,
+    /// Host name; for a source its name, for a waiver its host glob.
+    host: String,
+    /// `null` for a standalone host and for subjects other than hosts.
+    cluster: Option<String>,
+    /// The object on the host, the waiver's object glob; `null` for the whole host.
+    object: Option<String>,
+    /// The subject's kind; absent in files written before subjects were typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject: Option<SubjectKind>,
+    /// For a waiver: the rule it waives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    waiver_rule: Option<String>,
+    message: String,
+    remediation: String,
+    references: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    waived: Option<Waived>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    not_checked: Vec<String>,
+}
+
+/// The rules whose findings had a source or a waiver as subject in files written before the
+/// `subject` field existed (`findings.json` of earlier runs, read for the history).
+const LEGACY_SOURCE_RULE: &str = "COV003";
+const LEGACY_WAIVER_RULE: &str = "COV004";
+
+impl From<FindingJson> for Finding {
+    fn from(j: FindingJson) -> Finding {
+        let kind = j.subject.unwrap_or(match j.rule.as_str() {
+            LEGACY_SOURCE_RULE => SubjectKind::Source,
+            LEGACY_WAIVER_RULE => SubjectKind::Waiver,
+            _ => SubjectKind::Host,
+        });
+        let subject = match kind {
+            SubjectKind::Host => Subject::Host {
+                host: j.host,
+                cluster: j.cluster,
+                object: j.object,
+            },
+            SubjectKind::Source => Subject::Source {
+                source: j.host,
+                object: j.object,
+            },
+            SubjectKind::Waiver => Subject::Waiver {
+                rule: j.waiver_rule.unwrap_or_default(),
+                host_glob: j.host,
+                object_glob: j.object,
+            },
+            SubjectKind::Estate => Subject::Estate,
+        };
+        Finding {
+            rule: j.rule,
+            category: j.category,
+            severity: j.severity,
+            subject,
+            message: j.message,
+            remediation: j.remediation,
+            references: j.references,
+            waived: j.waived,
+            status: j.status,
+            not_checked: j.not_checked,
+        }
+    }
+}
+
+impl From<Finding> for FindingJson {
+    fn from(f: Finding) -> FindingJson {
+        let kind = f.subject.kind();
+        let (host, cluster, object, waiver_rule) = match f.subject {
+            Subject::Host {
+                host,
+                cluster,
+                object,
+            } => (host, cluster, object, None),
+            Subject::Source { source, object } => (source, None, object, None),
+            Subject::Waiver {
+                rule,
+                host_glob,
+                object_glob,
+            } => (host_glob, None, object_glob, Some(rule)),
+            Subject::Estate => (ESTATE.to_string(), None, None, None),
+        };
+        FindingJson {
+            rule: f.rule,
+            category: f.category,
+            severity: f.severity,
+            host,
+            cluster,
+            object,
+            subject: Some(kind),
+            waiver_rule,
+            message: f.message,
+            remediation: f.remediation,
+            references: f.references,
+            waived: f.waived,
+            status: f.status,
+            not_checked: f.not_checked,
+        }
+    }
+}
+
 impl Finding {
-    /// The identity of a finding across runs: rule + host + object.
-    pub fn identity(&self) -> (&str, &str, Option<&str>) {
-        (&self.rule, &self.host, self.object.as_deref())
+    /// The identity of a finding across runs: its rule and what it is about.
+    pub fn identity(&self) -> (&str, SubjectId<'_>) {
+        (&self.rule, self.subject.id())
     }
 
     /// The deterministic output order: severity (worst first), cluster, host, rule, object, message.
     pub fn sort_key(&self) -> impl Ord + '_ {
         (
             std::cmp::Reverse(self.severity),
-            self.cluster.as_deref(),
-            self.host.as_str(),
+            self.subject.cluster(),
+            self.subject.name(),
             self.rule.as_str(),
-            self.object.as_deref(),
+            self.subject.object(),
             self.message.as_str(),
         )
     }
@@ -201,15 +439,211 @@ pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 
+/// A kind of data a rule needs. When a source did not provide it for a host, the engine raises
+/// `COV002` naming it and the rules that could not check it. What a kind means for the rules
+/// (host or vmk level, where it comes from) is said where the rules are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Data {
+    /// `Host::netstacks` (TCP/IP stacks and their gateways).
+    Netstacks,
+    /// `Host::switches` (switch MTUs).
+    Switches,
+    /// `Host::firewall`.
+    Firewall,
+    /// `Vmk::services` of every vmk.
+    Services,
+    /// `Vmk::vlan` of every vmk.
+    Vlan,
+    /// `Vmk::mtu` of every vmk.
+    Mtu,
+    /// `Vmk::ipv4` and `Vmk::netmask` of every vmk (absent from an export without the IP
+    /// columns).
+    Ipv4,
+}
+
+impl Data {
+    pub const ALL: [Data; 7] = [
+        Data::Netstacks,
+        Data::Switches,
+        Data::Firewall,
+        Data::Services,
+        Data::Vlan,
+        Data::Mtu,
+        Data::Ipv4,
+    ];
+
+    /// The `object` of the `COV002` finding and the `reason` of the summary's `not_checked`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Data::Netstacks => "netstacks",
+            Data::Switches => "switches",
+            Data::Firewall => "firewall",
+            Data::Services => "services",
+            Data::Vlan => "vlan",
+            Data::Mtu => "mtu",
+            Data::Ipv4 => "ipv4",
+        }
+    }
+}
+
+/// Why a rule could not check a host: `reason` of the summary's `not_checked`, written as the
+/// data kind's name or `host not connected`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// The host was not connected, so nothing was read from it.
+    NotConnected,
+    /// The source did not provide this data.
+    Missing(Data),
+}
+
+impl Reason {
+    const NOT_CONNECTED: &'static str = "host not connected";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NotConnected => Self::NOT_CONNECTED,
+            Reason::Missing(d) => d.as_str(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Reason> {
+        if s == Self::NOT_CONNECTED {
+            return Some(Reason::NotConnected);
+        }
+        Data::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .map(Reason::Missing)
+    }
+}
+
+/// Ordered by the written form, the order `findings.json` has always listed them in.
+impl Ord for Reason {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Reason {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Reason::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown not-checked reason `{s}`")))
+    }
+}
+
 /// A check that could not run for some hosts, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotChecked {
     /// Rule ID.
     pub rule: String,
-    /// What data was missing ("firewall", "services", ...).
-    pub reason: String,
+    /// What kept it from running (missing data or a disconnected host).
+    pub reason: Reason,
     /// How many hosts the rule could not check.
     pub hosts: usize,
+}
+
+/// Unwaived findings per severity. Written as an object with every severity as a key, in the
+/// order `error`, `info`, `warning` (the keys' alphabetical order, as always).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    #[serde(default)]
+    error: usize,
+    #[serde(default)]
+    info: usize,
+    #[serde(default)]
+    warning: usize,
+}
+
+impl SeverityCounts {
+    pub fn get(&self, sev: Severity) -> usize {
+        self[sev]
+    }
+
+    fn add(&mut self, sev: Severity) {
+        *match sev {
+            Severity::Error => &mut self.error,
+            Severity::Info => &mut self.info,
+            Severity::Warning => &mut self.warning,
+        } += 1;
+    }
+}
+
+impl std::ops::Index<Severity> for SeverityCounts {
+    type Output = usize;
+    fn index(&self, sev: Severity) -> &usize {
+        match sev {
+            Severity::Error => &self.error,
+            Severity::Info => &self.info,
+            Severity::Warning => &self.warning,
+        }
+    }
+}
+
+/// Unwaived findings per category, every category a key in alphabetical order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CategoryCounts {
+    #[serde(default)]
+    addressing: usize,
+    #[serde(default)]
+    coverage: usize,
+    #[serde(default)]
+    firewall: usize,
+    #[serde(default)]
+    gateway: usize,
+    #[serde(default)]
+    mtu: usize,
+    #[serde(default)]
+    separation: usize,
+}
+
+impl CategoryCounts {
+    fn slot(&mut self, cat: Category) -> &mut usize {
+        match cat {
+            Category::Addressing => &mut self.addressing,
+            Category::Coverage => &mut self.coverage,
+            Category::Firewall => &mut self.firewall,
+            Category::Gateway => &mut self.gateway,
+            Category::Mtu => &mut self.mtu,
+            Category::Separation => &mut self.separation,
+        }
+    }
+
+    pub fn get(&self, cat: Category) -> usize {
+        self[cat]
+    }
+}
+
+impl std::ops::Index<Category> for CategoryCounts {
+    type Output = usize;
+    fn index(&self, cat: Category) -> &usize {
+        match cat {
+            Category::Addressing => &self.addressing,
+            Category::Coverage => &self.coverage,
+            Category::Firewall => &self.firewall,
+            Category::Gateway => &self.gateway,
+            Category::Mtu => &self.mtu,
+            Category::Separation => &self.separation,
+        }
+    }
 }
 
 /// Counts over a whole run.
@@ -218,10 +652,10 @@ pub struct Summary {
     pub hosts_checked: usize,
     pub hosts_with_findings: usize,
     pub vmks_checked: usize,
-    /// Counts of unwaived findings by severity (`error`, `warning`, `info`).
-    pub by_severity: BTreeMap<String, usize>,
+    /// Counts of unwaived findings by severity.
+    pub by_severity: SeverityCounts,
     /// Counts of unwaived findings by category.
-    pub by_category: BTreeMap<String, usize>,
+    pub by_category: CategoryCounts,
     /// Counts of unwaived findings by cluster (`(standalone)` for hosts without one).
     pub by_cluster: BTreeMap<String, usize>,
     pub waived: usize,
@@ -272,9 +706,8 @@ impl FindingsFile {
 
 /// Compute the summary counts of `findings` over the inventory's `hosts`.
 ///
-/// `hosts_with_findings` counts inventory hosts only: a finding whose `host` is not an inventory
-/// host (a failed source's name, a waiver's host glob) counts by severity, category and cluster,
-/// but not as a host.
+/// `hosts_with_findings` counts inventory hosts only: a finding about something else (a failed
+/// source, a waiver) counts by severity, category and cluster, but not as a host.
 pub fn summarize(
     findings: &[Finding],
     hosts: &[crate::model::Host],
@@ -289,140 +722,26 @@ pub fn summarize(
         not_checked,
         ..Summary::default()
     };
-    for sev in Severity::ALL {
-        s.by_severity.insert(sev.as_str().to_string(), 0);
-    }
-    for cat in Category::ALL {
-        s.by_category.insert(cat.as_str().to_string(), 0);
-    }
     let mut with_findings = std::collections::HashSet::new();
     for f in findings {
         if f.waived.is_some() {
             s.waived += 1;
             continue;
         }
-        if inventory_hosts.contains(f.host.as_str()) {
-            with_findings.insert(f.host.as_str());
+        if let Some(host) = f
+            .subject
+            .host_name()
+            .filter(|h| inventory_hosts.contains(h))
+        {
+            with_findings.insert(host);
         }
-        *s.by_severity.entry(f.severity.as_str().into()).or_default() += 1;
-        *s.by_category.entry(f.category.as_str().into()).or_default() += 1;
-        let cluster = f.cluster.as_deref().unwrap_or(STANDALONE);
+        s.by_severity.add(f.severity);
+        *s.by_category.slot(f.category) += 1;
+        let cluster = f.subject.cluster().unwrap_or(STANDALONE);
         *s.by_cluster.entry(cluster.to_string()).or_default() += 1;
     }
     s.hosts_with_findings = with_findings.len();
     s
-}
-
-/// A kind of data a rule needs. When a source did not provide it for a host, the engine raises
-/// `COV002` naming it and the rules that could not check it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Data {
-    /// `Host::netstacks` (TCP/IP stacks and their gateways).
-    Netstacks,
-    /// `Host::switches` (switch MTUs).
-    Switches,
-    /// `Host::firewall`.
-    Firewall,
-    /// `Vmk::services` of every vmk.
-    Services,
-    /// `Vmk::vlan` of every vmk.
-    Vlan,
-    /// `Vmk::mtu` of every vmk.
-    Mtu,
-    /// `Vmk::ipv4` and `Vmk::netmask` of every vmk (absent from an export without the IP
-    /// columns).
-    Ipv4,
-}
-
-impl Data {
-    pub const ALL: [Data; 7] = [
-        Data::Netstacks,
-        Data::Switches,
-        Data::Firewall,
-        Data::Services,
-        Data::Vlan,
-        Data::Mtu,
-        Data::Ipv4,
-    ];
-
-    /// The `object` of the `COV002` finding and the `reason` of the summary's `not_checked`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Data::Netstacks => "netstacks",
-            Data::Switches => "switches",
-            Data::Firewall => "firewall",
-            Data::Services => "services",
-            Data::Vlan => "vlan",
-            Data::Mtu => "mtu",
-            Data::Ipv4 => "ipv4",
-        }
-    }
-
-    /// A host-level kind is missing for the whole host; the rule does not run on it at all.
-    /// A vmk-level kind is missing for single vmks; the rule runs and skips those vmks.
-    pub fn host_level(self) -> bool {
-        matches!(self, Data::Netstacks | Data::Switches | Data::Firewall)
-    }
-
-    /// The vSphere host properties this data comes from in a live collection, to name the one
-    /// the server refused (`Host::not_collected`).
-    pub fn vsphere_properties(self) -> &'static [&'static str] {
-        match self {
-            Data::Firewall => &["config.firewall"],
-            Data::Services => &["config.virtualNicManagerInfo"],
-            Data::Netstacks | Data::Switches | Data::Vlan | Data::Mtu | Data::Ipv4 => {
-                &["config.network"]
-            }
-        }
-    }
-
-    /// What the data is, for messages.
-    pub fn label(self) -> Msg {
-        match self {
-            Data::Netstacks => msg!("data.netstacks", "TCP/IP stacks and their default gateways"),
-            Data::Switches => msg!("data.switches", "switch MTUs"),
-            Data::Firewall => msg!("data.firewall", "the host firewall configuration"),
-            Data::Services => msg!("data.services", "the services enabled on the vmk"),
-            Data::Vlan => msg!("data.vlan", "the VLAN ID of the vmk"),
-            Data::Mtu => msg!("data.mtu", "the MTU of the vmk"),
-            Data::Ipv4 => msg!("data.ipv4", "the IPv4 address and netmask of the vmk"),
-        }
-    }
-
-    /// Whether `host` lacks this data (for vmk-level kinds: the vmks that lack it).
-    pub fn missing_on(self, host: &Host) -> Vec<String> {
-        let whole = |missing: bool| {
-            if missing {
-                vec![String::new()]
-            } else {
-                Vec::new()
-            }
-        };
-        match self {
-            Data::Netstacks => whole(host.netstacks.is_none()),
-            Data::Switches => whole(host.switches.is_none()),
-            Data::Firewall => whole(host.firewall.is_none()),
-            Data::Services => vmks_where(host, |v| v.services.is_none()),
-            Data::Vlan => vmks_where(host, |v| v.vlan.is_none()),
-            Data::Mtu => vmks_where(host, |v| v.mtu.is_none()),
-            Data::Ipv4 => vmks_where(host, |v| blank(&v.ipv4) || blank(&v.netmask)),
-        }
-    }
-}
-
-fn blank(s: &Option<String>) -> bool {
-    s.as_deref().is_none_or(|s| s.trim().is_empty())
-}
-
-fn vmks_where(host: &Host, pred: impl Fn(&crate::model::Vmk) -> bool) -> Vec<String> {
-    let mut v: Vec<String> = host
-        .vmks
-        .iter()
-        .filter(|v| pred(v))
-        .map(|v| v.device.clone())
-        .collect();
-    v.sort_by(|a, b| crate::model::device_order(a, b));
-    v
 }
 
 /// Findings for unit tests of any layer above this one.
@@ -435,9 +754,7 @@ pub(crate) mod testing {
             rule: rule.into(),
             category: Category::Mtu,
             severity: sev,
-            host: host.into(),
-            cluster: Some("c1".into()),
-            object: object.map(str::to_string),
+            subject: Subject::host(host, Some("c1"), object),
             message: format!("{rule} on {host}"),
             remediation: String::new(),
             references: Vec::new(),
@@ -480,9 +797,7 @@ mod tests {
             rule: "X".into(),
             category: Category::Coverage,
             severity,
-            host: host.into(),
-            cluster: None,
-            object: None,
+            subject: Subject::host(host, None, None),
             message: String::new(),
             remediation: String::new(),
             references: vec![],
@@ -501,12 +816,166 @@ mod tests {
         let fs = vec![
             finding("esx1", Severity::Error),
             finding("esx1", Severity::Info),
-            finding("https://vc-down/sdk", Severity::Warning),
+            Finding {
+                subject: Subject::Source {
+                    source: "https://vc-down/sdk".into(),
+                    object: None,
+                },
+                ..finding("esx2", Severity::Warning)
+            },
         ];
         let s = summarize(&fs, &hosts, 0, vec![]);
         assert_eq!(s.hosts_checked, 2);
         assert_eq!(s.hosts_with_findings, 1);
-        assert_eq!(s.by_severity["warning"], 1);
+        assert_eq!(s.by_severity[Severity::Warning], 1);
         assert_eq!(s.by_cluster[STANDALONE], 3);
+    }
+
+    fn json_of(f: &Finding) -> serde_json::Value {
+        serde_json::to_value(f).unwrap()
+    }
+
+    #[test]
+    fn every_subject_round_trips_through_the_json_fields() {
+        let subjects = [
+            Subject::host("esx1", Some("CL1"), Some("vmk2")),
+            Subject::host("esx2", None, None),
+            Subject::Source {
+                source: "https://vc1/sdk".into(),
+                object: None,
+            },
+            Subject::Waiver {
+                rule: "FW004".into(),
+                host_glob: "esx-*".into(),
+                object_glob: Some("ssh*".into()),
+            },
+            Subject::Estate,
+        ];
+        let want = [
+            ("esx1", Some("CL1"), Some("vmk2"), "host", None),
+            ("esx2", None, None, "host", None),
+            ("https://vc1/sdk", None, None, "source", None),
+            ("esx-*", None, Some("ssh*"), "waiver", Some("FW004")),
+            (ESTATE, None, None, "estate", None),
+        ];
+        for (subject, (host, cluster, object, kind, waiver_rule)) in subjects.into_iter().zip(want)
+        {
+            let f = Finding {
+                subject: subject.clone(),
+                ..finding("esx1", Severity::Error)
+            };
+            let v = json_of(&f);
+            assert_eq!(v["host"], host, "{subject:?}");
+            assert_eq!(v["cluster"].as_str(), cluster, "{subject:?}");
+            assert_eq!(v["object"].as_str(), object, "{subject:?}");
+            assert_eq!(v["subject"], kind, "{subject:?}");
+            assert_eq!(v["waiver_rule"].as_str(), waiver_rule, "{subject:?}");
+            let back: Finding = serde_json::from_value(v).unwrap();
+            assert_eq!(back, f);
+        }
+    }
+
+    /// The fields keep the order findings.json always had; `subject` comes after `object`.
+    #[test]
+    fn finding_json_keeps_the_field_order() {
+        let f = finding("esx1", Severity::Error);
+        let text = serde_json::to_string(&f).unwrap();
+        assert!(
+            text.starts_with(
+                r#"{"rule":"X","category":"coverage","severity":"error","host":"esx1","cluster":null,"object":null,"subject":"host","message":"#
+            ),
+            "{text}"
+        );
+    }
+
+    /// A findings.json of an earlier run has no `subject`: COV003 is about a source, COV004
+    /// about a waiver, everything else about a host.
+    #[test]
+    fn findings_without_a_subject_kind_still_read() {
+        let old = |rule: &str, host: &str, object: Option<&str>| {
+            let mut v = json_of(&finding(host, Severity::Warning));
+            let o = v.as_object_mut().unwrap();
+            o.remove("subject");
+            o.insert("rule".into(), rule.into());
+            o.insert("object".into(), object.into());
+            serde_json::from_value::<Finding>(v).unwrap().subject
+        };
+        assert_eq!(
+            old("COV003", "https://vc2/sdk", None),
+            Subject::Source {
+                source: "https://vc2/sdk".into(),
+                object: None,
+            }
+        );
+        assert_eq!(
+            old("COV004", "esx-*", Some("vmk*")),
+            Subject::Waiver {
+                rule: String::new(),
+                host_glob: "esx-*".into(),
+                object_glob: Some("vmk*".into()),
+            }
+        );
+        assert_eq!(
+            old("MTU004", "esx1", Some("vmk1")),
+            Subject::host("esx1", None, Some("vmk1"))
+        );
+    }
+
+    #[test]
+    fn not_checked_reasons_are_written_as_before() {
+        let all = std::iter::once(Reason::NotConnected).chain(Data::ALL.map(Reason::Missing));
+        for r in all {
+            let v = serde_json::to_value(r).unwrap();
+            assert_eq!(v, r.as_str());
+            assert_eq!(serde_json::from_value::<Reason>(v).unwrap(), r);
+        }
+        assert_eq!(
+            serde_json::to_value(Reason::NotConnected).unwrap(),
+            "host not connected"
+        );
+        assert_eq!(
+            serde_json::to_value(Reason::Missing(Data::Ipv4)).unwrap(),
+            "ipv4"
+        );
+        let err = serde_json::from_str::<Reason>(r#""dns""#).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown not-checked reason `dns`"),
+            "{err}"
+        );
+        // Ordered by the written form, as the summary has always listed them.
+        assert!(Reason::Missing(Data::Firewall) < Reason::NotConnected);
+        assert!(Reason::NotConnected < Reason::Missing(Data::Ipv4));
+    }
+
+    /// The typed counts are written as the string-keyed maps were: every key, alphabetical.
+    #[test]
+    fn summary_counts_are_written_as_string_keyed_maps() {
+        let fs = vec![
+            finding("esx1", Severity::Error),
+            Finding {
+                category: Category::Mtu,
+                ..finding("esx1", Severity::Info)
+            },
+        ];
+        let s = summarize(&fs, &[], 0, vec![]);
+        assert_eq!(s.by_severity[Severity::Error], 1);
+        assert_eq!(s.by_severity.get(Severity::Warning), 0);
+        assert_eq!(s.by_category[Category::Coverage], 1);
+        assert_eq!(s.by_category.get(Category::Mtu), 1);
+        assert_eq!(
+            serde_json::to_string(&s.by_severity).unwrap(),
+            r#"{"error":1,"info":1,"warning":0}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&s.by_category).unwrap(),
+            r#"{"addressing":0,"coverage":1,"firewall":0,"gateway":0,"mtu":1,"separation":0}"#
+        );
+        let mut keys: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        keys.sort();
+        let v = serde_json::to_value(s.by_category).unwrap();
+        let written: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(written, keys, "one key per category");
+        let back: CategoryCounts = serde_json::from_value(v).unwrap();
+        assert_eq!(back, s.by_category);
     }
 }

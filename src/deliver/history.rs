@@ -16,7 +16,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::findings::{sort_findings, Finding, FindingsFile, Status, SCHEMA_VERSION};
+use crate::findings::{
+    sort_findings, Finding, FindingsFile, Status, Subject, SubjectId, SCHEMA_VERSION,
+};
 use crate::model::Inventory;
 
 /// What changed since the previous run (unwaived findings only).
@@ -39,6 +41,8 @@ pub struct Scope {
     checked: BTreeSet<String>,
     /// Hosts in the inventory that are not connected (nothing was checked on them).
     unreachable: BTreeSet<String>,
+    /// Sources collected (a source-failure finding about one of them is resolved).
+    sources: BTreeSet<String>,
     /// Every source was collected, so a host missing from the inventory is really gone.
     complete: bool,
 }
@@ -49,9 +53,8 @@ impl Scope {
             complete: inv.sources.iter().all(|s| s.error.is_none()),
             ..Scope::default()
         };
-        // A source-failure finding names the source as its host.
         for src in inv.sources.iter().filter(|s| s.error.is_none()) {
-            scope.checked.insert(src.name.clone());
+            scope.sources.insert(src.name.clone());
         }
         for h in &inv.hosts {
             if h.is_connected() {
@@ -73,8 +76,19 @@ impl Scope {
         }
     }
 
-    /// This run looked at `host` again.
-    fn rechecked(&self, host: &str) -> bool {
+    /// This run looked at the subject again: a host if it was checked (or, unless it is known
+    /// and unreachable, if the run is complete); a source if it was collected or the run is
+    /// complete; a waiver always (the rule set's waivers are all read every run); the estate
+    /// when the run is complete.
+    fn rechecked(&self, subject: &Subject) -> bool {
+        let host = match subject {
+            Subject::Host { host, .. } => host,
+            Subject::Source { source, .. } => {
+                return self.complete || self.sources.contains(source)
+            }
+            Subject::Waiver { .. } => return true,
+            Subject::Estate => return self.complete,
+        };
         if self.checked.contains(host) {
             true
         } else if self.unreachable.contains(host) {
@@ -92,7 +106,7 @@ impl Changes {
     }
 }
 
-type Identity<'a> = (&'a str, &'a str, Option<&'a str>);
+type Identity<'a> = (&'a str, SubjectId<'a>);
 
 /// Mark `current` against `previous` and return the counts.
 pub fn apply(
@@ -133,7 +147,7 @@ pub fn apply(
     for f in &previous.findings {
         let id = f.identity();
         if !now.contains(&id) && seen.insert(id) {
-            if !scope.rechecked(&f.host) {
+            if !scope.rechecked(&f.subject) {
                 if f.waived.is_none() {
                     changes.unverified += 1;
                 }
@@ -192,12 +206,12 @@ fn read_findings(path: &Path) -> Result<FindingsFile, super::Error> {
 pub(crate) mod tests {
     use super::*;
     use crate::findings::testing::{file, finding};
-    use crate::findings::{Severity, Waived};
+    use crate::findings::{Severity, SubjectKind, Waived};
 
     fn status_of(f: &FindingsFile, rule: &str, host: &str) -> Option<Status> {
         f.findings
             .iter()
-            .find(|x| x.rule == rule && x.host == host)
+            .find(|x| x.rule == rule && x.subject.name() == host)
             .and_then(|x| x.status)
     }
 
@@ -265,7 +279,7 @@ pub(crate) mod tests {
         let gone: Vec<_> = cur
             .resolved
             .iter()
-            .map(|f| (f.rule.as_str(), f.host.as_str(), f.object.as_deref()))
+            .map(|f| (f.rule.as_str(), f.subject.name(), f.subject.object()))
             .collect();
         // Deterministic order: severity first, then host, rule, object.
         assert_eq!(
@@ -284,6 +298,97 @@ pub(crate) mod tests {
         assert!(json.contains("\"status\": \"persisting\""), "{json}");
         let back: FindingsFile = serde_json::from_str(&json).unwrap();
         assert_eq!(back, cur);
+    }
+
+    fn on(rule: &str, subject: Subject) -> Finding {
+        Finding {
+            subject,
+            ..finding(rule, "x", None, Severity::Warning)
+        }
+    }
+
+    /// A subject is identified by its kind too: a source named like a host is not that host;
+    /// a waiver is identified by its globs, so an earlier file without `waiver_rule` matches.
+    #[test]
+    fn identity_tells_subject_kinds_apart() {
+        let host = on("COV003", Subject::host("esx1", Some("c1"), None));
+        let source = on(
+            "COV003",
+            Subject::Source {
+                source: "esx1".into(),
+                object: None,
+            },
+        );
+        let waiver = |rule: &str| {
+            on(
+                "COV004",
+                Subject::Waiver {
+                    rule: rule.into(),
+                    host_glob: "esx1".into(),
+                    object_glob: None,
+                },
+            )
+        };
+        assert_ne!(host.identity(), source.identity());
+        assert_ne!(
+            waiver("FW004").identity(),
+            on("COV004", Subject::host("esx1", None, None)).identity()
+        );
+        assert_eq!(waiver("FW004").identity(), waiver("").identity());
+        assert_ne!(
+            on("COV004", Subject::Estate).identity(),
+            waiver("").identity()
+        );
+
+        let prev = file(
+            "2026-11-24T06:00:00+00:00",
+            vec![source.clone(), waiver("")],
+        );
+        let mut cur = file("2026-11-25T06:00:00+00:00", vec![host, waiver("FW004")]);
+        let c = apply(&mut cur, Some(&prev), &Scope::everything());
+        assert_eq!((c.new, c.persisting, c.resolved), (1, 1, 1));
+        assert_eq!(cur.resolved, vec![source]);
+        let status = |kind| {
+            cur.findings
+                .iter()
+                .find(|f| f.subject.kind() == kind)
+                .and_then(|f| f.status)
+        };
+        assert_eq!(status(SubjectKind::Host), Some(Status::New));
+        assert_eq!(status(SubjectKind::Waiver), Some(Status::Persisting));
+    }
+
+    /// A source-failure finding is resolved when this run collected the source, though another
+    /// source failed; a host of the same name that was not checked stays unverified.
+    #[test]
+    fn a_collected_source_resolves_its_failure_in_an_incomplete_run() {
+        let mut inv = Inventory::new();
+        for (name, error) in [("https://vc1/sdk", None), ("https://vc2/sdk", Some("down"))] {
+            inv.sources.push(crate::model::Source {
+                name: name.into(),
+                kind: crate::model::SourceKind::Vcenter,
+                insecure: false,
+                collected_at: None,
+                product: None,
+                error: error.map(str::to_string),
+            });
+        }
+        let scope = Scope::of(&inv);
+        let vc1 = |subject| on("COV003", subject);
+        let prev = file(
+            "2026-11-24T06:00:00+00:00",
+            vec![
+                vc1(Subject::Source {
+                    source: "https://vc1/sdk".into(),
+                    object: None,
+                }),
+                vc1(Subject::host("https://vc1/sdk", None, None)),
+            ],
+        );
+        let mut cur = file("2026-11-25T06:00:00+00:00", vec![]);
+        let c = apply(&mut cur, Some(&prev), &scope);
+        assert_eq!((c.resolved, c.unverified), (1, 1));
+        assert_eq!(cur.resolved[0].subject.kind(), SubjectKind::Source);
     }
 
     #[test]
@@ -309,7 +414,7 @@ pub(crate) mod tests {
             "2026-11-25T06:00:00+00:00",
             vec![{
                 let mut w = waived.clone();
-                w.host = "esx2".into();
+                w.subject = Subject::host("esx2", Some("c1"), Some("sshServer"));
                 w
             }],
         );
@@ -348,7 +453,13 @@ pub(crate) mod tests {
                 finding("MTU004", "esx1", Some("vmk1"), Severity::Error),
                 finding("MTU004", "esx2", Some("vmk1"), Severity::Error),
                 finding("MTU004", "esx3", Some("vmk1"), Severity::Error),
-                finding("COV003", "https://vc-b", None, Severity::Warning),
+                on(
+                    "COV003",
+                    Subject::Source {
+                        source: "https://vc-b".into(),
+                        object: None,
+                    },
+                ),
             ],
         );
         // esx1 was checked and is fixed; esx2 is not responding; esx3 is missing while a
@@ -377,7 +488,7 @@ pub(crate) mod tests {
         let mut cur = file("2026-11-25T06:00:00+00:00", Vec::new());
         let c = apply(&mut cur, Some(&prev), &Scope::of(&inv));
         assert_eq!((c.resolved, c.unverified), (2, 2), "{c:?}");
-        let gone: Vec<_> = cur.resolved.iter().map(|f| f.host.as_str()).collect();
+        let gone: Vec<_> = cur.resolved.iter().map(|f| f.subject.name()).collect();
         assert_eq!(gone, ["esx1", "https://vc-b"]);
 
         // With every source collected, a host missing from the estate is really gone, and so

@@ -9,7 +9,7 @@ use std::fmt;
 
 use crate::deliver::history::Changes;
 use crate::error::did_you_mean;
-use crate::findings::FindingsFile;
+use crate::findings::{FindingsFile, Severity};
 use crate::i18n::{Arg, Lang, ToArg};
 use crate::msg;
 
@@ -150,12 +150,11 @@ impl Values {
         lang: Lang,
     ) -> Values {
         let s = &findings.summary;
-        let count = |k: &str| s.by_severity.get(k).copied().unwrap_or(0);
         Values {
             name: name.map(str::to_string),
-            errors: count("error"),
-            warnings: count("warning"),
-            infos: count("info"),
+            errors: s.by_severity[Severity::Error],
+            warnings: s.by_severity[Severity::Warning],
+            infos: s.by_severity[Severity::Info],
             waived: s.waived,
             hosts: s.hosts_checked,
             hosts_with_findings: s.hosts_with_findings,

@@ -22,7 +22,8 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 
 use crate::findings::{
-    sort_findings, summarize, Finding, FindingsFile, NotChecked, Waived, SCHEMA_VERSION,
+    sort_findings, summarize, Finding, FindingsFile, NotChecked, Reason, Subject, Waived,
+    SCHEMA_VERSION,
 };
 use crate::i18n::{self, Lang};
 use crate::inventory::FileGap;
@@ -34,19 +35,28 @@ use crate::rules::{ids, net, Check, Data, EstateCtx, Hit, HostCtx, Rule};
 #[derive(Default)]
 struct HostResult {
     raised: Vec<Raised>,
-    /// The (rule, missing data) pairs not checked.
-    not_checked: Vec<(&'static str, &'static str)>,
+    /// The (rule, reason) pairs not checked.
+    not_checked: Vec<(String, Reason)>,
     /// Data its file source provides for no host, with the rules that could not use it here:
     /// reported once per source ([`FileGaps`]).
-    gaps: Vec<(Data, Vec<&'static str>)>,
+    gaps: Vec<(Data, Vec<String>)>,
+}
+
+/// What a raised finding is on, before the host's names are looked up.
+enum On {
+    /// Index of the host in `Inventory::hosts`.
+    Host(usize),
+    /// A source that could not be collected (COV003), by name.
+    Source(String),
 }
 
 /// A finding before language selection and waivers.
 struct Raised {
     rule: &'static Rule,
-    /// `Some(name)` for a finding on a source (COV003) rather than on `hit.host`.
-    source: Option<String>,
-    hit: Hit,
+    on: On,
+    object: Option<String>,
+    message: crate::i18n::Msg,
+    remediation: crate::i18n::Msg,
     not_checked: Vec<String>,
 }
 
@@ -54,8 +64,10 @@ impl Raised {
     fn on_host(rule: &'static Rule, hit: Hit) -> Raised {
         Raised {
             rule,
-            source: None,
-            hit,
+            on: On::Host(hit.host),
+            object: hit.object,
+            message: hit.message,
+            remediation: hit.remediation,
             not_checked: Vec::new(),
         }
     }
@@ -71,7 +83,7 @@ pub fn evaluate(
 ) -> FindingsFile {
     let enabled: Vec<&RuleConfig> = rules.enabled().collect();
     let mut raised: Vec<Raised> = Vec::new();
-    let mut not_checked: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut not_checked: BTreeMap<(String, Reason), usize> = BTreeMap::new();
 
     // Sources that failed: COV003, on the source's name.
     for s in &inv.sources {
@@ -79,22 +91,19 @@ pub fn evaluate(
             let name = &s.name;
             raised.push(Raised {
                 rule: rule(ids::SOURCE_FAILED),
-                source: Some(name.clone()),
-                hit: Hit {
-                    host: 0,
-                    object: None,
-                    message: msg!(
-                        "COV003.message",
-                        "Source {name} could not be collected: {err}. Its hosts are missing from this report.",
-                        name,
-                        err,
-                    ),
-                    remediation: msg!(
-                        "COV003.fix",
-                        "Check the address, credentials and certificate of {name} and that it is reachable, then run vmkaudit again.",
-                        name,
-                    ),
-                },
+                on: On::Source(name.clone()),
+                object: None,
+                message: msg!(
+                    "COV003.message",
+                    "Source {name} could not be collected: {err}. Its hosts are missing from this report.",
+                    name,
+                    err,
+                ),
+                remediation: msg!(
+                    "COV003.fix",
+                    "Check the address, credentials and certificate of {name} and that it is reachable, then run vmkaudit again.",
+                    name,
+                ),
                 not_checked: Vec::new(),
             });
         }
@@ -112,7 +121,7 @@ pub fn evaluate(
         })
         .collect();
     // (file source, data) → (hosts, rules not checked)
-    let mut gap_facts: BTreeMap<(usize, Data), (usize, Vec<&str>)> = BTreeMap::new();
+    let mut gap_facts: BTreeMap<(usize, Data), (usize, Vec<String>)> = BTreeMap::new();
     for (host, r) in inv.hosts.iter().zip(per_host) {
         raised.extend(r.raised);
         for key in r.not_checked {
@@ -133,8 +142,7 @@ pub fn evaluate(
     }
     for ((source, data), (hosts, mut ids)) in gap_facts {
         // In rule-set order, as on a host.
-        ids.sort_by_key(|id| enabled.iter().position(|c| c.rule.id == *id));
-        let ids = ids.into_iter().map(str::to_string).collect();
+        ids.sort_by_key(|id| enabled.iter().position(|c| c.rule.id == id.as_str()));
         raised.push(file_gap_fact(&inv.sources[source], data, hosts, ids));
     }
 
@@ -184,21 +192,28 @@ pub fn evaluate(
         let Some(cfg) = rules.config(r.rule.id).filter(|c| c.enabled) else {
             continue;
         };
-        let (host_name, cluster) = match r.source {
-            Some(name) => (name, None),
-            None => {
-                let h = &inv.hosts[r.hit.host];
+        let subject = match r.on {
+            On::Source(source) => Subject::Source {
+                source,
+                object: r.object.clone(),
+            },
+            On::Host(index) => {
+                let h = &inv.hosts[index];
                 if !cfg.scope.includes(h) {
                     continue;
                 }
-                (h.name.clone(), h.cluster.clone())
+                Subject::Host {
+                    host: h.name.clone(),
+                    cluster: h.cluster.clone(),
+                    object: r.object,
+                }
             }
         };
         let waived = rules
             .waivers
             .iter()
             .filter(|w| !w.expired(today))
-            .find(|w| w.matches(r.rule.id, &host_name, r.hit.object.as_deref()))
+            .find(|w| w.matches(r.rule.id, subject.name(), subject.object()))
             .map(|w| Waived {
                 reason: w.reason.clone(),
                 expires: w.expires.map(|d| d.format("%Y-%m-%d").to_string()),
@@ -207,11 +222,9 @@ pub fn evaluate(
             rule: r.rule.id.to_string(),
             category: r.rule.category,
             severity: cfg.severity,
-            host: host_name,
-            cluster,
-            object: r.hit.object,
-            message: r.hit.message.render(lang),
-            remediation: r.hit.remediation.render(lang),
+            subject,
+            message: r.message.render(lang),
+            remediation: r.remediation.render(lang),
             references: r.rule.reference_list(),
             waived,
             status: None,
@@ -248,9 +261,11 @@ pub fn evaluate(
                 rule: ids::WAIVER_EXPIRED.to_string(),
                 category: cfg.rule.category,
                 severity: cfg.severity,
-                host: w.host.clone(),
-                cluster: None,
-                object: w.object.clone(),
+                subject: Subject::Waiver {
+                    rule: w.rule.to_string(),
+                    host_glob: w.host.clone(),
+                    object_glob: w.object.clone(),
+                },
                 message: message.render(lang),
                 remediation: remediation.render(lang),
                 references: cfg.rule.reference_list(),
@@ -267,8 +282,8 @@ pub fn evaluate(
     let not_checked = not_checked
         .into_iter()
         .map(|((rule, reason), hosts)| NotChecked {
-            rule: rule.to_string(),
-            reason: reason.to_string(),
+            rule,
+            reason,
             hosts,
         })
         .collect();
@@ -407,20 +422,16 @@ fn file_gap_fact(source: &Source, data: Data, hosts: usize, ids: Vec<String>) ->
     };
     Raised {
         rule: rule(ids::CHECK_NOT_RUN),
-        source: Some(name.clone()),
-        hit: Hit {
-            host: 0,
-            object: Some(data.as_str().to_string()),
-            message,
-            remediation,
-        },
+        on: On::Source(name.clone()),
+        object: Some(data.as_str().to_string()),
+        message,
+        remediation,
         not_checked: ids,
     }
 }
 
 /// Check one host: COV001, COV002 and every per-host rule. Returns the raised findings and the
-/// (rule, data kind) pairs that could not be checked; the data in `file_gaps` (what the host's
-/// file source provides for no host) is returned as gaps instead of raising COV002 here.
+/// (rule, data kind) pairs that could not be checked.
 fn check_host(
     index: usize,
     host: &crate::model::Host,
@@ -439,33 +450,30 @@ fn check_host(
     let name = &host.name;
     if !host.is_connected() {
         let state = host.connection_state.as_deref().unwrap_or("unknown");
-        let skipped: Vec<&'static str> = in_scope
+        let skipped: Vec<String> = in_scope
             .iter()
             .filter(|c| !matches!(c.rule.check, Check::Engine))
-            .map(|c| c.rule.id)
+            .map(|c| c.rule.id.to_string())
             .collect();
         for id in &skipped {
-            nc.push((*id, "host not connected"));
+            nc.push((id.clone(), Reason::NotConnected));
         }
         out.push(Raised {
             rule: rule(ids::HOST_NOT_CONNECTED),
-            source: None,
-            hit: Hit {
-                host: index,
-                object: None,
-                message: msg!(
-                    "COV001.message",
-                    "Host {name} is {state} in vCenter, so its configuration could not be read: none of its vmks were checked.",
-                    name,
-                    state,
-                ),
-                remediation: msg!(
-                    "COV001.fix",
-                    "Reconnect the host (vSphere Client: right-click the host > Connection > Connect; PowerCLI: Get-VMHost {name} | Set-VMHost -State Connected), then run vmkaudit again.",
-                    name,
-                ),
-            },
-            not_checked: skipped.iter().map(|id| id.to_string()).collect(),
+            on: On::Host(index),
+            object: None,
+            message: msg!(
+                "COV001.message",
+                "Host {name} is {state} in vCenter, so its configuration could not be read: none of its vmks were checked.",
+                name,
+                state,
+            ),
+            remediation: msg!(
+                "COV001.fix",
+                "Reconnect the host (vSphere Client: right-click the host > Connection > Connect; PowerCLI: Get-VMHost {name} | Set-VMHost -State Connected), then run vmkaudit again.",
+                name,
+            ),
+            not_checked: skipped,
         });
         return HostResult {
             raised: out,
@@ -486,16 +494,16 @@ fn check_host(
         if data.host_level() {
             missing_host_level.push(data);
         }
-        let rules: Vec<&'static str> = in_scope
+        let rules: Vec<String> = in_scope
             .iter()
             .filter(|c| c.rule.needs.contains(&data) && c.rule.is_active(params))
-            .map(|c| c.rule.id)
+            .map(|c| c.rule.id.to_string())
             .collect();
         if rules.is_empty() {
             continue;
         }
         for id in &rules {
-            nc.push((*id, data.as_str()));
+            nc.push((id.clone(), Reason::Missing(data)));
         }
         if file_gaps.contains(&data) {
             if coverage_in_scope {
@@ -550,14 +558,11 @@ fn check_host(
         };
         out.push(Raised {
             rule: rule(ids::CHECK_NOT_RUN),
-            source: None,
-            hit: Hit {
-                host: index,
-                object: Some(data.as_str().to_string()),
-                message,
-                remediation,
-            },
-            not_checked: rules.iter().map(|r| r.to_string()).collect(),
+            on: On::Host(index),
+            object: Some(data.as_str().to_string()),
+            message,
+            remediation,
+            not_checked: rules,
         });
     }
 

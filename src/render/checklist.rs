@@ -22,7 +22,7 @@ use serde::Serialize;
 use super::labels::label;
 use super::placement::{Group as Place, Placement};
 use super::rulemeta;
-use crate::findings::{Category, Finding, FindingsFile};
+use crate::findings::{Category, Finding, FindingsFile, Subject};
 use crate::i18n::Lang;
 use crate::model::{Host, Inventory};
 use crate::rules::Data;
@@ -99,7 +99,7 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
     let mut tallies: BTreeMap<(Place, &str), Tally> = BTreeMap::new();
     for f in &ff.findings {
         // A file's missing data is one finding on the file: its hosts are not checked.
-        if f.waived.is_none() && !place.is_host(&f.host) {
+        if f.waived.is_none() && place.host_of(f).is_none() {
             if let Some((_, hosts)) = source_fact_hosts(inv, f) {
                 for h in hosts {
                     for r in &f.not_checked {
@@ -140,7 +140,7 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
                         .entry((key.clone(), r.as_str()))
                         .or_default()
                         .not_checked
-                        .insert(f.host.clone());
+                        .insert(f.subject.name().to_string());
                 }
             }
         }
@@ -188,16 +188,19 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
 /// none of its hosts, see [`crate::evaluate`]): the kind of data and the hosts it is about.
 /// `None` for any other finding.
 pub fn source_fact_hosts<'a>(inv: &'a Inventory, f: &Finding) -> Option<(Data, Vec<&'a Host>)> {
-    if f.rule != rulemeta::CHECK_NOT_RUN || !inv.sources.iter().any(|s| s.name == f.host) {
+    let Subject::Source { source, .. } = &f.subject else {
+        return None;
+    };
+    if f.rule != rulemeta::CHECK_NOT_RUN || !inv.sources.iter().any(|s| &s.name == source) {
         return None;
     }
     let data = Data::ALL
         .into_iter()
-        .find(|d| Some(d.as_str()) == f.object.as_deref())?;
+        .find(|d| Some(d.as_str()) == f.subject.object())?;
     let hosts = inv
         .hosts
         .iter()
-        .filter(|h| source_fact_covers(&f.host, data, h))
+        .filter(|h| source_fact_covers(source, data, h))
         .collect();
     Some((data, hosts))
 }
@@ -342,16 +345,16 @@ mod tests {
     /// per-cluster rows put it in the same group, the one [`super::placement`] says.
     #[test]
     fn checklist_and_view_place_a_finding_of_an_unknown_cluster_alike() {
-        use crate::findings::{testing, Severity};
+        use crate::findings::{testing, Severity, Subject};
         use crate::model::Host;
         let mut inv = Inventory::new();
         let mut h = Host::named("esx1");
         h.cluster = Some("CL1".into());
         inv.hosts.push(h);
         let mut gone = testing::finding("GW001", "gone", None, Severity::Error);
-        gone.cluster = Some("CL9".into());
+        gone.subject = Subject::host("gone", Some("CL9"), None);
         let mut known = testing::finding("MTU001", "esx1", None, Severity::Warning);
-        known.cluster = Some("CL1".into());
+        known.subject = Subject::host("esx1", Some("CL1"), None);
         let mut ff = testing::file("2026-01-01T00:00:00Z", vec![gone, known]);
         ff.checked_rules = vec!["GW001".into(), "MTU001".into()];
 

@@ -215,8 +215,8 @@ pub fn email_text_with_notes(
                 _ => String::new(),
             };
             let object = f
-                .object
-                .as_deref()
+                .subject
+                .object()
                 .map(|o| format!(" {o}"))
                 .unwrap_or_default();
             let _ = writeln!(
@@ -224,7 +224,7 @@ pub fn email_text_with_notes(
                 "- [{}] {} {}{cluster}{object}: {}",
                 labels::severity(lang, f.severity),
                 f.rule,
-                f.host,
+                f.subject.name(),
                 f.message
             );
         }

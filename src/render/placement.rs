@@ -1,7 +1,8 @@
 //! Where a finding belongs in the report: the group (cluster or standalone hosts) of the
-//! inventory host it names; for a finding that names no inventory host, its own cluster when it
-//! has one, else the estate as a whole (a source that could not be collected, an expired
-//! waiver's host glob). The findings table, its cluster filter, the per-cluster counts and the
+//! inventory host it is about; for a host that is not in the inventory (a resolved finding of an
+//! earlier run), its own cluster when it has one; a waiver whose host glob is exactly an
+//! inventory host's name goes with that host; everything else (a source that could not be
+//! collected, a waiver for many hosts, the estate) is the estate as a whole. The findings table, its cluster filter, the per-cluster counts and the
 //! email and the checklist place findings this way (this module is the only place that
 //! decides it), so that a vCenter URL is never shown as a standalone host
 //! and a group never has more hosts with findings than hosts.
@@ -9,12 +10,12 @@
 use std::collections::HashMap;
 
 use super::labels::label;
-use crate::findings::{Finding, STANDALONE};
+use crate::findings::{Finding, Subject, STANDALONE};
 use crate::i18n::Lang;
 use crate::model::{Host, Inventory};
 
 /// The cluster filter value of the estate-wide group.
-pub const ESTATE: &str = "(estate)";
+pub const ESTATE: &str = crate::findings::ESTATE;
 
 /// A group of the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,17 +70,27 @@ impl<'a> Placement<'a> {
         Placement { hosts }
     }
 
-    /// Whether `name` is a host of the inventory.
-    pub fn is_host(&self, name: &str) -> bool {
-        self.hosts.contains_key(name)
+    /// The inventory host `f` is about, if any: a host subject of the inventory, or a waiver
+    /// whose host glob is exactly one inventory host's name.
+    pub fn host_of<'f>(&self, f: &'f Finding) -> Option<&'f str> {
+        let name = match &f.subject {
+            Subject::Host { host, .. } => host,
+            Subject::Waiver { host_glob, .. } => host_glob,
+            Subject::Source { .. } | Subject::Estate => return None,
+        };
+        self.hosts
+            .contains_key(name.as_str())
+            .then_some(name.as_str())
     }
 
     /// The group `f` belongs to.
     pub fn group(&self, f: &Finding) -> Group {
-        match (self.hosts.get(f.host.as_str()), &f.cluster) {
-            (Some(g), _) => g.clone(),
-            (None, Some(c)) => Group::Cluster(c.clone()),
-            (None, None) => Group::Estate,
+        if let Some(host) = self.host_of(f) {
+            return self.hosts[host].clone();
+        }
+        match f.subject.cluster() {
+            Some(c) => Group::Cluster(c.to_string()),
+            None => Group::Estate,
         }
     }
 }
@@ -90,10 +101,18 @@ mod tests {
     use crate::findings::Severity;
     use crate::model::Host;
 
-    fn finding(host: &str, cluster: Option<&str>) -> Finding {
-        let mut f = crate::findings::testing::finding("COV004", host, None, Severity::Warning);
-        f.cluster = cluster.map(str::to_string);
+    fn on(subject: Subject) -> Finding {
+        let mut f = crate::findings::testing::finding("COV004", "x", None, Severity::Warning);
+        f.subject = subject;
         f
+    }
+
+    fn waiver(host_glob: &str) -> Finding {
+        on(Subject::Waiver {
+            rule: "FW004".into(),
+            host_glob: host_glob.into(),
+            object_glob: None,
+        })
     }
 
     #[test]
@@ -105,23 +124,34 @@ mod tests {
             inv.hosts.push(h);
         }
         let p = Placement::of(&inv);
-        // A waiver naming esx1 exactly: esx1's cluster, though the finding carries none.
+        // A host: its inventory group, whatever cluster the finding carries.
         assert_eq!(
-            p.group(&finding("esx1", None)),
+            p.group(&on(Subject::host("esx1", None, None))),
             Group::Cluster("CL1".into())
         );
-        assert_eq!(p.group(&finding("esx2", None)), Group::Standalone);
+        // A waiver naming esx1 exactly: esx1's cluster, though the finding carries none.
+        assert_eq!(p.group(&waiver("esx1")), Group::Cluster("CL1".into()));
+        assert_eq!(p.group(&waiver("esx2")), Group::Standalone);
+        let source = on(Subject::Source {
+            source: "https://vc1/sdk".into(),
+            object: None,
+        });
+        assert_eq!(p.group(&source), Group::Estate, "a source is not a host");
+        // A source named like a host is still a source.
+        let esx2_source = on(Subject::Source {
+            source: "esx2".into(),
+            object: None,
+        });
+        assert_eq!(p.group(&esx2_source), Group::Estate);
+        assert_eq!(p.host_of(&esx2_source), None);
+        assert_eq!(p.group(&waiver("esx-*")), Group::Estate);
+        assert_eq!(p.group(&on(Subject::Estate)), Group::Estate);
         assert_eq!(
-            p.group(&finding("https://vc1/sdk", None)),
-            Group::Estate,
-            "a source is not a standalone host"
-        );
-        assert_eq!(p.group(&finding("esx-*", None)), Group::Estate);
-        assert_eq!(
-            p.group(&finding("gone", Some("CL9"))),
+            p.group(&on(Subject::host("gone", Some("CL9"), None))),
             Group::Cluster("CL9".into())
         );
-        assert!(p.is_host("esx2") && !p.is_host("esx-*"));
+        assert_eq!(p.host_of(&waiver("esx2")), Some("esx2"));
+        assert_eq!(p.host_of(&waiver("esx-*")), None);
         assert_eq!(Group::Estate.key(), ESTATE);
         assert_eq!(Group::Estate.label(Lang::En), "(whole estate)");
         assert_eq!(Group::Standalone.key(), STANDALONE);

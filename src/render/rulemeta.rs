@@ -5,7 +5,7 @@
 //! checklist item states what must hold ("one default gateway per TCP/IP stack"), so that "PASS"
 //! reads right. An ID the registry does not know is shown as-is.
 
-use crate::findings::Category;
+use crate::findings::{Category, Reason};
 use crate::i18n::Lang;
 use crate::rules::DocField;
 
@@ -33,18 +33,11 @@ pub fn checklist_item(id: &str, lang: Lang) -> Option<String> {
     crate::rules::find(id).map(|r| r.doc(DocField::Checklist, lang).to_string())
 }
 
-/// A not-checked reason (a [`crate::rules::Data`] name or "host not connected") as words in
-/// `lang`, starting with a capital; an unknown reason unchanged.
-pub fn reason(reason: &str, lang: Lang) -> String {
-    let words = if let Some(d) = crate::rules::Data::ALL
-        .iter()
-        .find(|d| d.as_str() == reason)
-    {
-        d.label().render(lang)
-    } else if reason == "host not connected" {
-        super::labels::label(lang, "reason_not_connected").to_string()
-    } else {
-        return reason.to_string();
+/// A not-checked reason as words in `lang`, starting with a capital.
+pub fn reason(reason: Reason, lang: Lang) -> String {
+    let words = match reason {
+        Reason::Missing(d) => d.label().render(lang),
+        Reason::NotConnected => super::labels::label(lang, "reason_not_connected").to_string(),
     };
     let mut chars = words.chars();
     match chars.next() {
@@ -70,12 +63,12 @@ mod tests {
         assert_eq!(summary("NOPE", Lang::En), None);
         assert_eq!(checklist_item("NOPE", Lang::ZhCn), None);
         assert!(is_coverage("COV002") && !is_coverage("GW001"));
-        assert_eq!(reason("firewall", Lang::ZhCn), "主机防火墙配置");
-        assert_eq!(reason("host not connected", Lang::ZhCn), "主机未连接");
+        let firewall = Reason::Missing(crate::rules::Data::Firewall);
+        assert_eq!(reason(firewall, Lang::ZhCn), "主机防火墙配置");
+        assert_eq!(reason(Reason::NotConnected, Lang::ZhCn), "主机未连接");
         assert_eq!(
-            reason("firewall", Lang::En),
+            reason(firewall, Lang::En),
             "The host firewall configuration"
         );
-        assert_eq!(reason("other", Lang::ZhCn), "other");
     }
 }

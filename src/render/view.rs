@@ -376,11 +376,11 @@ pub fn finding_row(
         rule_summary: rulemeta::summary(&f.rule, lang),
         category: f.category.as_str(),
         cat_label: labels::category(lang, f.category),
-        host: f.host.clone(),
-        host_anchor: anchors.get(f.host.as_str()).cloned(),
+        host: f.subject.name().to_string(),
+        host_anchor: place.host_of(f).and_then(|h| anchors.get(h)).cloned(),
         cluster: group.label(lang),
         cluster_key: group.key(),
-        object: f.object.clone(),
+        object: f.subject.object().map(str::to_string),
         message: f.message.clone(),
         remediation: f.remediation.clone(),
         references: f
@@ -437,7 +437,7 @@ pub fn build(
     }
     let mut per_host: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
     for f in &active {
-        if let Some(&i) = host_index.get(f.host.as_str()) {
+        if let Some(&i) = place.host_of(f).and_then(|h| host_index.get(h)) {
             per_host.entry(i).or_default().push(f);
         }
     }
@@ -519,9 +519,9 @@ pub fn build(
         })
         .collect();
 
-    let mut nc: BTreeMap<(&str, usize), Vec<String>> = BTreeMap::new();
+    let mut nc: BTreeMap<(crate::findings::Reason, usize), Vec<String>> = BTreeMap::new();
     for n in &ff.summary.not_checked {
-        nc.entry((n.reason.as_str(), n.hosts))
+        nc.entry((n.reason, n.hosts))
             .or_default()
             .push(n.rule.clone());
     }
@@ -599,8 +599,8 @@ pub fn build(
 pub fn hosts_with_findings(ff: &FindingsFile, place: &Placement) -> usize {
     ff.findings
         .iter()
-        .filter(|f| f.waived.is_none() && place.is_host(&f.host))
-        .map(|f| f.host.as_str())
+        .filter(|f| f.waived.is_none())
+        .filter_map(|f| place.host_of(f))
         .collect::<BTreeSet<_>>()
         .len()
 }
@@ -630,8 +630,8 @@ fn cluster_rows(
     }
     for f in active {
         let a = acc.entry(place.group(f)).or_default();
-        if place.is_host(&f.host) {
-            a.hosts_with.insert(f.host.clone());
+        if let Some(host) = place.host_of(f) {
+            a.hosts_with.insert(host.to_string());
         }
         a.counts[rank(f.severity) as usize] += 1;
     }
@@ -668,7 +668,7 @@ fn rule_rows(active: &[&Finding], facts: &SourceFacts<'_>, lang: Lang) -> Vec<Ru
         match facts.hosts(f) {
             Some(hosts) => e.2.extend(hosts.iter().map(|h| h.name.as_str())),
             None => {
-                e.2.insert(f.host.as_str());
+                e.2.insert(f.subject.name());
             }
         }
     }
@@ -746,14 +746,18 @@ fn coverage_groups(active: &[&Finding], facts: &SourceFacts<'_>, lang: Lang) -> 
         .iter()
         .filter(|f| f.category == crate::findings::Category::Coverage)
     {
-        let key = (f.rule.clone(), f.object.clone(), f.not_checked.join(", "));
+        let key = (
+            f.rule.clone(),
+            f.subject.object().map(str::to_string),
+            f.not_checked.join(", "),
+        );
         let g = groups
             .entry(key)
             .or_insert_with(|| (f.message.clone(), Vec::new()));
         // A file's missing data counts the file's hosts it is about.
         match facts.hosts(f) {
             Some(hosts) => g.1.extend(hosts.iter().map(|h| h.name.clone())),
-            None => g.1.push(f.host.clone()),
+            None => g.1.push(f.subject.name().to_string()),
         }
     }
     groups
@@ -790,7 +794,7 @@ impl<'a> SourceFacts<'a> {
         let hosts: BTreeSet<&str> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
         let facts = active
             .iter()
-            .filter(|f| !hosts.contains(f.host.as_str()))
+            .filter(|f| !hosts.contains(f.subject.name()))
             .filter_map(|f| {
                 let (data, hosts) = checklist::source_fact_hosts(inv, f)?;
                 Some((*f, data, hosts))
@@ -811,7 +815,7 @@ impl<'a> SourceFacts<'a> {
     fn rules_not_checked_on(&self, h: &Host) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for (f, data, _) in &self.facts {
-            if checklist::source_fact_covers(&f.host, *data, h) {
+            if checklist::source_fact_covers(f.subject.name(), *data, h) {
                 for r in &f.not_checked {
                     if !out.contains(r) {
                         out.push(r.clone());
@@ -845,7 +849,7 @@ fn host_view(
         .map(|v| {
             let mut rules: Vec<String> = fs
                 .iter()
-                .filter(|f| f.object.as_deref() == Some(v.device.as_str()))
+                .filter(|f| f.subject.object() == Some(v.device.as_str()))
                 .map(|f| f.rule.clone())
                 .collect();
             rules.sort();

@@ -45,10 +45,78 @@ pub use param::{Param, ParamDecl, Params};
 use crate::findings::{Category, Severity};
 use crate::i18n::{Lang, Msg};
 use crate::model::{Host, Inventory};
+use crate::msg;
 
-/// See [`crate::findings::Data`]: the kinds of data a rule needs live with the findings
-/// (which name them), below the sources that provide them.
 pub use crate::findings::Data;
+
+/// What a kind of data means for the rules.
+impl Data {
+    /// A host-level kind is missing for the whole host; the rule does not run on it at all.
+    /// A vmk-level kind is missing for single vmks; the rule runs and skips those vmks.
+    pub fn host_level(self) -> bool {
+        matches!(self, Data::Netstacks | Data::Switches | Data::Firewall)
+    }
+
+    /// The vSphere host properties this data comes from in a live collection, to name the one
+    /// the server refused (`Host::not_collected`).
+    pub fn vsphere_properties(self) -> &'static [&'static str] {
+        match self {
+            Data::Firewall => &["config.firewall"],
+            Data::Services => &["config.virtualNicManagerInfo"],
+            Data::Netstacks | Data::Switches | Data::Vlan | Data::Mtu | Data::Ipv4 => {
+                &["config.network"]
+            }
+        }
+    }
+
+    /// What the data is, for messages.
+    pub fn label(self) -> Msg {
+        match self {
+            Data::Netstacks => msg!("data.netstacks", "TCP/IP stacks and their default gateways"),
+            Data::Switches => msg!("data.switches", "switch MTUs"),
+            Data::Firewall => msg!("data.firewall", "the host firewall configuration"),
+            Data::Services => msg!("data.services", "the services enabled on the vmk"),
+            Data::Vlan => msg!("data.vlan", "the VLAN ID of the vmk"),
+            Data::Mtu => msg!("data.mtu", "the MTU of the vmk"),
+            Data::Ipv4 => msg!("data.ipv4", "the IPv4 address and netmask of the vmk"),
+        }
+    }
+
+    /// Whether `host` lacks this data (for vmk-level kinds: the vmks that lack it).
+    pub fn missing_on(self, host: &Host) -> Vec<String> {
+        let whole = |missing: bool| {
+            if missing {
+                vec![String::new()]
+            } else {
+                Vec::new()
+            }
+        };
+        match self {
+            Data::Netstacks => whole(host.netstacks.is_none()),
+            Data::Switches => whole(host.switches.is_none()),
+            Data::Firewall => whole(host.firewall.is_none()),
+            Data::Services => vmks_where(host, |v| v.services.is_none()),
+            Data::Vlan => vmks_where(host, |v| v.vlan.is_none()),
+            Data::Mtu => vmks_where(host, |v| v.mtu.is_none()),
+            Data::Ipv4 => vmks_where(host, |v| blank(&v.ipv4) || blank(&v.netmask)),
+        }
+    }
+}
+
+fn blank(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+fn vmks_where(host: &Host, pred: impl Fn(&crate::model::Vmk) -> bool) -> Vec<String> {
+    let mut v: Vec<String> = host
+        .vmks
+        .iter()
+        .filter(|v| pred(v))
+        .map(|v| v.device.clone())
+        .collect();
+    v.sort_by(|a, b| crate::model::device_order(a, b));
+    v
+}
 
 /// What one check found: the engine turns it into a [`crate::findings::Finding`].
 #[derive(Debug, Clone, PartialEq, Eq)]

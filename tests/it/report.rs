@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use vmkaudit::config::OutputFormat;
-use vmkaudit::findings::{self, Category, Finding, FindingsFile, Severity};
+use vmkaudit::findings::{self, Category, Finding, FindingsFile, Severity, Subject};
 use vmkaudit::i18n::Lang;
 use vmkaudit::model::{Host, Inventory, Vmk};
 use vmkaudit::render::{self, RenderOptions};
@@ -210,8 +210,9 @@ fn report_shows_what_the_issue_asks_for() {
     let hosts: std::collections::BTreeSet<_> = ff
         .findings
         .iter()
-        .filter(|f| f.waived.is_none() && inv.hosts.iter().any(|h| h.name == f.host))
-        .map(|f| f.host.as_str())
+        .filter(|f| f.waived.is_none())
+        .filter_map(|f| f.subject.host_name())
+        .filter(|host| inv.hosts.iter().any(|h| h.name == *host))
         .collect();
     assert_eq!(details, hosts.len());
     assert!(!html.contains("<details class=\"host sev-error\" id=\"host-0\" open"));
@@ -306,9 +307,11 @@ fn hostile() -> (Inventory, FindingsFile) {
         rule: "SEP003".into(),
         category: Category::Separation,
         severity: Severity::Warning,
-        host: evil_host.into(),
-        cluster: Some("<img src=x onerror=alert(2)>".into()),
-        object: Some("vmk0".into()),
+        subject: Subject::host(
+            evil_host,
+            Some("<img src=x onerror=alert(2)>"),
+            Some("vmk0"),
+        ),
         message: format!("port group {evil_pg} is shared"),
         remediation: "\u{9}=cmd".into(),
         references: vec![
@@ -569,7 +572,11 @@ fn email_lists_the_most_severe_and_counts_the_rest() {
         } else {
             Severity::Error
         };
-        f.host = format!("bulk{i:02}");
+        f.subject = Subject::host(
+            &format!("bulk{i:02}"),
+            f.subject.cluster(),
+            f.subject.object(),
+        );
         ff.findings.push(f);
     }
     findings::sort_findings(&mut ff.findings);
@@ -794,15 +801,13 @@ pub fn synthetic_estate(hosts: usize, faulty_every: usize) -> (Inventory, Findin
         if i % faulty_every == 3 % faulty_every {
             for proto_f in [&err, &warn] {
                 let mut f = proto_f.clone();
-                f.host = h.name.clone();
-                f.cluster = h.cluster.clone();
+                f.subject = Subject::host(&h.name, h.cluster.as_deref(), f.subject.object());
                 fs.push(f);
             }
         }
         if (i / 100) % 40 == 7 {
             let mut f = cov.clone();
-            f.host = h.name.clone();
-            f.cluster = h.cluster.clone();
+            f.subject = Subject::host(&h.name, h.cluster.as_deref(), f.subject.object());
             fs.push(f);
         }
         inv.hosts.push(h);
@@ -944,10 +949,10 @@ fn long_waived_and_resolved_lists_are_cut_with_a_pointer() {
     let resolved = ff.resolved[0].clone();
     for i in 0..1200 {
         let mut w = waived.clone();
-        w.host = format!("w{i:04}");
+        w.subject = Subject::host(&format!("w{i:04}"), w.subject.cluster(), w.subject.object());
         ff.findings.push(w);
         let mut r = resolved.clone();
-        r.host = format!("r{i:04}");
+        r.subject = Subject::host(&format!("r{i:04}"), r.subject.cluster(), r.subject.object());
         ff.resolved.push(r);
     }
     findings::sort_findings(&mut ff.findings);
@@ -971,11 +976,14 @@ fn findings_about_sources_and_waivers_are_placed_like_the_checklist() {
         let ff = vmkaudit::evaluate::evaluate(&inv, &rules, lang, chrono::Local::now());
         let source = ff.sources.iter().find(|s| s.error.is_some()).unwrap();
         let waiver = ff.findings.iter().find(|f| f.rule == "COV004").unwrap();
+        let Subject::Waiver { host_glob, .. } = &waiver.subject else {
+            panic!("COV004 is about a waiver: {:?}", waiver.subject);
+        };
         assert!(
-            waiver.cluster.is_none(),
+            waiver.subject.cluster().is_none(),
             "the engine leaves the waiver's cluster out"
         );
-        let waived_host = inv.hosts.iter().find(|h| h.name == waiver.host).unwrap();
+        let waived_host = inv.hosts.iter().find(|h| &h.name == host_glob).unwrap();
         let view = render::view::build(&inv, &ff, lang, None);
         let estate = render::labels::label(lang, "estate");
         let standalone = render::labels::label(lang, "standalone");
@@ -1038,7 +1046,7 @@ fn chromium_filter_controls_work_when_clicked_and_typed() {
         .count();
     let errors_prod_a = active
         .iter()
-        .filter(|f| f.severity == Severity::Error && f.cluster.as_deref() == Some("Prod-A"))
+        .filter(|f| f.severity == Severity::Error && f.subject.cluster() == Some("Prod-A"))
         .count();
     assert!(errors > errors_prod_a && errors_prod_a > 0);
     let driver = r#"<!DOCTYPE html><html><body><pre id="out">not run</pre>

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::TimeZone;
 use vmkaudit::cli::RulesFormat;
 use vmkaudit::evaluate::{evaluate, RuleSet};
-use vmkaudit::findings::{FindingsFile, Severity};
+use vmkaudit::findings::{Data, FindingsFile, Reason, Severity};
 use vmkaudit::i18n::Lang;
 use vmkaudit::model::Inventory;
 use vmkaudit::rules::addr001_duplicate_ip::{DuplicateScope, DUPLICATE_IP_SCOPE};
@@ -63,7 +63,12 @@ fn hits(f: &FindingsFile, id: &str) -> BTreeSet<(String, Option<String>)> {
     f.findings
         .iter()
         .filter(|x| x.rule == id && x.waived.is_none())
-        .map(|x| (x.host.clone(), x.object.clone()))
+        .map(|x| {
+            (
+                x.subject.name().to_string(),
+                x.subject.object().map(str::to_string),
+            )
+        })
         .collect()
 }
 
@@ -386,7 +391,7 @@ fn waivers_mark_findings_and_expired_ones_are_reported() {
     assert_eq!(w.reason, "support case 42");
     assert_eq!(w.expires.as_deref(), Some("2026-06-01"));
     assert_eq!(f.summary.waived, 1);
-    assert_eq!(f.summary.by_severity["warning"], 0);
+    assert_eq!(f.summary.by_severity[Severity::Warning], 0);
     assert!(f.findings.iter().all(|x| x.rule != "COV004"));
     // Expired: no longer applies, and COV004 says so.
     let f = evaluate(&inv, &set("2026-05-31"), Lang::En, now());
@@ -477,11 +482,11 @@ fn coverage_is_counted_per_rule() {
         .iter()
         .find(|n| n.rule == "FW002")
         .unwrap();
-    assert_eq!((fw.reason.as_str(), fw.hosts), ("firewall", 1));
+    assert_eq!((fw.reason, fw.hosts), (Reason::Missing(Data::Firewall), 1));
     let cov = f
         .findings
         .iter()
-        .find(|x| x.rule == "COV002" && x.object.as_deref() == Some("services"))
+        .find(|x| x.rule == "COV002" && x.subject.object() == Some("services"))
         .unwrap();
     assert!(cov.not_checked.contains(&"SEP001".to_string()), "{cov:?}");
     assert!(cov.message.contains("vmk2"), "{}", cov.message);
@@ -492,7 +497,7 @@ fn coverage_is_counted_per_rule() {
         evaluate(&inv, set, Lang::En, now())
             .findings
             .into_iter()
-            .find(|x| x.rule == "COV002" && x.object.as_deref() == Some("vlan"))
+            .find(|x| x.rule == "COV002" && x.subject.object() == Some("vlan"))
     };
     assert!(vlan_cov(&RuleSet::builtin_default()).is_none());
     let expecting = RuleSet::parse(
@@ -512,7 +517,7 @@ fn coverage_is_counted_per_rule() {
     let on_host: Vec<_> = f
         .findings
         .iter()
-        .filter(|x| x.host == "esx02.lab.example")
+        .filter(|x| x.subject.name() == "esx02.lab.example")
         .map(|x| x.rule.as_str())
         .collect();
     assert_eq!(on_host, ["COV001"]);
@@ -620,7 +625,9 @@ fn samples_planted_faults_are_found_and_healthy_hosts_stay_clean() {
     let f = evaluate(&inv, &set, Lang::En, now());
     let found = |e: &SampleFault| {
         f.findings.iter().any(|x| {
-            x.rule == e.rule && x.host == e.host && (e.object.is_none() || x.object == e.object)
+            x.rule == e.rule
+                && x.subject.name() == e.host
+                && (e.object.is_none() || x.subject.object() == e.object.as_deref())
         })
     };
     let missing: Vec<String> = expect
@@ -639,8 +646,10 @@ fn samples_planted_faults_are_found_and_healthy_hosts_stay_clean() {
         let bad: Vec<_> = f
             .findings
             .iter()
-            .filter(|x| &x.host == host && x.severity >= Severity::Warning && x.waived.is_none())
-            .map(|x| format!("{} {:?}: {}", x.rule, x.object, x.message))
+            .filter(|x| {
+                x.subject.name() == host && x.severity >= Severity::Warning && x.waived.is_none()
+            })
+            .map(|x| format!("{} {:?}: {}", x.rule, x.subject.object(), x.message))
             .collect();
         assert!(
             bad.is_empty(),
@@ -649,7 +658,7 @@ fn samples_planted_faults_are_found_and_healthy_hosts_stay_clean() {
         );
     }
     for (host, rules) in &expect.only_rules {
-        for x in f.findings.iter().filter(|x| &x.host == host) {
+        for x in f.findings.iter().filter(|x| x.subject.name() == host) {
             assert!(
                 rules.contains(&x.rule),
                 "{host}: unexpected {} {:?}",
@@ -665,7 +674,7 @@ fn samples_planted_faults_are_found_and_healthy_hosts_stay_clean() {
         assert!(
             !f.findings
                 .iter()
-                .any(|x| &x.host == host && x.severity >= Severity::Warning),
+                .any(|x| x.subject.name() == host && x.severity >= Severity::Warning),
             "{host} not clean under the default rule set"
         );
     }
@@ -827,7 +836,7 @@ fn missing_addresses_are_reported_not_passed() {
     let cov: Vec<_> = f
         .findings
         .iter()
-        .filter(|x| x.rule == "COV002" && x.object.as_deref() == Some("ipv4"))
+        .filter(|x| x.rule == "COV002" && x.subject.object() == Some("ipv4"))
         .collect();
     assert_eq!(cov.len(), inv.hosts.len(), "{:#?}", f.findings);
     for id in [
@@ -843,7 +852,7 @@ fn missing_addresses_are_reported_not_passed() {
         f.summary
             .not_checked
             .iter()
-            .any(|n| n.rule == "ADDR001" && n.reason == "ipv4"),
+            .any(|n| n.rule == "ADDR001" && n.reason == Reason::Missing(Data::Ipv4)),
         "{:?}",
         f.summary.not_checked
     );
@@ -853,7 +862,7 @@ fn missing_addresses_are_reported_not_passed() {
     let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
     let cov: Vec<_> = f.findings.iter().filter(|x| x.rule == "COV002").collect();
     assert_eq!(cov.len(), 1, "{cov:#?}");
-    assert_eq!(cov[0].host, "esx02.lab.example");
+    assert_eq!(cov[0].subject.name(), "esx02.lab.example");
     assert!(cov[0].message.contains("vmk2"), "{}", cov[0].message);
 }
 
@@ -878,11 +887,11 @@ fn data_a_file_format_lacks_is_one_fact_per_file_not_a_finding_per_host() {
     let mut inv = vmkaudit::inventory::load(&path, None).unwrap();
     let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
     let cov: Vec<_> = f.findings.iter().filter(|x| x.rule == "COV002").collect();
-    let objects: Vec<_> = cov.iter().map(|x| x.object.as_deref().unwrap()).collect();
+    let objects: Vec<_> = cov.iter().map(|x| x.subject.object().unwrap()).collect();
     assert_eq!(objects, ["firewall", "netstacks", "services", "switches"]);
     for c in &cov {
         assert_eq!(
-            (c.host.as_str(), c.cluster.as_deref()),
+            (c.subject.name(), c.subject.cluster()),
             (file.as_str(), None)
         );
     }
@@ -933,8 +942,8 @@ fn data_a_file_format_lacks_is_one_fact_per_file_not_a_finding_per_host() {
     let mtu: Vec<_> = f
         .findings
         .iter()
-        .filter(|x| x.rule == "COV002" && x.object.as_deref() == Some("mtu"))
-        .map(|x| (x.host.as_str(), x.message.as_str()))
+        .filter(|x| x.rule == "COV002" && x.subject.object() == Some("mtu"))
+        .map(|x| (x.subject.name(), x.message.as_str()))
         .collect();
     assert_eq!(mtu.len(), 2, "{mtu:#?}");
     assert_eq!(mtu[0].0, inv.hosts[7].name);
@@ -951,7 +960,7 @@ fn data_a_file_format_lacks_is_one_fact_per_file_not_a_finding_per_host() {
     let per_host = f
         .findings
         .iter()
-        .filter(|x| x.rule == "COV002" && x.object.as_deref() == Some("firewall"))
+        .filter(|x| x.rule == "COV002" && x.subject.object() == Some("firewall"))
         .count();
     assert_eq!(per_host, 400);
 }
