@@ -25,11 +25,9 @@ use crate::findings::{
     sort_findings, summarize, Finding, FindingsFile, NotChecked, Reason, Subject, Waived,
     SCHEMA_VERSION,
 };
-use crate::i18n::{self, Lang};
-use crate::inventory::FileGap;
+use crate::i18n::Lang;
 use crate::model::{Inventory, Source, SourceKind};
-use crate::msg;
-use crate::rules::{ids, net, Check, Data, EstateCtx, Hit, HostCtx, Rule};
+use crate::rules::{ids, Check, Data, EstateCtx, Hit, HostCtx, Rule};
 
 /// What checking one host gives.
 #[derive(Default)]
@@ -89,21 +87,13 @@ pub fn evaluate(
     for s in &inv.sources {
         if let Some(err) = &s.error {
             let name = &s.name;
+            let (message, remediation) = crate::rules::cov003_source_failed::messages(name, err);
             raised.push(Raised {
                 rule: rule(ids::SOURCE_FAILED),
                 on: On::Source(name.clone()),
                 object: None,
-                message: msg!(
-                    "COV003.message",
-                    "Source {name} could not be collected: {err}. Its hosts are missing from this report.",
-                    name,
-                    err,
-                ),
-                remediation: msg!(
-                    "COV003.fix",
-                    "Check the address, credentials and certificate of {name} and that it is reachable, then run vmkaudit again.",
-                    name,
-                ),
+                message,
+                remediation,
                 not_checked: Vec::new(),
             });
         }
@@ -241,21 +231,13 @@ pub fn evaluate(
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .unwrap_or_default();
             let object = w.object.as_deref().unwrap_or("*");
-            let message = msg!(
-                "COV004.message",
-                "The waiver for {id} on hosts `{host}` (object `{object}`) expired on {date} (reason given: {reason}). It no longer applies: its findings are reported again.",
+            let (message, remediation) = crate::rules::cov004_waiver_expired::messages(
                 id,
                 host,
                 object,
-                date,
+                &date,
                 reason,
-            );
-            let origin = &rules.origin;
-            let remediation = msg!(
-                "COV004.fix",
-                "Fix the findings of {id} on these hosts, or, if the exception is still justified and approved, set a new `expires` date for this waiver in the rule set ({origin}).",
-                id,
-                origin,
+                &rules.origin,
             );
             findings.push(Finding {
                 rule: ids::WAIVER_EXPIRED.to_string(),
@@ -373,53 +355,8 @@ impl<'a> FileGaps<'a> {
 /// check it on `hosts` hosts.
 fn file_gap_fact(source: &Source, data: Data, hosts: usize, ids: Vec<String>) -> Raised {
     let name = &source.name;
-    let list = net::list(&ids);
-    let what = data.label();
-    let (message, remediation) = match crate::inventory::file_gap(source.kind, data) {
-        FileGap::NotExported => {
-            let format = match source.kind {
-                SourceKind::Powercli => msg!(
-                    "COV002.format.powercli",
-                    "A PowerCLI Get-VMHostNetworkAdapter export"
-                ),
-                _ => msg!("COV002.format.rvtools", "An RVTools vSC_VMK export"),
-            };
-            (
-                msg!(
-                    "COV002.file.not_exported",
-                    "Not checked on the {hosts} hosts from {name}: {list}. {format} does not include {what}.",
-                    hosts,
-                    name,
-                    list,
-                    format,
-                    what,
-                ),
-                msg!(
-                    "COV002.file.fix",
-                    "Collect these hosts live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source), which reads every kind of data, then run vmkaudit again.",
-                ),
-            )
-        }
-        FileGap::Columns(columns) => {
-            let columns = columns.join(", ");
-            (
-                msg!(
-                    "COV002.file.columns",
-                    "Not checked on the {hosts} hosts from {name}: {list}. No row of the file gives {what} (column {columns}: missing or empty).",
-                    hosts,
-                    name,
-                    list,
-                    what,
-                    columns,
-                ),
-                msg!(
-                    "COV002.file.columns_fix",
-                    "Export the file again with the column {columns}, or collect these hosts live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source), then run vmkaudit again.",
-                    columns,
-                ),
-            )
-        }
-    };
+    let (message, remediation) =
+        crate::rules::cov002_check_not_run::file_messages(source, data, hosts, &ids);
     Raised {
         rule: rule(ids::CHECK_NOT_RUN),
         on: On::Source(name.clone()),
@@ -458,21 +395,13 @@ fn check_host(
         for id in &skipped {
             nc.push((id.clone(), Reason::NotConnected));
         }
+        let (message, remediation) = crate::rules::cov001_host_not_connected::messages(name, state);
         out.push(Raised {
             rule: rule(ids::HOST_NOT_CONNECTED),
             on: On::Host(index),
             object: None,
-            message: msg!(
-                "COV001.message",
-                "Host {name} is {state} in vCenter, so its configuration could not be read: none of its vmks were checked.",
-                name,
-                state,
-            ),
-            remediation: msg!(
-                "COV001.fix",
-                "Reconnect the host (vSphere Client: right-click the host > Connection > Connect; PowerCLI: Get-VMHost {name} | Set-VMHost -State Connected), then run vmkaudit again.",
-                name,
-            ),
+            message,
+            remediation,
             not_checked: skipped,
         });
         return HostResult {
@@ -511,51 +440,8 @@ fn check_host(
             }
             continue;
         }
-        let what = data.label();
-        let list = net::list(&rules);
-        // A live source that refused the property says why (`Host::not_collected`).
-        let refused: Vec<String> = data
-            .vsphere_properties()
-            .iter()
-            .filter_map(|p| host.not_collected.get(*p).map(|why| format!("{p} ({why})")))
-            .collect();
-        let message = if data.host_level() {
-            msg!(
-                "COV002.message.host",
-                "Not checked on this host: {list}. The source did not provide {what}.",
-                list,
-                what
-            )
-        } else {
-            let vmks = i18n::list(&missing);
-            msg!(
-                "COV002.message.vmks",
-                "Not checked on {vmks}: {list}. The source did not provide {what}.",
-                vmks,
-                list,
-                what
-            )
-        };
-        let (message, remediation) = if refused.is_empty() {
-            let remediation = msg!(
-                "COV002.fix",
-                "Collect this host live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source) or from an export that includes this data, then run vmkaudit again.",
-            );
-            (message, remediation)
-        } else {
-            let refused = refused.join(", ");
-            let message = msg!(
-                "COV002.refused",
-                "{message} The server refused {refused} to the collecting user.",
-                message,
-                refused
-            );
-            let remediation = msg!(
-                "COV002.fix.refused",
-                "Give the collecting user the Read-only role on this host, propagated from the vCenter root object (see docs/collect.md, minimal privileges), then run vmkaudit again.",
-            );
-            (message, remediation)
-        };
+        let (message, remediation) =
+            crate::rules::cov002_check_not_run::host_messages(host, data, &rules, &missing);
         out.push(Raised {
             rule: rule(ids::CHECK_NOT_RUN),
             on: On::Host(index),

@@ -1,6 +1,8 @@
 //! COV001 host-not-connected: a host is not connected, so nothing was checked on it.
 
 use crate::findings::{Category, Severity};
+use crate::i18n::Msg;
+use crate::msg;
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
@@ -27,3 +29,20 @@ pub static RULE: Rule = Rule {
     active: None,
     check: Check::Engine,
 };
+
+/// The message and remediation of COV001 for host `name` in connection state `state`.
+pub fn messages(name: &str, state: &str) -> (Msg, Msg) {
+    (
+        msg!(
+            "COV001.message",
+            "Host {name} is {state} in vCenter, so its configuration could not be read: none of its vmks were checked.",
+            name,
+            state,
+        ),
+        msg!(
+            "COV001.fix",
+            "Reconnect the host (vSphere Client: right-click the host > Connection > Connect; PowerCLI: Get-VMHost {name} | Set-VMHost -State Connected), then run vmkaudit again.",
+            name,
+        ),
+    )
+}

@@ -1,6 +1,11 @@
 //! COV002 check-not-run: a check could not run on a host for lack of data.
 
 use crate::findings::{Category, Severity};
+use crate::i18n::{self, Msg};
+use crate::inventory::FileGap;
+use crate::model::{Host, Source, SourceKind};
+use crate::msg;
+use crate::rules::{net, Data};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
@@ -34,3 +39,106 @@ pub static RULE: Rule = Rule {
     active: None,
     check: Check::Engine,
 };
+
+/// The message and remediation of COV002 on `host`, which lacks `data` (for a vmk-level kind,
+/// on the vmks `missing`), so that `rules` could not check it. A live source that refused the
+/// vSphere property says why (`Host::not_collected`).
+pub fn host_messages(host: &Host, data: Data, rules: &[String], missing: &[String]) -> (Msg, Msg) {
+    let what = data.label();
+    let list = net::list(rules);
+    let refused: Vec<String> = data
+        .vsphere_properties()
+        .iter()
+        .filter_map(|p| host.not_collected.get(*p).map(|why| format!("{p} ({why})")))
+        .collect();
+    let message = if data.host_level() {
+        msg!(
+            "COV002.message.host",
+            "Not checked on this host: {list}. The source did not provide {what}.",
+            list,
+            what
+        )
+    } else {
+        let vmks = i18n::list(missing);
+        msg!(
+            "COV002.message.vmks",
+            "Not checked on {vmks}: {list}. The source did not provide {what}.",
+            vmks,
+            list,
+            what
+        )
+    };
+    if refused.is_empty() {
+        let remediation = msg!(
+            "COV002.fix",
+            "Collect this host live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source) or from an export that includes this data, then run vmkaudit again.",
+        );
+        (message, remediation)
+    } else {
+        let refused = refused.join(", ");
+        let message = msg!(
+            "COV002.refused",
+            "{message} The server refused {refused} to the collecting user.",
+            message,
+            refused
+        );
+        let remediation = msg!(
+            "COV002.fix.refused",
+            "Give the collecting user the Read-only role on this host, propagated from the vCenter root object (see docs/collect.md, minimal privileges), then run vmkaudit again.",
+        );
+        (message, remediation)
+    }
+}
+
+/// The message and remediation of the COV002 on imported file `source`, which provides `data`
+/// for none of its `hosts` hosts, so that `ids` could not check it there.
+pub fn file_messages(source: &Source, data: Data, hosts: usize, ids: &[String]) -> (Msg, Msg) {
+    let name = &source.name;
+    let list = net::list(ids);
+    let what = data.label();
+    match crate::inventory::file_gap(source.kind, data) {
+        FileGap::NotExported => {
+            let format = match source.kind {
+                SourceKind::Powercli => msg!(
+                    "COV002.format.powercli",
+                    "A PowerCLI Get-VMHostNetworkAdapter export"
+                ),
+                _ => msg!("COV002.format.rvtools", "An RVTools vSC_VMK export"),
+            };
+            (
+                msg!(
+                    "COV002.file.not_exported",
+                    "Not checked on the {hosts} hosts from {name}: {list}. {format} does not include {what}.",
+                    hosts,
+                    name,
+                    list,
+                    format,
+                    what,
+                ),
+                msg!(
+                    "COV002.file.fix",
+                    "Collect these hosts live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source), which reads every kind of data, then run vmkaudit again.",
+                ),
+            )
+        }
+        FileGap::Columns(columns) => {
+            let columns = columns.join(", ");
+            (
+                msg!(
+                    "COV002.file.columns",
+                    "Not checked on the {hosts} hosts from {name}: {list}. No row of the file gives {what} (column {columns}: missing or empty).",
+                    hosts,
+                    name,
+                    list,
+                    what,
+                    columns,
+                ),
+                msg!(
+                    "COV002.file.columns_fix",
+                    "Export the file again with the column {columns}, or collect these hosts live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source), then run vmkaudit again.",
+                    columns,
+                ),
+            )
+        }
+    }
+}

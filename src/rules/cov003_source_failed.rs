@@ -1,6 +1,8 @@
 //! COV003 source-failed: a source could not be collected.
 
 use crate::findings::{Category, Severity};
+use crate::i18n::Msg;
+use crate::msg;
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
@@ -22,3 +24,20 @@ pub static RULE: Rule = Rule {
     active: None,
     check: Check::Engine,
 };
+
+/// The message and remediation of COV003 for source `name`, which failed with `err`.
+pub fn messages(name: &str, err: &str) -> (Msg, Msg) {
+    (
+        msg!(
+            "COV003.message",
+            "Source {name} could not be collected: {err}. Its hosts are missing from this report.",
+            name,
+            err,
+        ),
+        msg!(
+            "COV003.fix",
+            "Check the address, credentials and certificate of {name} and that it is reachable, then run vmkaudit again.",
+            name,
+        ),
+    )
+}

@@ -1,6 +1,8 @@
 //! COV004 waiver-expired: a waiver of the rule set has expired.
 
 use crate::findings::{Category, Severity};
+use crate::i18n::Msg;
+use crate::msg;
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
@@ -23,3 +25,32 @@ pub static RULE: Rule = Rule {
     active: None,
     check: Check::Engine,
 };
+
+/// The message and remediation of COV004 for the waiver of rule `id` on hosts `host` (object
+/// `object`) that expired on `date`; `origin` is the rule set that holds it.
+pub fn messages(
+    id: &str,
+    host: &str,
+    object: &str,
+    date: &str,
+    reason: &str,
+    origin: &str,
+) -> (Msg, Msg) {
+    (
+        msg!(
+            "COV004.message",
+            "The waiver for {id} on hosts `{host}` (object `{object}`) expired on {date} (reason given: {reason}). It no longer applies: its findings are reported again.",
+            id,
+            host,
+            object,
+            date,
+            reason,
+        ),
+        msg!(
+            "COV004.fix",
+            "Fix the findings of {id} on these hosts, or, if the exception is still justified and approved, set a new `expires` date for this waiver in the rule set ({origin}).",
+            id,
+            origin,
+        ),
+    )
+}

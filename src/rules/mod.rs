@@ -6,7 +6,9 @@
 //! check function. A check is either per host
 //! ([`Check::Host`], run in parallel over hosts by the engine in `evaluate`) or
 //! estate-wide ([`Check::Estate`], run after all hosts are known, for duplicates and cluster
-//! majorities); the coverage rules are raised by the engine itself ([`Check::Engine`]).
+//! majorities); the coverage rules are raised by the engine itself ([`Check::Engine`]): when
+//! a host, a source or a waiver could not be checked is the engine's knowledge, while each
+//! coverage rule's file holds its declaration and the wording of its findings (`messages`).
 //! `vmkaudit rules`, `docs/rules.md` and the report's pre-upgrade checklist are all generated from
 //! these declarations ([`describe`]).
 
@@ -18,10 +20,10 @@ mod addr002_multihoming;
 mod addr003_dhcp_on_service_vmk;
 mod addr004_invalid_address;
 mod addr005_service_subnets_unroutable;
-mod cov001_host_not_connected;
-mod cov002_check_not_run;
-mod cov003_source_failed;
-mod cov004_waiver_expired;
+pub mod cov001_host_not_connected;
+pub mod cov002_check_not_run;
+pub mod cov003_source_failed;
+pub mod cov004_waiver_expired;
 mod fw001_firewall_default_allow;
 pub mod fw002_ruleset_allows_all_ips;
 pub mod fw003_allowed_network_too_wide;
