@@ -101,9 +101,31 @@ pub async fn retrieve(
             .invoke("CancelRetrievePropertiesEx", &sc.property_collector, &args)
             .await;
     };
+    // Every object of a property-collector answer names its managed object (`obj`); one that
+    // does not is a malformed answer, never a host without a name.
+    let without_obj = std::sync::atomic::AtomicBool::new(false);
+    let mut checked = |oc: ObjectContent| {
+        if oc.obj.is_none() {
+            without_obj.store(true, std::sync::atomic::Ordering::Relaxed);
+        } else if !without_obj.load(std::sync::atomic::Ordering::Relaxed) {
+            each(oc);
+        }
+    };
     loop {
         let max = client.max_response_bytes();
-        match page::read_page(resp, max, |e| client.body_error(e), next, &mut each).await {
+        let end = page::read_page(resp, max, |e| client.body_error(e), next, &mut checked).await;
+        if without_obj.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Ok(PageEnd::Next(token, _)) = end {
+                cancel(token).await;
+            }
+            return Err(StepError {
+                step,
+                error: CallError::Protocol(
+                    "an object of the answer has no `obj` (managed object reference)".into(),
+                ),
+            });
+        }
+        match end {
             Ok(PageEnd::Last) => return Ok(()),
             Ok(PageEnd::Next(_, Ok(r))) => {
                 resp = r;

@@ -1103,6 +1103,21 @@ fn a_deeply_nested_answer_fails_that_source_only() {
 }
 
 #[test]
+fn an_object_without_its_managed_object_reference_fails_the_source_not_a_phantom_host() {
+    let Some(sim) = Sim::start_with(
+        "multi-cluster",
+        &["-hostile", "noobj", "-on", "RetrievePropertiesEx"],
+    ) else {
+        return;
+    };
+    let (_, err) = run_with_a_hostile_source(&sim, "");
+    assert!(
+        err.contains("has no `obj`") && err.contains("RetrievePropertiesEx"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_answer_above_the_size_cap_fails_that_source() {
     for method in ["RetrieveServiceContent", "RetrievePropertiesEx"] {
         let Some(sim) = Sim::start_with(

@@ -26,6 +26,7 @@
 //	deep      a 200 answer whose body nests -depth elements (default 50000) inside `objects`
 //	huge      a 200 answer that streams -bytes bytes (default 64 MiB) of padding elements
 //	stall     a 200 answer that sends its first bytes and then nothing until the client leaves
+//	noobj     a 200 answer whose one object has no obj (managed object reference)
 //
 // Build (offline): GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim-fixture .
 package main
@@ -753,6 +754,9 @@ func (h Hostile) wrap(next http.Handler) http.Handler {
 				}
 			}
 			w.Write([]byte(tail))
+		case "noobj":
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.Write([]byte(head + `<propSet><name>name</name><val xsi:type="xsd:string" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">phantom</val></propSet>` + tail))
 		case "stall":
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.Write([]byte(head))
@@ -770,7 +774,7 @@ func main() {
 	scenarioPath := flag.String("scenario", "", "scenario JSON file")
 	dir := flag.String("dir", "", "directory for ca.pem (default: a new temporary directory)")
 	var hostile Hostile
-	flag.StringVar(&hostile.Mode, "hostile", "", "misbehave on one method: redirect, deep, huge or stall")
+	flag.StringVar(&hostile.Mode, "hostile", "", "misbehave on one method: redirect, deep, huge, stall or noobj")
 	flag.StringVar(&hostile.Method, "on", "Login", "the SOAP method answered the hostile way")
 	flag.StringVar(&hostile.Location, "location", "", "Location of the redirect")
 	flag.IntVar(&hostile.Depth, "depth", 50000, "nesting depth of the deep answer")
