@@ -264,7 +264,8 @@ pub struct HostView {
     pub datacenter: Option<String>,
     pub version: Option<String>,
     pub connection: Option<String>,
-    pub worst: &'static str,
+    /// The worst severity among the host's findings (serialized as `error`, `warning`, `info`).
+    pub worst: Severity,
     pub error: usize,
     pub warning: usize,
     pub info: usize,
@@ -446,8 +447,8 @@ pub fn build(
         .map(|(&i, fs)| host_view(&inv.hosts[i], i, fs, &facts, lang))
         .collect::<Vec<_>>();
     hosts.sort_by(|a, b| {
-        sev_rank(b.worst)
-            .cmp(&sev_rank(a.worst))
+        b.worst
+            .cmp(&a.worst)
             .then_with(|| (b.error, b.warning).cmp(&(a.error, a.warning)))
             .then_with(|| a.cluster.cmp(&b.cluster))
             .then_with(|| a.name.cmp(&b.name))
@@ -603,10 +604,6 @@ pub fn hosts_with_findings(ff: &FindingsFile, place: &Placement) -> usize {
         .filter_map(|f| place.host_of(f))
         .collect::<BTreeSet<_>>()
         .len()
-}
-
-fn sev_rank(s: &str) -> u8 {
-    Severity::parse(s).map_or(0, rank)
 }
 
 /// One row per group (cluster, standalone hosts, the estate as a whole) that has hosts or
@@ -901,7 +898,7 @@ fn host_view(
             .connection_state
             .as_deref()
             .map(|c| connection_state(lang, c)),
-        worst: worst.as_str(),
+        worst,
         error: count(Severity::Error),
         warning: count(Severity::Warning),
         info: count(Severity::Info),
