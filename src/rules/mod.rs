@@ -10,37 +10,10 @@
 //! a host, a source or a waiver could not be checked is the engine's knowledge, while each
 //! coverage rule's file holds its declaration and the wording of its findings (`messages`).
 //! `vmkaudit rules`, `docs/rules.md` and the report's pre-upgrade checklist are all generated from
-//! these declarations ([`describe`]).
+//! these declarations (`evaluate::describe`).
 
 pub mod net;
 pub mod param;
-
-pub mod addr001_duplicate_ip;
-mod addr002_multihoming;
-mod addr003_dhcp_on_service_vmk;
-mod addr004_invalid_address;
-mod addr005_service_subnets_unroutable;
-pub mod cov001_host_not_connected;
-pub mod cov002_check_not_run;
-pub mod cov003_source_failed;
-pub mod cov004_waiver_expired;
-mod fw001_firewall_default_allow;
-pub mod fw002_ruleset_allows_all_ips;
-pub mod fw003_allowed_network_too_wide;
-pub mod fw004_service_must_be_disabled;
-mod gw001_multiple_default_gateways;
-mod gw002_gateway_unreachable;
-mod gw003_override_gateway_outside_subnet;
-mod gw004_management_stack_no_gateway;
-mod mtu001_mtu_above_switch;
-pub mod mtu002_cluster_mtu_mismatch;
-mod mtu003_subnet_mtu_mismatch;
-mod mtu004_mtu_out_of_range;
-mod sep001_management_shared;
-pub mod sep002_multiple_traffic_types;
-pub mod sep003_traffic_shares_network;
-pub mod sep004_unexpected_vlan;
-mod sep005_vmotion_missing;
 
 pub use param::{Param, ParamDecl, Params};
 
@@ -289,36 +262,46 @@ impl Rule {
     }
 }
 
-/// Every rule, in ID order within each category (gateway, separation, mtu, firewall,
-/// addressing, coverage).
-pub static REGISTRY: &[&Rule] = &[
-    &gw001_multiple_default_gateways::RULE,
-    &gw002_gateway_unreachable::RULE,
-    &gw003_override_gateway_outside_subnet::RULE,
-    &gw004_management_stack_no_gateway::RULE,
-    &sep001_management_shared::RULE,
-    &sep002_multiple_traffic_types::RULE,
-    &sep003_traffic_shares_network::RULE,
-    &sep004_unexpected_vlan::RULE,
-    &sep005_vmotion_missing::RULE,
-    &mtu001_mtu_above_switch::RULE,
-    &mtu002_cluster_mtu_mismatch::RULE,
-    &mtu003_subnet_mtu_mismatch::RULE,
-    &mtu004_mtu_out_of_range::RULE,
-    &fw001_firewall_default_allow::RULE,
-    &fw002_ruleset_allows_all_ips::RULE,
-    &fw003_allowed_network_too_wide::RULE,
-    &fw004_service_must_be_disabled::RULE,
-    &addr001_duplicate_ip::RULE,
-    &addr002_multihoming::RULE,
-    &addr003_dhcp_on_service_vmk::RULE,
-    &addr004_invalid_address::RULE,
-    &addr005_service_subnets_unroutable::RULE,
-    &cov001_host_not_connected::RULE,
-    &cov002_check_not_run::RULE,
-    &cov003_source_failed::RULE,
-    &cov004_waiver_expired::RULE,
-];
+/// Declares each rule's module (`src/rules/<id>_<name>.rs`) and lists its `RULE` in
+/// [`REGISTRY`]: adding a rule is its file plus one line here.
+macro_rules! registry {
+    ($($rule:ident,)*) => {
+        $(pub mod $rule;)*
+
+        /// Every rule, in ID order within each category (gateway, separation, mtu, firewall,
+        /// addressing, coverage).
+        pub static REGISTRY: &[&Rule] = &[$(&$rule::RULE),*];
+    };
+}
+
+registry! {
+    gw001_multiple_default_gateways,
+    gw002_gateway_unreachable,
+    gw003_override_gateway_outside_subnet,
+    gw004_management_stack_no_gateway,
+    sep001_management_shared,
+    sep002_multiple_traffic_types,
+    sep003_traffic_shares_network,
+    sep004_unexpected_vlan,
+    sep005_vmotion_missing,
+    mtu001_mtu_above_switch,
+    mtu002_cluster_mtu_mismatch,
+    mtu003_subnet_mtu_mismatch,
+    mtu004_mtu_out_of_range,
+    fw001_firewall_default_allow,
+    fw002_ruleset_allows_all_ips,
+    fw003_allowed_network_too_wide,
+    fw004_service_must_be_disabled,
+    addr001_duplicate_ip,
+    addr002_multihoming,
+    addr003_dhcp_on_service_vmk,
+    addr004_invalid_address,
+    addr005_service_subnets_unroutable,
+    cov001_host_not_connected,
+    cov002_check_not_run,
+    cov003_source_failed,
+    cov004_waiver_expired,
+}
 
 /// The rule with this ID or name (case-insensitive).
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {
