@@ -272,6 +272,8 @@ fn kind(r: &Rule) -> &'static str {
     match r.check {
         Check::Host(_) => "per host",
         Check::Estate(_) => "across hosts (after grouping)",
+        Check::Source(_) => "per source",
+        Check::Disconnected(_) => "per host not connected",
         Check::Engine => "raised by the engine",
     }
 }

@@ -83,19 +83,23 @@ pub fn evaluate(
     let mut raised: Vec<Raised> = Vec::new();
     let mut not_checked: BTreeMap<(String, Reason), usize> = BTreeMap::new();
 
-    // Sources that failed: COV003, on the source's name.
-    for s in &inv.sources {
-        if let Some(err) = &s.error {
-            let name = &s.name;
-            let (message, remediation) = crate::rules::cov003_source_failed::messages(name, err);
-            raised.push(Raised {
-                rule: rule(ids::SOURCE_FAILED),
-                on: On::Source(name.clone()),
-                object: None,
-                message,
-                remediation,
-                not_checked: Vec::new(),
-            });
+    // Checks of each source (COV003, on the source's name). Raised for every rule that has
+    // one; the rule set's enabling and scopes apply below, as for every finding.
+    for r in crate::rules::REGISTRY {
+        let Check::Source(check) = r.check else {
+            continue;
+        };
+        for s in &inv.sources {
+            if let Some((message, remediation)) = check(s) {
+                raised.push(Raised {
+                    rule: r,
+                    on: On::Source(s.name.clone()),
+                    object: None,
+                    message,
+                    remediation,
+                    not_checked: Vec::new(),
+                });
+            }
         }
     }
 
@@ -384,26 +388,31 @@ fn check_host(
         .copied()
         .filter(|c| c.scope.includes(host))
         .collect();
-    let name = &host.name;
     if !host.is_connected() {
-        let state = host.connection_state.as_deref().unwrap_or("unknown");
         let skipped: Vec<String> = in_scope
             .iter()
-            .filter(|c| !matches!(c.rule.check, Check::Engine))
+            .filter(|c| c.rule.check.reads_configuration())
             .map(|c| c.rule.id.to_string())
             .collect();
         for id in &skipped {
             nc.push((id.clone(), Reason::NotConnected));
         }
-        let (message, remediation) = crate::rules::cov001_host_not_connected::messages(name, state);
-        out.push(Raised {
-            rule: rule(ids::HOST_NOT_CONNECTED),
-            on: On::Host(index),
-            object: None,
-            message,
-            remediation,
-            not_checked: skipped,
-        });
+        // The rules that check a host that is not connected (COV001), instead of every other.
+        for r in crate::rules::REGISTRY {
+            let Check::Disconnected(check) = r.check else {
+                continue;
+            };
+            if let Some((message, remediation)) = check(host) {
+                out.push(Raised {
+                    rule: r,
+                    on: On::Host(index),
+                    object: None,
+                    message,
+                    remediation,
+                    not_checked: skipped.clone(),
+                });
+            }
+        }
         return HostResult {
             raised: out,
             not_checked: nc,

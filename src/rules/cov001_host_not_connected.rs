@@ -2,6 +2,7 @@
 
 use crate::findings::{Category, Severity};
 use crate::i18n::Msg;
+use crate::model::Host;
 use crate::msg;
 use crate::rules::{Check, Rule};
 
@@ -27,7 +28,7 @@ pub static RULE: Rule = Rule {
     needs: &[],
     params: &[],
     active: None,
-    check: Check::Engine,
+    check: Check::Disconnected(check),
 };
 
 /// The message and remediation of COV001 for host `name` in connection state `state`.
@@ -45,4 +46,9 @@ pub fn messages(name: &str, state: &str) -> (Msg, Msg) {
             name,
         ),
     )
+}
+
+fn check(host: &Host) -> Option<(Msg, Msg)> {
+    let state = host.connection_state.as_deref().unwrap_or("unknown");
+    Some(messages(&host.name, state))
 }

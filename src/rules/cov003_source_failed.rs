@@ -2,6 +2,7 @@
 
 use crate::findings::{Category, Severity};
 use crate::i18n::Msg;
+use crate::model::Source;
 use crate::msg;
 use crate::rules::{Check, Rule};
 
@@ -22,7 +23,7 @@ pub static RULE: Rule = Rule {
     needs: &[],
     params: &[],
     active: None,
-    check: Check::Engine,
+    check: Check::Source(check),
 };
 
 /// The message and remediation of COV003 for source `name`, which failed with `err`.
@@ -40,4 +41,9 @@ pub fn messages(name: &str, err: &str) -> (Msg, Msg) {
             name,
         ),
     )
+}
+
+fn check(source: &Source) -> Option<(Msg, Msg)> {
+    let err = source.error.as_deref()?;
+    Some(messages(&source.name, err))
 }

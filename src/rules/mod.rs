@@ -6,9 +6,10 @@
 //! check function. A check is either per host
 //! ([`Check::Host`], run in parallel over hosts by the engine in `evaluate`) or
 //! estate-wide ([`Check::Estate`], run after all hosts are known, for duplicates and cluster
-//! majorities); the coverage rules are raised by the engine itself ([`Check::Engine`]): when
-//! a host, a source or a waiver could not be checked is the engine's knowledge, while each
-//! coverage rule's file holds its declaration and the wording of its findings (`messages`).
+//! majorities); coverage rules check a source ([`Check::Source`]) or a host that is not
+//! connected ([`Check::Disconnected`]), or are raised by the engine from what only it knows
+//! ([`Check::Engine`]: rules that could not run, expired waivers), with their wording in their
+//! own file.
 //! `vmkaudit rules`, `docs/rules.md` and the report's pre-upgrade checklist are all generated from
 //! these declarations (`evaluate::describe`).
 
@@ -19,7 +20,7 @@ pub use param::{Param, ParamDecl, Params};
 
 use crate::findings::{Category, Severity};
 use crate::i18n::{Lang, Msg};
-use crate::model::{Host, Inventory};
+use crate::model::{Host, Inventory, Source};
 use crate::msg;
 
 pub use crate::findings::Data;
@@ -146,8 +147,21 @@ pub enum Check {
     Host(fn(&HostCtx<'_>) -> Vec<Hit>),
     /// Runs once over all eligible hosts (duplicates, cluster or subnet majorities).
     Estate(fn(&EstateCtx<'_>) -> Vec<Hit>),
-    /// Raised by the engine itself (coverage rules).
+    /// Runs on each source of the inventory (COV003): the finding's message and remediation.
+    Source(fn(&Source) -> Option<(Msg, Msg)>),
+    /// Runs on each host that is not connected, instead of every host check (COV001).
+    Disconnected(fn(&Host) -> Option<(Msg, Msg)>),
+    /// Raised by the engine itself, from what only it knows: which rules could not run
+    /// (COV002), which waivers of the rule set expired (COV004).
     Engine,
+}
+
+impl Check {
+    /// Whether the check reads a host's configuration (and so cannot run on a host that is
+    /// not connected).
+    pub fn reads_configuration(&self) -> bool {
+        matches!(self, Check::Host(_) | Check::Estate(_))
+    }
 }
 
 impl std::fmt::Debug for Check {
@@ -155,6 +169,8 @@ impl std::fmt::Debug for Check {
         f.write_str(match self {
             Check::Host(_) => "Host",
             Check::Estate(_) => "Estate",
+            Check::Source(_) => "Source",
+            Check::Disconnected(_) => "Disconnected",
             Check::Engine => "Engine",
         })
     }
