@@ -532,6 +532,14 @@ fn markdown_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
         for (heading, field) in sections(lang) {
             let _ = writeln!(out, "### {heading}\n\n{}\n", r.doc(field, lang));
         }
+        if !r.params.is_empty() {
+            let heading = msg!("describe.params", "Rule-set parameters").render(lang);
+            let _ = writeln!(out, "### {heading}\n");
+            for p in r.params {
+                let _ = writeln!(out, "- `{}`: {}", p.name(), p.doc_in(lang));
+            }
+            out.push('\n');
+        }
     }
     out
 }

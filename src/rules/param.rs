@@ -69,7 +69,16 @@ pub struct Param<T: 'static, R: 'static = T> {
 pub trait ParamDecl: Sync {
     fn name(&self) -> &'static str;
     fn ty(&self) -> &'static str;
+    /// What it does, in English (the source of the translations).
     fn doc(&self) -> &'static str;
+    /// The catalog key of [`ParamDecl::doc`]: `param.<name>`.
+    fn doc_key(&self) -> String {
+        format!("param.{}", self.name())
+    }
+    /// What it does, in `lang` (translated through the language's catalog).
+    fn doc_in(&self, lang: crate::i18n::Lang) -> &'static str {
+        crate::i18n::tr(lang, &self.doc_key(), self.doc())
+    }
     fn default_value(&self) -> Value;
     /// `value` written as TOML (`{ vmotion = 20 }`), for the docs.
     fn to_toml(&self, value: &Value) -> String;

@@ -103,6 +103,10 @@ fn source_keys(problems: &mut Vec<String>) -> BTreeMap<String, String> {
             add(r.doc_key(f), r.english(f).to_string(), problems);
         }
     }
+    // Each rule-set parameter once (a shared one is listed by every rule that reads it).
+    for p in vmkaudit::rules::param::declared() {
+        add(p.doc_key(), p.doc().to_string(), problems);
+    }
     for (key, (english, _)) in messages(problems) {
         add(key, english, problems);
     }
