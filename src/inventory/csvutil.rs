@@ -1,13 +1,15 @@
 //! Shared plumbing of the CSV importers (RVTools, PowerCLI).
 //!
-//! [`CsvTable::parse`] reads an export the way the tools write it: an optional UTF-8 byte-order
+//! [`CsvTable::open`] reads an export the way the tools write it: an optional UTF-8 byte-order
 //! mark, an optional PowerShell `#TYPE ...` first line, a header whose delimiter (`,`, `;` or
-//! tab) is recognised from the header itself, then records. Columns are looked up by name
-//! (trimmed, case-insensitive), so their order does not matter; a missing required column, a row
-//! with the wrong number of fields, or a value that is not a boolean or a number is an
-//! [`Error::input`] naming the file, the line (1-based, counting the header and a `#TYPE` line),
-//! the column and the bad value. [`HostTable`] groups the per-vmk rows into hosts in first-seen
-//! order.
+//! tab) is recognised from the header itself, then records, handed out one at a time as they
+//! are read ([`CsvTable::next_row`]): a big export never sits in memory whole, the importers
+//! build the model row by row ([`CsvTable::parse`] does the same over a string). Columns are
+//! looked up by name (trimmed, case-insensitive), so their order does not matter; a missing
+//! required column, a row with the wrong number of fields, or a value that is not a boolean or
+//! a number is an [`Error::input`] naming the file, the line (1-based, counting the header and
+//! a `#TYPE` line), the column and the bad value. [`HostTable`] groups the per-vmk rows into
+//! hosts in first-seen order and refuses the same device twice on one host.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
