@@ -355,19 +355,18 @@ impl<'a> FileGaps<'a> {
     }
 }
 
-/// The COV002 on file `source` for `data` it provides for none of its hosts: `ids` could not
-/// check it on `hosts` hosts.
-fn file_gap_fact(source: &Source, data: Data, hosts: usize, ids: Vec<String>) -> Raised {
-    let name = &source.name;
+/// The COV002 on file `source` for `data` it provides for none of its hosts: the rules
+/// `not_checked` could not check it on `hosts` hosts.
+fn file_gap_fact(source: &Source, data: Data, hosts: usize, not_checked: Vec<String>) -> Raised {
     let (message, remediation) =
-        crate::rules::cov002_check_not_run::file_messages(source, data, hosts, &ids);
+        crate::rules::cov002_check_not_run::file_messages(source, data, hosts, &not_checked);
     Raised {
         rule: rule(ids::CHECK_NOT_RUN),
-        on: On::Source(name.clone()),
+        on: On::Source(source.name.clone()),
         object: Some(data.as_str().to_string()),
         message,
         remediation,
-        not_checked: ids,
+        not_checked,
     }
 }
 

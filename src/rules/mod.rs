@@ -333,10 +333,10 @@ pub fn all_keys() -> impl Iterator<Item = &'static str> {
     REGISTRY.iter().flat_map(|r| [r.id, r.name])
 }
 
-/// Coverage rule IDs, used by the engine.
+/// IDs of the coverage rules the engine and the reports name (COV003 is a source check like
+/// any other, found through the registry).
 pub mod ids {
     pub const HOST_NOT_CONNECTED: &str = "COV001";
     pub const CHECK_NOT_RUN: &str = "COV002";
-    pub const SOURCE_FAILED: &str = "COV003";
     pub const WAIVER_EXPIRED: &str = "COV004";
 }
