@@ -788,10 +788,10 @@ struct SourceFacts<'a> {
 
 impl<'a> SourceFacts<'a> {
     fn of(inv: &'a Inventory, active: &[&'a Finding]) -> Self {
-        let hosts: BTreeSet<&str> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
+        // Only a COV002 on a file source is such a fact (`source_fact_hosts` says which), as in
+        // the checklist.
         let facts = active
             .iter()
-            .filter(|f| !hosts.contains(f.subject.name()))
             .filter_map(|f| {
                 let (data, hosts) = checklist::source_fact_hosts(inv, f)?;
                 Some((*f, data, hosts))
