@@ -2,7 +2,7 @@
 """Generate the vmkaudit sample lab (Python 3 standard library only; deterministic).
 
 Writes, under samples/:
-  lab-inventory.json         the whole lab as a vmkaudit inventory file (schema_version 1)
+  lab-inventory.json         the whole lab as a vmkaudit inventory file (schema_version 2)
   RVTools_tabvSC_VMK.csv     the same lab as RVTools' vSC_VMK tab would export it
   powercli-vmk.csv           the same lab as `Get-VMHostNetworkAdapter -VMKernel | Export-Csv`
   expected-findings.json     the planted faults and the hosts that must stay clean
@@ -438,6 +438,61 @@ def plant(hosts):
     return faults
 
 
+# Host services as a hardened ESXi 8 reports them (config.service.service): the shells, SLP and
+# CIM stopped with policy "off", NTP running with the host.
+HOST_SERVICES = [
+    ("TSM", "ESXi Shell", False, "off"),
+    ("TSM-SSH", "SSH", False, "off"),
+    ("ntpd", "NTP Daemon", True, "on"),
+    ("sfcbd-watchdog", "CIM Server", False, "off"),
+    ("slpd", "slpd", False, "off"),
+]
+
+FIREWALL_PORTS = {
+    "CIMSLP": [("inbound", "udp", 427), ("inbound", "tcp", 427)],
+    "nfc": [("inbound", "tcp", 902)],
+    "ntpClient": [("outbound", "udp", 123)],
+    "sshServer": [("inbound", "tcp", 22)],
+    "syslog": [("outbound", "udp", 514), ("outbound", "tcp", 514)],
+    "vSphereClient": [("inbound", "tcp", 902), ("inbound", "tcp", 443)],
+    "webAccess": [("inbound", "tcp", 80)],
+}
+
+
+def schema2(h):
+    """Fill the schema-2 fields a plant did not set: services, physical NICs, lockdown mode,
+    routes, the vmks' teaming (first uplink of the switch active, the others standby), security
+    policy and iSCSI binding, the firewall rules. A disconnected host has none of them."""
+    connected = h["connection_state"] == "connected"
+    h.setdefault("services", [
+        {"key": k, "label": label, "running": running, "policy": policy}
+        for k, label, running, policy in HOST_SERVICES
+    ] if connected else None)
+    uplinks = sorted({u for sw in (h["switches"] or []) for u in (sw.get("uplinks") or [])},
+                     key=lambda n: int(n[len("vmnic"):]))
+    h.setdefault("pnics", [
+        {"device": u, "link_up": True, "speed_mbps": 25000, "duplex": "full"} for u in uplinks
+    ] if connected else None)
+    h.setdefault("lockdown_mode", "normal" if connected else None)
+    for n in h["netstacks"] or []:
+        n.setdefault("routes", [])
+    switches = {sw["name"]: sw for sw in (h["switches"] or [])}
+    for v in h["vmks"]:
+        sw = switches.get(v["switch"])
+        ups = (sw or {}).get("uplinks") or []
+        v.setdefault("teaming", {"policy": "loadbalance_srcid", "active": ups[:1],
+                                 "standby": ups[1:]} if ups else None)
+        v.setdefault("security", {"promiscuous": False, "mac_changes": False,
+                                  "forged_transmits": False} if sw else None)
+        v.setdefault("iscsi_bound", False)
+    if h["firewall"]:
+        for r in h["firewall"]["rulesets"]:
+            r.setdefault("rules", [
+                {"direction": d, "protocol": p, "port": port}
+                for d, p, port in FIREWALL_PORTS.get(r["key"], [])
+            ])
+
+
 def inventory():
     _host_seq[0] = 0
     hosts = []
@@ -445,6 +500,8 @@ def inventory():
         hosts.extend(cluster_hosts(c))
     hosts.extend(standalone_hosts())
     faults = plant(hosts)
+    for h in hosts:
+        schema2(h)
     sources = [
         {
             "name": "https://%s/sdk" % s["vcenter"],
@@ -461,7 +518,7 @@ def inventory():
         "error": "cannot connect to %s:443: connection timed out after 30 s" % FAILED_VCENTER,
     })
     inv = {
-        "schema_version": 1,
+        "schema_version": 2,
         "collected_at": COLLECTED_AT,
         "sources": sources,
         "hosts": hosts,

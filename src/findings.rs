@@ -459,10 +459,24 @@ pub enum Data {
     /// `Vmk::ipv4` and `Vmk::netmask` of every vmk (absent from an export without the IP
     /// columns).
     Ipv4,
+    /// `Host::services` (SSH, ESXi Shell, SLP, CIM ... and their policies).
+    HostServices,
+    /// `Host::pnics` (physical NICs and their link state).
+    Pnics,
+    /// `Host::lockdown_mode`.
+    Lockdown,
+    /// `Netstack::routes` of every stack of the host (static routes).
+    Routes,
+    /// `Vmk::teaming` of every vmk (the failover order of its port).
+    Teaming,
+    /// `Vmk::security` of every vmk (its port group's security policy).
+    Security,
+    /// `Vmk::iscsi_bound` of every vmk (software iSCSI port binding).
+    IscsiBinding,
 }
 
 impl Data {
-    pub const ALL: [Data; 7] = [
+    pub const ALL: [Data; 14] = [
         Data::Netstacks,
         Data::Switches,
         Data::Firewall,
@@ -470,6 +484,13 @@ impl Data {
         Data::Vlan,
         Data::Mtu,
         Data::Ipv4,
+        Data::HostServices,
+        Data::Pnics,
+        Data::Lockdown,
+        Data::Routes,
+        Data::Teaming,
+        Data::Security,
+        Data::IscsiBinding,
     ];
 
     /// The `object` of the `COV002` finding and the `reason` of the summary's `not_checked`.
@@ -482,6 +503,13 @@ impl Data {
             Data::Vlan => "vlan",
             Data::Mtu => "mtu",
             Data::Ipv4 => "ipv4",
+            Data::HostServices => "host_services",
+            Data::Pnics => "pnics",
+            Data::Lockdown => "lockdown_mode",
+            Data::Routes => "routes",
+            Data::Teaming => "teaming",
+            Data::Security => "security",
+            Data::IscsiBinding => "iscsi_binding",
         }
     }
 }

@@ -2,15 +2,22 @@
 //!
 //! An [`Inventory`] is what every source (live vSphere collection, the inventory JSON file,
 //! RVTools and PowerCLI CSV exports) produces and what the rule engine reads. It is also the
-//! "inventory file" users save and re-check later (`schema_version` 1, JSON Schema in
-//! `schemas/inventory.schema.json`). A value the source did not provide is `None`/`null`
+//! "inventory file" users save and re-check later (`schema_version` 2, JSON Schema in
+//! `schemas/inventory.schema.json`; version 1 files are still read, the fields they lack are
+//! then unknown). A value the source did not provide is `None`/`null`
 //! ("unknown"), never a made-up default, so that the evaluation can say which checks could not
 //! run instead of passing them silently.
 
 use serde::{Deserialize, Serialize};
 
-/// The only inventory `schema_version` this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The inventory `schema_version` this build writes.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Every inventory `schema_version` this build reads. Version 1 lacks the host services, physical
+/// NICs, lockdown mode, static routes, teaming and security policies, IPv6 settings, iSCSI
+/// binding and firewall rule details of version 2: read from a version 1 file they are `None`
+/// ("not collected"), exactly as when a source does not provide them.
+pub const READ_VERSIONS: &[u32] = &[1, 2];
 
 /// The TCP/IP stack key of the default (management) stack.
 pub const DEFAULT_NETSTACK: &str = "defaultTcpipStack";
@@ -51,7 +58,7 @@ pub mod service {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inventory {
-    /// Always [`SCHEMA_VERSION`].
+    /// [`SCHEMA_VERSION`] when written by this build; any of [`READ_VERSIONS`] when read.
     pub schema_version: u32,
     /// When the data was gathered (RFC 3339), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -186,6 +193,16 @@ pub struct Host {
     /// Host firewall; `null` when not collected.
     #[serde(default)]
     pub firewall: Option<Firewall>,
+    /// Host services (`config.service.service`): SSH, ESXi Shell, SLP, CIM ...; `null` when not
+    /// collected.
+    #[serde(default)]
+    pub services: Option<Vec<HostService>>,
+    /// Physical NICs (`config.network.pnic`) with their link state; `null` when not collected.
+    #[serde(default)]
+    pub pnics: Option<Vec<Pnic>>,
+    /// `config.lockdownMode`; `null` when not collected.
+    #[serde(default)]
+    pub lockdown_mode: Option<LockdownMode>,
     /// vSphere properties the server refused for this host during live collection (its
     /// `missingSet`): property path → reason, e.g. `config.firewall` → `NoPermission, privilege
     /// Host.Config.NetService`. The data they carry is unknown (`null`) above. Absent when
@@ -209,6 +226,9 @@ impl Host {
             netstacks: None,
             switches: None,
             firewall: None,
+            services: None,
+            pnics: None,
+            lockdown_mode: None,
             not_collected: Default::default(),
         }
     }
@@ -227,6 +247,85 @@ impl Host {
     pub fn switch(&self, name: &str) -> Option<&Switch> {
         self.switches.as_ref()?.iter().find(|s| s.name == name)
     }
+
+    /// The host service with this key (`TSM-SSH`); `None` when absent or services are unknown.
+    pub fn service(&self, key: &str) -> Option<&HostService> {
+        self.services.as_ref()?.iter().find(|s| s.key == key)
+    }
+
+    /// The physical NIC with this device name (`vmnic0`); `None` when absent or unknown.
+    pub fn pnic(&self, device: &str) -> Option<&Pnic> {
+        self.pnics.as_ref()?.iter().find(|p| p.device == device)
+    }
+}
+
+/// One host service (`config.service.service[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostService {
+    /// `TSM-SSH`, `TSM`, `slpd`, `sfcbd-watchdog`, `ntpd` ...
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub running: bool,
+    /// The startup policy as the API gives it: `on` (start and stop with the host), `off`
+    /// (start and stop manually), `automatic` (start and stop with its firewall ports).
+    pub policy: String,
+}
+
+/// One physical NIC of a host (`config.network.pnic[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pnic {
+    /// `vmnic0`, ...
+    pub device: String,
+    /// The link is up (the API gives a `linkSpeed`); `null` when the source does not say.
+    #[serde(default)]
+    pub link_up: Option<bool>,
+    /// Negotiated speed; `null` when the link is down or unknown.
+    #[serde(default)]
+    pub speed_mbps: Option<u32>,
+    /// Negotiated duplex; `null` when the link is down or unknown.
+    #[serde(default)]
+    pub duplex: Option<Duplex>,
+}
+
+/// Duplex of a physical NIC's link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Duplex {
+    Full,
+    Half,
+}
+
+/// A host's lockdown mode (`config.lockdownMode`: `lockdownDisabled`, `lockdownNormal`,
+/// `lockdownStrict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockdownMode {
+    Disabled,
+    Normal,
+    Strict,
+}
+
+impl LockdownMode {
+    /// From the API's `HostLockdownMode` value; `None` for a value this build does not know.
+    pub fn from_api(value: &str) -> Option<Self> {
+        match value {
+            "lockdownDisabled" => Some(LockdownMode::Disabled),
+            "lockdownNormal" => Some(LockdownMode::Normal),
+            "lockdownStrict" => Some(LockdownMode::Strict),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockdownMode::Disabled => "disabled",
+            LockdownMode::Normal => "normal",
+            LockdownMode::Strict => "strict",
+        }
+    }
 }
 
 /// Whether a switch is a vSphere Standard Switch or a Distributed Switch.
@@ -235,6 +334,9 @@ impl Host {
 pub enum SwitchKind {
     Standard,
     Distributed,
+    /// An NSX switch (an opaque switch / N-VDS, or NSX on a distributed switch): NSX tunnel
+    /// endpoints and vmks on an opaque network.
+    Nsx,
 }
 
 impl SwitchKind {
@@ -242,6 +344,7 @@ impl SwitchKind {
         match self {
             SwitchKind::Standard => "standard",
             SwitchKind::Distributed => "distributed",
+            SwitchKind::Nsx => "nsx",
         }
     }
 }
@@ -260,9 +363,11 @@ pub struct Vmk {
     pub switch: Option<String>,
     #[serde(default)]
     pub switch_kind: Option<SwitchKind>,
-    /// VLAN ID (0 = untagged, 4095 = guest tagging); `null` when unknown.
+    /// VLAN: an ID (0 = untagged, 4095 = guest tagging on a standard switch), or a trunk or
+    /// private-VLAN spec of a distributed port; `null` when unknown. For a distributed vmk this is
+    /// the vmk's own port setting where it overrides the port group.
     #[serde(default)]
-    pub vlan: Option<u16>,
+    pub vlan: Option<Vlan>,
     /// IPv4 address as the source gave it (kept verbatim so invalid values can be reported).
     #[serde(default)]
     pub ipv4: Option<String>,
@@ -284,8 +389,29 @@ pub struct Vmk {
     pub services: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
+    /// IPv6 addresses with their prefix length (`fd00::1/64`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ipv6: Vec<String>,
+    /// The vmk's IPv6 default-gateway override; `null` when none or unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_gateway: Option<String>,
+    /// IPv6 address from DHCPv6; `null` when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_dhcp: Option<bool>,
+    /// IPv6 router-advertisement autoconfiguration; `null` when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_autoconf: Option<bool>,
+    /// The effective failover order of the vmk's port (port group policy, with a distributed
+    /// port's own override); `null` when unknown.
+    #[serde(default)]
+    pub teaming: Option<Teaming>,
+    /// The effective security policy of the vmk's port group; `null` when unknown.
+    #[serde(default)]
+    pub security: Option<SecurityPolicy>,
+    /// Bound to the host's software iSCSI adapter (port binding); `null` when the binding is
+    /// unknown.
+    #[serde(default)]
+    pub iscsi_bound: Option<bool>,
     /// The gateway an export tool showed for this vmk without saying whether it is an override
     /// or the stack's gateway (RVTools' "Gateway" column). Informational only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -310,6 +436,12 @@ impl Vmk {
             services: None,
             mac: None,
             ipv6: Vec::new(),
+            ipv6_gateway: None,
+            ipv6_dhcp: None,
+            ipv6_autoconf: None,
+            teaming: None,
+            security: None,
+            iscsi_bound: None,
             reported_gateway: None,
         }
     }
@@ -319,6 +451,14 @@ impl Vmk {
         self.services
             .as_ref()
             .map(|s| s.iter().any(|x| x == service))
+    }
+
+    /// The VLAN ID when the vmk's VLAN is a plain ID (not a trunk or private VLAN), else `None`.
+    pub fn vlan_id(&self) -> Option<u16> {
+        match self.vlan {
+            Some(Vlan::Id(id)) => Some(id),
+            _ => None,
+        }
     }
 
     /// The parsed IPv4 interface (address + prefix), when both address and mask are valid.
@@ -340,6 +480,149 @@ pub struct Netstack {
     pub gateway: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6_gateway: Option<String>,
+    /// Static routes configured on this stack (not the default route); `null` when not
+    /// collected, `[]` when there are none.
+    #[serde(default)]
+    pub routes: Option<Vec<Route>>,
+}
+
+impl Netstack {
+    /// A stack with only a key and a gateway; routes unknown.
+    pub fn new(key: impl Into<String>, gateway: Option<String>) -> Self {
+        Netstack {
+            key: key.into(),
+            gateway,
+            ipv6_gateway: None,
+            routes: None,
+        }
+    }
+}
+
+/// One static route of a TCP/IP stack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Destination in CIDR notation (`10.1.2.0/24`), as the source gave it.
+    pub network: String,
+    pub gateway: String,
+    /// The vmk the route is bound to; `null` when not bound.
+    #[serde(default)]
+    pub device: Option<String>,
+}
+
+impl Route {
+    /// The destination network, when it parses as CIDR.
+    pub fn net(&self) -> Option<ipnet::IpNet> {
+        self.network.trim().parse().ok()
+    }
+}
+
+/// A VLAN setting: a plain ID or a distributed port's trunk / private-VLAN spec.
+///
+/// In JSON an ID is a number (`120`), a trunk `{"trunk": [[0, 99], [200, 200]]}` (inclusive
+/// ranges), a private VLAN `{"pvlan": 101}` (the secondary VLAN ID).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Vlan {
+    Id(u16),
+    Spec(VlanSpec),
+}
+
+// By hand rather than `untagged`, so a bad value says what was expected (serde's untagged
+// enums only say "did not match any variant").
+impl<'de> Deserialize<'de> for Vlan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Vlan;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a VLAN ID 0-4095, {\"trunk\": [[first, last], ...]} or {\"pvlan\": ID}",
+                )
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Vlan, E> {
+                match u16::try_from(v) {
+                    Ok(id) if id <= 4095 => Ok(Vlan::Id(id)),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Vlan, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Vlan, A::Error> {
+                VlanSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Vlan::Spec)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A distributed port's VLAN spec that is not one ID.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum VlanSpec {
+    /// VLAN trunking: inclusive ranges of VLAN IDs.
+    Trunk(Vec<[u16; 2]>),
+    /// Private VLAN: the secondary (or isolated/community) VLAN ID.
+    Pvlan(u16),
+}
+
+impl std::fmt::Display for Vlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Vlan::Id(id) => write!(f, "{id}"),
+            Vlan::Spec(VlanSpec::Pvlan(id)) => write!(f, "pvlan {id}"),
+            Vlan::Spec(VlanSpec::Trunk(ranges)) => {
+                f.write_str("trunk ")?;
+                for (i, [a, b]) in ranges.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    if a == b {
+                        write!(f, "{a}")?;
+                    } else {
+                        write!(f, "{a}-{b}")?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The effective NIC teaming and failover order of a vmk's port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Teaming {
+    /// The load-balancing policy as the API gives it (`loadbalance_srcid`, `loadbalance_ip`,
+    /// `loadbalance_srcmac`, `loadbalance_loadbased`, `failover_explicit`); `null` when unknown.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// Active uplinks, as the host's physical NIC names (`vmnic0`), in failover order.
+    #[serde(default)]
+    pub active: Vec<String>,
+    /// Standby uplinks, as physical NIC names, in failover order.
+    #[serde(default)]
+    pub standby: Vec<String>,
+}
+
+/// The effective security policy of a vmk's port group; each `null` when unknown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityPolicy {
+    /// Promiscuous mode accepted.
+    #[serde(default)]
+    pub promiscuous: Option<bool>,
+    /// MAC address changes accepted.
+    #[serde(default)]
+    pub mac_changes: Option<bool>,
+    /// Forged transmits accepted.
+    #[serde(default)]
+    pub forged_transmits: Option<bool>,
 }
 
 /// A standard or distributed switch as seen from one host.
@@ -381,6 +664,38 @@ pub struct FirewallRuleset {
     /// CIDR strings (`10.0.0.0/24`).
     #[serde(default)]
     pub allowed_networks: Vec<String>,
+    /// The user may set this ruleset's allowed IP list (`ipListUserConfigurable`, vSphere 8.0
+    /// U2+); `null` when the server does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_list_user_configurable: Option<bool>,
+    /// The user may enable or disable this ruleset (`userControllable`, vSphere 8.0 U2+);
+    /// `null` when the server does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_controllable: Option<bool>,
+    /// The ruleset's port rules; `null` when not collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<FirewallRule>>,
+}
+
+/// One port rule of a firewall ruleset (`HostFirewallRule`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallRule {
+    pub direction: Direction,
+    /// `tcp` or `udp`, as the API gives it.
+    pub protocol: String,
+    pub port: u16,
+    /// Last port of a port range; `null` for a single port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_port: Option<u16>,
+}
+
+/// Direction of a firewall rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Inbound,
+    Outbound,
 }
 
 /// Natural order of device names: `vmk2` before `vmk10`, `vmk10` before `vmk10a`, `vmk2a`

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::object::ObjectContent;
 use super::soap::{Fault, MoRef, Node};
 use crate::model::{
-    Firewall, FirewallRuleset, Host, Netstack, Switch, SwitchKind, Vmk, DEFAULT_NETSTACK,
+    Firewall, FirewallRuleset, Host, Netstack, Switch, SwitchKind, Vlan, Vmk, DEFAULT_NETSTACK,
 };
 
 /// A distributed switch as the inventory pass saw it.
@@ -317,13 +317,13 @@ fn map_network(host: &mut Host, net: &Node, vnm: Option<&Node>, s: &Structure) {
                 .and_then(|k| s.portgroups.get(&k))
             {
                 vmk.portgroup = Some(pg.name.clone());
-                vmk.vlan = pg.vlan;
+                vmk.vlan = pg.vlan.map(Vlan::Id);
             }
         } else if let Some(pg) = vn.text_at("portgroup").or_else(|| at("portgroup")) {
             vmk.switch_kind = Some(SwitchKind::Standard);
             if let Some((vswitch, vlan)) = portgroups.get(&pg) {
                 vmk.switch = vswitch.clone();
-                vmk.vlan = *vlan;
+                vmk.vlan = vlan.map(Vlan::Id);
             }
             vmk.portgroup = Some(pg);
         }
@@ -374,6 +374,7 @@ fn map_network(host: &mut Host, net: &Node, vnm: Option<&Node>, s: &Structure) {
                 key: n.text_at("key")?,
                 gateway: n.text_at("ipRouteConfig.defaultGateway"),
                 ipv6_gateway: n.text_at("ipRouteConfig.ipV6DefaultGateway"),
+                routes: None,
             })
         })
         .collect();
@@ -384,6 +385,7 @@ fn map_network(host: &mut Host, net: &Node, vnm: Option<&Node>, s: &Structure) {
                 key: DEFAULT_NETSTACK.into(),
                 gateway: rc.text_at("defaultGateway"),
                 ipv6_gateway: rc.text_at("ipV6DefaultGateway"),
+                routes: None,
             });
         }
     }
@@ -431,6 +433,9 @@ fn map_firewall(fw: &Node) -> Option<Firewall> {
                 all_ip: allowed.is_none_or(|a| a.bool_at("allIp").unwrap_or(false)),
                 allowed_ips,
                 allowed_networks,
+                ip_list_user_configurable: None,
+                user_controllable: None,
+                rules: None,
             })
         })
         .collect();
@@ -530,7 +535,7 @@ mod tests {
         assert_eq!(h.vmks[1].device, "vmk10");
         let v1 = &h.vmks[0];
         assert_eq!(v1.switch.as_deref(), Some("vSwitch0"));
-        assert_eq!(v1.vlan, Some(10));
+        assert_eq!(v1.vlan_id(), Some(10));
         assert_eq!(v1.dhcp, Some(true));
         assert_eq!(v1.netstack.as_deref(), Some(DEFAULT_NETSTACK));
         assert_eq!(v1.services, Some(vec!["management".to_string()]));
@@ -538,7 +543,7 @@ mod tests {
         assert_eq!(v10.portgroup.as_deref(), Some("vMotion"));
         assert_eq!(v10.switch.as_deref(), Some("dvs-a"));
         assert_eq!(v10.switch_kind, Some(SwitchKind::Distributed));
-        assert_eq!(v10.vlan, Some(110));
+        assert_eq!(v10.vlan_id(), Some(110));
         assert_eq!(v10.gateway.as_deref(), Some("10.1.0.1"));
         assert_eq!(v10.services, Some(vec!["vmotion".to_string()]));
         let stacks = h.netstacks.unwrap();

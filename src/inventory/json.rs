@@ -1,9 +1,10 @@
-//! The vmkaudit inventory file (JSON, `schema_version` 1).
+//! The vmkaudit inventory file (JSON, `schema_version` 2; version 1 files are read too, the
+//! fields they lack stay unknown, see [`crate::model::READ_VERSIONS`]).
 
 use std::path::Path;
 
 use crate::error::{Error, Location, Result};
-use crate::model::{Inventory, Source, SourceKind, SCHEMA_VERSION};
+use crate::model::{Inventory, Source, SourceKind, READ_VERSIONS, SCHEMA_VERSION};
 
 /// Parse an inventory file. Unknown keys are errors that name the key and its position.
 pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
@@ -11,7 +12,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
     // the schema version is checked first, so a future file gets a clear message instead of a
     // complaint about some new field.
     let parsed = serde_json::from_str::<Inventory>(text);
-    if !matches!(&parsed, Ok(inv) if inv.schema_version == SCHEMA_VERSION) {
+    if !matches!(&parsed, Ok(inv) if READ_VERSIONS.contains(&inv.schema_version)) {
         check_version(path, text)?;
     }
     let mut inv = parsed.map_err(|e| {
@@ -190,12 +191,23 @@ fn check_version(path: &Path, text: &str) -> Result<()> {
     match serde_json::from_str::<Version>(text) {
         Ok(Version {
             schema_version: Some(v),
-        }) if v != serde_json::json!(SCHEMA_VERSION) => Err(Error::input(
-            Location::file(path),
-            format!(
-                "unsupported inventory schema_version {v} (this vmkaudit reads version {SCHEMA_VERSION})"
-            ),
-        )),
+        }) if !v
+            .as_u64()
+            .is_some_and(|v| READ_VERSIONS.iter().any(|&r| u64::from(r) == v)) =>
+        {
+            let reads = READ_VERSIONS
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(" and ");
+            Err(Error::input(
+                Location::file(path),
+                format!(
+                    "unsupported inventory schema_version {v} (this vmkaudit reads versions \
+                     {reads}; it writes {SCHEMA_VERSION})"
+                ),
+            ))
+        }
         Ok(Version {
             schema_version: None,
         }) => Err(Error::input(
@@ -245,13 +257,79 @@ mod tests {
 
     #[test]
     fn future_schema_version_is_refused() {
-        let err = parse(Path::new("i.json"), r#"{"schema_version": 2, "hosts": []}"#)
+        let err = parse(Path::new("i.json"), r#"{"schema_version": 3, "hosts": []}"#)
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("unsupported inventory schema_version 2"),
+            err.contains(
+                "unsupported inventory schema_version 3 (this vmkaudit reads versions 1 and 2"
+            ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_version_1_file_reads_with_the_new_fields_unknown() {
+        let text = r#"{"schema_version": 1, "hosts": [{"name": "a", "netstacks": [
+            {"key": "defaultTcpipStack", "gateway": "10.0.0.1"}],
+            "firewall": {"incoming_blocked": true, "outgoing_blocked": true, "rulesets": [
+              {"key": "sshServer", "enabled": true, "all_ip": false}]},
+            "vmks": [{"device": "vmk0", "vlan": 10}]}]}"#;
+        let inv = parse(Path::new("i.json"), text).unwrap();
+        assert_eq!(inv.schema_version, 1);
+        let h = &inv.hosts[0];
+        assert_eq!(
+            (&h.services, &h.pnics, &h.lockdown_mode),
+            (&None, &None, &None)
+        );
+        assert_eq!(h.netstacks.as_ref().unwrap()[0].routes, None);
+        let rs = &h.firewall.as_ref().unwrap().rulesets[0];
+        assert_eq!(
+            (
+                rs.ip_list_user_configurable,
+                rs.user_controllable,
+                &rs.rules
+            ),
+            (None, None, &None)
+        );
+        let v = &h.vmks[0];
+        assert_eq!(v.vlan, Some(crate::model::Vlan::Id(10)));
+        assert_eq!(
+            (&v.teaming, &v.security, v.iscsi_bound),
+            (&None, &None, None)
+        );
+    }
+
+    #[test]
+    fn vlan_specs_round_trip_and_bad_ones_say_what_is_expected() {
+        use crate::model::{Vlan, VlanSpec};
+        let text = r#"{"schema_version": 2, "hosts": [{"name": "a", "vmks": [
+            {"device": "vmk0", "vlan": 0},
+            {"device": "vmk1", "vlan": {"trunk": [[0, 99], [200, 200]]}},
+            {"device": "vmk2", "vlan": {"pvlan": 101}}]}]}"#;
+        let inv = parse(Path::new("i.json"), text).unwrap();
+        let vlans: Vec<_> = inv.hosts[0].vmks.iter().map(|v| v.vlan.clone()).collect();
+        assert_eq!(
+            vlans,
+            [
+                Some(Vlan::Id(0)),
+                Some(Vlan::Spec(VlanSpec::Trunk(vec![[0, 99], [200, 200]]))),
+                Some(Vlan::Spec(VlanSpec::Pvlan(101))),
+            ]
+        );
+        assert_eq!(vlans[1].as_ref().unwrap().to_string(), "trunk 0-99,200");
+        let back = parse(Path::new("i.json"), &to_string(&inv)).unwrap();
+        assert_eq!(back.hosts, inv.hosts);
+        for bad in [r#"5000"#, r#""10""#, r#"{"trunk": 5}"#, r#"{"range": [1]}"#] {
+            let text = format!(
+                r#"{{"schema_version": 2, "hosts": [{{"name": "a", "vmks": [{{"device": "vmk0", "vlan": {bad}}}]}}]}}"#
+            );
+            let err = parse(Path::new("i.json"), &text).unwrap_err().to_string();
+            assert!(err.starts_with("i.json:1:"), "{bad}: {err}");
+        }
+        let text = r#"{"schema_version": 2, "hosts": [{"name": "a", "vmks": [{"device": "vmk0", "vlan": 5000}]}]}"#;
+        let err = parse(Path::new("i.json"), text).unwrap_err().to_string();
+        assert!(err.contains("a VLAN ID 0-4095"), "{err}");
     }
 
     #[test]

@@ -177,7 +177,7 @@ mod tests {
         assert!(v0.ipv6.is_empty(), "System.String[] carries no address");
         assert_eq!(v0.mac.as_deref(), Some("00:50:56:00:00:01"));
         assert_eq!(
-            (v0.gateway.clone(), v0.vlan, v0.switch.clone()),
+            (v0.gateway.clone(), v0.vlan_id(), v0.switch.clone()),
             (None, None, None)
         );
         let v1 = &h.vmks[1];

@@ -139,7 +139,7 @@ pub fn vmks_csv(inv: &Inventory, lang: Lang) -> Vec<u8> {
                 opt(v.portgroup.as_deref()),
                 opt(v.switch.as_deref()),
                 opt(v.switch_kind.map(|k| switch_kind(lang, k))),
-                opt(v.vlan),
+                opt(v.vlan.as_ref()),
                 opt(v.ipv4.as_deref()),
                 opt(v.netmask.as_deref()),
                 yes_no(lang, v.dhcp),

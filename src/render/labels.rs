@@ -133,6 +133,7 @@ pub const LABELS: &[(&str, &str)] = &[
     ("switches", "Switches"),
     ("kind_standard", "standard"),
     ("kind_distributed", "distributed"),
+    ("kind_nsx", "NSX"),
     ("yes", "yes"),
     ("no", "no"),
     ("unknown", "unknown"),

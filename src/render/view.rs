@@ -288,7 +288,7 @@ pub struct VmkRow {
     pub portgroup: Option<String>,
     pub switch: Option<String>,
     pub switch_kind: Option<&'static str>,
-    pub vlan: Option<u16>,
+    pub vlan: Option<String>,
     pub ip_mask: Option<String>,
     pub dhcp: bool,
     pub gateway: Option<String>,
@@ -865,7 +865,7 @@ fn host_view(
                 portgroup: v.portgroup.clone(),
                 switch: v.switch.clone(),
                 switch_kind: v.switch_kind.map(|k| switch_kind(lang, k)),
-                vlan: v.vlan,
+                vlan: v.vlan.as_ref().map(|v| v.to_string()),
                 ip_mask: ip_mask(v.ipv4.as_deref(), v.netmask.as_deref()),
                 dhcp: v.dhcp == Some(true),
                 gateway,
@@ -963,6 +963,7 @@ pub fn switch_kind(lang: Lang, k: crate::model::SwitchKind) -> &'static str {
         match k {
             crate::model::SwitchKind::Standard => "kind_standard",
             crate::model::SwitchKind::Distributed => "kind_distributed",
+            crate::model::SwitchKind::Nsx => "kind_nsx",
         },
     )
 }

@@ -30,7 +30,16 @@ impl Data {
     /// A host-level kind is missing for the whole host; the rule does not run on it at all.
     /// A vmk-level kind is missing for single vmks; the rule runs and skips those vmks.
     pub fn host_level(self) -> bool {
-        matches!(self, Data::Netstacks | Data::Switches | Data::Firewall)
+        matches!(
+            self,
+            Data::Netstacks
+                | Data::Switches
+                | Data::Firewall
+                | Data::HostServices
+                | Data::Pnics
+                | Data::Lockdown
+                | Data::Routes
+        )
     }
 
     /// The vSphere host properties this data comes from in a live collection, to name the one
@@ -39,9 +48,18 @@ impl Data {
         match self {
             Data::Firewall => &["config.firewall"],
             Data::Services => &["config.virtualNicManagerInfo"],
-            Data::Netstacks | Data::Switches | Data::Vlan | Data::Mtu | Data::Ipv4 => {
-                &["config.network"]
-            }
+            Data::HostServices => &["config.service"],
+            Data::Lockdown => &["config.lockdownMode"],
+            Data::IscsiBinding => &["config.storageDevice"],
+            Data::Netstacks
+            | Data::Switches
+            | Data::Vlan
+            | Data::Mtu
+            | Data::Ipv4
+            | Data::Pnics
+            | Data::Routes
+            | Data::Teaming
+            | Data::Security => &["config.network"],
         }
     }
 
@@ -55,6 +73,19 @@ impl Data {
             Data::Vlan => msg!("data.vlan", "the VLAN ID of the vmk"),
             Data::Mtu => msg!("data.mtu", "the MTU of the vmk"),
             Data::Ipv4 => msg!("data.ipv4", "the IPv4 address and netmask of the vmk"),
+            Data::HostServices => msg!(
+                "data.host_services",
+                "the host services (SSH, ESXi Shell, SLP, CIM)"
+            ),
+            Data::Pnics => msg!("data.pnics", "the physical NICs and their link state"),
+            Data::Lockdown => msg!("data.lockdown_mode", "the lockdown mode"),
+            Data::Routes => msg!("data.routes", "the static routes of the TCP/IP stacks"),
+            Data::Teaming => msg!("data.teaming", "the failover order of the vmk's port"),
+            Data::Security => msg!(
+                "data.security",
+                "the security policy of the vmk's port group"
+            ),
+            Data::IscsiBinding => msg!("data.iscsi_binding", "the iSCSI port binding of the vmk"),
         }
     }
 
@@ -75,6 +106,17 @@ impl Data {
             Data::Vlan => vmks_where(host, |v| v.vlan.is_none()),
             Data::Mtu => vmks_where(host, |v| v.mtu.is_none()),
             Data::Ipv4 => vmks_where(host, |v| blank(&v.ipv4) || blank(&v.netmask)),
+            Data::HostServices => whole(host.services.is_none()),
+            Data::Pnics => whole(host.pnics.is_none()),
+            Data::Lockdown => whole(host.lockdown_mode.is_none()),
+            Data::Routes => whole(
+                host.netstacks
+                    .as_ref()
+                    .is_none_or(|n| n.iter().any(|s| s.routes.is_none())),
+            ),
+            Data::Teaming => vmks_where(host, |v| v.teaming.is_none()),
+            Data::Security => vmks_where(host, |v| v.security.is_none()),
+            Data::IscsiBinding => vmks_where(host, |v| v.iscsi_bound.is_none()),
         }
     }
 }

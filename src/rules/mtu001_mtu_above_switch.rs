@@ -56,10 +56,12 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             SwitchKind::Distributed => {
                 format!("Get-VDSwitch \"{sw_name}\" | Set-VDSwitch -Mtu {mtu}")
             }
+            SwitchKind::Nsx => format!("the MTU of the NSX uplink profile of {sw_name}"),
         };
         let kind = match sw.kind {
             SwitchKind::Standard => msg!("MTU001.kind.standard", "standard"),
             SwitchKind::Distributed => msg!("MTU001.kind.distributed", "distributed"),
+            SwitchKind::Nsx => msg!("MTU001.kind.nsx", "NSX"),
         };
         hits.push(ctx.hit(
             Some(dev),

@@ -91,7 +91,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
                     ));
                 }
             }
-            if let (Some(va), Some(vb)) = (a.vlan, b.vlan) {
+            if let (Some(va), Some(vb)) = (&a.vlan, &b.vlan) {
                 let same_switch = match (&a.switch, &b.switch) {
                     (Some(sa), Some(sb)) => sa == sb,
                     _ => true,

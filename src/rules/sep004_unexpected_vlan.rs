@@ -55,7 +55,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
     }
     let mut hits = Vec::new();
     for vmk in net::sorted_vmks(ctx.host) {
-        let Some(vlan) = vmk.vlan else {
+        let Some(vlan) = vmk.vlan_id() else {
             continue;
         };
         let wrong: Vec<(String, u16)> = net::services(vmk)

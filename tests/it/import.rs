@@ -9,8 +9,9 @@ use pretty_assertions::assert_eq;
 use serde_json::Value;
 use vmkaudit::inventory::{self, Format};
 use vmkaudit::model::{
-    Firewall, FirewallRuleset, Host, Inventory, Netstack, Source, SourceKind, Switch, SwitchKind,
-    Vmk,
+    Direction, Duplex, Firewall, FirewallRule, FirewallRuleset, Host, HostService, Inventory,
+    LockdownMode, Netstack, Pnic, Route, SecurityPolicy, Source, SourceKind, Switch, SwitchKind,
+    Teaming, Vlan, VlanSpec, Vmk,
 };
 
 use crate::common::repo;
@@ -77,7 +78,7 @@ fn lab_inventory_is_in_canonical_form() {
 #[test]
 fn schema_matches_the_model_at_both_extremes() {
     let full = Inventory {
-        schema_version: 1,
+        schema_version: 2,
         collected_at: Some("2026-01-01T00:00:00Z".into()),
         sources: vec![Source {
             name: "https://vc/sdk".into(),
@@ -100,7 +101,7 @@ fn schema_matches_the_model_at_both_extremes() {
                 portgroup: Some("pg".into()),
                 switch: Some("vSwitch0".into()),
                 switch_kind: Some(SwitchKind::Standard),
-                vlan: Some(4095),
+                vlan: Some(Vlan::Spec(VlanSpec::Trunk(vec![[0, 99], [4095, 4095]]))),
                 ipv4: Some("10.0.0.1".into()),
                 netmask: Some("255.255.255.0".into()),
                 dhcp: Some(false),
@@ -109,13 +110,32 @@ fn schema_matches_the_model_at_both_extremes() {
                 gateway: Some("10.0.0.254".into()),
                 services: Some(vec!["management".into(), "someFutureService".into()]),
                 mac: Some("00:50:56:00:00:01".into()),
-                ipv6: vec!["fd00::1".into()],
+                ipv6: vec!["fd00::1/64".into()],
+                ipv6_gateway: Some("fd00::fffd".into()),
+                ipv6_dhcp: Some(false),
+                ipv6_autoconf: Some(true),
+                teaming: Some(Teaming {
+                    policy: Some("failover_explicit".into()),
+                    active: vec!["vmnic0".into()],
+                    standby: vec!["vmnic1".into()],
+                }),
+                security: Some(SecurityPolicy {
+                    promiscuous: Some(false),
+                    mac_changes: Some(true),
+                    forged_transmits: None,
+                }),
+                iscsi_bound: Some(false),
                 reported_gateway: Some("10.0.0.1".into()),
             }],
             netstacks: Some(vec![Netstack {
                 key: "defaultTcpipStack".into(),
                 gateway: Some("10.0.0.1".into()),
                 ipv6_gateway: Some("fd00::fffe".into()),
+                routes: Some(vec![Route {
+                    network: "10.1.2.0/24".into(),
+                    gateway: "10.0.0.253".into(),
+                    device: Some("vmk0".into()),
+                }]),
             }]),
             switches: Some(vec![Switch {
                 name: "vSwitch0".into(),
@@ -133,8 +153,37 @@ fn schema_matches_the_model_at_both_extremes() {
                     all_ip: false,
                     allowed_ips: vec!["10.0.0.9".into()],
                     allowed_networks: vec!["10.0.0.0/24".into()],
+                    ip_list_user_configurable: Some(true),
+                    user_controllable: Some(true),
+                    rules: Some(vec![FirewallRule {
+                        direction: Direction::Inbound,
+                        protocol: "tcp".into(),
+                        port: 22,
+                        end_port: None,
+                    }]),
                 }],
             }),
+            services: Some(vec![HostService {
+                key: "TSM-SSH".into(),
+                label: Some("SSH".into()),
+                running: false,
+                policy: "off".into(),
+            }]),
+            pnics: Some(vec![
+                Pnic {
+                    device: "vmnic0".into(),
+                    link_up: Some(true),
+                    speed_mbps: Some(25000),
+                    duplex: Some(Duplex::Full),
+                },
+                Pnic {
+                    device: "vmnic1".into(),
+                    link_up: Some(false),
+                    speed_mbps: None,
+                    duplex: None,
+                },
+            ]),
+            lockdown_mode: Some(LockdownMode::Normal),
             not_collected: [(
                 "config.virtualNicManagerInfo".to_string(),
                 "NoPermission, privilege System.Read".to_string(),
@@ -158,7 +207,7 @@ fn schema_matches_the_model_at_both_extremes() {
     let mut bad = to_value(&full);
     bad["hosts"][0]["vmks"][0]["vmkz"] = Value::Bool(true);
     bad["hosts"][0]["switches"][0]["kind"] = Value::String("virtual".into());
-    bad["schema_version"] = Value::from(2);
+    bad["schema_version"] = Value::from(3);
     let errors = schema_errors(&bad);
     assert_eq!(errors.len(), 3, "{errors:#?}");
 }
@@ -269,8 +318,8 @@ fn the_three_sample_formats_agree_on_shared_fields() {
             );
             for v in &h.vmks {
                 assert_eq!(
-                    (&v.switch, v.switch_kind, v.vlan, &v.netstack, &v.gateway),
-                    (&None, None, None, &None, &None),
+                    (&v.switch, v.switch_kind, &v.vlan, &v.netstack, &v.gateway),
+                    (&None, None, &None, &None, &None),
                     "{what} {} {}",
                     h.name,
                     v.device
