@@ -96,12 +96,13 @@ pub struct CheckArgs {
         default_value = "vmkaudit-report"
     )]
     pub output_dir: PathBuf,
-    /// Report formats, comma-separated: html, csv, json.
+    /// Report formats, comma-separated: html, csv, json, remediation (the fix scripts
+    /// remediation.sh and remediation.ps1, never run by vmkaudit).
     #[arg(
         long,
         value_name = "LIST",
         value_delimiter = ',',
-        default_value = "html,csv,json"
+        default_value = "html,csv,json,remediation"
     )]
     pub format: Vec<String>,
     /// Directory with templates overriding the built-in ones.

@@ -189,7 +189,15 @@ mod tests {
         let v = load_str("[[inventory]]\npath = \"lab.json\"\n").unwrap();
         assert_eq!(v.inventories[0].path, Path::new("/base/lab.json"));
         assert_eq!(v.report.output_dir, Path::new("/base/vmkaudit-report"));
-        assert_eq!(v.report.formats.len(), 3);
+        assert_eq!(
+            v.report.formats,
+            [
+                OutputFormat::Html,
+                OutputFormat::Csv,
+                OutputFormat::Json,
+                OutputFormat::Remediation
+            ]
+        );
     }
 
     #[test]

@@ -303,6 +303,23 @@ pub struct Finding {
     pub status: Option<Status>,
     /// For coverage findings: IDs of the rules that could not check this host/object.
     pub not_checked: Vec<String>,
+    /// The commands that fix it, when the rule has a deterministic fix (written into the fix
+    /// scripts, never run by vmkaudit).
+    pub fix: Option<Fix>,
+}
+
+/// The commands that fix one finding, filled in from the rule's fix template with the
+/// finding's values, each value quoted for its shell. Either list may be empty (no command of
+/// that kind can make the change).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fix {
+    /// esxcli / ESXi Shell commands, run on the host itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub esxcli: Vec<String>,
+    /// PowerCLI commands; `$vmhost` is the host (`Get-VMHost`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub powercli: Vec<String>,
 }
 
 /// A finding as `findings.json` writes it: the subject spread over `host`, `cluster` and
@@ -333,6 +350,8 @@ struct FindingJson {
     status: Option<Status>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     not_checked: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fix: Option<Fix>,
 }
 
 /// The rules whose findings had a source or a waiver as subject in files written before the
@@ -375,6 +394,7 @@ impl From<FindingJson> for Finding {
             waived: j.waived,
             status: j.status,
             not_checked: j.not_checked,
+            fix: j.fix,
         }
     }
 }
@@ -411,6 +431,7 @@ impl From<Finding> for FindingJson {
             waived: f.waived,
             status: f.status,
             not_checked: f.not_checked,
+            fix: f.fix,
         }
     }
 }
@@ -789,6 +810,7 @@ pub(crate) mod testing {
             waived: None,
             status: None,
             not_checked: Vec::new(),
+            fix: None,
         }
     }
 
@@ -832,6 +854,7 @@ mod tests {
             waived: None,
             status: None,
             not_checked: vec![],
+            fix: None,
         }
     }
 

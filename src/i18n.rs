@@ -382,6 +382,16 @@ impl Msg {
         Msg { key, english, args }
     }
 
+    /// The value of argument `name` when it is plain text (a name, address or number, the same
+    /// in every language), looking into nested messages too; for fix templates.
+    pub fn text_arg(&self, name: &str) -> Option<&str> {
+        self.args.iter().find_map(|(n, a)| match a {
+            Arg::Text(t) if *n == name => Some(t.as_str()),
+            Arg::Msg(m) => m.text_arg(name),
+            _ => None,
+        })
+    }
+
     /// The stable key (`GW001.message`).
     pub fn key(&self) -> &'static str {
         self.key

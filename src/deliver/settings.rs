@@ -101,7 +101,12 @@ fn default_output_dir() -> PathBuf {
     PathBuf::from("vmkaudit-report")
 }
 fn default_formats() -> Vec<OutputFormat> {
-    vec![OutputFormat::Html, OutputFormat::Csv, OutputFormat::Json]
+    vec![
+        OutputFormat::Html,
+        OutputFormat::Csv,
+        OutputFormat::Json,
+        OutputFormat::Remediation,
+    ]
 }
 fn default_keep() -> usize {
     30

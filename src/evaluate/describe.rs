@@ -323,6 +323,19 @@ fn text_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
     for (heading, field) in sections(Lang::En) {
         section(&mut out, &heading, r.english(field));
     }
+    if let Some(fix) = r.fix {
+        let _ = writeln!(
+            out,
+            "Fix script commands (remediation.sh / remediation.ps1)"
+        );
+        for c in fix.esxcli {
+            let _ = writeln!(out, "  esxcli:   {c}");
+        }
+        for c in fix.powercli {
+            let _ = writeln!(out, "  PowerCLI: {c}");
+        }
+        out.push('\n');
+    }
     if !r.references.is_empty() {
         let _ = writeln!(out, "References");
         for x in r.references {
@@ -521,6 +534,17 @@ fn markdown_one(r: &Rule, c: Option<&RuleConfig>, set: &RuleSet) -> String {
     for (heading, field) in sections(Lang::En) {
         let _ = writeln!(out, "### {heading}\n\n{}\n", r.english(field));
     }
+    if let Some(fix) = r.fix {
+        out.push_str(
+            "### Fix script commands\n\nWritten into `remediation.sh` (esxcli) and \
+             `remediation.ps1` (PowerCLI) with the finding's values, for review; never run by \
+             vmkaudit.\n\n```\n",
+        );
+        for c in fix.esxcli.iter().chain(fix.powercli) {
+            let _ = writeln!(out, "{c}");
+        }
+        out.push_str("```\n\n");
+    }
     if !r.references.is_empty() {
         out.push_str("### References\n\n");
         for x in r.references {
@@ -573,6 +597,7 @@ fn json_one(r: &Rule, c: Option<&RuleConfig>) -> serde_json::Value {
         "why": doc(DocField::Why),
         "remediation": doc(DocField::Remediation),
         "references": r.references,
+        "fix": r.fix.map(|f| json!({"esxcli": f.esxcli, "powercli": f.powercli})),
     })
 }
 

@@ -212,6 +212,17 @@ pub fn evaluate(
                 reason: w.reason.clone(),
                 expires: w.expires.map(|d| d.format("%Y-%m-%d").to_string()),
             });
+        let fix = match (&subject, r.rule.fix) {
+            (Subject::Host { object, .. }, Some(template)) => template.fill(&|name| match name {
+                "object" => object.clone(),
+                _ => r
+                    .message
+                    .text_arg(name)
+                    .or_else(|| r.remediation.text_arg(name))
+                    .map(str::to_string),
+            }),
+            _ => None,
+        };
         findings.push(Finding {
             rule: r.rule.id.to_string(),
             category: r.rule.category,
@@ -223,6 +234,7 @@ pub fn evaluate(
             waived,
             status: None,
             not_checked: r.not_checked,
+            fix,
         });
     }
 
@@ -258,6 +270,7 @@ pub fn evaluate(
                 waived: None,
                 status: None,
                 not_checked: Vec::new(),
+                fix: None,
             });
         }
     }

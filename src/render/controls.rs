@@ -53,6 +53,25 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`visible`] for one line of a script comment or other line-based text: line feed, tab and
+/// the Unicode line and paragraph separators are escaped too (`\u{a}`), so text from a source
+/// can never end the line it is on.
+pub fn visible_line(s: &str) -> Cow<'_, str> {
+    let breaks = |c: char| matches!(c, '\n' | '\t' | '\u{2028}' | '\u{2029}');
+    if !s.contains(breaks) {
+        return visible(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if is_hidden(c) || breaks(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// [`visible`] for an owned string (returned as it is when nothing is replaced).
 pub fn visible_string(s: String) -> String {
     match visible(&s) {

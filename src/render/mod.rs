@@ -16,6 +16,7 @@ pub mod email;
 pub mod html;
 pub mod labels;
 pub mod placement;
+pub mod remediation;
 pub mod rulemeta;
 pub mod view;
 
@@ -37,17 +38,25 @@ pub enum OutputFormat {
     Html,
     Csv,
     Json,
+    /// The fix scripts `remediation.sh` and `remediation.ps1`.
+    Remediation,
 }
 
 impl Choice for OutputFormat {
     const WHAT: &'static str = "report format";
-    const ALL: &'static [Self] = &[OutputFormat::Html, OutputFormat::Csv, OutputFormat::Json];
+    const ALL: &'static [Self] = &[
+        OutputFormat::Html,
+        OutputFormat::Csv,
+        OutputFormat::Json,
+        OutputFormat::Remediation,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             OutputFormat::Html => "html",
             OutputFormat::Csv => "csv",
             OutputFormat::Json => "json",
+            OutputFormat::Remediation => "remediation",
         }
     }
 
@@ -97,6 +106,12 @@ pub fn write_reports(
                 CHECKLIST_TXT => Box::new(|| Ok(checklist_text(inv, findings, opts).into_bytes())),
                 FINDINGS_CSV => Box::new(|| Ok(csv::findings_csv(inv, findings, opts.lang))),
                 VMKS_CSV => Box::new(|| Ok(csv::vmks_csv(inv, opts.lang))),
+                remediation::REMEDIATION_SH => {
+                    Box::new(|| Ok(remediation::remediation_sh(findings, opts.lang).into_bytes()))
+                }
+                remediation::REMEDIATION_PS1 => {
+                    Box::new(|| Ok(remediation::remediation_ps1(findings, opts.lang).into_bytes()))
+                }
                 _ => Box::new(|| Ok(findings_json(findings).into_bytes())),
             };
             (name, job)
@@ -127,6 +142,9 @@ pub fn report_names(formats: &[OutputFormat]) -> Vec<&'static str> {
     }
     if formats.contains(&OutputFormat::Json) {
         names.push(FINDINGS_JSON);
+    }
+    if formats.contains(&OutputFormat::Remediation) {
+        names.extend([remediation::REMEDIATION_SH, remediation::REMEDIATION_PS1]);
     }
     names
 }

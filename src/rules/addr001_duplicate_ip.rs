@@ -82,6 +82,7 @@ pub static RULE: Rule = Rule {
     remediation: "Give each vmk its own address: `esxcli network ip interface ipv4 set -i vmkN -t \
         static -I <unused ip> -N <netmask>` (PowerCLI: `Set-VMHostNetworkAdapter -IP <ip> \
         -SubnetMask <mask>`), and record it in your IP address management.",
+    fix: None,
     checklist: "No duplicate vmk IPv4 address",
     references: &["RFC 5227 (IPv4 address conflict detection)"],
     needs: &[Data::Ipv4],

@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
         vmk on the vMotion or provisioning stack (`esxcli network ip interface add -i vmkN \
         -p <portgroup> -N vmotion`) or readdress it (`esxcli network ip interface ipv4 set -i \
         vmkN -t static -I <ip> -N <mask>`).",
+    fix: None,
     checklist: "No two vmks of one stack in one subnet",
     references: &["VMware KB 2010877 (multihoming on ESXi VMkernel networking)"],
     needs: &[Data::Services, Data::Ipv4],

@@ -32,6 +32,7 @@ pub static RULE: Rule = Rule {
         "Assign a static address: `esxcli network ip interface ipv4 set -i vmkN -t static -I \
         <ip> -N <netmask>` (PowerCLI: `Set-VMHostNetworkAdapter -Dhcp:$false -IP <ip> \
         -SubnetMask <mask>`).",
+    fix: None,
     checklist: "No DHCP on vMotion, vSAN, FT or storage vmks",
     references: &["VMware vSAN Network Design Guide: static IP addressing for VMkernel adapters"],
     needs: &[Data::Services],

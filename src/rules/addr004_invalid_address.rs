@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
         "Set a valid address and netmask: `esxcli network ip interface ipv4 set -i vmkN -t \
         static -I <ip> -N <netmask>` (PowerCLI: `Set-VMHostNetworkAdapter -IP <ip> \
         -SubnetMask <mask>`).",
+    fix: None,
     checklist: "Valid IPv4 addresses and netmasks",
     references: &[
         "RFC 1122 section 3.2.1.3 (addresses a host may not use)",

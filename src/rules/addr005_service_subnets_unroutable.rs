@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
         set -i vmkN -t static -I <ip> -N <mask>`), or route the service: give its stack a \
         gateway (`esxcli network ip route ipv4 add -N vmotion -n default -g <gateway>`) or the \
         vmk a gateway override.",
+    fix: None,
     checklist: "A service's subnets can reach each other",
     references: &["vSphere vCenter Server and Host Management: Networking requirements for vMotion"],
     needs: &[Data::Services, Data::Netstacks, Data::Ipv4],

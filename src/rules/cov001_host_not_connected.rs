@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
         "Reconnect the host (vSphere Client: right-click > Connection > Connect; PowerCLI: \
         `Get-VMHost <host> | Set-VMHost -State Connected`) or remove it from inventory if it \
         was retired, then run vmkaudit again.",
+    fix: None,
     checklist: "Every host is connected",
     references: &["vSphere vCenter Server and Host Management: Reconnect a managed host"],
     needs: &[],

@@ -32,6 +32,7 @@ pub static RULE: Rule = Rule {
     remediation: "Collect live from vCenter (`vmkaudit collect --vcenter https://<vcenter> ...` or a \
         `[[vcenter]]` source in the run configuration), which reads every kind of data, \
         then run vmkaudit again.",
+    fix: None,
     checklist: "Every check could run",
     references: &["vmkaudit documentation: sources and the data each one provides"],
     needs: &[],

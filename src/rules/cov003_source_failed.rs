@@ -18,6 +18,7 @@ pub static RULE: Rule = Rule {
         finding the report would look complete.",
     remediation: "Check the source's address, credentials (environment variable or password file), \
         CA certificate and network path, then run vmkaudit again.",
+    fix: None,
     checklist: "Every source was collected",
     references: &["vmkaudit documentation: sources and credentials"],
     needs: &[],

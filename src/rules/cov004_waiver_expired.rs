@@ -18,6 +18,7 @@ pub static RULE: Rule = Rule {
         the findings or renew the approval; silently dropping it would hide that decision.",
     remediation: "Fix the waived findings, or renew the waiver by setting a new `expires = \
         \"YYYY-MM-DD\"` (with the approval noted in `reason`), or delete the waiver.",
+    fix: None,
     checklist: "No expired waivers",
     references: &["vmkaudit documentation: rule sets and waivers"],
     needs: &[],

@@ -2,7 +2,7 @@
 
 use crate::findings::{Category, Severity};
 use crate::msg;
-use crate::rules::{Check, Data, Hit, HostCtx, Rule};
+use crate::rules::{Check, Data, FixTemplate, Hit, HostCtx, Rule};
 
 pub static RULE: Rule = Rule {
     id: "FW001",
@@ -20,6 +20,12 @@ pub static RULE: Rule = Rule {
         network firewall set --enabled true`; PowerCLI: `Get-VMHost <host> | \
         Get-VMHostFirewallDefaultPolicy | Set-VMHostFirewallDefaultPolicy -AllowIncoming \
         $false -AllowOutgoing $false`.",
+    fix: Some(&FixTemplate {
+        esxcli: &["esxcli network firewall set --default-action false"],
+        powercli: &[
+            "Get-VMHostFirewallDefaultPolicy -VMHost $vmhost | Set-VMHostFirewallDefaultPolicy -AllowIncoming $false -AllowOutgoing $false -Confirm:$false",
+        ],
+    }),
     checklist: "Firewall blocks by default",
     references: &["DISA STIG ESXI-80-000214", "DISA STIG ESXI-70-000057"],
     needs: &[Data::Firewall],

@@ -37,6 +37,7 @@ pub static RULE: Rule = Rule {
         -i <network/prefix>` (vSphere Client: Host > Configure > Firewall > Edit > untick \
         \"Allow connections from any IP address\"; PowerCLI via Get-EsxCli -V2 \
         network.firewall.ruleset.set with allowedall = $false).",
+    fix: None,
     checklist: "Enabled firewall rulesets are restricted to allowed IPs",
     references: &["DISA STIG ESXI-80-000239", "DISA STIG ESXI-70-000056"],
     needs: &[Data::Firewall],

@@ -78,6 +78,7 @@ pub static RULE: Rule = Rule {
     remediation: "Replace the wide entry with the networks that need access: `esxcli network firewall \
         ruleset allowedip remove -r <ruleset> -i <wide network>` and `esxcli network firewall \
         ruleset allowedip add -r <ruleset> -i <management network/prefix>`.",
+    fix: None,
     checklist: "Firewall allowed networks are narrow and authorised",
     references: &[
         "DISA STIG ESXI-80-000239",

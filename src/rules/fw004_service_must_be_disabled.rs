@@ -3,7 +3,7 @@
 use crate::findings::{Category, Severity};
 use crate::msg;
 use crate::rules::param::{self, Param};
-use crate::rules::{net, Check, Data, Hit, HostCtx, Rule};
+use crate::rules::{net, Check, Data, FixTemplate, Hit, HostCtx, Rule};
 
 /// `disabled_rulesets`: firewall rulesets that must stay disabled.
 pub static DISABLED_RULESETS: Param<Vec<String>> = Param {
@@ -31,6 +31,12 @@ pub static RULE: Rule = Rule {
         "Stop the service and disable the ruleset: `Get-VMHost <host> | Get-VMHostService | \
         Where {$_.Key -eq \"TSM-SSH\"} | Stop-VMHostService` and `Set-VMHostService -Policy \
         Off`; `esxcli network firewall ruleset set -r sshServer -e false`.",
+    fix: Some(&FixTemplate {
+        esxcli: &["esxcli network firewall ruleset set -r {key} -e false"],
+        powercli: &[
+            "Get-VMHostFirewallException -VMHost $vmhost | Where-Object { $_.ExtensionData.Key -eq {key} } | Set-VMHostFirewallException -Enabled $false -Confirm:$false",
+        ],
+    }),
     checklist: "Services that must stay disabled are disabled",
     references: &[
         "DISA STIG ESXI-80-000193 (SSH disabled)",

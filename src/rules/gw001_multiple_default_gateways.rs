@@ -29,6 +29,7 @@ pub static RULE: Rule = Rule {
         \"Override default gateway for this adapter\"), or move the service to its own TCP/IP \
         stack with its own gateway: `esxcli network ip interface add -i vmkN -p <portgroup> \
         -N vmotion` then `esxcli network ip route ipv4 add -N vmotion -n default -g <gateway>`.",
+    fix: None,
     checklist: "One default gateway per TCP/IP stack",
     references: &[
         "VMware KB 2010877 (multihoming on ESXi VMkernel networking)",

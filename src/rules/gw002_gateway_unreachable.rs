@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
         -N <stack> -n default -g <old>` and `esxcli network ip route ipv4 add -N <stack> -n \
         default -g <gateway in the vmk subnet>`; for the management stack also \
         `Get-VMHostNetwork -VMHost <host> | Set-VMHostNetwork -VMKernelGateway <gateway>`.",
+    fix: None,
     checklist: "Stack gateway lies in a vmk subnet",
     references: &["vSphere Networking: Change the default gateway of a TCP/IP stack"],
     needs: &[Data::Netstacks, Data::Ipv4],

@@ -20,6 +20,7 @@ pub static RULE: Rule = Rule {
         "Set an override inside the vmk's subnet, or correct its netmask: `esxcli network ip \
         interface ipv4 set -i vmkN -t static -I <address> -N <netmask> -g <gateway>` (vSphere \
         Client: VMkernel adapter > Edit > IPv4 settings > Default gateway).",
+    fix: None,
     checklist: "vmk gateway override lies in the vmk's subnet",
     references: &[
         "vSphere Networking: Edit a VMkernel adapter configuration (override default gateway)",

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     remediation: "Set the management gateway: `esxcli network ip route ipv4 add -n default -g \
         <gateway>` or `Get-VMHostNetwork -VMHost <host> | Set-VMHostNetwork -VMKernelGateway \
         <gateway>` (DCUI: Configure Management Network > IPv4 Configuration).",
+    fix: None,
     checklist: "Management stack has a default gateway",
     references: &[
         "VMware KB 1002117 (das.isolationaddress: HA isolation address)",

@@ -13,9 +13,11 @@
 //! `vmkaudit rules`, `docs/rules.md` and the report's pre-upgrade checklist are all generated from
 //! these declarations (`evaluate::describe`).
 
+pub mod fix;
 pub mod net;
 pub mod param;
 
+pub use fix::FixTemplate;
 pub use param::{Param, ParamDecl, Params};
 
 use crate::findings::{Category, Severity};
@@ -235,6 +237,9 @@ pub struct Rule {
     pub why: &'static str,
     /// How to fix it, with the esxcli or PowerCLI command.
     pub remediation: &'static str,
+    /// The commands of a deterministic fix, filled in per finding for the fix scripts; `None`
+    /// when the fix needs a decision (the scripts then list the manual steps).
+    pub fix: Option<&'static FixTemplate>,
     /// The pre-upgrade checklist item: what must hold for the rule to pass ("One default
     /// gateway per TCP/IP stack"), where the summary describes the problem it finds.
     pub checklist: &'static str,

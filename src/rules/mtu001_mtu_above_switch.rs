@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         vswitch standard set -v <vSwitch> -m 9000` or `Get-VDSwitch <dvs> | Set-VDSwitch -Mtu \
         9000`; or lower the vmk MTU: `esxcli network ip interface set -i vmkN -m 1500`. \
         Verify with `vmkping -I vmkN -d -s 8972 <peer>`.",
+    fix: None,
     checklist: "vmk MTU does not exceed its switch's MTU",
     references: &[
         "VMware KB 1003728 (testing VMkernel network connectivity with vmkping)",

@@ -9,7 +9,7 @@ use crate::i18n::{self, Msg};
 use crate::msg;
 use crate::rules::net;
 use crate::rules::param::{self, Param};
-use crate::rules::{Check, Data, EstateCtx, Hit, Rule};
+use crate::rules::{Check, Data, EstateCtx, FixTemplate, Hit, Rule};
 
 /// `expected_mtu`: the MTU each service's vmks must use.
 pub static EXPECTED_MTU: Param<BTreeMap<String, u32>, BTreeMap<Spanned<String>, Spanned<i64>>> =
@@ -41,6 +41,12 @@ pub static RULE: Rule = Rule {
         -m <mtu>` (PowerCLI: `Get-VMHostNetworkAdapter -VMHost <host> -Name vmkN | \
         Set-VMHostNetworkAdapter -Mtu <mtu>`); make sure the switch and physical network \
         carry it, then verify with `vmkping -I vmkN -d -s <mtu-28> <peer>`.",
+    fix: Some(&FixTemplate {
+        esxcli: &["esxcli network ip interface set -i {dev} -m {mtu}"],
+        powercli: &[
+            "Get-VMHostNetworkAdapter -VMHost $vmhost -VMKernel -Name {dev} | Set-VMHostNetworkAdapter -Mtu {mtu} -Confirm:$false",
+        ],
+    }),
     checklist: "Same MTU for a service across the cluster",
     references: &[
         "VMware KB 1003728 (vmkping)",

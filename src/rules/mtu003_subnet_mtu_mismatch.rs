@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
         "Use one MTU per subnet: `esxcli network ip interface set -i vmkN -m <mtu>` (PowerCLI: \
         `Set-VMHostNetworkAdapter -Mtu <mtu>`), with switches and physical ports that carry \
         it; verify with `vmkping -I vmkN -d -s <mtu-28> <peer>`.",
+    fix: None,
     checklist: "Same MTU within a subnet",
     references: &[
         "VMware KB 1003728 (vmkping)",

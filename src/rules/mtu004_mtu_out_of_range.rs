@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
     remediation:
         "Set a supported MTU (1500, or 9000 for jumbo frames end to end): `esxcli network ip \
         interface set -i vmkN -m 1500` (PowerCLI: `Set-VMHostNetworkAdapter -Mtu 1500`).",
+    fix: None,
     checklist: "MTU within 1280..9000",
     references: &["vSphere Networking: Jumbo frames (MTU up to 9000)"],
     needs: &[Data::Mtu],

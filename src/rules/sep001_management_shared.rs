@@ -40,6 +40,7 @@ pub static RULE: Rule = Rule {
         on the management vmk: `esxcli network ip interface tag remove -i vmk0 -t VMotion` \
         (PowerCLI: `Get-VMHostNetworkAdapter -VMHost <host> -Name vmk0 | \
         Set-VMHostNetworkAdapter -VMotionEnabled $false`).",
+    fix: None,
     checklist: "Management vmk carries no other separated traffic",
     references: &[
         "DISA STIG ESXI-80-000198",

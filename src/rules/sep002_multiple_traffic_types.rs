@@ -54,6 +54,7 @@ pub static RULE: Rule = Rule {
         `New-VMHostNetworkAdapter -VMHost <host> -PortGroup <pg> -VirtualSwitch <switch> -IP \
         <ip> -SubnetMask <mask> -VsanTrafficEnabled $true`, then remove the service from the \
         shared vmk with `esxcli network ip interface tag remove -i vmkN -t <tag>`.",
+    fix: None,
     checklist: "One separated traffic type per vmk",
     references: &[
         "DISA STIG ESXI-80-000160 (vMotion on a separate network)",

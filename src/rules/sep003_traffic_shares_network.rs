@@ -34,6 +34,7 @@ pub static RULE: Rule = Rule {
         `esxcli network vswitch standard portgroup set -p <portgroup> -v <vlan>` (distributed: \
         `Get-VDPortgroup <pg> | Set-VDVlanConfiguration -VlanId <vlan>`), then readdress the \
         vmk: `esxcli network ip interface ipv4 set -i vmkN -t static -I <ip> -N <mask>`.",
+    fix: None,
     checklist: "Separated traffic types use different subnets, port groups and VLANs",
     references: &[
         "DISA STIG ESXI-80-000160 (vMotion traffic isolated)",

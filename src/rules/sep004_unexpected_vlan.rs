@@ -37,6 +37,7 @@ pub static RULE: Rule = Rule {
     remediation: "Set the port group's VLAN: `esxcli network vswitch standard portgroup set -p \
         <portgroup> -v <vlan>` or, on a distributed switch, `Get-VDPortgroup <pg> | \
         Set-VDVlanConfiguration -VlanId <vlan>`; or move the vmk to the right port group.",
+    fix: None,
     checklist: "Services are on their expected VLANs",
     references: &[
         "DISA STIG ESXI-80-000160 (vMotion VLAN)",

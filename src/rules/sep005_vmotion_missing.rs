@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
         Set-VMHostNetworkAdapter -VMotionEnabled $true`), or create one on the vMotion port \
         group and TCP/IP stack like the cluster's other hosts: `esxcli network ip interface \
         add -i vmkN -p <portgroup> -N vmotion`, then give it an address in the vMotion subnet.",
+    fix: None,
     checklist: "Every host of a cluster has a vMotion vmk",
     references: &[
         "vSphere vCenter Server and Host Management: Host configuration for vSphere vMotion",

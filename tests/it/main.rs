@@ -10,5 +10,6 @@ mod fuzz_corpus;
 mod i18n;
 mod import;
 mod layers;
+mod remediation;
 mod report;
 mod rules;

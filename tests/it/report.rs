@@ -86,6 +86,14 @@ fn snapshot_all(prefix: &str, inv: &Inventory, ff: &FindingsFile, o: &RenderOpti
         ("checklist", render::checklist_text(inv, ff, o)),
         ("email_html", render::email_html(inv, ff, o).unwrap()),
         ("email_text", render::email_text(inv, ff, o)),
+        (
+            "remediation_sh",
+            render::remediation::remediation_sh(ff, lang),
+        ),
+        (
+            "remediation_ps1",
+            render::remediation::remediation_ps1(ff, lang),
+        ),
     ];
     for (what, content) in outputs {
         snapshot(&format!("{prefix}_{what}_{code}"), &content);
@@ -321,6 +329,7 @@ fn hostile() -> (Inventory, FindingsFile) {
         waived: None,
         status: None,
         not_checked: vec![],
+        fix: None,
     };
     let findings = vec![f];
     let ff = FindingsFile {

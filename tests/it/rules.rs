@@ -964,3 +964,37 @@ fn data_a_file_format_lacks_is_one_fact_per_file_not_a_finding_per_host() {
         .count();
     assert_eq!(per_host, 400);
 }
+
+#[test]
+fn every_fix_template_is_filled_where_its_rule_fires() {
+    // A placeholder no finding of the rule can fill would silently drop the fix from the
+    // scripts: on its firing fixture, every finding of a rule with a fix template has commands,
+    // and no placeholder is left in them.
+    let mut with_fix = 0;
+    for rule in vmkaudit::rules::REGISTRY.iter().filter(|r| r.fix.is_some()) {
+        with_fix += 1;
+        let f = eval_fixture(rule.id, "fires", Lang::En);
+        let mine: Vec<_> = f.findings.iter().filter(|x| x.rule == rule.id).collect();
+        assert!(!mine.is_empty(), "{} fires on its fixture", rule.id);
+        for x in mine {
+            let fix = x
+                .fix
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}: no commands for {:?}", rule.id, x.subject));
+            assert!(
+                !fix.esxcli.is_empty() || !fix.powercli.is_empty(),
+                "{}",
+                rule.id
+            );
+            for c in fix.esxcli.iter().chain(&fix.powercli) {
+                let names = rule.fix.unwrap().placeholders();
+                assert!(
+                    names.iter().all(|n| !c.contains(&format!("{{{n}}}"))),
+                    "{}: {c}",
+                    rule.id
+                );
+            }
+        }
+    }
+    assert!(with_fix >= 3, "rules with a fix template: {with_fix}");
+}
