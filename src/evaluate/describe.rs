@@ -37,6 +37,9 @@ pub fn describe(id: Option<&str>, set: &RuleSet, format: RulesFormat) -> Result<
     let one = match id {
         None => None,
         Some(id) => Some(crate::rules::find(id).ok_or_else(|| {
+            if let Some(r) = crate::rules::retired::rule(id) {
+                return Error::Usage(crate::rules::retired::rule_message(id, r));
+            }
             let hint = did_you_mean(id, crate::rules::all_keys());
             Error::Usage(format!(
                 "unknown rule `{id}` (run `vmkaudit rules` for the list){hint}"

@@ -28,9 +28,11 @@ pub static RULE: Rule = Rule {
     summary: "The management vmk also carries vMotion, FT, vSAN, replication, provisioning or backup traffic.",
     checks: "For every vmk with the `management` service, reports the other services it carries \
         among vmotion, faultToleranceLogging, vsan, vSphereReplication, \
-        vSphereReplicationNFC, vSphereProvisioning, vSphereBackupNFC, nvmeTcp and nvmeRdma. \
-        vsanWitness on the management vmk (two-node vSAN witness traffic separation) is \
-        allowed. Object: the vmk.",
+        vSphereReplicationNFC, vSphereProvisioning, vSphereBackupNFC, nvmeTcp and nvmeRdma: \
+        management enabled on a vmk meant for one of those is the same finding seen from the \
+        other side. vsanWitness on the management vmk (two-node vSAN witness traffic \
+        separation, a supported design) is allowed, and so is a second vmk carrying only \
+        management (a redundant management network). Object: the vmk.",
     why: "The management network is the way into the host. Bulk traffic on it (vMotion copies \
         memory in clear text unless encrypted, vSAN and NFC move disks) competes with \
         management and HA heartbeats, and exposes that data to everyone who can reach \
@@ -42,9 +44,10 @@ pub static RULE: Rule = Rule {
         Set-VMHostNetworkAdapter -VMotionEnabled $false`).",
     checklist: "Management vmk carries no other separated traffic",
     references: &[
-        "DISA STIG ESXI-80-000198",
-        "DISA STIG ESXI-70-000049",
-        "VMware vSphere Security Configuration Guide: esxi-8.vmk-management",
+        "DISA STIG ESXI-80-000198 / ESXI-70-000049 (management traffic isolated)",
+        "DISA STIG ESXI-80-000160 / ESXI-70-000048 (vMotion not on the management network)",
+        "DISA STIG ESXI-80-000199 / ESXI-70-000050 (IP storage and backup NFC not on the management network)",
+        "VMware vSphere Security Configuration Guide 8: esxi-8.vmk-management (management only on the vmks meant for it)",
     ],
     needs: &[Data::Services],
     params: &[],
