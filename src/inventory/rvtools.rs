@@ -47,13 +47,6 @@ pub const NOT_EXPORTED: &[Data] = &[
     Data::Switches,
     Data::Vlan,
     Data::Firewall,
-    Data::HostServices,
-    Data::Pnics,
-    Data::Lockdown,
-    Data::Routes,
-    Data::Teaming,
-    Data::Security,
-    Data::IscsiBinding,
 ];
 
 /// The columns the checks need and the data each gives: an export without them (RVTools

@@ -955,6 +955,18 @@ fn data_a_file_format_lacks_is_one_fact_per_file_not_a_finding_per_host() {
         )
     );
     assert_eq!(cov[0].not_checked, ["FW001", "FW002", "FW003"]);
+    // The schema-2 kinds no vmk export carries say so too (not "a column is missing").
+    let teaming = cov
+        .iter()
+        .find(|c| c.subject.object() == Some("teaming"))
+        .unwrap();
+    assert!(
+        teaming.message.ends_with(
+            "An RVTools vSC_VMK export does not include the failover order of the vmk's port."
+        ),
+        "{}",
+        teaming.message
+    );
     // Still counted per rule and host, and not a pass anywhere.
     let fw = f
         .summary
