@@ -826,7 +826,7 @@ def reference_findings(inv):
             d, svc, n = v["device"], set(v["services"]), net(v)
             if v["gateway"] and n and addr(v["gateway"]) not in n:
                 out.add(("GW003", name, d))
-            if "management" in svc and svc & SHARED_WITH_MGMT:
+            if "management" in svc and (svc & SHARED_WITH_MGMT or v.get("iscsi_bound")):
                 out.add(("SEP001", name, d))
             sep = svc & SEPARATED
             if len(sep) > 1 and not any(sep <= c for c in ALLOWED_COMBOS):

@@ -1,6 +1,7 @@
 //! Helpers the rules on a vmk's port share (UPL001–UPL005, SEP006, SEP007): the uplinks of its
 //! failover order and the link state of the host's physical NICs behind them.
 
+use crate::i18n::{self, Arg};
 use crate::model::{Host, Teaming, Vmk};
 
 /// What a host knows of one physical NIC named in a vmk's failover order.
@@ -62,6 +63,15 @@ pub fn teamed(host: &Host) -> Vec<(&Vmk, &Teaming)> {
 /// profiles and segment profiles, not from vSphere port groups).
 pub fn on_nsx(vmk: &Vmk) -> bool {
     vmk.switch_kind == Some(crate::model::SwitchKind::Nsx)
+}
+
+/// A list of uplinks for a message; "none" (translated) when empty.
+pub fn uplink_list<S: AsRef<str>>(uplinks: &[S]) -> Arg {
+    if uplinks.is_empty() {
+        i18n::list([crate::msg!("port.none", "none")])
+    } else {
+        i18n::list(uplinks.iter().map(|u| u.as_ref().trim().to_string()))
+    }
 }
 
 /// The vmk's port group as shown in messages (`?` when unknown).

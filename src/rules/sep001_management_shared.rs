@@ -1,7 +1,7 @@
 //! SEP001 management-shared: the management vmk also carries other separated traffic.
 
 use crate::findings::{Category, Severity};
-use crate::i18n;
+use crate::i18n::{self, Arg, ToArg};
 use crate::model::service;
 use crate::msg;
 use crate::rules::net;
@@ -32,7 +32,9 @@ pub static RULE: Rule = Rule {
         management enabled on a vmk meant for one of those is the same finding seen from the \
         other side. vsanWitness on the management vmk (two-node vSAN witness traffic \
         separation, a supported design) is allowed, and so is a second vmk carrying only \
-        management (a redundant management network). Object: the vmk.",
+        management (a redundant management network). A management vmk bound to the software \
+        iSCSI adapter (`iscsi_bound`; iSCSI has no service tag) carries IP storage and is \
+        reported too, when the binding is known. Object: the vmk.",
     why: "The management network is the way into the host. Bulk traffic on it (vMotion copies \
         memory in clear text unless encrypted, vSAN and NFC move disks) competes with \
         management and HA heartbeats, and exposes that data to everyone who can reach \
@@ -62,12 +64,25 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             continue;
         }
         let extra = net::carried(vmk, NOT_ON_MANAGEMENT);
-        if extra.is_empty() {
+        // iSCSI has no service tag: a management vmk bound to the software iSCSI adapter
+        // carries IP storage all the same.
+        let iscsi = vmk.iscsi_bound == Some(true);
+        if extra.is_empty() && !iscsi {
             continue;
         }
         let dev = &vmk.device;
-        let list = i18n::list(&extra);
-        let untag = net::untag_commands(dev, &extra);
+        let mut carried: Vec<Arg> = extra.iter().map(|s| s.to_arg()).collect();
+        let mut untag = net::untag_commands(dev, &extra);
+        if iscsi {
+            carried.push(msg!("SEP001.iscsi", "iSCSI (port binding)").to_arg());
+            if !untag.is_empty() {
+                untag.push_str("; ");
+            }
+            untag.push_str(&format!(
+                "esxcli iscsi networkportal remove -A <vmhba> -n {dev}"
+            ));
+        }
+        let list = i18n::list(carried);
         hits.push(ctx.hit(
             Some(dev),
             msg!(

@@ -1,7 +1,6 @@
 //! UPL002 uplinks-down: no uplink of a vmk's failover order is up.
 
 use crate::findings::{Category, Severity};
-use crate::i18n;
 use crate::msg;
 use crate::rules::port::{self, Link};
 use crate::rules::{Check, Data, Hit, HostCtx, Rule};
@@ -55,7 +54,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
                 pg,
             )
         } else {
-            let uplinks = i18n::list(&all);
+            let uplinks = port::uplink_list(&all);
             msg!(
                 "UPL002.message",
                 "Every uplink of {dev} (port group {pg}) is down or missing ({uplinks}): its traffic cannot leave the host.",

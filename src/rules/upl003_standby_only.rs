@@ -1,7 +1,6 @@
 //! UPL003 standby-only: a vmk's active uplinks are all down and it runs on a standby uplink.
 
 use crate::findings::{Category, Severity};
-use crate::i18n;
 use crate::msg;
 use crate::rules::port::{self, Link};
 use crate::rules::{Check, Data, Hit, HostCtx, Rule};
@@ -53,12 +52,8 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         }
         let dev = &vmk.device;
         let pg = port::portgroup(vmk);
-        let active = if t.active.is_empty() {
-            i18n::list(["-"])
-        } else {
-            i18n::list(&t.active)
-        };
-        let standby = i18n::list(&up);
+        let active = port::uplink_list(&t.active);
+        let standby = port::uplink_list(&up);
         let host = &ctx.host.name;
         hits.push(ctx.hit(
             Some(dev),
@@ -80,4 +75,62 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         ));
     }
     hits
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Host, Pnic, Teaming, Vmk};
+    use crate::rules::{upl002_uplinks_down, HostCtx, Params, Rule};
+
+    fn host(active: &[&str], standby: &[&str]) -> Host {
+        let mut h = Host::named("h");
+        h.pnics = Some(vec![Pnic {
+            device: "vmnic1".into(),
+            link_up: Some(true),
+            speed_mbps: Some(10000),
+            duplex: None,
+        }]);
+        let mut v = Vmk::named("vmk1");
+        v.teaming = Some(Teaming {
+            policy: None,
+            active: active.iter().map(|s| s.to_string()).collect(),
+            standby: standby.iter().map(|s| s.to_string()).collect(),
+        });
+        h.vmks.push(v);
+        h
+    }
+
+    fn fired(rule: &Rule, h: &Host) -> bool {
+        let params = Params::default();
+        let ctx = HostCtx {
+            index: 0,
+            host: h,
+            params: &params,
+        };
+        match rule.check {
+            crate::rules::Check::Host(f) => !f(&ctx).is_empty(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn standby_only_and_dead_are_told_apart() {
+        let (standby, dead) = (&super::RULE, &upl002_uplinks_down::RULE);
+        // No active uplink at all, a standby that is up: failed over (UPL003), not dead.
+        let h = host(&[], &["vmnic1"]);
+        assert!(fired(standby, &h) && !fired(dead, &h));
+        // An active uplink that is not a NIC of the host, the standby up: UPL003.
+        let h = host(&["vmnic0"], &["vmnic1"]);
+        assert!(fired(standby, &h) && !fired(dead, &h));
+        // No uplink in the failover order: dead (UPL002) only.
+        let h = host(&[], &[]);
+        assert!(!fired(standby, &h) && fired(dead, &h));
+        // The active uplink is up: neither.
+        let h = host(&["vmnic1"], &["vmnic0"]);
+        assert!(!fired(standby, &h) && !fired(dead, &h));
+        // Link states unknown: neither.
+        let mut h = host(&["vmnic0"], &[]);
+        h.pnics = None;
+        assert!(!fired(standby, &h) && !fired(dead, &h));
+    }
 }

@@ -2,7 +2,6 @@
 //! order port binding does not support.
 
 use crate::findings::{Category, Severity};
-use crate::i18n;
 use crate::msg;
 use crate::rules::{port, Check, Data, Hit, HostCtx, Rule};
 
@@ -45,15 +44,8 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
         }
         let dev = &vmk.device;
         let pg = port::portgroup(vmk);
-        let dash = |v: &Vec<String>| {
-            if v.is_empty() {
-                i18n::list(["-"])
-            } else {
-                i18n::list(v)
-            }
-        };
-        let active = dash(&t.active);
-        let standby = dash(&t.standby);
+        let active = port::uplink_list(&t.active);
+        let standby = port::uplink_list(&t.standby);
         let keep = t.active.first().map_or("<vmnic>", String::as_str);
         hits.push(ctx.hit(
             Some(dev),
