@@ -381,6 +381,18 @@ fn markdown_all(set: &RuleSet) -> String {
         );
     }
     out.push('\n');
+    for r in crate::rules::retired::RULES {
+        let _ = writeln!(
+            out,
+            "Retired: {} (`{}`): {}. A rule set that names it is refused with this message.\n",
+            r.id,
+            r.name,
+            md_escape(r.replaced_by)
+        );
+    }
+    for (p, why) in crate::rules::retired::PARAMS {
+        let _ = writeln!(out, "Retired parameter `{p}`: {}.\n", md_escape(why));
+    }
     for r in REGISTRY {
         out.push_str(&markdown_one(r, set.config(r.id), set));
     }

@@ -610,6 +610,12 @@ fn docs_rules_md_is_up_to_date() {
     let generated =
         vmkaudit::evaluate::describe(None, &RuleSet::builtin_default(), RulesFormat::Markdown)
             .unwrap();
+    // Retired rules and parameters are listed with what replaced them.
+    assert!(
+        generated.contains("Retired: FW004 (`service-must-be-disabled`)")
+            && generated.contains("Retired parameter `disabled_rulesets`"),
+        "retired rules are documented"
+    );
     let path = repo("docs/rules.md");
     if std::env::var_os("UPDATE_RULE_DOCS").is_some() {
         vmkaudit::fsutil::write_atomic(&path, generated.as_bytes()).unwrap();
