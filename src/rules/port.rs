@@ -24,12 +24,25 @@ impl Link {
     }
 }
 
-/// The link of the physical NIC `nic` on `host`.
+/// Whether an uplink name is a physical NIC's (`vmnic0`, `vusb0`), not a link aggregation
+/// group (`lag1`) or a distributed switch's uplink port name the source could not map to a NIC:
+/// the link state and the number of NICs behind those are unknown.
+pub fn is_physical(name: &str) -> bool {
+    let name = name.trim();
+    ["vmnic", "vusb"].iter().any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// The link of the physical NIC `nic` on `host` (unknown for a name that is not a physical
+/// NIC's, see [`is_physical`]).
 pub fn link(host: &Host, nic: &str) -> Link {
     let Some(pnics) = &host.pnics else {
         return Link::Unknown;
     };
     match pnics.iter().find(|p| p.device == nic.trim()) {
+        None if !is_physical(nic) => Link::Unknown,
         None => Link::Absent,
         Some(p) => match p.link_up {
             Some(true) => Link::Up(p.speed_mbps),
@@ -104,6 +117,10 @@ mod tests {
         ]);
         assert_eq!(link(&h, "vmnic0"), Link::Up(Some(25000)));
         assert!(link(&h, "vmnic1").dead() && link(&h, "vmnic9").dead());
+        // A LAG or an unmapped uplink port: unknown, never "absent".
+        assert_eq!(link(&h, "lag1"), Link::Unknown);
+        assert_eq!(link(&h, "Uplink 1"), Link::Unknown);
+        assert!(is_physical("vusb0") && !is_physical("vmnic") && !is_physical("vmnic1a"));
         let t = Teaming {
             policy: None,
             active: vec!["vmnic0".into(), " vmnic0".into()],

@@ -16,7 +16,9 @@ pub static RULE: Rule = Rule {
         judge links). Fewer than two distinct uplinks over all management vmks is a \
         finding, reported on the first management vmk. A second management vmk on another \
         uplink (a redundant management network, which vSphere HA also accepts) counts. Not \
-        checked while a management vmk's failover order is unknown. Storage vmks with one \
+        checked while a management vmk's failover order is unknown, nor when it names a link \
+        aggregation group (LACP) or an uplink port that is not mapped to a NIC, which may \
+        stand for several NICs. Storage vmks with one \
         uplink by design (iSCSI port binding, A/B fabrics) are not judged: only management \
         is. Object: the management vmk.",
     why: "vSphere HA uses the management network for its heartbeats: with one physical NIC, a \
@@ -58,7 +60,8 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             }
         }
     }
-    if all.len() >= 2 {
+    // A LAG (or an uplink port the source could not map to a NIC) may hide several NICs.
+    if all.len() >= 2 || !all.iter().all(|u| port::is_physical(u)) {
         return Vec::new();
     }
     let dev = &first.device;

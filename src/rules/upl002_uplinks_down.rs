@@ -15,7 +15,9 @@ pub static RULE: Rule = Rule {
         uplinks among the host's physical NICs. When every one of them is link-down or not a \
         NIC of the host (or the order names none), the vmk is cut off. A vmk whose active \
         uplinks are dead but a standby is up is UPL003's (a warning). An uplink whose link \
-        state is unknown counts as up. Object: the vmk.",
+        state is unknown counts as up, and so does a link aggregation group or an uplink \
+        port not mapped to a NIC (only a missing `vmnicN` counts as missing). Object: the \
+        vmk.",
     why: "A vmk without a working uplink still has its address and services: vMotion, vSAN, \
         storage or management traffic sent through it is lost, and depending on the service \
         the host is isolated (HA), a vSAN partition forms or paths to datastores fail.",

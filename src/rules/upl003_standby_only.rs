@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
     checks: "For every vmk whose failover order is known: when no active uplink is up (each \
         is link-down or not a NIC of the host, or none is active) but a standby uplink is up, \
         the vmk has failed over and has no redundancy left. An uplink whose link state is \
-        unknown counts as up. When no uplink at all is up, UPL002 reports it instead. \
+        unknown counts as up (so does a link aggregation group or an uplink port not mapped \
+        to a NIC). When no uplink at all is up, UPL002 reports it instead. \
         Object: the vmk.",
     why: "Failover worked, but the vmk now depends on its last NIC, usually on the other \
         physical switch than designed: one more failure isolates it, and traffic may cross \
@@ -127,6 +128,9 @@ mod tests {
         assert!(!fired(standby, &h) && fired(dead, &h));
         // The active uplink is up: neither.
         let h = host(&["vmnic1"], &["vmnic0"]);
+        assert!(!fired(standby, &h) && !fired(dead, &h));
+        // A LAG is not a missing NIC: neither.
+        let h = host(&["lag1"], &[]);
         assert!(!fired(standby, &h) && !fired(dead, &h));
         // Link states unknown: neither.
         let mut h = host(&["vmnic0"], &[]);
