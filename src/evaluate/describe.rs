@@ -470,9 +470,9 @@ exclude_hosts = ["esx-test*"]
 [params]                     # each key replaces the base's; the defaults:
 {params}
 [[waiver]]
-rule = "FW004"               # ID or name
+rule = "SVC001"              # ID or name
 host = "esx-07.example.com"  # glob; default: every host
-object = "sshServer"         # glob; default: every object
+object = "TSM-SSH"           # glob; default: every object
 reason = "Vendor case 1234, approved by J. Doe"
 expires = "2026-12-31"       # last day it applies; optional
 ```
