@@ -388,8 +388,10 @@ def plant(hosts):
     h = find(hosts, "esx-sh-b06")
     r = rs(h, "sshServer")
     r.update(enabled=True, all_ip=False, allowed_networks=[ADMIN_NET])
-    fault("FW004", "esx-sh-b06", "sshServer",
-          "sshServer is enabled (restricted to the admin network, so only FW004)")
+    h["services"] = host_services(running={"TSM-SSH"})
+    fault("SVC001", "esx-sh-b06", "TSM-SSH",
+          "SSH (TSM-SSH) is running; its sshServer ruleset is restricted to the admin network, "
+          "so not FW002/FW003")
 
     # --- addressing ---
     h = find(hosts, "esx-bj-c07")
@@ -493,6 +495,104 @@ def schema2(h):
             ])
 
 
+def host_services(running=(), policy_on=()):
+    """HOST_SERVICES with the services in `running` running and those in `policy_on` set to
+    start with the host."""
+    return [
+        {"key": k, "label": label, "running": r or k in running,
+         "policy": "on" if k in policy_on else policy}
+        for k, label, r, policy in HOST_SERVICES
+    ]
+
+
+def plant_services_uplinks(hosts):
+    """Plant the faults of the host-service, uplink and port-group rules (SVC, UPL, SEP006/007,
+    SEP002 with backup NFC, FW002 by ip_list_user_configurable). Returns the faults."""
+    faults = []
+
+    def fault(rule, short, obj, why):
+        faults.append({"rule": rule, "host": short + "." + DOMAIN, "object": obj, "why": why})
+
+    def pnics(down=(), speeds=None):
+        speeds = speeds or {}
+        return [
+            {"device": n, "link_up": n not in down,
+             "speed_mbps": None if n in down else speeds.get(n, 25000),
+             "duplex": None if n in down else "full"}
+            for n in ("vmnic0", "vmnic1", "vmnic2", "vmnic3")
+        ]
+
+    # The lab keeps most hosts healthy: these faults go on hosts already broken by a rule of
+    # another area (named in brackets), where they cannot change what that rule sees. Each host
+    # gets its schema-2 defaults first (schema2 only fills what is unset, in the model's field
+    # order), then the fault replaces one value.
+    def host(short):
+        h = find(hosts, short)
+        schema2(h)
+        return h
+
+    host("esx-bj-c02")["lockdown_mode"] = "disabled"  # [FW001]
+    fault("SVC002", "esx-bj-c02", None, "lockdown mode is disabled (info by default, error in stig)")
+
+    find(hosts, "esx-sh-a02")["switches"][0]["uplinks"] = ["vmnic0"]  # [FW003]
+    host("esx-sh-a02")
+    fault("UPL001", "esx-sh-a02", "vmk0",
+          "vSwitch0 has one uplink (vmnic0): the management network has no redundancy")
+
+    host("esx-sh-b05")["pnics"] = pnics(down={"vmnic2", "vmnic3"})  # [MTU004]
+    for d in ("vmk1", "vmk2", "vmk3", "vmk4"):
+        fault("UPL002", "esx-sh-b05", d,
+              "%s's uplinks vmnic2 and vmnic3 (DVS-SH-DB) are both link-down" % d)
+
+    host("esx-bj-c04")["pnics"] = pnics(down={"vmnic2"})  # [FW002]
+    for d in ("vmk1", "vmk2"):
+        fault("UPL003", "esx-bj-c04", d,
+              "%s's active uplink vmnic2 is down: it runs on its standby vmnic3" % d)
+
+    h = find(hosts, "esx-sh-b03")  # [MTU001]
+    h["vmks"].append(
+        vmk("vmk4", "dvPG-SH-DB-iSCSI", "DVS-SH-DB", "distributed", 70, "10.16.70.203", 9000,
+            "defaultTcpipStack", [], mac(h["_idx"], 4))
+    )
+    schema2(h)
+    v = dev(h, "vmk4")
+    v["teaming"] = {"policy": "loadbalance_srcid", "active": ["vmnic2", "vmnic3"], "standby": []}
+    v["iscsi_bound"] = True
+    fault("UPL004", "esx-sh-b03", "vmk4",
+          "vmk4 is bound to the software iSCSI adapter with two active uplinks (KB 2045040)")
+
+    h = host("esx-sh-a08")  # [MTU002, MTU003]
+    h["pnics"] = pnics(speeds={"vmnic3": 10000})
+    dev(h, "vmk1")["teaming"] = {"policy": "loadbalance_srcid", "active": ["vmnic2", "vmnic3"],
+                                 "standby": []}
+    fault("UPL005", "esx-sh-a08", "vmk1",
+          "vmk1's active uplinks run at 25000 (vmnic2) and 10000 Mb/s (vmnic3)")
+
+    dev(host("esx-sh-a07"), "vmk1")["security"]["forged_transmits"] = True  # [SEP001]
+    fault("SEP006", "esx-sh-a07", "vmk1", "vmk1's port group accepts forged transmits")
+
+    h = find(hosts, "esx-bj-c08")  # [SEP005]
+    h["vmks"].append(
+        vmk("vmk3", "DPG-BJ-Backup", "DVS-BJ-Prod", "distributed", {"trunk": [[60, 61]]},
+            "10.32.61.108", 9000, "defaultTcpipStack", ["vSphereBackupNFC"], mac(h["_idx"], 3))
+    )
+    fault("SEP007", "esx-bj-c08", "vmk3",
+          "vmk3 (backup NFC) is on a VLAN trunk port group (60-61) instead of one VLAN")
+
+    dev(find(hosts, "esx-bj-c05"), "vmk2")["services"] = ["vsan", "vSphereBackupNFC"]  # [SEP004]
+    fault("SEP002", "esx-bj-c05", "vmk2", "vmk2 carries vsan and vSphereBackupNFC")
+
+    # dns is exempt by name, but vSphere says its allowed IPs are the user's to set on b06
+    # [SVC001] (so FW002 judges it) and system-owned on the healthy c09.
+    for short, configurable in (("esx-sh-b06", True), ("esx-bj-c09", False)):
+        r = ruleset("dns", "DNS Client", True, True)
+        r["ip_list_user_configurable"] = configurable
+        find(hosts, short)["firewall"]["rulesets"].insert(1, r)
+    fault("FW002", "esx-sh-b06", "dns",
+          "dns accepts all IP addresses and vSphere says its allowed IPs are user-configurable")
+    return faults
+
+
 def inventory():
     _host_seq[0] = 0
     hosts = []
@@ -500,6 +600,7 @@ def inventory():
         hosts.extend(cluster_hosts(c))
     hosts.extend(standalone_hosts())
     faults = plant(hosts)
+    faults += plant_services_uplinks(hosts)
     for h in hosts:
         schema2(h)
     sources = [
@@ -632,9 +733,9 @@ def expected(inv, faults):
             {
                 "rule": "COV004",
                 "host": "esx-sh-b06." + DOMAIN,
-                "object": "sshServer",
+                "object": "TSM-SSH",
                 "why": "only with a rule set holding an expired waiver, as samples/lab-rules.toml "
-                       "does: rule FW004, host esx-sh-b06.corp.example, object sshServer, "
+                       "does: rule SVC001, host esx-sh-b06.corp.example, object TSM-SSH, "
                        "expired 2026-01-31",
             }
         ],
@@ -647,7 +748,8 @@ def expected(inv, faults):
 # clean here is clean under any reasonable reading, and each planted fault fires under both.
 
 SEPARATED = {"vmotion", "faultToleranceLogging", "vsan", "vSphereReplication",
-             "vSphereReplicationNFC", "vSphereProvisioning", "nvmeTcp", "nvmeRdma"}
+             "vSphereReplicationNFC", "vSphereProvisioning", "nvmeTcp", "nvmeRdma",
+             "vSphereBackupNFC"}
 ALLOWED_COMBOS = [{"vSphereReplication", "vSphereReplicationNFC"}, {"vmotion", "vSphereProvisioning"}]
 SHARED_WITH_MGMT = {"vmotion", "faultToleranceLogging", "vsan", "vSphereReplication",
                     "vSphereReplicationNFC", "vSphereProvisioning", "vSphereBackupNFC"}
@@ -656,7 +758,15 @@ EXPECTED_MTU = {"management": 1500, "vmotion": 9000, "vsan": 9000, "faultToleran
                 "vSphereReplication": 9000, "vSphereReplicationNFC": 9000}
 AUTHORISED = [ADMIN_NET, MGMT_NET["sh"], MGMT_NET["bj"]]
 MAX_PREFIX = 16
-MUST_BE_DISABLED = {"sshServer"}
+SERVICES_OFF = {"TSM-SSH", "TSM", "slpd"}
+FIREWALL_EXEMPT = {"dhcp", "DHCPv6", "dns"}
+
+
+def user_configurable(r):
+    """FW002/FW003 judge a ruleset whose allowed IPs the user can set: as vSphere says, or by
+    the exempt list when it does not."""
+    flag = r.get("ip_list_user_configurable")
+    return flag if flag is not None else r["key"] not in FIREWALL_EXEMPT
 
 
 def reference_findings(inv):
@@ -716,7 +826,7 @@ def reference_findings(inv):
             d, svc, n = v["device"], set(v["services"]), net(v)
             if v["gateway"] and n and addr(v["gateway"]) not in n:
                 out.add(("GW003", name, d))
-            if "management" in svc and svc & SHARED_WITH_MGMT:
+            if "management" in svc and (svc & SHARED_WITH_MGMT or v.get("iscsi_bound")):
                 out.add(("SEP001", name, d))
             sep = svc & SEPARATED
             if len(sep) > 1 and not any(sep <= c for c in ALLOWED_COMBOS):
@@ -751,7 +861,7 @@ def reference_findings(inv):
             if not (fw["incoming_blocked"] and fw["outgoing_blocked"]):
                 out.add(("FW001", name, None))
             for r in fw["rulesets"]:
-                if not r["enabled"]:
+                if not r["enabled"] or not user_configurable(r):
                     continue
                 if r["all_ip"]:
                     out.add(("FW002", name, r["key"]))
@@ -761,8 +871,6 @@ def reference_findings(inv):
                         inside = any(nw.subnet_of(ipaddress.IPv4Network(a)) for a in AUTHORISED)
                         if nw.prefixlen < MAX_PREFIX or not inside:
                             out.add(("FW003", name, r["key"]))
-                if r["key"] in MUST_BE_DISABLED:
-                    out.add(("FW004", name, r["key"]))
 
     holders = defaultdict(list)
     by_cluster_svc = defaultdict(list)
@@ -801,6 +909,53 @@ def reference_findings(inv):
         out.update(("MTU003", hn, d) for hn, d in deviators(items))
     for items in unroutable.values():
         out.update(("ADDR005", hn, d) for hn, d in deviators(items))
+    return out | reference_services_uplinks(inv)
+
+
+def reference_services_uplinks(inv):
+    """SVC001/SVC002, UPL001-UPL005, SEP006 and SEP007 as docs/rules.md states them."""
+    out = set()
+    direct = {s["name"] for s in inv["sources"] if s["kind"] == "esxi"}
+    for h in inv["hosts"]:
+        if h["connection_state"] != "connected":
+            continue
+        name = h["name"]
+        for s in h.get("services") or []:
+            if s["key"] in SERVICES_OFF and (s["running"] or s["policy"] == "on"):
+                out.add(("SVC001", name, s["key"]))
+        if h.get("lockdown_mode") == "disabled" and h.get("source") not in direct:
+            out.add(("SVC002", name, None))
+        mgmt = [v for v in h["vmks"] if "management" in v["services"]]
+        if mgmt and all(v.get("teaming") for v in mgmt):
+            ups = {u for v in mgmt for u in v["teaming"]["active"] + v["teaming"]["standby"]}
+            if len(ups) < 2:
+                out.add(("UPL001", name, mgmt[0]["device"]))
+        nics = {p["device"]: p for p in h.get("pnics") or []}
+
+        def dead(u):
+            return u not in nics or nics[u]["link_up"] is False
+
+        for v in h["vmks"]:
+            d, t = v["device"], v.get("teaming")
+            if t and h.get("pnics") is not None:
+                if all(dead(u) for u in t["active"] + t["standby"]):
+                    out.add(("UPL002", name, d))
+                elif all(dead(u) for u in t["active"]):
+                    out.add(("UPL003", name, d))
+                speeds = {nics[u]["speed_mbps"] for u in t["active"]
+                          if u in nics and nics[u]["link_up"] and nics[u]["speed_mbps"]}
+                if len(speeds) > 1:
+                    out.add(("UPL005", name, d))
+            if t and v.get("iscsi_bound") and (len(t["active"]) != 1 or t["standby"]):
+                out.add(("UPL004", name, d))
+            if v.get("switch_kind") == "nsx":
+                continue
+            sec = v.get("security") or {}
+            if any(sec.get(k) for k in ("promiscuous", "mac_changes", "forged_transmits")):
+                out.add(("SEP006", name, d))
+            vlan = v.get("vlan")
+            if vlan == 4095 or (isinstance(vlan, dict) and "trunk" in vlan):
+                out.add(("SEP007", name, d))
     return out
 
 

@@ -97,16 +97,22 @@ pub enum Category {
     Separation,
     Mtu,
     Firewall,
+    /// Host services (SSH, ESXi Shell, SLP, CIM) and lockdown mode.
+    Services,
+    /// The physical uplinks of the vmks: redundancy, link state, iSCSI binding, speeds.
+    Uplinks,
     Addressing,
     Coverage,
 }
 
 impl Category {
-    pub const ALL: [Category; 6] = [
+    pub const ALL: [Category; 8] = [
         Category::Gateway,
         Category::Separation,
         Category::Mtu,
         Category::Firewall,
+        Category::Services,
+        Category::Uplinks,
         Category::Addressing,
         Category::Coverage,
     ];
@@ -117,6 +123,8 @@ impl Category {
             Category::Separation => "separation",
             Category::Mtu => "mtu",
             Category::Firewall => "firewall",
+            Category::Services => "services",
+            Category::Uplinks => "uplinks",
             Category::Addressing => "addressing",
             Category::Coverage => "coverage",
         }
@@ -662,6 +670,10 @@ pub struct CategoryCounts {
     mtu: usize,
     #[serde(default)]
     separation: usize,
+    #[serde(default)]
+    services: usize,
+    #[serde(default)]
+    uplinks: usize,
 }
 
 impl CategoryCounts {
@@ -673,6 +685,8 @@ impl CategoryCounts {
             Category::Gateway => &mut self.gateway,
             Category::Mtu => &mut self.mtu,
             Category::Separation => &mut self.separation,
+            Category::Services => &mut self.services,
+            Category::Uplinks => &mut self.uplinks,
         }
     }
 
@@ -691,6 +705,8 @@ impl std::ops::Index<Category> for CategoryCounts {
             Category::Gateway => &self.gateway,
             Category::Mtu => &self.mtu,
             Category::Separation => &self.separation,
+            Category::Services => &self.services,
+            Category::Uplinks => &self.uplinks,
         }
     }
 }
@@ -1019,7 +1035,7 @@ mod tests {
         );
         assert_eq!(
             serde_json::to_string(&s.by_category).unwrap(),
-            r#"{"addressing":0,"coverage":1,"firewall":0,"gateway":0,"mtu":1,"separation":0}"#
+            r#"{"addressing":0,"coverage":1,"firewall":0,"gateway":0,"mtu":1,"separation":0,"services":0,"uplinks":0}"#
         );
         let mut keys: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
         keys.sort();

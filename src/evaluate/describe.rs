@@ -37,6 +37,9 @@ pub fn describe(id: Option<&str>, set: &RuleSet, format: RulesFormat) -> Result<
     let one = match id {
         None => None,
         Some(id) => Some(crate::rules::find(id).ok_or_else(|| {
+            if let Some(r) = crate::rules::retired::rule(id) {
+                return Error::Usage(crate::rules::retired::rule_message(id, r));
+            }
             let hint = did_you_mean(id, crate::rules::all_keys());
             Error::Usage(format!(
                 "unknown rule `{id}` (run `vmkaudit rules` for the list){hint}"
@@ -391,6 +394,18 @@ fn markdown_all(set: &RuleSet) -> String {
         );
     }
     out.push('\n');
+    for r in crate::rules::retired::RULES {
+        let _ = writeln!(
+            out,
+            "Retired: {} (`{}`): {}. A rule set that names it is refused with this message.\n",
+            r.id,
+            r.name,
+            md_escape(r.replaced_by)
+        );
+    }
+    for (p, why) in crate::rules::retired::PARAMS {
+        let _ = writeln!(out, "Retired parameter `{p}`: {}.\n", md_escape(why));
+    }
     for r in REGISTRY {
         out.push_str(&markdown_one(r, set.config(r.id), set));
     }
@@ -468,9 +483,9 @@ exclude_hosts = ["esx-test*"]
 [params]                     # each key replaces the base's; the defaults:
 {params}
 [[waiver]]
-rule = "FW004"               # ID or name
+rule = "SVC001"              # ID or name
 host = "esx-07.example.com"  # glob; default: every host
-object = "sshServer"         # glob; default: every object
+object = "TSM-SSH"           # glob; default: every object
 reason = "Vendor case 1234, approved by J. Doe"
 expires = "2026-12-31"       # last day it applies; optional
 ```

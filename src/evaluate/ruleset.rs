@@ -405,6 +405,12 @@ impl Validator<'_> {
 
     fn rule(&self, key: &Spanned<String>) -> Result<&'static Rule> {
         crate::rules::find(key.get_ref()).ok_or_else(|| {
+            if let Some(r) = crate::rules::retired::rule(key.get_ref()) {
+                return self.err(
+                    key.span(),
+                    crate::rules::retired::rule_message(key.get_ref(), r),
+                );
+            }
             let hint = did_you_mean(key.get_ref(), crate::rules::all_keys());
             self.err(
                 key.span(),
@@ -623,26 +629,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("base.toml"),
-            "name = \"base\"\ndisable = [\"FW004\"]\n[rules.GW004]\nseverity = \"error\"\n\
-             [params]\nfirewall_widest_prefix = 20\ndisabled_rulesets = [\"CIMSLP\"]\n\
+            "name = \"base\"\ndisable = [\"SVC001\"]\n[rules.GW004]\nseverity = \"error\"\n\
+             [params]\nfirewall_widest_prefix = 20\nservices_off = [\"slpd\"]\n\
              [[waiver]]\nrule = \"GW001\"\nreason = \"base\"\n",
         )
         .unwrap();
         let child = dir.path().join("site.toml");
         std::fs::write(
             &child,
-            "extends = \"base.toml\"\n[rules.FW004]\nenabled = true\n\
+            "extends = \"base.toml\"\n[rules.SVC001]\nenabled = true\n\
              [params]\nfirewall_widest_prefix = 24\n[[waiver]]\nrule = \"GW002\"\nreason = \"site\"\n",
         )
         .unwrap();
         let set = RuleSet::load(&child).unwrap();
         assert_eq!(set.name, "base");
-        assert!(set.is_enabled("FW004"));
+        assert!(set.is_enabled("SVC001"));
         assert_eq!(set.config("GW004").unwrap().severity, Severity::Error);
         use crate::rules::fw003_allowed_network_too_wide::FIREWALL_WIDEST_PREFIX;
-        use crate::rules::fw004_service_must_be_disabled::DISABLED_RULESETS;
+        use crate::rules::svc001_service_must_be_off::SERVICES_OFF;
         assert_eq!(*set.params.get(&FIREWALL_WIDEST_PREFIX), 24);
-        assert_eq!(*set.params.get(&DISABLED_RULESETS), ["CIMSLP"]);
+        assert_eq!(*set.params.get(&SERVICES_OFF), ["slpd"]);
         assert_eq!(set.waivers.len(), 2);
         assert_eq!(set.origin, child.display().to_string());
     }

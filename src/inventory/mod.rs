@@ -84,13 +84,26 @@ pub enum FileGap {
     Columns(&'static [&'static str]),
 }
 
+/// What neither a vmk export (RVTools' vSC_VMK tab, PowerCLI's `Get-VMHostNetworkAdapter`)
+/// carries, beside each format's own `NOT_EXPORTED`: the host services, physical NICs, lockdown
+/// mode, static routes and the vmks' teaming, security policy and iSCSI binding.
+pub const NOT_IN_VMK_EXPORTS: &[Data] = &[
+    Data::HostServices,
+    Data::Pnics,
+    Data::Lockdown,
+    Data::Routes,
+    Data::Teaming,
+    Data::Security,
+    Data::IscsiBinding,
+];
+
 /// Why a file of source kind `kind` (RVTools or PowerCLI) can have no `data` at all.
 pub fn file_gap(kind: SourceKind, data: Data) -> FileGap {
     let (not_exported, needed) = match kind {
         SourceKind::Powercli => (powercli::NOT_EXPORTED, powercli::NEEDED_COLUMNS),
         _ => (rvtools::NOT_EXPORTED, rvtools::NEEDED_COLUMNS),
     };
-    if not_exported.contains(&data) {
+    if not_exported.contains(&data) || NOT_IN_VMK_EXPORTS.contains(&data) {
         return FileGap::NotExported;
     }
     match needed.iter().find(|(d, _)| *d == data) {

@@ -3,16 +3,18 @@
 use std::collections::BTreeSet;
 
 use crate::findings::{Category, Severity};
+use crate::model::FirewallRuleset;
 use crate::msg;
 use crate::rules::param::{self, Param};
-use crate::rules::{net, Check, Data, Hit, HostCtx, Rule};
+use crate::rules::{net, Check, Data, Hit, HostCtx, Params, Rule};
 
 /// `firewall_exempt_rulesets`: rulesets FW002 and FW003 leave alone.
 pub static FIREWALL_EXEMPT_RULESETS: Param<BTreeSet<String>, Vec<String>> = Param {
     name: "firewall_exempt_rulesets",
     ty: "list of firewall ruleset keys",
-    doc: "Rulesets FW002 and FW003 do not look at: client-side or system-owned ones whose \
-        allowed IP list the administrator cannot set.",
+    doc: "Rulesets FW002 and FW003 do not look at when the server does not say whether their \
+        allowed IP list is user-configurable (before vSphere 8.0 U2, and in imported files): \
+        client-side or system-owned ones whose allowed IPs the administrator cannot set.",
     default: || param::string_set(&["dhcp", "DHCPv6", "dns"]),
     read: param::trimmed,
 };
@@ -23,12 +25,14 @@ pub static RULE: Rule = Rule {
     category: Category::Firewall,
     severity: Severity::Warning,
     summary: "An enabled firewall ruleset accepts connections from all IP addresses.",
-    checks: "Reports every enabled ruleset with \"Allow connections from any IP address\" set, \
-        except the rulesets listed in `firewall_exempt_rulesets`. By default these are \
-        `dhcp`, `DHCPv6` and `dns`: client-side rulesets whose peers the host only learns at \
-        run time, so restricting them breaks the host. Rulesets that vSphere 8.0 U2+ makes \
-        system-owned (allowed IPs not user-configurable, which DISA does not count) can be \
-        added there. Object: the ruleset key.",
+    checks: "Reports every enabled ruleset with \"Allow connections from any IP address\" set \
+        whose allowed IP list the user can configure, as ESXI-80-000239 says. vSphere 8.0 U2+ \
+        tells (`ipListUserConfigurable`, `ip_list_user_configurable` in the inventory): a \
+        system-owned ruleset (false) is never reported, a configurable one (true) always. \
+        When the server does not say, the rulesets listed in `firewall_exempt_rulesets` are \
+        left out; by default `dhcp`, `DHCPv6` and `dns`, client-side rulesets whose peers the \
+        host only learns at run time, so restricting them breaks the host. Object: the \
+        ruleset key.",
     why: "A ruleset open to any address exposes the service (SSH, CIM, vMotion, NFC, SNMP...) \
         to every network that can reach the host. Restricting it to the management or \
         service networks that need it shrinks the attack surface.",
@@ -39,17 +43,26 @@ pub static RULE: Rule = Rule {
         network.firewall.ruleset.set with allowedall = $false).",
     fix: None,
     checklist: "Enabled firewall rulesets are restricted to allowed IPs",
-    references: &["DISA STIG ESXI-80-000239", "DISA STIG ESXI-70-000056"],
+    references: &[
+        "DISA STIG ESXI-80-000239 / ESXI-70-000056 (firewall restricts access to services; user-configurable rulesets)",
+        "vSphere API: HostFirewallRuleset.ipListUserConfigurable (vSphere 8.0 U2)",
+    ],
     needs: &[Data::Firewall],
     params: &[&FIREWALL_EXEMPT_RULESETS],
     active: None,
     check: Check::Host(check),
 };
 
+/// Whether the allowed IP list of ruleset `r` is the user's to set, so FW002 and FW003 judge
+/// it: as the server says (`ip_list_user_configurable`, vSphere 8.0 U2+), otherwise unless the
+/// rule set exempts it (`firewall_exempt_rulesets`).
+pub fn user_configurable(r: &FirewallRuleset, params: &Params) -> bool {
+    r.ip_list_user_configurable
+        .unwrap_or_else(|| !params.get(&FIREWALL_EXEMPT_RULESETS).contains(r.key.trim()))
+}
+
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
-    net::enabled_rulesets(ctx.host, |r| {
-        r.all_ip && !ctx.params.get(&FIREWALL_EXEMPT_RULESETS).contains(r.key.trim())
-    })
+    net::enabled_rulesets(ctx.host, |r| r.all_ip && user_configurable(r, ctx.params))
         .into_iter()
         .map(|r| {
             let key = &r.key;

@@ -8,7 +8,7 @@ use serde_spanned::Spanned;
 use crate::findings::{Category, Severity};
 use crate::i18n::{self, Msg};
 use crate::msg;
-use crate::rules::fw002_ruleset_allows_all_ips::FIREWALL_EXEMPT_RULESETS;
+use crate::rules::fw002_ruleset_allows_all_ips::{self, FIREWALL_EXEMPT_RULESETS};
 use crate::rules::param::{Invalid, Param};
 use crate::rules::{net, Check, Data, Hit, HostCtx, Rule};
 
@@ -65,8 +65,9 @@ pub static RULE: Rule = Rule {
     category: Category::Firewall,
     severity: Severity::Warning,
     summary: "A firewall ruleset allows networks wider than the rule set's limit, or outside the authorised management networks.",
-    checks: "For every enabled ruleset that is restricted (not \"all IPs\") and not exempt \
-        (`firewall_exempt_rulesets`), reports allowed networks with a prefix shorter than \
+    checks: "For every enabled ruleset that is restricted (not \"all IPs\") and whose allowed IP \
+        list the user can configure (as FW002 decides: `ip_list_user_configurable` when the \
+        server says, `firewall_exempt_rulesets` otherwise), reports allowed networks with a prefix shorter than \
         `firewall_widest_prefix` (default 16: a /8 is too wide, a /16 is not) and, when the \
         rule set lists `management_networks`, allowed networks and IP addresses that lie \
         outside all of them. Unparsable entries are reported too. IPv6 entries are not \
@@ -81,8 +82,7 @@ pub static RULE: Rule = Rule {
     fix: None,
     checklist: "Firewall allowed networks are narrow and authorised",
     references: &[
-        "DISA STIG ESXI-80-000239",
-        "DISA STIG ESXI-70-000056",
+        "DISA STIG ESXI-80-000239 / ESXI-70-000056 (firewall restricts access to services; user-configurable rulesets)",
         "VMware vSphere Security Configuration Guide: restrict access to services (firewall allowed IPs)",
     ],
     needs: &[Data::Firewall],
@@ -100,11 +100,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
     let authorised = ctx.params.get(&MANAGEMENT_NETWORKS);
     let inside = |n: &Ipv4Net| authorised.iter().any(|a| a.contains(n));
     let rulesets = net::enabled_rulesets(ctx.host, |r| {
-        !r.all_ip
-            && !ctx
-                .params
-                .get(&FIREWALL_EXEMPT_RULESETS)
-                .contains(r.key.trim())
+        !r.all_ip && fw002_ruleset_allows_all_ips::user_configurable(r, ctx.params)
     });
     let mut hits = Vec::new();
     for r in rulesets {

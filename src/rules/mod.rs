@@ -16,6 +16,8 @@
 pub mod fix;
 pub mod net;
 pub mod param;
+pub mod port;
+pub mod retired;
 
 pub use fix::FixTemplate;
 pub use param::{Param, ParamDecl, Params};
@@ -332,7 +334,7 @@ macro_rules! registry {
         $(pub mod $rule;)*
 
         /// Every rule, in ID order within each category (gateway, separation, mtu, firewall,
-        /// addressing, coverage).
+        /// services, uplinks, addressing, coverage).
         pub static REGISTRY: &[&Rule] = &[$(&$rule::RULE),*];
     };
 }
@@ -347,6 +349,8 @@ registry! {
     sep003_traffic_shares_network,
     sep004_unexpected_vlan,
     sep005_vmotion_missing,
+    sep006_portgroup_security,
+    sep007_vmk_vlan_trunk,
     mtu001_mtu_above_switch,
     mtu002_cluster_mtu_mismatch,
     mtu003_subnet_mtu_mismatch,
@@ -354,7 +358,13 @@ registry! {
     fw001_firewall_default_allow,
     fw002_ruleset_allows_all_ips,
     fw003_allowed_network_too_wide,
-    fw004_service_must_be_disabled,
+    svc001_service_must_be_off,
+    svc002_lockdown_disabled,
+    upl001_management_single_uplink,
+    upl002_uplinks_down,
+    upl003_standby_only,
+    upl004_iscsi_binding_teaming,
+    upl005_uplink_speed_mismatch,
     addr001_duplicate_ip,
     addr002_multihoming,
     addr003_dhcp_on_service_vmk,

@@ -220,6 +220,9 @@ pub fn find(name: &str) -> Option<&'static dyn ParamDecl> {
 
 /// The error for a `[params]` key no rule declares.
 pub fn unknown(name: &str) -> String {
+    if let Some(why) = super::retired::param(name) {
+        return format!("parameter `{name}` was retired: {why}");
+    }
     let names: Vec<&str> = declared().iter().map(|p| p.name()).collect();
     let hint = did_you_mean(name, names.iter().copied());
     if hint.is_empty() {

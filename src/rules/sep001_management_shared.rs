@@ -1,7 +1,7 @@
 //! SEP001 management-shared: the management vmk also carries other separated traffic.
 
 use crate::findings::{Category, Severity};
-use crate::i18n;
+use crate::i18n::{self, Arg, ToArg};
 use crate::model::service;
 use crate::msg;
 use crate::rules::net;
@@ -28,9 +28,13 @@ pub static RULE: Rule = Rule {
     summary: "The management vmk also carries vMotion, FT, vSAN, replication, provisioning or backup traffic.",
     checks: "For every vmk with the `management` service, reports the other services it carries \
         among vmotion, faultToleranceLogging, vsan, vSphereReplication, \
-        vSphereReplicationNFC, vSphereProvisioning, vSphereBackupNFC, nvmeTcp and nvmeRdma. \
-        vsanWitness on the management vmk (two-node vSAN witness traffic separation) is \
-        allowed. Object: the vmk.",
+        vSphereReplicationNFC, vSphereProvisioning, vSphereBackupNFC, nvmeTcp and nvmeRdma: \
+        management enabled on a vmk meant for one of those is the same finding seen from the \
+        other side. vsanWitness on the management vmk (two-node vSAN witness traffic \
+        separation, a supported design) is allowed, and so is a second vmk carrying only \
+        management (a redundant management network). A management vmk bound to the software \
+        iSCSI adapter (`iscsi_bound`; iSCSI has no service tag) carries IP storage and is \
+        reported too, when the binding is known. Object: the vmk.",
     why: "The management network is the way into the host. Bulk traffic on it (vMotion copies \
         memory in clear text unless encrypted, vSAN and NFC move disks) competes with \
         management and HA heartbeats, and exposes that data to everyone who can reach \
@@ -43,9 +47,10 @@ pub static RULE: Rule = Rule {
     fix: None,
     checklist: "Management vmk carries no other separated traffic",
     references: &[
-        "DISA STIG ESXI-80-000198",
-        "DISA STIG ESXI-70-000049",
-        "VMware vSphere Security Configuration Guide: esxi-8.vmk-management",
+        "DISA STIG ESXI-80-000198 / ESXI-70-000049 (management traffic isolated)",
+        "DISA STIG ESXI-80-000160 / ESXI-70-000048 (vMotion not on the management network)",
+        "DISA STIG ESXI-80-000199 / ESXI-70-000050 (IP storage and backup NFC not on the management network)",
+        "VMware vSphere Security Configuration Guide 8: esxi-8.vmk-management (management only on the vmks meant for it)",
     ],
     needs: &[Data::Services],
     params: &[],
@@ -60,12 +65,25 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             continue;
         }
         let extra = net::carried(vmk, NOT_ON_MANAGEMENT);
-        if extra.is_empty() {
+        // iSCSI has no service tag: a management vmk bound to the software iSCSI adapter
+        // carries IP storage all the same.
+        let iscsi = vmk.iscsi_bound == Some(true);
+        if extra.is_empty() && !iscsi {
             continue;
         }
         let dev = &vmk.device;
-        let list = i18n::list(&extra);
-        let untag = net::untag_commands(dev, &extra);
+        let mut carried: Vec<Arg> = extra.iter().map(|s| s.to_arg()).collect();
+        let mut untag = net::untag_commands(dev, &extra);
+        if iscsi {
+            carried.push(msg!("SEP001.iscsi", "iSCSI (port binding)").to_arg());
+            if !untag.is_empty() {
+                untag.push_str("; ");
+            }
+            untag.push_str(&format!(
+                "esxcli iscsi networkportal remove -A <vmhba> -n {dev}"
+            ));
+        }
+        let list = i18n::list(carried);
         hits.push(ctx.hit(
             Some(dev),
             msg!(

@@ -39,9 +39,10 @@ pub static RULE: Rule = Rule {
     name: "multiple-traffic-types",
     category: Category::Separation,
     severity: Severity::Warning,
-    summary: "One vmk carries more than one separated traffic type (vMotion, FT, vSAN, replication, provisioning, NVMe).",
+    summary: "One vmk carries more than one separated traffic type (vMotion, FT, vSAN, replication, provisioning, backup NFC, NVMe).",
     checks: "For every vmk, takes the services among vmotion, faultToleranceLogging, vsan, \
-        vSphereReplication, vSphereReplicationNFC, vSphereProvisioning, nvmeTcp and nvmeRdma. \
+        vSphereReplication, vSphereReplicationNFC, vSphereProvisioning, nvmeTcp, nvmeRdma and \
+        vSphereBackupNFC (backup traffic moves disks like IP storage does). \
         More than one is a finding unless they all belong to one allowed combination of the \
         rule set (`allowed_service_combinations`; default vSphereReplication with \
         vSphereReplicationNFC, and vmotion with vSphereProvisioning). Management is SEP001's \
@@ -57,8 +58,8 @@ pub static RULE: Rule = Rule {
     fix: None,
     checklist: "One separated traffic type per vmk",
     references: &[
-        "DISA STIG ESXI-80-000160 (vMotion on a separate network)",
-        "DISA STIG ESXI-80-000199 (IP-based storage on a separate network)",
+        "DISA STIG ESXI-80-000160 / ESXI-70-000048 (vMotion on a separate network)",
+        "DISA STIG ESXI-80-000199 / ESXI-70-000050 (IP-based storage on a separate network)",
         "VMware vSphere Security Configuration Guide: network isolation of VMkernel traffic",
     ],
     needs: &[Data::Services],
@@ -70,7 +71,8 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
     let mut hits = Vec::new();
     for vmk in net::sorted_vmks(ctx.host) {
-        let sep = net::separated(vmk);
+        let mut sep = net::separated(vmk);
+        sep.extend(net::carried(vmk, &[service::BACKUP_NFC]));
         if sep.len() < 2 {
             continue;
         }

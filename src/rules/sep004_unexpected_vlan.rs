@@ -40,8 +40,8 @@ pub static RULE: Rule = Rule {
     fix: None,
     checklist: "Services are on their expected VLANs",
     references: &[
-        "DISA STIG ESXI-80-000160 (vMotion VLAN)",
-        "DISA STIG ESXI-80-000199",
+        "DISA STIG ESXI-80-000160 / ESXI-70-000048 (vMotion VLAN)",
+        "DISA STIG ESXI-80-000199 / ESXI-70-000050 (IP-based storage VLAN)",
     ],
     needs: &[Data::Services, Data::Vlan],
     params: &[&EXPECTED_VLAN],

@@ -926,7 +926,7 @@ fn history_marks_new_persisting_and_resolved_across_changed_inventories() {
         "{two}"
     );
     assert!(
-        with(&two, "findings", "FW004", "esx03.lab.local", Some("new")),
+        with(&two, "findings", "SVC001", "esx03.lab.local", Some("new")),
         "{two}"
     );
     assert!(
@@ -1376,7 +1376,7 @@ fn a_run_killed_while_sending_leaves_its_email_owed_and_the_next_run_sends_it() 
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(smtpd.messages().len(), 1);
 
-    // The next collection has a new finding (FW004 on esx03); the server is down and the run
+    // The next collection has a new finding (SVC001 on esx03); the server is down and the run
     // is killed during the retries.
     lab.use_inventory("run2.json");
     let cfg = lab.config(&email_down("send = \"changes\"\n"));
@@ -1389,7 +1389,7 @@ fn a_run_killed_while_sending_leaves_its_email_owed_and_the_next_run_sends_it() 
         .as_array()
         .unwrap()
         .iter()
-        .any(|f| f["rule"] == "FW004" && f["host"] == "esx03.lab.local" && f["status"] == "new");
+        .any(|f| f["rule"] == "SVC001" && f["host"] == "esx03.lab.local" && f["status"] == "new");
     assert!(new_finding, "the fixture changes");
     assert!(!runs[1].join("delivery.json").exists());
     let outbox = read_json(&lab.out().join(vmkaudit::deliver::outbox::FILE));
@@ -1419,7 +1419,7 @@ fn a_run_killed_while_sending_leaves_its_email_owed_and_the_next_run_sends_it() 
         .to_string();
     assert!(
         csv.lines()
-            .any(|l| l.contains("FW004") && l.contains("esx03.lab.local")),
+            .any(|l| l.contains("SVC001") && l.contains("esx03.lab.local")),
         "{csv}"
     );
     let last = lab.runs().pop().unwrap();

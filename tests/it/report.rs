@@ -210,7 +210,7 @@ fn report_shows_what_the_issue_asks_for() {
     // Chart, not-checked list, history, resolved.
     assert!(html.contains("<svg class=\"chart\""));
     assert!(html.contains("id=\"not-checked\""));
-    assert!(html.contains("FW001, FW002, FW003, FW004"));
+    assert!(html.contains("FW001, FW002, FW003"));
     assert!(html.contains("Resolved since the previous run"));
     assert!(html.contains("Override gateway 10.99.0.1"));
     // Host details only for hosts with unwaived findings, collapsed.
@@ -709,13 +709,13 @@ fn chromium_renders_table_and_filters_by_severity() {
 
     // Combined: warnings in cluster Prod-B matching a free-text term.
     let dom = dump_dom(&format!(
-        "{}#sev=warning&cluster=Prod-B&q=sshserver",
+        "{}#sev=warning&cluster=Prod-B&q=ssh",
         file_url(&page)
     ));
     assert_eq!(
         rows(&dom).len(),
         2,
-        "FW002 and FW004 on esx-b02's sshServer"
+        "FW002 on esx-b02's sshServer and SVC001 on its TSM-SSH"
     );
     assert!(dom.contains("data-matched=\"2\""));
 

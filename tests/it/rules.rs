@@ -18,9 +18,9 @@ use vmkaudit::rules::addr001_duplicate_ip::{DuplicateScope, DUPLICATE_IP_SCOPE};
 use vmkaudit::rules::fw003_allowed_network_too_wide::{
     FIREWALL_WIDEST_PREFIX, MANAGEMENT_NETWORKS,
 };
-use vmkaudit::rules::fw004_service_must_be_disabled::DISABLED_RULESETS;
 use vmkaudit::rules::sep002_multiple_traffic_types::ALLOWED_SERVICE_COMBINATIONS;
 use vmkaudit::rules::sep004_unexpected_vlan::EXPECTED_VLAN;
+use vmkaudit::rules::svc001_service_must_be_off::SERVICES_OFF;
 use vmkaudit::rules::{param, DocField, Params, REGISTRY};
 
 use crate::common::{repo, vmkaudit};
@@ -146,7 +146,7 @@ fn registry_meta() {
         assert!(names.insert(r.name), "duplicate rule name {}", r.name);
         let prefix = r.id.trim_end_matches(|c: char| c.is_ascii_digit());
         assert!(
-            ["GW", "SEP", "MTU", "FW", "ADDR", "COV"].contains(&prefix)
+            ["GW", "SEP", "MTU", "FW", "SVC", "UPL", "ADDR", "COV"].contains(&prefix)
                 && r.id.len() == prefix.len() + 3,
             "bad ID {}",
             r.id
@@ -316,7 +316,7 @@ fn rule_set_errors_have_line_column_and_suggestions() {
             &["not an IPv4 network"],
         ),
         (
-            "[[waiver]]\nrule = \"FW004\"\nreason = \"x\"\nexpires = \"2026-13-01\"\n",
+            "[[waiver]]\nrule = \"SVC001\"\nreason = \"x\"\nexpires = \"2026-13-01\"\n",
             "set.toml:4:11:",
             &["YYYY-MM-DD"],
         ),
@@ -329,6 +329,25 @@ fn rule_set_errors_have_line_column_and_suggestions() {
             "extends = \"stgi\"\n",
             "set.toml:1:11:",
             &["did you mean `stig`?"],
+        ),
+        // Retired: FW004 and its parameter say what replaced them (no alias: the objects differ).
+        (
+            "disable = [\"GW001\", \"FW004\"]\n",
+            "set.toml:1:21:",
+            &[
+                "rule `FW004` (FW004) was retired",
+                "SVC001 (service-must-be-off)",
+            ],
+        ),
+        (
+            "[[waiver]]\nrule = \"service-must-be-disabled\"\nreason = \"x\"\n",
+            "set.toml:2:8:",
+            &["(FW004) was retired", "object = \"TSM-SSH\""],
+        ),
+        (
+            "[params]\ndisabled_rulesets = [\"sshServer\"]\n",
+            "set.toml:2:1:",
+            &["parameter `disabled_rulesets` was retired", "services_off"],
         ),
         (
             "enable = [\"GW001\"]\ndisable = [\"multiple-default-gateways\"]\n",
@@ -354,9 +373,11 @@ fn builtin_rule_sets_load_and_differ() {
     assert_eq!(stig.enabled().count(), REGISTRY.len());
     assert_eq!(stig.config("FW002").unwrap().severity, Severity::Error);
     assert_eq!(
-        *stig.params.get(&DISABLED_RULESETS),
-        ["sshServer", "CIMSLP"]
+        *stig.params.get(&SERVICES_OFF),
+        ["TSM-SSH", "TSM", "slpd", "sfcbd-watchdog"]
     );
+    assert_eq!(stig.config("SVC002").unwrap().severity, Severity::Error);
+    assert_eq!(default.config("SVC002").unwrap().severity, Severity::Info);
     // stig extends default: untouched parameters are inherited.
     assert_eq!(
         stig.params.get(&ALLOWED_SERVICE_COMBINATIONS),
@@ -372,34 +393,37 @@ fn builtin_rule_sets_load_and_differ() {
 
 #[test]
 fn waivers_mark_findings_and_expired_ones_are_reported() {
-    let dir = fixtures().join("FW004");
+    let dir = fixtures().join("SVC001");
     let inv = load_inventory(&dir.join("fires.json"));
     let set = |expires: &str| {
         RuleSet::parse(
             Path::new("w.toml"),
             &format!(
-                "[[waiver]]\nrule = \"service-must-be-disabled\"\nhost = \"ESX0*.lab.example\"\nobject = \"ssh*\"\nreason = \"support case 42\"\nexpires = \"{expires}\"\n"
+                "[[waiver]]\nrule = \"service-must-be-off\"\nhost = \"ESX0*.lab.example\"\nobject = \"tsm-ssh*\"\nreason = \"support case 42\"\nexpires = \"{expires}\"\n"
             ),
         )
         .unwrap()
     };
     // Active waiver: the finding stays, marked waived, and is not counted.
     let f = evaluate(&inv, &set("2026-06-01"), Lang::En, now());
-    let fw: Vec<_> = f.findings.iter().filter(|x| x.rule == "FW004").collect();
+    let fw: Vec<_> = f.findings.iter().filter(|x| x.rule == "SVC001").collect();
+    assert_eq!(fw.len(), 2);
+    let fw: Vec<_> = fw.into_iter().filter(|x| x.waived.is_some()).collect();
     assert_eq!(fw.len(), 1);
     let w = fw[0].waived.as_ref().expect("waived");
     assert_eq!(w.reason, "support case 42");
     assert_eq!(w.expires.as_deref(), Some("2026-06-01"));
     assert_eq!(f.summary.waived, 1);
-    assert_eq!(f.summary.by_severity[Severity::Warning], 0);
+    // esx03's slpd (not waived) is the one warning left.
+    assert_eq!(f.summary.by_severity[Severity::Warning], 1);
     assert!(f.findings.iter().all(|x| x.rule != "COV004"));
     // Expired: no longer applies, and COV004 says so.
     let f = evaluate(&inv, &set("2026-05-31"), Lang::En, now());
-    let fw = f.findings.iter().find(|x| x.rule == "FW004").unwrap();
+    let fw = f.findings.iter().find(|x| x.rule == "SVC001").unwrap();
     assert!(fw.waived.is_none());
     let cov = f.findings.iter().find(|x| x.rule == "COV004").unwrap();
     assert!(
-        cov.message.contains("FW004") && cov.message.contains("2026-05-31"),
+        cov.message.contains("SVC001") && cov.message.contains("2026-05-31"),
         "{}",
         cov.message
     );
@@ -490,7 +514,8 @@ fn coverage_is_counted_per_rule() {
         .unwrap();
     assert!(cov.not_checked.contains(&"SEP001".to_string()), "{cov:?}");
     assert!(cov.message.contains("vmk2"), "{}", cov.message);
-    // Missing VLANs matter only when the rule set expects VLANs (SEP004 is the only user).
+    // Missing VLANs stop SEP007 (trunk port groups) always, SEP004 only when the rule set
+    // expects VLANs.
     let mut inv = load_inventory(&fixtures().join("GW004/quiet.json"));
     inv.hosts[0].vmks[1].vlan = None;
     let vlan_cov = |set: &RuleSet| {
@@ -499,16 +524,18 @@ fn coverage_is_counted_per_rule() {
             .into_iter()
             .find(|x| x.rule == "COV002" && x.subject.object() == Some("vlan"))
     };
-    assert!(vlan_cov(&RuleSet::builtin_default()).is_none());
+    let cov = vlan_cov(&RuleSet::builtin_default()).expect("COV002 vlan");
+    assert_eq!(cov.not_checked, ["SEP007"]);
     let expecting = RuleSet::parse(
         Path::new("v.toml"),
         "[params]\nexpected_vlan = { vmotion = 20 }\n",
     )
     .unwrap();
     let cov = vlan_cov(&expecting).expect("COV002 vlan");
-    assert_eq!(cov.not_checked, ["SEP004"]);
+    assert_eq!(cov.not_checked, ["SEP004", "SEP007"]);
     assert!(
-        cov.message.starts_with("Not checked on vmk1: SEP004."),
+        cov.message
+            .starts_with("Not checked on vmk1: SEP004, SEP007."),
         "{}",
         cov.message
     );
@@ -583,6 +610,12 @@ fn docs_rules_md_is_up_to_date() {
     let generated =
         vmkaudit::evaluate::describe(None, &RuleSet::builtin_default(), RulesFormat::Markdown)
             .unwrap();
+    // Retired rules and parameters are listed with what replaced them.
+    assert!(
+        generated.contains("Retired: FW004 (`service-must-be-disabled`)")
+            && generated.contains("Retired parameter `disabled_rulesets`"),
+        "retired rules are documented"
+    );
     let path = repo("docs/rules.md");
     if std::env::var_os("UPDATE_RULE_DOCS").is_some() {
         vmkaudit::fsutil::write_atomic(&path, generated.as_bytes()).unwrap();
@@ -687,7 +720,7 @@ fn default_rule_set_has_the_generic_sample_parameters() {
     // allowed service combinations. (The lab's VLANs and networks live in samples/lab-rules.toml.)
     let d = RuleSet::builtin_default();
     assert_eq!(*d.params.get(&FIREWALL_WIDEST_PREFIX), 16);
-    assert_eq!(*d.params.get(&DISABLED_RULESETS), ["sshServer"]);
+    assert_eq!(*d.params.get(&SERVICES_OFF), ["TSM-SSH", "TSM", "slpd"]);
     assert_eq!(d.params.get(&ALLOWED_SERVICE_COMBINATIONS).len(), 2);
     let lab = RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
     assert_eq!(lab.params.get(&EXPECTED_VLAN)["vmotion"], 20);
@@ -732,6 +765,14 @@ fn rules_command_lists_and_explains() {
         .unwrap();
     assert_eq!(fw2["enabled"], false);
 
+    let out = vmkaudit(&repo(""), &["rules", "FW004"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("was retired") && err.contains("SVC001"),
+        "{err}"
+    );
+
     let out = vmkaudit(&repo(""), &["rules", "GW01"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
@@ -772,15 +813,21 @@ fn rule_set_parameters_change_what_the_rules_report() {
         "MTU002"
     )
     .is_empty());
-    // allowed_service_combinations: vsan + vSphereProvisioning is not allowed by default.
+    // allowed_service_combinations: vsan + vSphereProvisioning (esx02) and vsan +
+    // vSphereBackupNFC (esx03) are not allowed by default.
     let sep002 = load_inventory(&fixtures().join("SEP002/fires.json"));
-    assert_eq!(fired(&sep002, "", "SEP002"), ["esx02.lab.example vmk2"]);
-    assert!(fired(
-        &sep002,
-        "[params]\nallowed_service_combinations = [[\"vsan\", \"vSphereProvisioning\"]]\n",
-        "SEP002"
-    )
-    .is_empty());
+    assert_eq!(
+        fired(&sep002, "", "SEP002"),
+        ["esx02.lab.example vmk2", "esx03.lab.example vmk2"]
+    );
+    assert_eq!(
+        fired(
+            &sep002,
+            "[params]\nallowed_service_combinations = [[\"vsan\", \"vSphereProvisioning\"]]\n",
+            "SEP002"
+        ),
+        ["esx03.lab.example vmk2"]
+    );
     // firewall_widest_prefix: vSphereClient allows 10.0.10.0/24.
     assert!(fired(&base, "", "FW003").is_empty());
     assert_eq!(
@@ -808,15 +855,11 @@ fn rule_set_parameters_change_what_the_rules_report() {
         fired(&base, "[params]\nfirewall_exempt_rulesets = []\n", "FW002"),
         all("dns")
     );
-    // disabled_rulesets: a ruleset that must stay disabled.
-    assert!(fired(&base, "", "FW004").is_empty());
+    // services_off: NTP runs on every host and is not on the default list.
+    assert!(fired(&base, "", "SVC001").is_empty());
     assert_eq!(
-        fired(
-            &base,
-            "[params]\ndisabled_rulesets = [\"vSphereClient\"]\n",
-            "FW004"
-        ),
-        all("vSphereClient")
+        fired(&base, "[params]\nservices_off = [\"NTPD\"]\n", "SVC001"),
+        all("ntpd")
     );
 }
 
@@ -888,7 +931,22 @@ fn data_a_file_format_lacks_is_one_fact_per_file_not_a_finding_per_host() {
     let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
     let cov: Vec<_> = f.findings.iter().filter(|x| x.rule == "COV002").collect();
     let objects: Vec<_> = cov.iter().map(|x| x.subject.object().unwrap()).collect();
-    assert_eq!(objects, ["firewall", "netstacks", "services", "switches"]);
+    assert_eq!(
+        objects,
+        [
+            "firewall",
+            "host_services",
+            "iscsi_binding",
+            "lockdown_mode",
+            "netstacks",
+            "pnics",
+            "security",
+            "services",
+            "switches",
+            "teaming",
+            "vlan"
+        ]
+    );
     for c in &cov {
         assert_eq!(
             (c.subject.name(), c.subject.cluster()),
@@ -898,11 +956,23 @@ fn data_a_file_format_lacks_is_one_fact_per_file_not_a_finding_per_host() {
     assert_eq!(
         cov[0].message,
         format!(
-            "Not checked on the 400 hosts from {file}: FW001, FW002, FW003, FW004. An RVTools \
+            "Not checked on the 400 hosts from {file}: FW001, FW002, FW003. An RVTools \
              vSC_VMK export does not include the host firewall configuration."
         )
     );
-    assert_eq!(cov[0].not_checked, ["FW001", "FW002", "FW003", "FW004"]);
+    assert_eq!(cov[0].not_checked, ["FW001", "FW002", "FW003"]);
+    // The schema-2 kinds no vmk export carries say so too (not "a column is missing").
+    let teaming = cov
+        .iter()
+        .find(|c| c.subject.object() == Some("teaming"))
+        .unwrap();
+    assert!(
+        teaming.message.ends_with(
+            "An RVTools vSC_VMK export does not include the failover order of the vmk's port."
+        ),
+        "{}",
+        teaming.message
+    );
     // Still counted per rule and host, and not a pass anywhere.
     let fw = f
         .summary
