@@ -10,7 +10,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
+use super::csvutil::{CsvTable, HostTable, Table, VmkColumnNames, VmkColumns};
 use crate::error::Result;
 use crate::findings::Data;
 use crate::model::{service, Host, Inventory, SourceKind, Vmk};
