@@ -527,11 +527,15 @@ impl Row<'_> {
     pub fn error(&self, col: &Col, message: impl std::fmt::Display) -> Error {
         match self.sheet {
             None => self.located(format_args!("column \"{}\": {message}", col.name)),
-            Some((_, first)) => self.located(format_args!(
-                "column \"{}\" ({}): {message}",
-                col.name,
-                column_letter(first + col.index)
-            )),
+            Some((sheet, first)) => Error::input(
+                Location::file(self.path),
+                format!(
+                    "sheet {sheet}, row {}, column \"{}\" ({}): {message}",
+                    self.line,
+                    col.name,
+                    column_letter(first + col.index)
+                ),
+            ),
         }
     }
 

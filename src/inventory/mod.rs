@@ -198,8 +198,18 @@ fn units<'a>(paths: Vec<(&'a Path, Option<Format>)>) -> Result<Vec<Unit<'a>>> {
     let mut out: Vec<Unit<'a>> = Vec::new();
     let mut placed: Vec<(std::path::PathBuf, usize)> = Vec::new();
     for (p, f) in paths {
-        let tab = tab_of(p, f).filter(|_| export_dirs.contains(&folder(p)));
-        let Some(tab) = tab else {
+        let in_export = export_dirs.contains(&folder(p));
+        let Some(tab) = tab_of(p, f).filter(|_| in_export) else {
+            // The export's tabs vmkaudit does not read (vInfo, vDisk, ...), as given by a
+            // shell pattern such as `export/*.csv`.
+            let other_tab = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .is_some_and(|n| n.contains("rvtools_tab") && n.ends_with(".csv"));
+            if in_export && other_tab && matches!(f, None | Some(Format::Rvtools)) {
+                tracing::debug!(path = %p.display(), "an RVTools tab vmkaudit does not read");
+                continue;
+            }
             out.push(Unit::One(p, f));
             continue;
         };

@@ -157,6 +157,9 @@ struct StdSwitch {
     forged_transmits: Option<bool>,
 }
 
+/// A distributed switch (dvSwitch): its vCenter and MTU.
+type DvSwitch = (Option<String>, Option<u32>);
+
 /// A physical NIC of a host (vNIC).
 #[derive(Debug, Clone)]
 struct Nic {
@@ -185,7 +188,7 @@ pub struct Tabs {
     /// (host, port group) → standard port group.
     vport: HashMap<(String, String), Port>,
     /// Switch name → (vCenter, MTU) of each distributed switch of that name.
-    dvswitch: HashMap<String, Vec<(Option<String>, Option<u32>)>>,
+    dvswitch: HashMap<String, Vec<DvSwitch>>,
     /// Port group name → each distributed port group of that name.
     dvport: HashMap<String, Vec<Port>>,
     vnic: HashMap<String, Vec<Nic>>,

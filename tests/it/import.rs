@@ -671,14 +671,20 @@ fn inputs_that_are_not_regular_files_are_refused_at_once() {
             }
             let (code, stderr) = vmkaudit_bounded(dir.path(), &args);
             assert_eq!(code, Some(2), "{args:?}: {stderr}");
-            assert_eq!(
-                stderr.trim_end(),
+            // A folder may be an RVTools CSV export (ExportAll2csv); this one has no vmk tab.
+            let want = if kind == "a directory" && format != Some("inventory") {
+                format!(
+                    "vmkaudit: error: {input}: a folder is read as an RVTools CSV export \
+                     (ExportAll2csv), but it has no RVTools_tabvSC_VMK.csv: give the folder of \
+                     an export, an inventory file or an export saved as a file"
+                )
+            } else {
                 format!(
                     "vmkaudit: error: {input}: not a regular file but {kind}: give an inventory \
                      file or an export saved as a file"
-                ),
-                "{args:?}"
-            );
+                )
+            };
+            assert_eq!(stderr.trim_end(), want, "{args:?}");
         }
     }
     assert!(!dir.path().join("out").exists(), "nothing is written");
@@ -920,4 +926,305 @@ fn exports_without_the_columns_the_checks_need_warn_once_naming_them() {
     assert!(!cov.iter().any(|(h, o, _)| h == "vmk.csv" && o == "mtu"));
     // No COV002 per host.
     assert!(cov.iter().all(|(h, _, _)| h.ends_with(".csv")), "{cov:#?}");
+}
+
+// ---- RVTools' whole export: the workbook and the all-tabs CSV export (issue 15, §1) --------
+
+const RVTOOLS_XLSX: &str = "samples/RVTools_export.xlsx";
+const RVTOOLS_DIR: &str = "samples/rvtools-export";
+
+/// What the RVTools export carries beyond the vSC_VMK tab, per host, as the model holds it.
+type Carried = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<Vec<Switch>>,
+    Option<Vec<Pnic>>,
+    Vec<CarriedVmk>,
+);
+type CarriedVmk = (
+    String,
+    Option<String>,
+    Option<SwitchKind>,
+    Option<Vlan>,
+    Option<SecurityPolicy>,
+    Option<Teaming>,
+);
+
+/// The fields the RVTools tabs carry. A standard port group's failover order is in no RVTools
+/// tab: the sample's teaming is compared for distributed vmks only (and must be unknown on
+/// standard ones).
+fn carried(inv: &Inventory) -> Vec<Carried> {
+    inv.hosts
+        .iter()
+        .map(|h| {
+            let vmks = h
+                .vmks
+                .iter()
+                .map(|v| {
+                    let teaming = match v.switch_kind {
+                        Some(SwitchKind::Distributed) => v.teaming.clone(),
+                        _ => None,
+                    };
+                    (
+                        v.device.clone(),
+                        v.switch.clone(),
+                        v.switch_kind,
+                        v.vlan.clone(),
+                        v.security.clone(),
+                        teaming,
+                    )
+                })
+                .collect();
+            (
+                h.name.clone(),
+                h.version.clone(),
+                h.build.clone(),
+                h.switches.clone(),
+                h.pnics.clone(),
+                vmks,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rvtools_workbook_and_csv_export_carry_switches_vlans_uplinks_and_versions() {
+    let inv = connected_sample();
+    let book = load(RVTOOLS_XLSX, None);
+    let folder = load(RVTOOLS_DIR, None);
+    assert_eq!(book.sources[0].kind, SourceKind::Rvtools);
+    assert_eq!(
+        book.sources[0].name,
+        repo(RVTOOLS_XLSX).display().to_string()
+    );
+    // The vmk tab reads as the CSV sample does ...
+    assert_eq!(shared(&book), shared(&inv), "workbook vs inventory");
+    assert_eq!(shared(&folder), shared(&inv), "CSV export vs inventory");
+    // ... and the other tabs fill in what the vSC_VMK tab alone leaves unknown.
+    assert_eq!(carried(&book), carried(&inv), "workbook vs inventory");
+    assert!(book.hosts.iter().all(|h| h.switches.is_some()
+        && h.pnics.is_some()
+        && h.version.is_some()
+        && h.vmks
+            .iter()
+            .all(|v| v.vlan.is_some() && v.switch.is_some())));
+    let distributed_teaming = book
+        .hosts
+        .iter()
+        .flat_map(|h| &h.vmks)
+        .filter(|v| v.teaming.is_some())
+        .count();
+    assert!(distributed_teaming > 80, "{distributed_teaming}");
+    // The workbook and the folder of CSV files are the same export.
+    assert!(hosts_of(folder.clone()) == hosts_of(book.clone()));
+    // So are the CSV files given one by one (in any order), joined by their folder.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo(RVTOOLS_DIR))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files.reverse();
+    let one_by_one = inventory::load_all(files.iter().map(|p| (p.as_path(), None))).unwrap();
+    assert_eq!(one_by_one.sources.len(), 1);
+    assert!(hosts_of(one_by_one) == hosts_of(folder));
+    // What no RVTools tab carries stays unknown.
+    for h in &book.hosts {
+        assert_eq!(
+            (&h.netstacks, &h.firewall, &h.services, &h.lockdown_mode),
+            (&None, &None, &None, &None),
+            "{}",
+            h.name
+        );
+        assert!(h
+            .vmks
+            .iter()
+            .all(|v| v.services.is_none() && v.gateway.is_none()));
+    }
+    assert_valid(&to_value(&book), RVTOOLS_XLSX);
+}
+
+/// The findings of the rules that read switches, VLANs, uplinks, pnics or port-group security
+/// are the same from the RVTools export as from the inventory file, for every such rule the
+/// export lets run on all hosts; and there is at least one (MTU001 on the lab's vSwitch1).
+#[test]
+fn rvtools_export_gives_the_same_switch_vlan_and_uplink_findings_as_the_inventory() {
+    use vmkaudit::findings::Data;
+    let set = vmkaudit::evaluate::RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
+    let now = chrono::Local::now();
+    let lang = vmkaudit::i18n::Lang::En;
+    let lab = vmkaudit::evaluate::evaluate(&load(INVENTORY, None), &set, lang, now);
+    let network = [
+        Data::Switches,
+        Data::Vlan,
+        Data::Pnics,
+        Data::Teaming,
+        Data::Security,
+    ];
+    for rel in [RVTOOLS_XLSX, RVTOOLS_DIR] {
+        let ff = vmkaudit::evaluate::evaluate(&load(rel, None), &set, lang, now);
+        let compared: Vec<&str> = vmkaudit::rules::REGISTRY
+            .iter()
+            .filter(|r| r.needs.iter().any(|d| network.contains(d)))
+            .filter(|r| ff.checked_rules.iter().any(|c| c == r.id))
+            .filter(|r| !ff.summary.not_checked.iter().any(|n| n.rule == r.id))
+            .map(|r| r.id)
+            .collect();
+        assert!(compared.contains(&"MTU001"), "{rel}: {compared:?}");
+        let of = |ff: &vmkaudit::findings::FindingsFile| {
+            let mut v: Vec<(String, String, Option<String>)> = ff
+                .findings
+                .iter()
+                .filter(|f| compared.contains(&f.rule.as_str()))
+                .map(|f| {
+                    let j = serde_json::to_value(f).unwrap();
+                    (
+                        f.rule.clone(),
+                        j["host"].as_str().unwrap().to_string(),
+                        j["object"].as_str().map(str::to_string),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let want = of(&lab);
+        assert!(!want.is_empty());
+        assert_eq!(of(&ff), want, "{rel}");
+    }
+}
+
+#[test]
+fn rvtools_workbook_errors_name_the_sheet_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    // A workbook written like the sample, with one bad MTU cell and one bad VLAN cell.
+    let book = std::fs::read(repo(RVTOOLS_XLSX)).unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(book)).unwrap();
+    let edit =
+        |z: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, sheet: &str, from: &str, to: &str| {
+            let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let names: Vec<String> = (0..z.len())
+                .map(|i| z.by_index(i).unwrap().name().to_string())
+                .collect();
+            // The sheet's part from the workbook's relationships (sheets are numbered in order).
+            let mut wb = String::new();
+            std::io::Read::read_to_string(&mut z.by_name("xl/workbook.xml").unwrap(), &mut wb)
+                .unwrap();
+            let index = wb
+                .split("<sheet ")
+                .skip(1)
+                .position(|s| s.starts_with(&format!("name=\"{sheet}\"")))
+                .unwrap();
+            let part = format!("xl/worksheets/sheet{}.xml", index + 1);
+            for name in names {
+                let mut text = Vec::new();
+                std::io::Read::read_to_end(&mut z.by_name(&name).unwrap(), &mut text).unwrap();
+                if name == part {
+                    let s = String::from_utf8(text).unwrap();
+                    assert!(s.contains(from), "{from}");
+                    text = s.replacen(from, to, 1).into_bytes();
+                }
+                out.start_file(name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                std::io::Write::write_all(&mut out, &text).unwrap();
+            }
+            out.finish().unwrap().into_inner()
+        };
+    // vSC_VMK row 2 is esx-sh-a01's vmk0; its MTU is column M.
+    let bad_mtu = edit(
+        &mut z,
+        "vSC_VMK",
+        "<c r=\"M2\"><v>1500</v></c>",
+        "<c r=\"M2\" t=\"inlineStr\"><is><t>jumbo</t></is></c>",
+    );
+    let p = dir.path().join("bad.xlsx");
+    let load_edited = |bytes: Vec<u8>| {
+        std::fs::write(&p, bytes).unwrap();
+        inventory::load(&p, None)
+    };
+    let err = load_edited(bad_mtu).unwrap_err();
+    assert_eq!(err.exit_code(), vmkaudit::error::ExitCode::Usage);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: sheet vSC_VMK, row 2, column \"MTU\" (M): \"jumbo\" is not a whole number",
+            p.display()
+        )
+    );
+    // A localized number is fine.
+    let cells = [
+        (
+            "vSC_VMK",
+            "<c r=\"M3\"><v>9000</v></c>",
+            "<c r=\"M3\" t=\"inlineStr\"><is><t>9\u{a0}000</t></is></c>",
+        ),
+        (
+            "vPort",
+            "<c r=\"F2\"><v>10</v></c>",
+            "<c r=\"F2\"><v>5000</v></c>",
+        ),
+    ];
+    let [nbsp, bad_vlan] =
+        cells.map(|(sheet, from, to)| load_edited(edit(&mut z, sheet, from, to)));
+    assert!(hosts_of(nbsp.unwrap()) == hosts_of(load(RVTOOLS_XLSX, None)));
+    // A vPort VLAN that is no VLAN.
+    let err = bad_vlan.unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "{}: sheet vPort, row 2, column \"VLAN\" (F): \"5000\" is not a VLAN",
+            p.display()
+        )),
+        "{err}"
+    );
+    // On the command line: exit 2 (the workbook with the bad VLAN), one line.
+    let out = crate::common::vmkaudit(dir.path(), &["check", "bad.xlsx", "-o", "out"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    // A file that only looks like a workbook.
+    std::fs::write(&p, b"PK\x03\x04 not really a zip").unwrap();
+    let err = inventory::load(&p, None).unwrap_err().to_string();
+    assert!(
+        err.contains("not a readable Excel workbook (.xlsx)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rvtools_csv_tabs_without_the_vmk_tab_or_alone_say_what_to_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let vswitch = repo(&format!("{RVTOOLS_DIR}/RVTools_tabvSwitch.csv"));
+    // A tab file alone, under another name: recognised from its header.
+    let p = dir.path().join("switches.csv");
+    std::fs::copy(&vswitch, &p).unwrap();
+    let err = inventory::load(&p, None).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "{}:1: this is RVTools' vSwitch tab, but the vmks are on its vSC_VMK tab",
+            p.display()
+        )),
+        "{err}"
+    );
+    // A folder without the vmk tab.
+    let folder = dir.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(&vswitch, folder.join("RVTools_tabvSwitch.csv")).unwrap();
+    let err = inventory::load(&folder, None).unwrap_err().to_string();
+    assert!(err.contains("has no RVTools_tabvSC_VMK.csv"), "{err}");
+    // Tab files given one by one without the vmk tab.
+    let err = inventory::load_all([(folder.join("RVTools_tabvSwitch.csv").as_path(), None)])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("without the vSC_VMK tab"), "{err}");
+    // A bad cell in a tab file is located by line and column.
+    let text =
+        std::fs::read_to_string(repo(&format!("{RVTOOLS_DIR}/RVTools_tabvNIC.csv"))).unwrap();
+    let bad = text.replacen(",25000,True,", ",fast,True,", 1);
+    assert_ne!(bad, text);
+    std::fs::write(folder.join("RVTools_tabvNIC.csv"), bad).unwrap();
+    std::fs::copy(repo(RVTOOLS), folder.join("RVTools_tabvSC_VMK.csv")).unwrap();
+    let err = inventory::load(&folder, None).unwrap_err().to_string();
+    assert!(
+        err.ends_with("RVTools_tabvNIC.csv:2: column \"Speed\": \"fast\" is not a whole number"),
+        "{err}"
+    );
 }
