@@ -85,6 +85,9 @@ pub enum FileGap {
     NotExported,
     /// It comes from these columns, which the file lacks or left empty.
     Columns(&'static [&'static str]),
+    /// It comes from these tabs of an RVTools export, which the import lacks or left empty
+    /// (the vSC_VMK tab alone, without the workbook's other sheets).
+    Tabs(&'static [&'static str]),
 }
 
 /// Why a file of source kind `kind` (RVTools or PowerCLI) can have no `data` at all.
@@ -95,6 +98,11 @@ pub fn file_gap(kind: SourceKind, data: Data) -> FileGap {
     };
     if not_exported.contains(&data) {
         return FileGap::NotExported;
+    }
+    if kind != SourceKind::Powercli {
+        if let Some((_, tabs)) = rvtools::NEEDED_TABS.iter().find(|(d, _)| *d == data) {
+            return FileGap::Tabs(tabs);
+        }
     }
     match needed.iter().find(|(d, _)| *d == data) {
         Some((_, columns)) => FileGap::Columns(columns),

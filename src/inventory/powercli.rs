@@ -55,7 +55,19 @@ pub const OTHER_KNOWN_COLUMNS: &[&str] = &[
 
 /// What `Get-VMHostNetworkAdapter -VMKernel` does not carry at all: unknown for every host
 /// of a PowerCLI import.
-pub const NOT_EXPORTED: &[Data] = &[Data::Netstacks, Data::Switches, Data::Vlan, Data::Firewall];
+pub const NOT_EXPORTED: &[Data] = &[
+    Data::Netstacks,
+    Data::Switches,
+    Data::Vlan,
+    Data::Firewall,
+    Data::HostServices,
+    Data::Pnics,
+    Data::Lockdown,
+    Data::Routes,
+    Data::Teaming,
+    Data::Security,
+    Data::IscsiBinding,
+];
 
 /// The columns the checks need and the data each gives (see [`SERVICE_COLUMNS`] for the
 /// services, which need at least one traffic column).

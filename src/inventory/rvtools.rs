@@ -42,13 +42,26 @@ pub const KNOWN_COLUMNS: &[&str] = &[
     "VI SDK UUID",
 ];
 
-/// What the vSC_VMK tab does not carry at all: unknown for every host of an RVTools import.
+/// What no RVTools tab carries: unknown for every host of an RVTools import.
 pub const NOT_EXPORTED: &[Data] = &[
     Data::Services,
     Data::Netstacks,
-    Data::Switches,
-    Data::Vlan,
     Data::Firewall,
+    Data::HostServices,
+    Data::Lockdown,
+    Data::Routes,
+    Data::IscsiBinding,
+];
+
+/// The data the tabs besides vSC_VMK give, and those tabs: an export without them (the
+/// vSC_VMK tab alone) leaves that data unknown for every host. Teaming is read for distributed
+/// port groups only.
+pub const NEEDED_TABS: &[(Data, &[&str])] = &[
+    (Data::Switches, &["vSwitch", "dvSwitch"]),
+    (Data::Vlan, &["vPort", "dvPort"]),
+    (Data::Security, &["vPort", "dvPort"]),
+    (Data::Pnics, &["vNIC"]),
+    (Data::Teaming, &["dvPort", "vNIC"]),
 ];
 
 /// The columns the checks need and the data each gives: an export without them (RVTools

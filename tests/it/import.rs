@@ -1228,3 +1228,56 @@ fn rvtools_csv_tabs_without_the_vmk_tab_or_alone_say_what_to_give() {
         "{err}"
     );
 }
+
+#[test]
+fn rvtools_export_without_some_tabs_names_them_once_for_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    for tab in ["vSC_VMK", "vNIC", "vHost"] {
+        let name = format!("RVTools_tab{tab}.csv");
+        std::fs::copy(repo(&format!("{RVTOOLS_DIR}/{name}")), folder.join(&name)).unwrap();
+    }
+    let inv = inventory::load(&folder, None).unwrap();
+    assert!(inv
+        .hosts
+        .iter()
+        .all(|h| h.pnics.is_some() && h.switches.is_none()));
+    let set = vmkaudit::evaluate::RuleSet::builtin_default();
+    let ff =
+        vmkaudit::evaluate::evaluate(&inv, &set, vmkaudit::i18n::Lang::En, chrono::Local::now());
+    let file = folder.display().to_string();
+    let cov = |object: &str| {
+        ff.findings
+            .iter()
+            .find(|f| f.rule == "COV002" && f.subject.object() == Some(object))
+            .unwrap_or_else(|| panic!("no COV002 on {object}"))
+    };
+    let switches = cov("switches");
+    assert_eq!(switches.subject.name(), file);
+    assert!(
+        switches.message.ends_with(
+            "No tab of this RVTools export gives switch MTUs (tab vSwitch, dvSwitch: missing \
+             or empty)."
+        ),
+        "{}",
+        switches.message
+    );
+    assert!(switches
+        .remediation
+        .contains("the workbook (.xlsx) or the folder"));
+    // What no tab carries is said of the export, not of its vmk tab.
+    assert!(
+        cov("firewall")
+            .message
+            .ends_with("An RVTools export does not include the host firewall configuration."),
+        "{}",
+        cov("firewall").message
+    );
+    // One COV002 per kind of data for the file, none per host.
+    assert!(ff
+        .findings
+        .iter()
+        .filter(|f| f.rule == "COV002")
+        .all(|f| f.subject.name() == file));
+}
