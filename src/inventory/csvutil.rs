@@ -911,6 +911,51 @@ mod tests {
     }
 
     #[test]
+    fn whole_numbers_in_any_locale() {
+        for (text, want) in [
+            ("9000", Some(9000)),
+            (" 9000 ", Some(9000)),
+            ("9 000", Some(9000)),
+            ("9\u{a0}000", Some(9000)),
+            ("9\u{202f}000", Some(9000)),
+            ("9.000", Some(9000)),
+            ("9,000", Some(9000)),
+            ("9'000", Some(9000)),
+            ("1,000,000", Some(1_000_000)),
+            ("9000.0", Some(9000)),
+            ("9000,00", Some(9000)),
+            ("9.000,0", Some(9000)),
+            ("9,000.00", Some(9000)),
+            ("1500", Some(1500)),
+            ("0", Some(0)),
+            ("1.5", None),
+            ("1,50", None),
+            ("9.00.0", None),
+            ("9 000.5", None),
+            ("9000.", None),
+            (".5", None),
+            ("9k", None),
+            ("-1", None),
+            ("9,000 000", None),
+            ("12345.678", None),
+            ("99999999999", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_whole(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(12), "M");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
+    }
+
+    #[test]
     fn ipv6_cells() {
         let mut t = table("v6\n\"fd00::1, fd00::2/64\"\nSystem.String[]\n").unwrap();
         let col = t.col("v6");

@@ -649,6 +649,56 @@ mod tests {
         assert_eq!(Tab::of_sheet(" vhost "), Some(Tab::VHost));
     }
 
+    fn vlan(text: &str) -> std::result::Result<Option<Vlan>, String> {
+        let rec = csv::StringRecord::from(vec![text]);
+        let row = Row {
+            path: Path::new("t.csv"),
+            line: 2,
+            rec: &rec,
+            sheet: None,
+        };
+        let col = Col {
+            index: 0,
+            name: "VLAN".into(),
+        };
+        vlan_cell(&row, Some(&col)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn vlan_cells() {
+        assert_eq!(vlan(""), Ok(None));
+        assert_eq!(vlan("120"), Ok(Some(Vlan::Id(120))));
+        assert_eq!(vlan("4095"), Ok(Some(Vlan::Id(4095))));
+        assert_eq!(
+            vlan("0-4094"),
+            Ok(Some(Vlan::Spec(VlanSpec::Trunk(vec![[0, 4094]]))))
+        );
+        assert_eq!(
+            vlan("Trunk: 100-199, 300"),
+            Ok(Some(Vlan::Spec(VlanSpec::Trunk(vec![
+                [100, 199],
+                [300, 300]
+            ]))))
+        );
+        assert_eq!(
+            vlan("PVLAN 101"),
+            Ok(Some(Vlan::Spec(VlanSpec::Pvlan(101))))
+        );
+        assert_eq!(
+            vlan("Private VLAN: 7"),
+            Ok(Some(Vlan::Spec(VlanSpec::Pvlan(7))))
+        );
+        for bad in ["4096", "ten", "200-100", "1-", "pvlan x"] {
+            let err = vlan(bad).unwrap_err();
+            assert!(
+                err.starts_with(&format!(
+                    "t.csv:2: column \"VLAN\": \"{bad}\" is not a VLAN"
+                )),
+                "{err}"
+            );
+        }
+    }
+
     #[test]
     fn versions() {
         assert_eq!(
