@@ -533,9 +533,9 @@ fn duplex_cell(row: &Row<'_>, col: Option<&Col>) -> Result<Option<Duplex>> {
     }
 }
 
-/// A VLAN cell: an ID (`120`), trunk ranges (`0-4094`, `100-199, 300`) or a private VLAN
-/// (`PVLAN 101`, `Private VLAN 101`); empty → `None`.
-fn vlan_cell(row: &Row<'_>, col: Option<&Col>) -> Result<Option<Vlan>> {
+/// A VLAN cell: an ID (`120`, `VLAN 120`), trunk ranges (`0-4094`, `100-199, 300`, PowerCLI's
+/// `VLAN Trunk [0-4094]`) or a private VLAN (`PVLAN 101`, `Private VLAN 101`); empty → `None`.
+pub(crate) fn vlan_cell(row: &Row<'_>, col: Option<&Col>) -> Result<Option<Vlan>> {
     let Some(v) = row.text(col) else {
         return Ok(None);
     };
@@ -553,7 +553,8 @@ fn vlan_cell(row: &Row<'_>, col: Option<&Col>) -> Result<Option<Vlan>> {
             .and_then(|n| u16::try_from(n).ok())
             .filter(|n| *n <= 4095)
     };
-    let lower = v.to_ascii_lowercase();
+    let lower = v.to_ascii_lowercase().replace(['[', ']'], " ");
+    let lower = lower.trim();
     let pvlan = lower
         .strip_prefix("private vlan")
         .or_else(|| lower.strip_prefix("pvlan"));
@@ -561,14 +562,16 @@ fn vlan_cell(row: &Row<'_>, col: Option<&Col>) -> Result<Option<Vlan>> {
         let n = id(rest.trim_start_matches([':', ' '])).ok_or_else(bad)?;
         return Ok(Some(Vlan::Spec(VlanSpec::Pvlan(n))));
     }
-    if let Some(n) = id(&v) {
-        return Ok(Some(Vlan::Id(n)));
-    }
-    let lower = lower
+    let trunk = lower
         .strip_prefix("vlan trunk")
-        .or_else(|| lower.strip_prefix("trunk"))
-        .unwrap_or(&lower)
-        .trim_start_matches([':', ' ']);
+        .or_else(|| lower.strip_prefix("trunk"));
+    if trunk.is_none() {
+        let plain = lower.strip_prefix("vlan").unwrap_or(lower);
+        if let Some(n) = id(plain.trim_start_matches([':', ' '])) {
+            return Ok(Some(Vlan::Id(n)));
+        }
+    }
+    let lower = trunk.unwrap_or(lower).trim_start_matches([':', ' ']);
     let mut ranges = Vec::new();
     for part in lower
         .split([',', ';'])
@@ -669,6 +672,11 @@ mod tests {
         assert_eq!(vlan(""), Ok(None));
         assert_eq!(vlan("120"), Ok(Some(Vlan::Id(120))));
         assert_eq!(vlan("4095"), Ok(Some(Vlan::Id(4095))));
+        assert_eq!(vlan("VLAN 120"), Ok(Some(Vlan::Id(120))));
+        assert_eq!(
+            vlan("VLAN Trunk [0-4094]"),
+            Ok(Some(Vlan::Spec(VlanSpec::Trunk(vec![[0, 4094]]))))
+        );
         assert_eq!(
             vlan("0-4094"),
             Ok(Some(Vlan::Spec(VlanSpec::Trunk(vec![[0, 4094]]))))
