@@ -824,6 +824,44 @@ def powercli_csv(inv):
     return POWERCLI_TYPE + "\r\n" + buf.getvalue()
 
 
+POWERCLI_EXTENDED = ["Cluster", "Datacenter", "VMHostVersion", "VMHostBuild", "ConnectionState",
+                     "NetStack", "Gateway", "IPv6Addresses", "Distributed", "Switch", "VLanId",
+                     "VlanConfiguration"]
+
+
+def powercli_vlan_configuration(vlan):
+    """A distributed port group's VlanConfiguration as PowerCLI prints it."""
+    if isinstance(vlan, int):
+        return "VLAN %d" % vlan
+    if "pvlan" in vlan:
+        return "Private VLAN %d" % vlan["pvlan"]
+    return "VLAN Trunk [%s]" % ",".join(
+        "%d" % a if a == b else "%d-%d" % (a, b) for a, b in vlan["trunk"])
+
+
+def powercli_extended_csv(inv):
+    """The extended export (docs/collect.md): Export-Csv -NoTypeInformation of the vmks with
+    the calculated properties; Windows PowerShell quotes every field, a vSwitch port group's
+    VLAN is VLanId, a distributed one's VlanConfiguration."""
+    text = powercli_csv(inv).split("\r\n", 1)[1]
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0] + POWERCLI_EXTENDED
+    vmks = [(h, v) for h in exported_hosts(inv) for v in h["vmks"]]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    w.writerow(header)
+    for row, (h, v) in zip(rows[1:], vmks):
+        distributed = v["switch_kind"] == "distributed"
+        w.writerow(row + [
+            h["cluster"] or "", h["datacenter"], h["version"], h["build"], "Connected",
+            v["netstack"], v["gateway"] or "", " ".join(v.get("ipv6", [])),
+            fmt_bool(distributed), v["switch"],
+            "" if distributed else v["vlan"],
+            powercli_vlan_configuration(v["vlan"]) if distributed else "",
+        ])
+    return buf.getvalue()
+
+
 def expected(inv, faults):
     broken = {f["host"] for f in faults if f["rule"] not in ("COV001", "COV002")}
     healthy = [h["name"] for h in inv["hosts"] if h["name"] not in broken]
@@ -1042,6 +1080,7 @@ def main(argv):
         "lab-inventory.json": dumps({**inv, "hosts": [public(h) for h in inv["hosts"]]}),
         "RVTools_tabvSC_VMK.csv": rvtools_csv(inv),
         "powercli-vmk.csv": powercli_csv(inv),
+        "powercli-vmk-extended.csv": powercli_extended_csv(inv),
         "expected-findings.json": dumps(expected(inv, faults)),
     }
     sheets = rvtools_sheets(inv)

@@ -1281,3 +1281,60 @@ fn rvtools_export_without_some_tabs_names_them_once_for_the_file() {
         .filter(|f| f.rule == "COV002")
         .all(|f| f.subject.name() == file));
 }
+
+#[test]
+fn extended_powercli_export_carries_what_the_one_liner_adds() {
+    let inv = connected_sample();
+    let pc = load("samples/powercli-vmk-extended.csv", None);
+    assert_eq!(pc.sources[0].kind, SourceKind::Powercli);
+    assert_eq!(shared(&pc), shared(&inv));
+    assert_eq!(services(&pc), services(&inv));
+    for (p, i) in pc.hosts.iter().zip(&inv.hosts) {
+        assert_eq!(
+            (
+                &p.cluster,
+                &p.datacenter,
+                &p.version,
+                &p.build,
+                &p.connection_state
+            ),
+            (
+                &i.cluster,
+                &i.datacenter,
+                &i.version,
+                &i.build,
+                &i.connection_state
+            ),
+            "{}",
+            i.name
+        );
+        for (a, b) in p.vmks.iter().zip(&i.vmks) {
+            assert_eq!(
+                (
+                    &a.netstack,
+                    &a.gateway,
+                    &a.ipv6,
+                    &a.switch,
+                    a.switch_kind,
+                    &a.vlan
+                ),
+                (
+                    &b.netstack,
+                    &b.gateway,
+                    &b.ipv6,
+                    &b.switch,
+                    b.switch_kind,
+                    &b.vlan
+                ),
+                "{} {}",
+                i.name,
+                b.device
+            );
+        }
+        // Still nothing the one-liner does not export.
+        assert_eq!(
+            (&p.netstacks, &p.switches, &p.firewall),
+            (&None, &None, &None)
+        );
+    }
+}
