@@ -1094,45 +1094,94 @@ fn rvtools_export_gives_the_same_switch_vlan_and_uplink_findings_as_the_inventor
     }
 }
 
+/// The workbook `book` with the XML of sheet `sheet` changed by `change`.
+fn rezip(book: &[u8], sheet: &str, change: impl FnOnce(String) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(book)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let names: Vec<String> = (0..z.len())
+        .map(|i| z.by_index(i).unwrap().name().to_string())
+        .collect();
+    // The sheet's part: sheets are numbered in the workbook's order.
+    let mut wb = String::new();
+    z.by_name("xl/workbook.xml")
+        .unwrap()
+        .read_to_string(&mut wb)
+        .unwrap();
+    let index = wb
+        .split("<sheet ")
+        .skip(1)
+        .position(|s| s.starts_with(&format!("name=\"{sheet}\"")))
+        .unwrap();
+    let part = format!("xl/worksheets/sheet{}.xml", index + 1);
+    let mut change = Some(change);
+    for name in names {
+        let mut text = Vec::new();
+        z.by_name(&name).unwrap().read_to_end(&mut text).unwrap();
+        if name == part {
+            let f = change.take().unwrap();
+            text = f(String::from_utf8(text).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&text).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn damaged_workbooks_give_errors_or_data_never_a_panic() {
+    // Deterministic damage to the XML of the sheets vmkaudit reads: a run of characters cut
+    // out, or one replaced by XML syntax. Every result is data or an error naming the file.
+    let dir = tempfile::tempdir().unwrap();
+    let book = std::fs::read(repo(RVTOOLS_XLSX)).unwrap();
+    let p = dir.path().join("damaged.xlsx");
+    let mut errors = 0;
+    for sheet in [
+        "vSC_VMK", "vPort", "dvPort", "vNIC", "vHost", "dvSwitch", "vSwitch",
+    ] {
+        for (k, repl) in ["<", ">", "\"", "&", "/", "x", "9"].iter().enumerate() {
+            for cut in [false, true] {
+                let damaged = rezip(&book, sheet, |s| {
+                    let head: Vec<char> = s.chars().take(4000).collect();
+                    let at = 100 + (k * 541 + usize::from(cut) * 97) % (head.len() - 120);
+                    let (a, b) = s.split_at(s.char_indices().nth(at).unwrap().0);
+                    let skip = if cut { 13 } else { 1 };
+                    let rest: String = b.chars().skip(skip).collect();
+                    format!("{a}{}{rest}", if cut { "" } else { repl })
+                });
+                std::fs::write(&p, damaged).unwrap();
+                if let Err(e) = inventory::load(&p, None) {
+                    errors += 1;
+                    let msg = e.to_string();
+                    assert!(
+                        msg.starts_with(&p.display().to_string()),
+                        "unlocated: {msg}"
+                    );
+                    assert_eq!(e.exit_code(), vmkaudit::error::ExitCode::Usage, "{msg}");
+                }
+            }
+        }
+    }
+    assert!(
+        errors > 10,
+        "the damage should break some workbooks: {errors}"
+    );
+}
+
 #[test]
 fn rvtools_workbook_errors_name_the_sheet_row_and_column() {
     let dir = tempfile::tempdir().unwrap();
     // A workbook written like the sample, with one bad MTU cell and one bad VLAN cell.
     let book = std::fs::read(repo(RVTOOLS_XLSX)).unwrap();
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(book)).unwrap();
-    let edit =
-        |z: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, sheet: &str, from: &str, to: &str| {
-            let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-            let names: Vec<String> = (0..z.len())
-                .map(|i| z.by_index(i).unwrap().name().to_string())
-                .collect();
-            // The sheet's part from the workbook's relationships (sheets are numbered in order).
-            let mut wb = String::new();
-            std::io::Read::read_to_string(&mut z.by_name("xl/workbook.xml").unwrap(), &mut wb)
-                .unwrap();
-            let index = wb
-                .split("<sheet ")
-                .skip(1)
-                .position(|s| s.starts_with(&format!("name=\"{sheet}\"")))
-                .unwrap();
-            let part = format!("xl/worksheets/sheet{}.xml", index + 1);
-            for name in names {
-                let mut text = Vec::new();
-                std::io::Read::read_to_end(&mut z.by_name(&name).unwrap(), &mut text).unwrap();
-                if name == part {
-                    let s = String::from_utf8(text).unwrap();
-                    assert!(s.contains(from), "{from}");
-                    text = s.replacen(from, to, 1).into_bytes();
-                }
-                out.start_file(name, zip::write::SimpleFileOptions::default())
-                    .unwrap();
-                std::io::Write::write_all(&mut out, &text).unwrap();
-            }
-            out.finish().unwrap().into_inner()
-        };
+    let edit = |sheet: &str, from: &str, to: &str| {
+        rezip(&book, sheet, |s| {
+            assert!(s.contains(from), "{from}");
+            s.replacen(from, to, 1)
+        })
+    };
     // vSC_VMK row 2 is esx-sh-a01's vmk0; its MTU is column M.
     let bad_mtu = edit(
-        &mut z,
         "vSC_VMK",
         "<c r=\"M2\"><v>1500</v></c>",
         "<c r=\"M2\" t=\"inlineStr\"><is><t>jumbo</t></is></c>",
@@ -1164,8 +1213,7 @@ fn rvtools_workbook_errors_name_the_sheet_row_and_column() {
             "<c r=\"F2\"><v>5000</v></c>",
         ),
     ];
-    let [nbsp, bad_vlan] =
-        cells.map(|(sheet, from, to)| load_edited(edit(&mut z, sheet, from, to)));
+    let [nbsp, bad_vlan] = cells.map(|(sheet, from, to)| load_edited(edit(sheet, from, to)));
     assert!(hosts_of(nbsp.unwrap()) == hosts_of(load(RVTOOLS_XLSX, None)));
     // A vPort VLAN that is no VLAN.
     let err = bad_vlan.unwrap_err().to_string();
