@@ -86,22 +86,17 @@ pub fn read(path: &Path, src: Box<dyn Read + Send>) -> Result<Inventory> {
 /// Read the vmks of a vSC_VMK tab `t` into the hosts of source `source`, completed from the
 /// export's other tabs when there are any.
 pub fn from_table(t: &mut dyn Table, source: String, tabs: Option<&Tabs>) -> Result<Inventory> {
+    // Another tab given for the vmk tab: say which, and what to give instead.
+    if let Some(tab) = Tab::of_header(&*t).filter(|tab| *tab != Tab::VscVmk) {
+        return Err(t.header_error(format!(
+            "this is RVTools' {} tab, but the vmks are on its vSC_VMK tab: give the workbook \
+             (.xlsx), the folder of the CSV export, or RVTools_tabvSC_VMK.csv together with this \
+             file",
+            tab.sheet()
+        )));
+    }
     let host_col = t.require("Host", WHAT)?;
-    let device_col = match t.col("Device") {
-        Some(c) => c,
-        None => {
-            // Another tab given for the vmk tab: say which, and what to give instead.
-            if let Some(tab) = Tab::of_header(&*t).filter(|tab| *tab != Tab::VscVmk) {
-                return Err(t.header_error(format!(
-                    "this is RVTools' {} tab, but the vmks are on its vSC_VMK tab: give the \
-                     workbook (.xlsx), the folder of the CSV export, or RVTools_tabvSC_VMK.csv \
-                     together with this file",
-                    tab.sheet()
-                )));
-            }
-            t.require("Device", WHAT)?
-        }
-    };
+    let device_col = t.require("Device", WHAT)?;
     t.warn_unknown(KNOWN_COLUMNS, "RVTools");
     let datacenter = t.col("Datacenter");
     let cluster = t.col("Cluster");

@@ -124,12 +124,8 @@ impl Tab {
 
 /// A column by any of its names across RVTools versions, or the first name's error.
 fn require_any(t: &dyn Table, names: &[&str], what: &str) -> Result<Col> {
-    match t.col_any(names) {
-        Some(c) => Ok(c),
-        None => t
-            .require(names[0], what)
-            .map(|_| unreachable!("the column is absent")),
-    }
+    t.col_any(names)
+        .map_or_else(|| t.require(names[0], what), Ok)
 }
 
 /// A port group's settings as one tab row gives them.
@@ -210,6 +206,10 @@ impl Tabs {
 
     /// Read tab `tab` (not vSC_VMK) from `t`, row by row, into the indexes.
     pub fn read(&mut self, tab: Tab, t: &mut dyn Table) -> Result<()> {
+        if tab == Tab::VscVmk {
+            // The vmks are read by the vSC_VMK importer, which joins these tabs to them.
+            return Ok(());
+        }
         let what = format!("RVTools' {} tab", tab.sheet());
         let mut cols = Vec::new();
         for names in tab.required() {
@@ -248,7 +248,7 @@ impl Tabs {
                 })
             };
             match tab {
-                Tab::VscVmk => unreachable!("the vmks are read by the vSC_VMK importer"),
+                Tab::VscVmk => {}
                 Tab::VSwitch => {
                     let h = row.required(&cols[0])?;
                     let sw = StdSwitch {

@@ -1242,16 +1242,18 @@ fn rvtools_csv_tabs_without_the_vmk_tab_or_alone_say_what_to_give() {
     let dir = tempfile::tempdir().unwrap();
     let vswitch = repo(&format!("{RVTOOLS_DIR}/RVTools_tabvSwitch.csv"));
     // A tab file alone, under another name: recognised from its header.
-    let p = dir.path().join("switches.csv");
-    std::fs::copy(&vswitch, &p).unwrap();
-    let err = inventory::load(&p, None).unwrap_err().to_string();
-    assert!(
-        err.starts_with(&format!(
-            "{}:1: this is RVTools' vSwitch tab, but the vmks are on its vSC_VMK tab",
-            p.display()
-        )),
-        "{err}"
-    );
+    for tab in ["vSwitch", "dvPort", "vNIC", "vHost"] {
+        let p = dir.path().join("some-tab.csv");
+        std::fs::copy(repo(&format!("{RVTOOLS_DIR}/RVTools_tab{tab}.csv")), &p).unwrap();
+        let err = inventory::load(&p, None).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "{}:1: this is RVTools' {tab} tab, but the vmks are on its vSC_VMK tab",
+                p.display()
+            )),
+            "{err}"
+        );
+    }
     // A folder without the vmk tab.
     let folder = dir.path().join("export");
     std::fs::create_dir(&folder).unwrap();
