@@ -1388,3 +1388,49 @@ fn extended_powercli_export_carries_what_the_one_liner_adds() {
         );
     }
 }
+
+#[test]
+fn rvtools_tabs_with_other_versions_names_order_and_number_formats_read_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    let want = hosts_of(load(RVTOOLS_DIR, None));
+    let renames: &[(&str, &[(&str, &str)])] = &[
+        ("dvSwitch", &[("Max MTU", "MTU")]),
+        (
+            "dvPort",
+            &[
+                ("Allow Promiscuous", "Promiscuous Mode"),
+                ("Active Uplink", "Active Uplinks"),
+                ("Standby Uplink", "Standby Uplinks"),
+            ],
+        ),
+        ("vNIC", &[("Duplex", "Full Duplex")]),
+        ("vSC_VMK", &[]),
+        ("vSwitch", &[]),
+        ("vPort", &[]),
+        ("vHost", &[]),
+    ];
+    for (tab, names) in renames {
+        let mut f = read_csv(&format!("{RVTOOLS_DIR}/RVTools_tab{tab}.csv"));
+        for h in &mut f.header {
+            if let Some((_, to)) = names.iter().find(|(from, _)| from == h) {
+                *h = to.to_string();
+            }
+        }
+        // Numbers as a German or French Excel writes them.
+        for row in &mut f.rows {
+            for cell in row.iter_mut() {
+                if cell == "9000" {
+                    *cell = "9.000".into();
+                } else if cell == "25000" {
+                    *cell = "25\u{202f}000".into();
+                }
+            }
+        }
+        let order = shuffled(f.header.len());
+        let text = write_csv(&f, &order, b';', true, false);
+        std::fs::write(folder.join(format!("RVTools_tab{tab}.csv")), text).unwrap();
+    }
+    assert!(hosts_of(inventory::load(&folder, None).unwrap()) == want);
+}
