@@ -13,6 +13,9 @@
 //! | `vNIC` | physical NIC of a host | the host's pnics (speed, duplex; link up when the speed is above 0), each switch's uplinks, the vmnic behind a distributed uplink (`Uplink port`) |
 //! | `vHost` | host | version and build (`ESX Version`: `VMware ESXi 8.0.2 build-22380479`), cluster and datacenter when the vSC_VMK tab has none |
 //!
+//! A host with no row in `vNIC` (or in neither switch tab) has its pnics (switches) unknown,
+//! not empty: RVTools read nothing there.
+//!
 //! A vmk's port group is looked up among the host's standard port groups first, then among the
 //! distributed port groups of the same vCenter (`VI SDK Server`) on a switch the host has
 //! uplinks on; a port group found nowhere (or twice) leaves the vmk's switch, VLAN, security
@@ -327,7 +330,9 @@ impl Tabs {
                 host.datacenter = info.datacenter.clone();
             }
         }
-        if self.present.contains(&Tab::VNic) {
+        // A host with no row in a tab was not read there (a host without physical NICs or
+        // switches carries no vmks): unknown, not empty.
+        if !nics.is_empty() {
             host.pnics = Some(
                 nics.iter()
                     .map(|n| {
@@ -459,7 +464,7 @@ impl Tabs {
                     mtu,
                 });
             }
-            host.switches = Some(switches);
+            host.switches = Some(switches).filter(|s| !s.is_empty());
         }
     }
 

@@ -1434,3 +1434,87 @@ fn rvtools_tabs_with_other_versions_names_order_and_number_formats_read_the_same
     }
     assert!(hosts_of(inventory::load(&folder, None).unwrap()) == want);
 }
+
+/// The join's edge cases on a small workbook (also a seed of the `rvtools` fuzz corpus): a
+/// port group's security inherited from its vSwitch, trunk and private VLANs, a link that is
+/// down, a distributed switch of the same name in another vCenter, a standby uplink no vNIC
+/// row maps (teaming unknown), a port group in no tab, a version that does not parse.
+#[test]
+fn rvtools_join_edge_cases() {
+    let inv = load("fuzz/corpus/rvtools/workbook_small.xlsx", None);
+    let h = &inv.hosts[0];
+    assert_eq!(
+        (h.version.as_deref(), h.build.as_deref()),
+        (Some("8.0.3"), Some("24022510"))
+    );
+    let switches = h.switches.as_ref().unwrap();
+    assert_eq!(
+        switches
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind, s.mtu, s.uplinks.clone().unwrap()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "vSwitch0",
+                SwitchKind::Standard,
+                Some(1500),
+                vec!["vmnic0".to_string(), "vmnic1".to_string()]
+            ),
+            (
+                "DVS1",
+                SwitchKind::Distributed,
+                Some(9000),
+                vec!["vmnic2".to_string(), "vmnic3".to_string()]
+            ),
+        ]
+    );
+    let pnics = h.pnics.as_ref().unwrap();
+    assert_eq!(
+        pnics[1],
+        Pnic {
+            device: "vmnic1".into(),
+            link_up: Some(false),
+            speed_mbps: None,
+            duplex: None
+        }
+    );
+    assert_eq!(pnics[2].duplex, Some(Duplex::Full));
+    let (v0, v1, v2) = (&h.vmks[0], &h.vmks[1], &h.vmks[2]);
+    assert_eq!(v0.vlan, Some(Vlan::Id(4095)));
+    assert_eq!(
+        v0.security,
+        Some(SecurityPolicy {
+            promiscuous: Some(false),
+            mac_changes: Some(true),
+            forged_transmits: Some(false)
+        }),
+        "inherited from the vSwitch"
+    );
+    assert_eq!(
+        v0.teaming, None,
+        "no failover order for a standard port group"
+    );
+    assert_eq!(v1.vlan, Some(Vlan::Spec(VlanSpec::Trunk(vec![[0, 4094]]))));
+    assert_eq!(v1.teaming, None, "dvUplink9 is no vmnic of the host");
+    assert_eq!(v2.vlan, Some(Vlan::Spec(VlanSpec::Pvlan(101))));
+    assert_eq!(
+        v2.teaming,
+        Some(Teaming {
+            policy: Some("loadbalance_srcid".into()),
+            active: vec!["vmnic3".into()],
+            standby: vec![]
+        })
+    );
+    let h2 = &inv.hosts[1];
+    assert_eq!((h2.version.clone(), h2.build.clone()), (None, None));
+    assert_eq!(
+        (&h2.vmks[0].switch, &h2.vmks[0].vlan),
+        (&None, &None),
+        "a port group in no tab stays unknown"
+    );
+    assert_eq!(
+        (&h2.switches, &h2.pnics),
+        (&None, &None),
+        "no rows in the vSwitch, dvSwitch and vNIC tabs: unknown, not empty"
+    );
+}
