@@ -665,7 +665,9 @@ def rvtools_sheets(inv):
                 if (vc, sw["name"], v["portgroup"]) in dvpg_seen:
                     continue
                 dvpg_seen.add((vc, sw["name"], v["portgroup"]))
-                ports = lambda names: ",".join(uplink_of[u][1] for u in names)
+                # An uplink on no switch of the host has no uplink port: its name stands in
+                # (and maps to no vmnic on import, as RVTools would leave it).
+                ports = lambda names: ",".join(uplink_of.get(u, ("", u))[1] or u for u in names)
                 dvport.append([v["portgroup"], sw["name"], "earlyBinding", 128, cells[0], 0, "False",
                                "False", cells[1], cells[2], ports(team.get("active", [])),
                                ports(team.get("standby", [])),

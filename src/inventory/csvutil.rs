@@ -459,46 +459,27 @@ pub fn column_letter(index: usize) -> String {
 
 /// A non-negative whole number as written in any locale: digits with an optional thousands
 /// separator between groups of three (a space, a no-break or narrow no-break space, `'`, `.`
-/// or `,`; one kind per number), and an optional fraction of zeros (`9000.0`, `9000,00`, as a
-/// spreadsheet cell may hold it). `1.5`, `9k` or a number above `u32::MAX` are `None`.
+/// or `,`; one kind per number): `9000`, `9 000`, `9.000`, `9,000`. A fraction (`1.5`,
+/// `1500.0`), `9k` or a number above `u32::MAX` is `None`.
 pub fn parse_whole(text: &str) -> Option<u32> {
     const SEPARATORS: [char; 6] = [' ', '\u{a0}', '\u{202f}', '\'', '.', ','];
     let t = text.trim();
-    let mut kinds: Vec<char> = Vec::new();
+    let mut kind: Option<char> = None;
     for c in t.chars().filter(|c| !c.is_ascii_digit()) {
-        if !SEPARATORS.contains(&c) {
+        if !SEPARATORS.contains(&c) || kind.is_some_and(|k| k != c) {
             return None;
         }
-        if !kinds.contains(&c) {
-            kinds.push(c);
-        }
+        kind = Some(c);
     }
-    let zeros = |s: &str| !s.is_empty() && s.bytes().all(|b| b == b'0');
-    match kinds.as_slice() {
-        [] => t.parse().ok(),
-        [c] => {
-            let groups: Vec<&str> = t.split(*c).collect();
-            let grouped = groups[0].len() <= 3
-                && !groups[0].is_empty()
-                && groups[1..].iter().all(|g| g.len() == 3);
-            if grouped {
-                groups.concat().parse().ok()
-            } else if groups.len() == 2 && matches!(c, '.' | ',') && zeros(groups[1]) {
-                groups[0].parse().ok()
-            } else {
-                None
-            }
-        }
-        // `9.000,0`: thousands separators, then a decimal mark and a zero fraction.
-        [_, mark @ ('.' | ',')] => {
-            let (whole, frac) = t.rsplit_once(*mark)?;
-            if zeros(frac) {
-                parse_whole(whole)
-            } else {
-                None
-            }
-        }
-        _ => None,
+    let Some(sep) = kind else {
+        return t.parse().ok();
+    };
+    let groups: Vec<&str> = t.split(sep).collect();
+    let grouped = (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3);
+    if grouped {
+        groups.concat().parse().ok()
+    } else {
+        None
     }
 }
 
@@ -561,7 +542,7 @@ impl Row<'_> {
     }
 
     /// A non-negative whole number; empty → `None`. Written as the tools and spreadsheets of
-    /// any locale write it (see [`parse_whole`]): `9000`, `9 000`, `9.000`, `9,000`, `9000.0`.
+    /// any locale write it (see [`parse_whole`]): `9000`, `9 000`, `9.000`, `9,000`.
     pub fn u32(&self, col: Option<&Col>) -> Result<Option<u32>> {
         let Some(v) = self.text(col) else {
             return Ok(None);
@@ -922,10 +903,10 @@ mod tests {
             ("9,000", Some(9000)),
             ("9'000", Some(9000)),
             ("1,000,000", Some(1_000_000)),
-            ("9000.0", Some(9000)),
-            ("9000,00", Some(9000)),
-            ("9.000,0", Some(9000)),
-            ("9,000.00", Some(9000)),
+            ("9000.0", None),
+            ("1500.0", None),
+            ("9000,00", None),
+            ("9.000,0", None),
             ("1500", Some(1500)),
             ("0", Some(0)),
             ("1.5", None),

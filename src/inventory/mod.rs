@@ -92,9 +92,13 @@ pub enum FileGap {
 
 /// Why a file of source kind `kind` (RVTools or PowerCLI) can have no `data` at all.
 pub fn file_gap(kind: SourceKind, data: Data) -> FileGap {
-    let (not_exported, needed) = match kind {
-        SourceKind::Powercli => (powercli::NOT_EXPORTED, powercli::NEEDED_COLUMNS),
-        _ => (rvtools::NOT_EXPORTED, rvtools::NEEDED_COLUMNS),
+    let (not_exported, needed, extended) = match kind {
+        SourceKind::Powercli => (
+            powercli::NOT_EXPORTED,
+            powercli::NEEDED_COLUMNS,
+            powercli::EXTENDED_COLUMNS,
+        ),
+        _ => (rvtools::NOT_EXPORTED, rvtools::NEEDED_COLUMNS, &[][..]),
     };
     if not_exported.contains(&data) {
         return FileGap::NotExported;
@@ -104,7 +108,7 @@ pub fn file_gap(kind: SourceKind, data: Data) -> FileGap {
             return FileGap::Tabs(tabs);
         }
     }
-    match needed.iter().find(|(d, _)| *d == data) {
+    match needed.iter().chain(extended).find(|(d, _)| *d == data) {
         Some((_, columns)) => FileGap::Columns(columns),
         // PowerCLI's services: the traffic columns.
         None => FileGap::Columns(&[powercli::TRAFFIC_COLUMNS]),

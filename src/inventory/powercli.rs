@@ -107,11 +107,12 @@ pub const NOT_EXPORTED: &[Data] = &[
 
 /// The columns the checks need and the data each gives (see [`SERVICE_COLUMNS`] for the
 /// services, which need at least one traffic column).
-pub const NEEDED_COLUMNS: &[(Data, &[&str])] = &[
-    (Data::Ipv4, &["IP", "SubnetMask"]),
-    (Data::Mtu, &["Mtu"]),
-    (Data::Vlan, &[extended::VLAN]),
-];
+pub const NEEDED_COLUMNS: &[(Data, &[&str])] =
+    &[(Data::Ipv4, &["IP", "SubnetMask"]), (Data::Mtu, &["Mtu"])];
+
+/// The data only the extended export gives, and its columns: a plain export without them is
+/// not warned about, but the report names them as what would give the data.
+pub const EXTENDED_COLUMNS: &[(Data, &[&str])] = &[(Data::Vlan, &[extended::VLAN])];
 
 /// The traffic columns as one name for messages.
 pub const TRAFFIC_COLUMNS: &str =
@@ -153,12 +154,7 @@ fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
         .collect();
     let mut needed = NEEDED_COLUMNS.to_vec();
     if services.is_empty() {
-        // Named before the extended export's columns.
-        let at = needed
-            .iter()
-            .position(|(d, _)| *d == Data::Vlan)
-            .unwrap_or(needed.len());
-        needed.insert(at, (Data::Services, &[TRAFFIC_COLUMNS]));
+        needed.push((Data::Services, &[TRAFFIC_COLUMNS]));
     }
     let common = VmkColumns::find(
         &t,

@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn localized_numbers_are_read() {
-        let text = "Host;Device;MTU\nesx1;vmk0;1.500\nesx1;vmk1;\"9 000\"\nesx1;vmk2;9000,0\n";
+        let text = "Host;Device;MTU\nesx1;vmk0;1.500\nesx1;vmk1;\"9 000\"\nesx1;vmk2;9,000\n";
         let inv = parse_str(text).unwrap();
         let mtus: Vec<_> = inv.hosts[0].vmks.iter().map(|v| v.mtu).collect();
         assert_eq!(mtus, [Some(1500), Some(9000), Some(9000)]);

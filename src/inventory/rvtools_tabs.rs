@@ -597,7 +597,8 @@ pub(crate) fn vlan_cell(row: &Row<'_>, col: Option<&Col>) -> Result<Option<Vlan>
 }
 
 /// The files of an `ExportAll2csv` folder that vmkaudit reads, by tab. Files of other tabs are
-/// ignored; two files of one tab are an error.
+/// ignored; two files of one tab are an error, and so is a folder without the vSC_VMK tab (one
+/// with no RVTools tab at all is refused as any directory given for a file is).
 pub fn folder_files(dir: &Path) -> Result<Vec<(Tab, PathBuf)>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut found: Vec<(Tab, PathBuf)> = Vec::new();
@@ -622,6 +623,15 @@ pub fn folder_files(dir: &Path) -> Result<Vec<(Tab, PathBuf)>> {
         found.push((tab, path));
     }
     found.sort();
+    if found.is_empty() {
+        // No RVTools export here: a directory given for a file.
+        return Err(Error::input(
+            Location::file(dir),
+            "not a regular file but a directory: give an inventory file or an export saved as \
+             a file"
+                .to_string(),
+        ));
+    }
     if !found.iter().any(|(t, _)| *t == Tab::VscVmk) {
         return Err(Error::input(
             Location::file(dir),
