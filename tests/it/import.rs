@@ -974,10 +974,10 @@ fn port_view(h: &Host, v: &Vmk) -> PortView {
 /// The (host, vmk) pairs of `inv` on a distributed port group whose vmks' port settings
 /// differ (port-level overrides), which one dvPort row per port group cannot carry.
 fn port_overrides(inv: &Inventory) -> Vec<(String, String)> {
-    let mut groups: std::collections::HashMap<
-        (Option<String>, String, String),
-        Vec<(PortView, String, String)>,
-    > = std::collections::HashMap::new();
+    // (source, switch, port group) → (port view, host, vmk) of each member.
+    type Members = Vec<(PortView, String, String)>;
+    let mut groups: std::collections::HashMap<(Option<String>, String, String), Members> =
+        std::collections::HashMap::new();
     for h in &inv.hosts {
         for v in &h.vmks {
             if let (Some(SwitchKind::Distributed), Some(sw), Some(pg)) =
