@@ -568,8 +568,10 @@ def plant_services_uplinks(hosts):
     fault("UPL005", "esx-sh-a08", "vmk1",
           "vmk1's active uplinks run at 25000 (vmnic2) and 10000 Mb/s (vmnic3)")
 
-    dev(host("esx-sh-a07"), "vmk1")["security"]["forged_transmits"] = True  # [SEP001]
-    fault("SEP006", "esx-sh-a07", "vmk1", "vmk1's port group accepts forged transmits")
+    # On the standard switch: a distributed port group's policy is the same on every host
+    # (RVTools' dvPort tab has one row per port group), a standard one is per host.
+    dev(host("esx-sh-a07"), "vmk0")["security"]["forged_transmits"] = True  # [SEP001]
+    fault("SEP006", "esx-sh-a07", "vmk0", "vmk0's port group accepts forged transmits")
 
     h = find(hosts, "esx-bj-c08")  # [SEP005]
     h["vmks"].append(
@@ -642,23 +644,232 @@ def fmt_bool(b):
     return "True" if b else "False"
 
 
-def rvtools_csv(inv):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["Host", "Datacenter", "Cluster", "Port Group", "Device", "Mac Address", "DHCP",
-                "IP Address", "IP 6 Address", "Subnet mask", "Gateway", "IP 6 Gateway", "MTU",
-                "VI SDK Server", "VI SDK UUID"])
+def rvtools_vmk_rows(inv):
+    """The rows of RVTools' vSC_VMK tab."""
+    rows = []
     for h in exported_hosts(inv):
-        vc = h["source"].split("/")[2]
-        vc_uuid = str(uuid.uuid5(uuid.NAMESPACE_DNS, vc))
+        vc, vc_uuid = rv_vcenter(h)
         # RVTools shows the host's default gateway (ipRouteConfig) on every vmk row.
         gw = next(n["gateway"] for n in h["netstacks"] if n["key"] == "defaultTcpipStack")
         for v in h["vmks"]:
-            w.writerow([h["name"], h["datacenter"], h["cluster"] or "", v["portgroup"], v["device"],
-                        v["mac"], fmt_bool(v["dhcp"]), v["ipv4"], ", ".join(v.get("ipv6", [])),
-                        v["netmask"], gw or "", "", v["mtu"], vc, vc_uuid])
+            rows.append([h["name"], h["datacenter"], h["cluster"] or "", v["portgroup"], v["device"],
+                         v["mac"], fmt_bool(v["dhcp"]), v["ipv4"], ", ".join(v.get("ipv6", [])),
+                         v["netmask"], gw or "", "", v["mtu"], vc, vc_uuid])
+    return rows
+
+
+def rvtools_csv(inv):
     # RVTools writes UTF-8 with a byte-order mark (so Excel shows 管理网络 right).
+    return rvtools_tab_csv(VMK_HEADER, rvtools_vmk_rows(inv))
+
+
+# --- RVTools' whole export: the workbook and ExportAll2csv's one CSV per tab --------------
+# Column names as RVTools 4.x writes them. Only the tabs vmkaudit reads (vSC_VMK, vSwitch,
+# vPort, dvSwitch, dvPort, vNIC, vHost) are written, plus vInfo's header, which it ignores.
+
+RVTOOLS_DIR = "rvtools-export"
+RVTOOLS_XLSX = "RVTools_export.xlsx"
+VMK_HEADER = ["Host", "Datacenter", "Cluster", "Port Group", "Device", "Mac Address", "DHCP",
+              "IP Address", "IP 6 Address", "Subnet mask", "Gateway", "IP 6 Gateway", "MTU",
+              "VI SDK Server", "VI SDK UUID"]
+
+
+def rv_bool(b):
+    return "True" if b else "False"
+
+
+def rv_vlan(vlan):
+    """A VLAN as RVTools shows it: the ID, trunk ranges `a-b,c`, or `PVLAN n`."""
+    if isinstance(vlan, int):
+        return vlan
+    if "pvlan" in vlan:
+        return "PVLAN %d" % vlan["pvlan"]
+    return ",".join("%d" % a if a == b else "%d-%d" % (a, b) for a, b in vlan["trunk"])
+
+
+def rv_vcenter(h):
+    vc = h["source"].split("/")[2]
+    return vc, str(uuid.uuid5(uuid.NAMESPACE_DNS, vc))
+
+
+def rvtools_sheets(inv):
+    """Every tab as (header, rows), rows as lists of str/int cells, in RVTools' tab order."""
+    hosts = exported_hosts(inv)
+    sheets = {"vInfo": (["VM", "Powerstate", "Host", "VI SDK Server", "VI SDK UUID"], [])}
+
+    vhost_h = ["Host", "Datacenter", "Cluster", "Config status", "in Maintenance Mode", "# NICs",
+               "ESX Version", "VI SDK Server", "VI SDK UUID"]
+    vnic_h = ["Host", "Datacenter", "Cluster", "Network Device", "Driver", "Speed", "Duplex", "MAC",
+              "Switch", "Uplink port", "PCI", "WakeOn", "VI SDK Server", "VI SDK UUID"]
+    vswitch_h = ["Host", "Datacenter", "Cluster", "Switch", "# Ports", "Free Ports",
+                 "Promiscuous Mode", "Mac Changes", "Forged Transmits", "Traffic Shaping", "Width",
+                 "Peak", "Burst", "Policy", "Reverse Policy", "Notify Switch", "Rolling Order",
+                 "Offload", "TSO", "Zero Copy Xmit", "MTU", "VI SDK Server", "VI SDK UUID"]
+    vport_h = ["Host", "Datacenter", "Cluster", "Port Group", "Switch", "VLAN", "Promiscuous Mode",
+               "Mac Changes", "Forged Transmits", "Traffic Shaping", "Width", "Peak", "Burst",
+               "Policy", "Reverse Policy", "Notify Switch", "Rolling Order", "Offload", "TSO",
+               "Zero Copy Xmit", "VI SDK Server", "VI SDK UUID"]
+    dvswitch_h = ["Switch", "Datacenter", "Name", "Vendor", "Version", "Description", "Created",
+                  "Host members", "Max Ports", "# Ports", "# VMs", "In Traffic Shaping", "In Avg",
+                  "In Peak", "In Burst", "Out Traffic Shaping", "Out Avg", "Out Peak", "Out Burst",
+                  "CDP Type", "CDP Operation", "LACP Name", "LACP Mode", "LACP Load Balance Alg.",
+                  "Max MTU", "Contact", "Admin Name", "Object ID", "VI SDK Server", "VI SDK UUID"]
+    dvport_h = ["Port", "Switch", "Type", "# Ports", "VLAN", "Speed", "Full Duplex", "Blocked",
+                "Allow Promiscuous", "Mac Changes", "Active Uplink", "Standby Uplink", "Policy",
+                "Forged Transmits", "In Traffic Shaping", "In Avg", "In Peak", "In Burst",
+                "Out Traffic Shaping", "Out Avg", "Out Peak", "Out Burst", "Reverse Policy",
+                "Notify Switch", "Rolling Order", "Check Beacon", "Live Port Moving", "Check Duplex",
+                "Check Error %", "Check Speed", "Object ID", "VI SDK Server", "VI SDK UUID"]
+    vhost, vnic, vswitch, vport, dvswitch, dvport = [], [], [], [], [], []
+    dvs_seen, dvpg_seen = {}, set()
+    for h in hosts:
+        vc, vc_uuid = rv_vcenter(h)
+        place = [h["datacenter"], h["cluster"] or ""]
+        switches = {sw["name"]: sw for sw in h["switches"]}
+        # The uplink port of each pnic on a distributed switch: dvUplink<n> in uplink order.
+        uplink_of = {}
+        for sw in h["switches"]:
+            for i, u in enumerate(sw.get("uplinks") or []):
+                uplink_of[u] = (sw["name"], "dvUplink%d" % (i + 1) if sw["kind"] == "distributed" else "")
+        vhost.append([h["name"]] + place + ["green", "False", len(h["pnics"] or []),
+                     "VMware ESXi %s build-%s" % (h["version"], h["build"]), vc, vc_uuid])
+        for n, p in enumerate(h["pnics"] or []):
+            sw, port = uplink_of.get(p["device"], ("", ""))
+            vnic.append([h["name"]] + place + [
+                p["device"], "nmlx5_core", p["speed_mbps"] if p["link_up"] else 0,
+                rv_bool(p["link_up"] and p["duplex"] == "full"),
+                "b8:ce:f6:%02x:%02x:%02x" % (h["_idx"] // 256, h["_idx"] % 256, n),
+                sw, port, "0000:%02x:00.%d" % (0x3b + n // 2, n % 2), "False", vc, vc_uuid])
+        for sw in h["switches"]:
+            if sw["kind"] != "standard":
+                continue
+            vswitch.append([h["name"]] + place + [
+                sw["name"], 128, 120, "False", "False", "False", "False", 0, 0, 0,
+                "loadbalance_srcid", "True", "True", "False", "True", "True", "True", sw["mtu"],
+                vc, vc_uuid])
+        pgs_seen = set()
+        for v in h["vmks"]:
+            sw = switches.get(v["switch"])
+            sec = v["security"] or {}
+            team = v["teaming"] or {}
+            cells = [rv_vlan(v["vlan"])] + [rv_bool(sec.get(k)) for k in
+                                             ("promiscuous", "mac_changes", "forged_transmits")]
+            if sw and sw["kind"] == "standard":
+                if v["portgroup"] in pgs_seen:
+                    continue
+                pgs_seen.add(v["portgroup"])
+                vport.append([h["name"]] + place + [v["portgroup"], sw["name"]] + cells + [
+                    "False", 0, 0, 0, team.get("policy") or "loadbalance_srcid", "True", "True",
+                    "False", "True", "True", "True", vc, vc_uuid])
+            elif sw and sw["kind"] == "distributed":
+                if (vc, sw["name"]) not in dvs_seen:
+                    dvs_seen[(vc, sw["name"])] = [h["datacenter"], sw["mtu"], []]
+                dvs_seen[(vc, sw["name"])][2].append(h["name"])
+                if (vc, sw["name"], v["portgroup"]) in dvpg_seen:
+                    continue
+                dvpg_seen.add((vc, sw["name"], v["portgroup"]))
+                # An uplink on no switch of the host has no uplink port: its name stands in
+                # (and maps to no vmnic on import, as RVTools would leave it).
+                ports = lambda names: ",".join(uplink_of.get(u, ("", u))[1] or u for u in names)
+                dvport.append([v["portgroup"], sw["name"], "earlyBinding", 128, cells[0], 0, "False",
+                               "False", cells[1], cells[2], ports(team.get("active", [])),
+                               ports(team.get("standby", [])),
+                               team.get("policy") or "loadbalance_srcid", cells[3], "False", 0, 0,
+                               0, "False", 0, 0, 0, "True", "True", "False", "False", "False",
+                               "False", "False", "minimum",
+                               "dvportgroup-%d" % (1000 + len(dvport)), vc, vc_uuid])
+    for (vc, name), (dc, mtu, members) in dvs_seen.items():
+        dvswitch.append([name, dc, name, "VMware, Inc.", "8.0.0", "", "2024-03-01 10:00:00",
+                         ", ".join(members), 2048, 512, 0, "False", 0, 0, 0, "False", 0, 0, 0,
+                         "listen", "listen", "", "", "", mtu, "", "",
+                         "dvs-%d" % (100 + len(dvswitch)), vc, str(uuid.uuid5(uuid.NAMESPACE_DNS, vc))])
+    sheets["vHost"] = (vhost_h, vhost)
+    sheets["vNIC"] = (vnic_h, vnic)
+    sheets["vSwitch"] = (vswitch_h, vswitch)
+    sheets["vPort"] = (vport_h, vport)
+    sheets["dvSwitch"] = (dvswitch_h, dvswitch)
+    sheets["dvPort"] = (dvport_h, dvport)
+    sheets["vSC_VMK"] = (VMK_HEADER, rvtools_vmk_rows(inv))
+    return sheets
+
+
+def rvtools_tab_csv(header, rows):
+    """One tab as ExportAll2csv writes it: UTF-8 with a byte-order mark, CRLF."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow(r)
     return "\ufeff" + buf.getvalue()
+
+
+def xml_text(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def col_letter(i):
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def xlsx_bytes(sheets):
+    """A minimal .xlsx workbook (Office Open XML) of `sheets`: numbers as number cells, text
+    as inline strings. Stored, not deflated, with fixed times: the same bytes every run."""
+    import zipfile
+    names = list(sheets)
+    parts = {}
+    parts["[Content_Types].xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        + "".join('<Override PartName="/xl/worksheets/sheet%d.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' % (i + 1) for i in range(len(names)))
+        + "</Types>")
+    parts["_rels/.rels"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>")
+    parts["xl/workbook.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+        + "".join('<sheet name="%s" sheetId="%d" r:id="rId%d"/>' % (n, i + 1, i + 1) for i, n in enumerate(names))
+        + "</sheets></workbook>")
+    parts["xl/_rels/workbook.xml.rels"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + "".join('<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet%d.xml"/>' % (i + 1, i + 1) for i in range(len(names)))
+        + "</Relationships>")
+    for i, n in enumerate(names):
+        header, rows = sheets[n]
+        out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+        for r, row in enumerate([header] + rows, start=1):
+            out.append('<row r="%d">' % r)
+            for c, v in enumerate(row):
+                ref = "%s%d" % (col_letter(c), r)
+                if isinstance(v, int) and not isinstance(v, bool):
+                    out.append('<c r="%s"><v>%d</v></c>' % (ref, v))
+                elif v not in (None, ""):
+                    space = ' xml:space="preserve"' if str(v) != str(v).strip() else ""
+                    out.append('<c r="%s" t="inlineStr"><is><t%s>%s</t></is></c>'
+                               % (ref, space, xml_text(str(v))))
+            out.append("</row>")
+        out.append("</sheetData></worksheet>")
+        parts["xl/worksheets/sheet%d.xml" % (i + 1)] = "".join(out)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, text in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 11, 20, 2, 0, 0))
+            info.external_attr = 0o644 << 16
+            z.writestr(info, text.encode("utf-8"))
+    return buf.getvalue()
 
 
 POWERCLI_TYPE = "#TYPE VMware.VimAutomation.ViCore.Impl.V1.Host.Networking.Nic.HostVMKernelVirtualNicImpl"
@@ -716,6 +927,44 @@ def powercli_csv(inv):
             })
             w.writerow([row[c] for c in header])
     return POWERCLI_TYPE + "\r\n" + buf.getvalue()
+
+
+POWERCLI_EXTENDED = ["Cluster", "Datacenter", "VMHostVersion", "VMHostBuild", "ConnectionState",
+                     "NetStack", "Gateway", "IPv6Addresses", "Distributed", "Switch", "VLanId",
+                     "VlanConfiguration"]
+
+
+def powercli_vlan_configuration(vlan):
+    """A distributed port group's VlanConfiguration as PowerCLI prints it."""
+    if isinstance(vlan, int):
+        return "VLAN %d" % vlan
+    if "pvlan" in vlan:
+        return "Private VLAN %d" % vlan["pvlan"]
+    return "VLAN Trunk [%s]" % ",".join(
+        "%d" % a if a == b else "%d-%d" % (a, b) for a, b in vlan["trunk"])
+
+
+def powercli_extended_csv(inv):
+    """The extended export (docs/collect.md): Export-Csv -NoTypeInformation of the vmks with
+    the calculated properties; Windows PowerShell quotes every field, a vSwitch port group's
+    VLAN is VLanId, a distributed one's VlanConfiguration."""
+    text = powercli_csv(inv).split("\r\n", 1)[1]
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0] + POWERCLI_EXTENDED
+    vmks = [(h, v) for h in exported_hosts(inv) for v in h["vmks"]]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    w.writerow(header)
+    for row, (h, v) in zip(rows[1:], vmks):
+        distributed = v["switch_kind"] == "distributed"
+        w.writerow(row + [
+            h["cluster"] or "", h["datacenter"], h["version"], h["build"], "Connected",
+            v["netstack"], v["gateway"] or "", " ".join(v.get("ipv6", [])),
+            fmt_bool(distributed), v["switch"],
+            "" if distributed else v["vlan"],
+            powercli_vlan_configuration(v["vlan"]) if distributed else "",
+        ])
+    return buf.getvalue()
 
 
 def expected(inv, faults):
@@ -990,17 +1239,22 @@ def main(argv):
         "lab-inventory.json": dumps({**inv, "hosts": [public(h) for h in inv["hosts"]]}),
         "RVTools_tabvSC_VMK.csv": rvtools_csv(inv),
         "powercli-vmk.csv": powercli_csv(inv),
+        "powercli-vmk-extended.csv": powercli_extended_csv(inv),
         "expected-findings.json": dumps(expected(inv, faults)),
     }
+    sheets = rvtools_sheets(inv)
+    for name, (header, rows) in sheets.items():
+        files["%s/RVTools_tab%s.csv" % (RVTOOLS_DIR, name)] = rvtools_tab_csv(header, rows)
+    files[RVTOOLS_XLSX] = xlsx_bytes(sheets)
     stale = []
     for name, text in files.items():
         path = OUT / name
-        data = text.encode("utf-8")
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
         if check:
             if not path.exists() or path.read_bytes() != data:
                 stale.append(name)
         else:
-            OUT.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
     if stale:
         print("out of date (run scripts/gen-samples.py): " + ", ".join(stale), file=sys.stderr)

@@ -75,7 +75,8 @@ fn lang_help() -> String {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Inventory files: vmkaudit JSON, RVTools vSC_VMK CSV or PowerCLI CSV (recognised by content).
+    /// Inventory files: vmkaudit JSON, an RVTools workbook (.xlsx), the folder or files of its
+    /// all-tabs CSV export, its vSC_VMK CSV, or a PowerCLI CSV (recognised by content).
     #[arg(value_name = "INVENTORY", required = true)]
     pub inventories: Vec<PathBuf>,
     /// Read every input in this format instead of recognising it.

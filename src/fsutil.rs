@@ -273,6 +273,59 @@ pub fn read_string(path: &Path, mut src: impl Read, size: usize) -> Result<Strin
 /// naming the file and the limit. A file that grows past the limit while it is read fails
 /// the read the same way.
 pub fn open_input(path: &Path, max_bytes: u64) -> Result<TextReader> {
+    let (file, len) = open_regular(path, max_bytes)?;
+    let mut text = TextReader::new(
+        path,
+        Box::new(Limited {
+            inner: file,
+            max: max_bytes,
+            left: max_bytes,
+        }),
+    )?;
+    text.size_hint = usize::try_from(len).unwrap_or(0);
+    Ok(text)
+}
+
+/// An input file as [`open_any_input`] opens it.
+pub enum Input {
+    /// Text, decoded as [`open_input`] does.
+    Text(TextReader),
+    /// The whole content of a ZIP archive (an Excel `.xlsx` workbook), read into memory.
+    Zip(Vec<u8>),
+}
+
+/// Open an input file like [`open_input`] (the same refusals and size limit), but read a ZIP
+/// archive (an `.xlsx` workbook) whole as bytes instead of refusing it.
+pub fn open_any_input(path: &Path, max_bytes: u64) -> Result<Input> {
+    let (mut file, len) = open_regular(path, max_bytes)?;
+    let mut head = [0u8; 4];
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    let mut src = Limited {
+        inner: std::io::Cursor::new(head[..n].to_vec()).chain(file),
+        max: max_bytes,
+        left: max_bytes,
+    };
+    if head[..n].starts_with(b"PK\x03\x04") {
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        src.read_to_end(&mut bytes)
+            .map_err(|e| input_read_error(path, e))?;
+        return Ok(Input::Zip(bytes));
+    }
+    let mut text = TextReader::new(path, Box::new(src))?;
+    text.size_hint = usize::try_from(len).unwrap_or(0);
+    Ok(Input::Text(text))
+}
+
+/// Open `path` for reading if it is a regular file of at most `max_bytes`; its length.
+fn open_regular(path: &Path, max_bytes: u64) -> Result<(std::fs::File, u64)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     // Opening a named pipe waits for a writer: open without waiting, then refuse it below.
@@ -297,16 +350,7 @@ pub fn open_input(path: &Path, max_bytes: u64) -> Result<TextReader> {
             meta.len()
         )));
     }
-    let mut text = TextReader::new(
-        path,
-        Box::new(Limited {
-            inner: file,
-            max: max_bytes,
-            left: max_bytes,
-        }),
-    )?;
-    text.size_hint = usize::try_from(meta.len()).unwrap_or(0);
-    Ok(text)
+    Ok((file, meta.len()))
 }
 
 /// What a non-regular file is, for messages.

@@ -99,7 +99,7 @@ pub fn inventory_json(data: &[u8]) {
     import(data, Format::Inventory);
 }
 
-/// An RVTools `vSC_VMK` CSV export.
+/// An RVTools `vSC_VMK` CSV export, or an RVTools workbook (bytes starting like a ZIP archive).
 pub fn rvtools(data: &[u8]) {
     import(data, Format::Rvtools);
 }

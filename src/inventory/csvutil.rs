@@ -201,36 +201,6 @@ impl<'p> CsvTable<'p> {
         })
     }
 
-    /// Log one warning naming the `needed` columns (each with the data it gives) that the header
-    /// lacks: without them that data is unknown for every vmk of the file, and the evaluation
-    /// reports the checks that need it as not checked (once for the file, see
-    /// `evaluate`). A name that is no column (a description of a group of columns)
-    /// counts as missing.
-    pub fn warn_missing(&self, needed: &[(Data, &[&str])], format: &str) {
-        let mut names = Vec::new();
-        let mut unknown = Vec::new();
-        for (data, cols) in needed {
-            let missing: Vec<&str> = cols
-                .iter()
-                .copied()
-                .filter(|c| self.col(c).is_none())
-                .collect();
-            if !missing.is_empty() {
-                names.extend(missing);
-                unknown.push(data.label().english());
-            }
-        }
-        if !names.is_empty() {
-            tracing::warn!(
-                "{}: this {format} export has no column {}: {} stay unknown for every vmk, and \
-                 the checks that need them are reported as not checked",
-                self.path.display(),
-                names.join(", "),
-                unknown.join(" and ")
-            );
-        }
-    }
-
     /// The next record as a [`Row`], `None` after the last one. A record with a different
     /// number of fields than the header, or text that is not UTF-8, is an error at its line.
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
@@ -268,40 +238,57 @@ impl<'p> CsvTable<'p> {
             path: self.path,
             line,
             rec,
+            sheet: None,
         }))
     }
+}
+
+/// A table of an export being read row by row: a CSV file ([`CsvTable`]) or a workbook sheet
+/// ([`super::rvtools_xlsx::SheetTable`]). Columns are found by name (see [`normalize`]).
+pub trait Table {
+    /// The file the table is in.
+    fn path(&self) -> &Path;
+    /// The header names as written (trimmed).
+    fn headers(&self) -> &[String];
+    /// The index of the column whose normalised name is `key`.
+    fn index_of(&self, key: &str) -> Option<usize>;
+    /// An error located at the header.
+    fn header_error(&self, message: String) -> Error;
+    /// The table for messages: the file, and the sheet of a workbook.
+    fn describe(&self) -> String {
+        self.path().display().to_string()
+    }
+    /// The next row, `None` after the last one.
+    fn next_row(&mut self) -> Result<Option<Row<'_>>>;
 
     /// The column named `name` (any case, surrounding spaces ignored), if present.
-    pub fn col(&self, name: &str) -> Option<Col> {
-        self.index.get(&normalize(name)).map(|&index| Col {
+    fn col(&self, name: &str) -> Option<Col> {
+        self.index_of(&normalize(name)).map(|index| Col {
             index,
-            name: self.headers[index].clone(),
+            name: self.headers()[index].clone(),
         })
     }
 
     /// The first of `names` that is present.
-    pub fn col_any(&self, names: &[&str]) -> Option<Col> {
+    fn col_any(&self, names: &[&str]) -> Option<Col> {
         names.iter().find_map(|n| self.col(n))
     }
 
     /// The column named `name`, or an error at the header line naming it.
-    pub fn require(&self, name: &str, what: &str) -> Result<Col> {
+    fn require(&self, name: &str, what: &str) -> Result<Col> {
         self.col(name).ok_or_else(|| {
-            Error::input(
-                Location::at(self.path, self.header_line, None),
-                format!(
-                    "missing required column \"{name}\": this does not look like {what} \
-                     (columns found: {})",
-                    self.headers.join(", ")
-                ),
-            )
+            self.header_error(format!(
+                "missing required column \"{name}\": this does not look like {what} \
+                 (columns found: {})",
+                self.headers().join(", ")
+            ))
         })
     }
 
     /// Header names not in `known` (compared normalised), in file order.
-    pub fn unknown_columns(&self, known: &[&str]) -> Vec<String> {
+    fn unknown_columns(&self, known: &[&str]) -> Vec<String> {
         let known: Vec<String> = known.iter().map(|k| normalize(k)).collect();
-        self.headers
+        self.headers()
             .iter()
             .filter(|h| !h.is_empty() && !known.contains(&normalize(h)))
             .cloned()
@@ -309,15 +296,67 @@ impl<'p> CsvTable<'p> {
     }
 
     /// Log a warning naming the columns not in `known` (tools add columns between versions).
-    pub fn warn_unknown(&self, known: &[&str], what: &str) {
+    fn warn_unknown(&self, known: &[&str], what: &str) {
         let unknown = self.unknown_columns(known);
         if !unknown.is_empty() {
             tracing::warn!(
                 "{}: ignoring unknown {what} column(s): {}",
-                self.path.display(),
+                self.describe(),
                 unknown.join(", ")
             );
         }
+    }
+
+    /// Log one warning naming the `needed` columns (each with the data it gives) that the header
+    /// lacks: without them that data is unknown for every vmk of the file, and the evaluation
+    /// reports the checks that need it as not checked (once for the file, see
+    /// `evaluate`). A name that is no column (a description of a group of columns)
+    /// counts as missing.
+    fn warn_missing(&self, needed: &[(Data, &[&str])], format: &str) {
+        let mut names = Vec::new();
+        let mut unknown = Vec::new();
+        for (data, cols) in needed {
+            let missing: Vec<&str> = cols
+                .iter()
+                .copied()
+                .filter(|c| self.col(c).is_none())
+                .collect();
+            if !missing.is_empty() {
+                names.extend(missing);
+                unknown.push(data.label().english());
+            }
+        }
+        if !names.is_empty() {
+            tracing::warn!(
+                "{}: this {format} export has no column {}: {} stay unknown for every vmk, and \
+                 the checks that need them are reported as not checked",
+                self.describe(),
+                names.join(", "),
+                unknown.join(" and ")
+            );
+        }
+    }
+}
+
+impl Table for CsvTable<'_> {
+    fn path(&self) -> &Path {
+        self.path
+    }
+
+    fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    fn index_of(&self, key: &str) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
+    fn header_error(&self, message: String) -> Error {
+        Error::input(Location::at(self.path, self.header_line, None), message)
+    }
+
+    fn next_row(&mut self) -> Result<Option<Row<'_>>> {
+        CsvTable::next_row(self)
     }
 }
 
@@ -398,9 +437,50 @@ fn csv_error(path: &Path, lines: &RefCell<LineBreaks>, e: csv::Error) -> Error {
 #[derive(Debug, Clone, Copy)]
 pub struct Row<'a> {
     pub path: &'a Path,
-    /// 1-based line of the record in the file.
+    /// 1-based line of the record in the file (the row number in a workbook sheet).
     pub line: usize,
-    rec: &'a csv::StringRecord,
+    pub rec: &'a csv::StringRecord,
+    /// The sheet of a workbook and the 0-based column of its first field; `None` in a CSV.
+    pub sheet: Option<(&'a str, usize)>,
+}
+
+/// The spreadsheet name of 0-based column `index`: `A`, ..., `Z`, `AA`, ...
+pub fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let d = (n - 1) % 26;
+        out.push(b'A' + d as u8);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A non-negative whole number as written in any locale: digits with an optional thousands
+/// separator between groups of three (a space, a no-break or narrow no-break space, `'`, `.`
+/// or `,`; one kind per number): `9000`, `9 000`, `9.000`, `9,000`. A fraction (`1.5`,
+/// `1500.0`), `9k` or a number above `u32::MAX` is `None`.
+pub fn parse_whole(text: &str) -> Option<u32> {
+    const SEPARATORS: [char; 6] = [' ', '\u{a0}', '\u{202f}', '\'', '.', ','];
+    let t = text.trim();
+    let mut kind: Option<char> = None;
+    for c in t.chars().filter(|c| !c.is_ascii_digit()) {
+        if !SEPARATORS.contains(&c) || kind.is_some_and(|k| k != c) {
+            return None;
+        }
+        kind = Some(c);
+    }
+    let Some(sep) = kind else {
+        return t.parse().ok();
+    };
+    let groups: Vec<&str> = t.split(sep).collect();
+    let grouped = (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3);
+    if grouped {
+        groups.concat().parse().ok()
+    } else {
+        None
+    }
 }
 
 impl Row<'_> {
@@ -410,12 +490,34 @@ impl Row<'_> {
         (!v.is_empty()).then(|| v.to_string())
     }
 
+    /// An error about this row: at its line in a CSV, at its sheet and row in a workbook.
+    pub fn located(&self, message: impl std::fmt::Display) -> Error {
+        match self.sheet {
+            None => Error::input(
+                Location::at(self.path, self.line, None),
+                message.to_string(),
+            ),
+            Some((sheet, _)) => Error::input(
+                Location::file(self.path),
+                format!("sheet {sheet}, row {}: {message}", self.line),
+            ),
+        }
+    }
+
     /// An error at this row about `col`.
     pub fn error(&self, col: &Col, message: impl std::fmt::Display) -> Error {
-        Error::input(
-            Location::at(self.path, self.line, None),
-            format!("column \"{}\": {message}", col.name),
-        )
+        match self.sheet {
+            None => self.located(format_args!("column \"{}\": {message}", col.name)),
+            Some((sheet, first)) => Error::input(
+                Location::file(self.path),
+                format!(
+                    "sheet {sheet}, row {}, column \"{}\" ({}): {message}",
+                    self.line,
+                    col.name,
+                    column_letter(first + col.index)
+                ),
+            ),
+        }
     }
 
     /// A required cell: present and not empty.
@@ -439,12 +541,13 @@ impl Row<'_> {
         }
     }
 
-    /// A non-negative whole number; empty → `None`.
+    /// A non-negative whole number; empty → `None`. Written as the tools and spreadsheets of
+    /// any locale write it (see [`parse_whole`]): `9000`, `9 000`, `9.000`, `9,000`.
     pub fn u32(&self, col: Option<&Col>) -> Result<Option<u32>> {
         let Some(v) = self.text(col) else {
             return Ok(None);
         };
-        v.parse::<u32>().map(Some).map_err(|_| {
+        parse_whole(&v).map(Some).ok_or_else(|| {
             self.error(
                 col.expect("text() found the column"),
                 format!("\"{v}\" is not a whole number"),
@@ -493,7 +596,7 @@ pub struct VmkColumns {
 }
 
 impl VmkColumns {
-    pub fn find(t: &CsvTable<'_>, names: &VmkColumnNames) -> VmkColumns {
+    pub fn find(t: &dyn Table, names: &VmkColumnNames) -> VmkColumns {
         VmkColumns {
             portgroup: t.col(names.portgroup),
             ipv4: t.col(names.ipv4),
@@ -572,13 +675,14 @@ impl HostTable {
             first
         };
         if let Some(k) = first {
-            return Err(Error::input(
-                Location::at(row.path, row.line, None),
-                format!(
-                    "{} appears twice for host {name} (first on line {})",
-                    vmk.device, self.lines[i][k]
-                ),
-            ));
+            let first = match row.sheet {
+                None => format!("line {}", self.lines[i][k]),
+                Some(_) => format!("row {}", self.lines[i][k]),
+            };
+            return Err(row.located(format_args!(
+                "{} appears twice for host {name} (first on {first})",
+                vmk.device
+            )));
         }
         vmks.push(vmk);
         self.lines[i].push(row.line);
@@ -785,6 +889,51 @@ mod tests {
             t.unknown_columns(&["host", "Device"]),
             vec!["Zeta", "Alpha"]
         );
+    }
+
+    #[test]
+    fn whole_numbers_in_any_locale() {
+        for (text, want) in [
+            ("9000", Some(9000)),
+            (" 9000 ", Some(9000)),
+            ("9 000", Some(9000)),
+            ("9\u{a0}000", Some(9000)),
+            ("9\u{202f}000", Some(9000)),
+            ("9.000", Some(9000)),
+            ("9,000", Some(9000)),
+            ("9'000", Some(9000)),
+            ("1,000,000", Some(1_000_000)),
+            ("9000.0", None),
+            ("1500.0", None),
+            ("9000,00", None),
+            ("9.000,0", None),
+            ("1500", Some(1500)),
+            ("0", Some(0)),
+            ("1.5", None),
+            ("1,50", None),
+            ("9.00.0", None),
+            ("9 000.5", None),
+            ("9000.", None),
+            (".5", None),
+            ("9k", None),
+            ("-1", None),
+            ("9,000 000", None),
+            ("12345.678", None),
+            ("99999999999", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_whole(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(12), "M");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
     }
 
     #[test]

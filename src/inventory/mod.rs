@@ -9,6 +9,8 @@ pub mod csvutil;
 pub mod json;
 pub mod powercli;
 pub mod rvtools;
+pub mod rvtools_tabs;
+pub mod rvtools_xlsx;
 
 use std::io::Read;
 use std::path::Path;
@@ -25,7 +27,8 @@ use crate::model::{Inventory, SourceKind};
 pub enum Format {
     /// A vmkaudit inventory file (JSON, `schema_version` 1).
     Inventory,
-    /// RVTools' vmk tab exported as CSV (`RVTools_tabvSC_VMK.csv`).
+    /// RVTools: its `.xlsx` workbook, the folder of its all-tabs CSV export (`ExportAll2csv`),
+    /// or its vmk tab alone exported as CSV (`RVTools_tabvSC_VMK.csv`).
     Rvtools,
     /// `Get-VMHostNetworkAdapter -VMKernel | Export-Csv` from PowerCLI.
     Powercli,
@@ -82,6 +85,9 @@ pub enum FileGap {
     NotExported,
     /// It comes from these columns, which the file lacks or left empty.
     Columns(&'static [&'static str]),
+    /// It comes from these tabs of an RVTools export, which the import lacks or left empty
+    /// (the vSC_VMK tab alone, without the workbook's other sheets).
+    Tabs(&'static [&'static str]),
 }
 
 /// What neither a vmk export (RVTools' vSC_VMK tab, PowerCLI's `Get-VMHostNetworkAdapter`)
@@ -99,14 +105,23 @@ pub const NOT_IN_VMK_EXPORTS: &[Data] = &[
 
 /// Why a file of source kind `kind` (RVTools or PowerCLI) can have no `data` at all.
 pub fn file_gap(kind: SourceKind, data: Data) -> FileGap {
-    let (not_exported, needed) = match kind {
-        SourceKind::Powercli => (powercli::NOT_EXPORTED, powercli::NEEDED_COLUMNS),
-        _ => (rvtools::NOT_EXPORTED, rvtools::NEEDED_COLUMNS),
+    let (not_exported, needed, extended) = match kind {
+        SourceKind::Powercli => (
+            powercli::NOT_EXPORTED,
+            powercli::NEEDED_COLUMNS,
+            powercli::EXTENDED_COLUMNS,
+        ),
+        _ => (rvtools::NOT_EXPORTED, rvtools::NEEDED_COLUMNS, &[][..]),
     };
     if not_exported.contains(&data) || NOT_IN_VMK_EXPORTS.contains(&data) {
         return FileGap::NotExported;
     }
-    match needed.iter().find(|(d, _)| *d == data) {
+    if kind != SourceKind::Powercli {
+        if let Some((_, tabs)) = rvtools::NEEDED_TABS.iter().find(|(d, _)| *d == data) {
+            return FileGap::Tabs(tabs);
+        }
+    }
+    match needed.iter().chain(extended).find(|(d, _)| *d == data) {
         Some((_, columns)) => FileGap::Columns(columns),
         // PowerCLI's services: the traffic columns.
         None => FileGap::Columns(&[powercli::TRAFFIC_COLUMNS]),
@@ -118,16 +133,39 @@ const DETECT_BYTES: u64 = 64 << 10;
 
 /// Read one file into an inventory, in `format` or the format recognised from its content,
 /// refusing a file that is not a regular file or is larger than
-/// [`DEFAULT_MAX_INPUT_BYTES`](crate::fsutil::DEFAULT_MAX_INPUT_BYTES).
+/// [`DEFAULT_MAX_INPUT_BYTES`](crate::fsutil::DEFAULT_MAX_INPUT_BYTES). A folder is read as
+/// RVTools' all-tabs CSV export, an `.xlsx` workbook as RVTools' workbook.
 pub fn load(path: &Path, format: Option<Format>) -> Result<Inventory> {
     load_limited(path, format, crate::fsutil::DEFAULT_MAX_INPUT_BYTES)
 }
 
 /// [`load`] with an input size limit of `max_bytes`. CSV exports are read row by row into the
 /// model (the text, decoded from UTF-16 where needed, streams through); an inventory file is
-/// read whole and parsed in one pass.
+/// read whole and parsed in one pass, and so is a workbook.
 pub fn load_limited(path: &Path, format: Option<Format>, max_bytes: u64) -> Result<Inventory> {
-    let mut text = crate::fsutil::open_input(path, max_bytes)?;
+    let rvtools_ok = matches!(format, None | Some(Format::Rvtools));
+    if rvtools_ok && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        let files = rvtools_tabs::folder_files(path)?;
+        tracing::debug!(path = %path.display(), "importing an RVTools CSV export folder");
+        return rvtools::read_csv_tabs(&files, path.display().to_string(), max_bytes);
+    }
+    let mut text = match crate::fsutil::open_any_input(path, max_bytes)? {
+        crate::fsutil::Input::Text(text) => text,
+        crate::fsutil::Input::Zip(bytes) if rvtools_ok => {
+            tracing::debug!(path = %path.display(), "importing an RVTools workbook");
+            return rvtools_xlsx::read(path, bytes, max_bytes);
+        }
+        crate::fsutil::Input::Zip(_) => {
+            return Err(Error::input(
+                Location::file(path),
+                format!(
+                    "not a text file but a ZIP archive (an Excel .xlsx workbook?), which is no \
+                     {} file: name the format `rvtools` for an RVTools workbook",
+                    format.map_or("", Format::as_str)
+                ),
+            ))
+        }
+    };
     // The format is recognised from the beginning of the file, which is then read again.
     let mut head = Vec::new();
     (&mut text)
@@ -155,6 +193,79 @@ pub fn load_limited(path: &Path, format: Option<Format>, max_bytes: u64) -> Resu
     }
 }
 
+/// What [`load_all`] reads as one: a file (or folder), or the tab files of one RVTools CSV
+/// export given one by one.
+enum Unit<'a> {
+    One(&'a Path, Option<Format>),
+    Tabs(Vec<(rvtools_tabs::Tab, std::path::PathBuf)>),
+}
+
+/// Group the RVTools tab files among `paths` (named `RVTools_tab<Tab>.csv`, format unnamed or
+/// `rvtools`) by folder: the tabs of one folder are one export when other tabs than vSC_VMK
+/// are among them. The others stay single files, in argument order (an export where its first
+/// file is).
+fn units<'a>(paths: Vec<(&'a Path, Option<Format>)>) -> Result<Vec<Unit<'a>>> {
+    use rvtools_tabs::Tab;
+    let tab_of = |p: &Path, f: Option<Format>| {
+        if !matches!(f, None | Some(Format::Rvtools)) {
+            return None;
+        }
+        Tab::of_file_name(&p.file_name()?.to_string_lossy())
+    };
+    let folder = |p: &Path| p.parent().map(Path::to_path_buf).unwrap_or_default();
+    // Folders with a tab other than vSC_VMK among the arguments.
+    let mut export_dirs: Vec<std::path::PathBuf> = Vec::new();
+    for (p, f) in &paths {
+        if tab_of(p, *f).is_some_and(|t| t != Tab::VscVmk) && !export_dirs.contains(&folder(p)) {
+            export_dirs.push(folder(p));
+        }
+    }
+    let mut out: Vec<Unit<'a>> = Vec::new();
+    let mut placed: Vec<(std::path::PathBuf, usize)> = Vec::new();
+    for (p, f) in paths {
+        let in_export = export_dirs.contains(&folder(p));
+        let Some(tab) = tab_of(p, f).filter(|_| in_export) else {
+            // The export's tabs vmkaudit does not read (vInfo, vDisk, ...), as given by a
+            // shell pattern such as `export/*.csv`.
+            let other_tab = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .is_some_and(|n| n.contains("rvtools_tab") && n.ends_with(".csv"));
+            if in_export && other_tab && matches!(f, None | Some(Format::Rvtools)) {
+                tracing::debug!(path = %p.display(), "an RVTools tab vmkaudit does not read");
+                continue;
+            }
+            out.push(Unit::One(p, f));
+            continue;
+        };
+        let dir = folder(p);
+        let i = match placed.iter().find(|(d, _)| *d == dir) {
+            Some((_, i)) => *i,
+            None => {
+                out.push(Unit::Tabs(Vec::new()));
+                placed.push((dir, out.len() - 1));
+                out.len() - 1
+            }
+        };
+        let Unit::Tabs(files) = &mut out[i] else {
+            unreachable!("placed units are tab sets");
+        };
+        if let Some((_, other)) = files.iter().find(|(t, _)| *t == tab) {
+            return Err(Error::input(
+                Location::file(p),
+                format!(
+                    "two files of RVTools' {} tab from one folder: {} and {}",
+                    tab.sheet(),
+                    other.display(),
+                    p.display()
+                ),
+            ));
+        }
+        files.push((tab, p.to_path_buf()));
+    }
+    Ok(out)
+}
+
 /// Read several files and merge them into one inventory.
 pub fn load_all<'a>(
     paths: impl IntoIterator<Item = (&'a Path, Option<Format>)>,
@@ -162,14 +273,26 @@ pub fn load_all<'a>(
     load_all_limited(paths, crate::fsutil::DEFAULT_MAX_INPUT_BYTES)
 }
 
-/// [`load_all`] with an input size limit of `max_bytes` per file.
+/// [`load_all`] with an input size limit of `max_bytes` per file. The tab files of an RVTools
+/// CSV export given one by one (`RVTools_tabvSC_VMK.csv RVTools_tabvSwitch.csv ...`) are read
+/// as one export (see [`rvtools_tabs`]).
 pub fn load_all_limited<'a>(
     paths: impl IntoIterator<Item = (&'a Path, Option<Format>)>,
     max_bytes: u64,
 ) -> Result<Inventory> {
     let mut inv: Option<Inventory> = None;
-    for (path, format) in paths {
-        let more = load_limited(path, format, max_bytes)?;
+    for unit in units(paths.into_iter().collect())? {
+        let more = match unit {
+            Unit::One(path, format) => load_limited(path, format, max_bytes)?,
+            Unit::Tabs(mut files) => {
+                files.sort();
+                let source = files
+                    .iter()
+                    .find(|(t, _)| *t == rvtools_tabs::Tab::VscVmk)
+                    .map_or_else(|| files[0].1.clone(), |(_, p)| p.clone());
+                rvtools::read_csv_tabs(&files, source.display().to_string(), max_bytes)?
+            }
+        };
         match inv.as_mut() {
             // The first file is the start (not moved into an empty one: 100,000s of hosts).
             None => inv = Some(more),

@@ -11,10 +11,12 @@
 //! shows the host's default gateway without saying whether it is a vmk override or the stack's
 //! gateway, so it goes to [`Vmk::reported_gateway`], never to [`Vmk::gateway`].
 
+use std::collections::HashMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::csvutil::{CsvTable, HostTable, VmkColumnNames, VmkColumns};
+use super::csvutil::{CsvTable, HostTable, Table, VmkColumnNames, VmkColumns};
+use super::rvtools_tabs::{Tab, Tabs};
 use crate::error::Result;
 use crate::findings::Data;
 use crate::model::{Host, Inventory, SourceKind, Vmk};
@@ -40,13 +42,26 @@ pub const KNOWN_COLUMNS: &[&str] = &[
     "VI SDK UUID",
 ];
 
-/// What the vSC_VMK tab does not carry at all: unknown for every host of an RVTools import.
+/// What no RVTools tab carries: unknown for every host of an RVTools import.
 pub const NOT_EXPORTED: &[Data] = &[
     Data::Services,
     Data::Netstacks,
-    Data::Switches,
-    Data::Vlan,
     Data::Firewall,
+    Data::HostServices,
+    Data::Lockdown,
+    Data::Routes,
+    Data::IscsiBinding,
+];
+
+/// The data the tabs besides vSC_VMK give, and those tabs: an export without them (the
+/// vSC_VMK tab alone) leaves that data unknown for every host. Teaming is read for distributed
+/// port groups only.
+pub const NEEDED_TABS: &[(Data, &[&str])] = &[
+    (Data::Switches, &["vSwitch", "dvSwitch"]),
+    (Data::Vlan, &["vPort", "dvPort"]),
+    (Data::Security, &["vPort", "dvPort"]),
+    (Data::Pnics, &["vNIC"]),
+    (Data::Teaming, &["dvPort", "vNIC"]),
 ];
 
 /// The columns the checks need and the data each gives: an export without them (RVTools
@@ -58,23 +73,36 @@ pub const NEEDED_COLUMNS: &[(Data, &[&str])] = &[
 
 /// Parse an RVTools vSC_VMK CSV export (the whole text of `path`).
 pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
-    from_table(CsvTable::parse(path, text, WHAT)?)
+    let source = path.display().to_string();
+    from_table(&mut CsvTable::parse(path, text, WHAT)?, source, None)
 }
 
 /// Read an RVTools vSC_VMK CSV export from `src` (the UTF-8 text of `path`), row by row.
 pub fn read(path: &Path, src: Box<dyn Read + Send>) -> Result<Inventory> {
-    from_table(CsvTable::open(path, src, WHAT)?)
+    let source = path.display().to_string();
+    from_table(&mut CsvTable::open(path, src, WHAT)?, source, None)
 }
 
-fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
-    let path = t.path;
+/// Read the vmks of a vSC_VMK tab `t` into the hosts of source `source`, completed from the
+/// export's other tabs when there are any.
+pub fn from_table(t: &mut dyn Table, source: String, tabs: Option<&Tabs>) -> Result<Inventory> {
+    // Another tab given for the vmk tab: say which, and what to give instead.
+    if let Some(tab) = Tab::of_header(&*t).filter(|tab| *tab != Tab::VscVmk) {
+        return Err(t.header_error(format!(
+            "this is RVTools' {} tab, but the vmks are on its vSC_VMK tab: give the workbook \
+             (.xlsx), the folder of the CSV export, or RVTools_tabvSC_VMK.csv together with this \
+             file",
+            tab.sheet()
+        )));
+    }
     let host_col = t.require("Host", WHAT)?;
     let device_col = t.require("Device", WHAT)?;
     t.warn_unknown(KNOWN_COLUMNS, "RVTools");
     let datacenter = t.col("Datacenter");
     let cluster = t.col("Cluster");
+    let server_col = t.col("VI SDK Server");
     let common = VmkColumns::find(
-        &t,
+        &*t,
         &VmkColumnNames {
             portgroup: "Port Group",
             ipv4: "IP Address",
@@ -87,8 +115,9 @@ fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
     );
     let gateway = t.col("Gateway");
 
-    let source = path.display().to_string();
     let mut hosts = HostTable::default();
+    // The vCenter of each host's rows, to find its distributed port groups.
+    let mut servers: HashMap<String, String> = HashMap::new();
     while let Some(row) = t.next_row()? {
         let name = row.required(&host_col)?;
         let vmk = Vmk {
@@ -101,12 +130,61 @@ fn from_table(mut t: CsvTable<'_>) -> Result<Inventory> {
             source: Some(source.clone()),
             ..Host::named(name.clone())
         };
+        if tabs.is_some() {
+            if let Some(s) = row.text(server_col.as_ref()) {
+                servers.entry(name.clone()).or_insert(s);
+            }
+        }
         hosts.push(&row, &name, make, vmk)?;
     }
     // After the rows: a file that turns out malformed gets its error line only.
     t.warn_missing(NEEDED_COLUMNS, "RVTools");
 
-    Ok(hosts.into_inventory(source, SourceKind::Rvtools))
+    let mut inv = hosts.into_inventory(source, SourceKind::Rvtools);
+    if let Some(tabs) = tabs {
+        for h in &mut inv.hosts {
+            let server = servers.get(&h.name).map(String::as_str);
+            tabs.complete(h, server);
+        }
+        tabs.warn_unresolved(&inv.sources[0].name);
+    }
+    Ok(inv)
+}
+
+/// Read an `ExportAll2csv` export: the tab files `files` (the vSC_VMK one among them), as
+/// source `source` (the folder, or the vSC_VMK file when the files were given one by one).
+pub fn read_csv_tabs(
+    files: &[(Tab, PathBuf)],
+    source: String,
+    max_bytes: u64,
+) -> Result<Inventory> {
+    let mut tabs = Tabs::default();
+    let mut vmk_file = None;
+    for (tab, path) in files {
+        if *tab == Tab::VscVmk {
+            vmk_file = Some(path);
+            continue;
+        }
+        let text = crate::fsutil::open_input(path, max_bytes)?;
+        let what = format!("RVTools' {} tab", tab.sheet());
+        let mut t = CsvTable::open(path, Box::new(text), &what)?;
+        tabs.read(*tab, &mut t)?;
+    }
+    let Some(path) = vmk_file else {
+        let (_, first) = &files[0];
+        return Err(crate::error::Error::input(
+            crate::error::Location::file(first),
+            "RVTools tab files without the vSC_VMK tab of the same export: give \
+             RVTools_tabvSC_VMK.csv too, or the folder of the export"
+                .to_string(),
+        ));
+    };
+    let text = crate::fsutil::open_input(path, max_bytes)?;
+    from_table(
+        &mut CsvTable::open(path, Box::new(text), WHAT)?,
+        source,
+        Some(&tabs),
+    )
 }
 
 #[cfg(test)]
@@ -175,6 +253,14 @@ mod tests {
         assert_eq!(inv.hosts[0].name, "esx1");
         assert_eq!((v.device.as_str(), v.mtu), ("vmk1", Some(9000)));
         assert_eq!(v.portgroup.as_deref(), Some("vMotion"));
+    }
+
+    #[test]
+    fn localized_numbers_are_read() {
+        let text = "Host;Device;MTU\nesx1;vmk0;1.500\nesx1;vmk1;\"9 000\"\nesx1;vmk2;9,000\n";
+        let inv = parse_str(text).unwrap();
+        let mtus: Vec<_> = inv.hosts[0].vmks.iter().map(|v| v.mtu).collect();
+        assert_eq!(mtus, [Some(1500), Some(9000), Some(9000)]);
     }
 
     #[test]

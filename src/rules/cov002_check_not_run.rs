@@ -104,7 +104,11 @@ pub fn file_messages(source: &Source, data: Data, hosts: usize, ids: &[String]) 
                     "COV002.format.powercli",
                     "A PowerCLI Get-VMHostNetworkAdapter export"
                 ),
-                _ => msg!("COV002.format.rvtools", "An RVTools vSC_VMK export"),
+                // The vmk tab alone as CSV, or the whole export (workbook, CSV folder).
+                _ if name.ends_with(".csv") => {
+                    msg!("COV002.format.rvtools", "An RVTools vSC_VMK export")
+                }
+                _ => msg!("COV002.format.rvtools_export", "An RVTools export"),
             };
             (
                 msg!(
@@ -119,6 +123,25 @@ pub fn file_messages(source: &Source, data: Data, hosts: usize, ids: &[String]) 
                 msg!(
                     "COV002.file.fix",
                     "Collect these hosts live from vCenter (`vmkaudit collect` or a `[[vcenter]]` source), which reads every kind of data, then run vmkaudit again.",
+                ),
+            )
+        }
+        FileGap::Tabs(tabs) => {
+            let tabs = tabs.join(", ");
+            (
+                msg!(
+                    "COV002.file.tabs",
+                    "Not checked on the {hosts} hosts from {name}: {list}. No tab of this RVTools export gives {what} (tab {tabs}: missing or empty).",
+                    hosts,
+                    name,
+                    list,
+                    what,
+                    tabs,
+                ),
+                msg!(
+                    "COV002.file.tabs_fix",
+                    "Give vmkaudit the whole RVTools export, with the tab {tabs}: the workbook (.xlsx) or the folder of its CSV files (ExportAll2csv), instead of the vSC_VMK tab alone; then run vmkaudit again.",
+                    tabs,
                 ),
             )
         }

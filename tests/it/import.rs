@@ -921,3 +921,665 @@ fn exports_without_the_columns_the_checks_need_warn_once_naming_them() {
     // No COV002 per host.
     assert!(cov.iter().all(|(h, _, _)| h.ends_with(".csv")), "{cov:#?}");
 }
+
+// ---- RVTools' whole export: the workbook and the all-tabs CSV export (issue 15, §1) --------
+
+const RVTOOLS_XLSX: &str = "samples/RVTools_export.xlsx";
+const RVTOOLS_DIR: &str = "samples/rvtools-export";
+
+/// What the RVTools export carries beyond the vSC_VMK tab, per host, as the model holds it.
+type Carried = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<Vec<Switch>>,
+    Option<Vec<Pnic>>,
+    Vec<CarriedVmk>,
+);
+type CarriedVmk = (
+    String,
+    Option<String>,
+    Option<SwitchKind>,
+    Option<Vlan>,
+    Option<SecurityPolicy>,
+    Option<Teaming>,
+);
+
+/// A distributed vmk's port settings in terms RVTools' dvPort tab can hold: VLAN, security,
+/// and the teaming as the positions of its uplinks on the switch (`dvUplink<n>`).
+type PortView = (
+    Option<Vlan>,
+    Option<SecurityPolicy>,
+    Option<(Option<String>, Vec<usize>, Vec<usize>)>,
+);
+
+fn port_view(h: &Host, v: &Vmk) -> PortView {
+    let ups = h
+        .switch(v.switch.as_deref().unwrap_or_default())
+        .and_then(|s| s.uplinks.clone())
+        .unwrap_or_default();
+    let at = |names: &[String]| -> Vec<usize> {
+        names
+            .iter()
+            .map(|n| ups.iter().position(|u| u == n).unwrap_or(usize::MAX))
+            .collect()
+    };
+    let teaming = v
+        .teaming
+        .as_ref()
+        .map(|t| (t.policy.clone(), at(&t.active), at(&t.standby)));
+    (v.vlan.clone(), v.security.clone(), teaming)
+}
+
+/// The (host, vmk) pairs of `inv` on a distributed port group whose vmks' port settings
+/// differ (port-level overrides), which one dvPort row per port group cannot carry.
+fn port_overrides(inv: &Inventory) -> Vec<(String, String)> {
+    // (source, switch, port group) → (port view, host, vmk) of each member.
+    type Members = Vec<(PortView, String, String)>;
+    let mut groups: std::collections::HashMap<(Option<String>, String, String), Members> =
+        std::collections::HashMap::new();
+    for h in &inv.hosts {
+        for v in &h.vmks {
+            if let (Some(SwitchKind::Distributed), Some(sw), Some(pg)) =
+                (v.switch_kind, &v.switch, &v.portgroup)
+            {
+                let key = (h.source.clone(), sw.clone(), pg.clone());
+                let member = (port_view(h, v), h.name.clone(), v.device.clone());
+                groups.entry(key).or_default().push(member);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for members in groups.values() {
+        if members.iter().any(|m| m.0 != members[0].0) {
+            out.extend(members.iter().map(|m| (m.1.clone(), m.2.clone())));
+        }
+    }
+    out
+}
+
+/// The fields the RVTools tabs carry. A standard port group's failover order is in no RVTools
+/// tab: the sample's teaming is compared for distributed vmks only (and must be unknown on
+/// standard ones). RVTools has one dvPort row per distributed port group, so a vmk whose port
+/// settings differ from others of its port group (a port-level override) cannot be carried:
+/// such port groups' VLAN, security and teaming are left out of the comparison.
+fn carried(inv: &Inventory, overridden: &[(String, String)]) -> Vec<Carried> {
+    let uniform = |h: &Host, v: &Vmk| !overridden.contains(&(h.name.clone(), v.device.clone()));
+    inv.hosts
+        .iter()
+        .map(|h| {
+            let vmks = h
+                .vmks
+                .iter()
+                .map(|v| {
+                    if !uniform(h, v) {
+                        return (
+                            v.device.clone(),
+                            v.switch.clone(),
+                            v.switch_kind,
+                            None,
+                            None,
+                            None,
+                        );
+                    }
+                    let teaming = match v.switch_kind {
+                        Some(SwitchKind::Distributed) => v.teaming.clone(),
+                        _ => None,
+                    };
+                    (
+                        v.device.clone(),
+                        v.switch.clone(),
+                        v.switch_kind,
+                        v.vlan.clone(),
+                        v.security.clone(),
+                        teaming,
+                    )
+                })
+                .collect();
+            (
+                h.name.clone(),
+                h.version.clone(),
+                h.build.clone(),
+                h.switches.clone(),
+                h.pnics.clone(),
+                vmks,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rvtools_workbook_and_csv_export_carry_switches_vlans_uplinks_and_versions() {
+    let inv = connected_sample();
+    let book = load(RVTOOLS_XLSX, None);
+    let folder = load(RVTOOLS_DIR, None);
+    assert_eq!(book.sources[0].kind, SourceKind::Rvtools);
+    assert_eq!(
+        book.sources[0].name,
+        repo(RVTOOLS_XLSX).display().to_string()
+    );
+    // The vmk tab reads as the CSV sample does ...
+    assert_eq!(shared(&book), shared(&inv), "workbook vs inventory");
+    assert_eq!(shared(&folder), shared(&inv), "CSV export vs inventory");
+    // ... and the other tabs fill in what the vSC_VMK tab alone leaves unknown.
+    let overridden = port_overrides(&inv);
+    assert_eq!(
+        carried(&book, &overridden),
+        carried(&inv, &overridden),
+        "workbook vs inventory"
+    );
+    assert!(book.hosts.iter().all(|h| h.switches.is_some()
+        && h.pnics.is_some()
+        && h.version.is_some()
+        && h.vmks
+            .iter()
+            .all(|v| v.vlan.is_some() && v.switch.is_some())));
+    let distributed_teaming = book
+        .hosts
+        .iter()
+        .flat_map(|h| &h.vmks)
+        .filter(|v| v.teaming.is_some())
+        .count();
+    assert!(distributed_teaming > 80, "{distributed_teaming}");
+    // The workbook and the folder of CSV files are the same export.
+    assert!(hosts_of(folder.clone()) == hosts_of(book.clone()));
+    // So are the CSV files given one by one (in any order), joined by their folder.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo(RVTOOLS_DIR))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files.reverse();
+    let one_by_one = inventory::load_all(files.iter().map(|p| (p.as_path(), None))).unwrap();
+    assert_eq!(one_by_one.sources.len(), 1);
+    assert!(hosts_of(one_by_one) == hosts_of(folder));
+    // What no RVTools tab carries stays unknown.
+    for h in &book.hosts {
+        assert_eq!(
+            (&h.netstacks, &h.firewall, &h.services, &h.lockdown_mode),
+            (&None, &None, &None, &None),
+            "{}",
+            h.name
+        );
+        assert!(h
+            .vmks
+            .iter()
+            .all(|v| v.services.is_none() && v.gateway.is_none()));
+    }
+    assert_valid(&to_value(&book), RVTOOLS_XLSX);
+}
+
+/// The findings of the rules that read switches, VLANs, uplinks, pnics or port-group security
+/// are the same from the RVTools export as from the inventory file, for every such rule the
+/// export lets run on all hosts; and there is at least one (MTU001 on the lab's vSwitch1).
+#[test]
+fn rvtools_export_gives_the_same_switch_vlan_and_uplink_findings_as_the_inventory() {
+    use vmkaudit::findings::Data;
+    let set = vmkaudit::evaluate::RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
+    let now = chrono::Local::now();
+    let lang = vmkaudit::i18n::Lang::En;
+    let lab = vmkaudit::evaluate::evaluate(&load(INVENTORY, None), &set, lang, now);
+    let network = [
+        Data::Switches,
+        Data::Vlan,
+        Data::Pnics,
+        Data::Teaming,
+        Data::Security,
+    ];
+    for rel in [RVTOOLS_XLSX, RVTOOLS_DIR] {
+        let ff = vmkaudit::evaluate::evaluate(&load(rel, None), &set, lang, now);
+        let compared: Vec<&str> = vmkaudit::rules::REGISTRY
+            .iter()
+            .filter(|r| r.needs.iter().any(|d| network.contains(d)))
+            .filter(|r| ff.checked_rules.iter().any(|c| c == r.id))
+            .filter(|r| !ff.summary.not_checked.iter().any(|n| n.rule == r.id))
+            .map(|r| r.id)
+            .collect();
+        assert!(compared.contains(&"MTU001"), "{rel}: {compared:?}");
+        let of = |ff: &vmkaudit::findings::FindingsFile| {
+            let mut v: Vec<(String, String, Option<String>)> = ff
+                .findings
+                .iter()
+                .filter(|f| compared.contains(&f.rule.as_str()))
+                .map(|f| {
+                    let j = serde_json::to_value(f).unwrap();
+                    (
+                        f.rule.clone(),
+                        j["host"].as_str().unwrap().to_string(),
+                        j["object"].as_str().map(str::to_string),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let want = of(&lab);
+        assert!(!want.is_empty());
+        assert_eq!(of(&ff), want, "{rel}");
+    }
+}
+
+/// The workbook `book` with the XML of sheet `sheet` changed by `change`.
+fn rezip(book: &[u8], sheet: &str, change: impl FnOnce(String) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(book)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let names: Vec<String> = (0..z.len())
+        .map(|i| z.by_index(i).unwrap().name().to_string())
+        .collect();
+    // The sheet's part: sheets are numbered in the workbook's order.
+    let mut wb = String::new();
+    z.by_name("xl/workbook.xml")
+        .unwrap()
+        .read_to_string(&mut wb)
+        .unwrap();
+    let index = wb
+        .split("<sheet ")
+        .skip(1)
+        .position(|s| s.starts_with(&format!("name=\"{sheet}\"")))
+        .unwrap();
+    let part = format!("xl/worksheets/sheet{}.xml", index + 1);
+    let mut change = Some(change);
+    for name in names {
+        let mut text = Vec::new();
+        z.by_name(&name).unwrap().read_to_end(&mut text).unwrap();
+        if name == part {
+            let f = change.take().unwrap();
+            text = f(String::from_utf8(text).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&text).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn damaged_workbooks_give_errors_or_data_never_a_panic() {
+    // Deterministic damage to the XML of the sheets vmkaudit reads: a run of characters cut
+    // out, or one replaced by XML syntax. Every result is data or an error naming the file.
+    let dir = tempfile::tempdir().unwrap();
+    let book = std::fs::read(repo(RVTOOLS_XLSX)).unwrap();
+    let p = dir.path().join("damaged.xlsx");
+    let mut errors = 0;
+    for sheet in [
+        "vSC_VMK", "vPort", "dvPort", "vNIC", "vHost", "dvSwitch", "vSwitch",
+    ] {
+        for (k, repl) in ["<", ">", "\"", "&", "/", "x", "9"].iter().enumerate() {
+            for cut in [false, true] {
+                let damaged = rezip(&book, sheet, |s| {
+                    let head: Vec<char> = s.chars().take(4000).collect();
+                    let at = 100 + (k * 541 + usize::from(cut) * 97) % (head.len() - 120);
+                    let (a, b) = s.split_at(s.char_indices().nth(at).unwrap().0);
+                    let skip = if cut { 13 } else { 1 };
+                    let rest: String = b.chars().skip(skip).collect();
+                    format!("{a}{}{rest}", if cut { "" } else { repl })
+                });
+                std::fs::write(&p, damaged).unwrap();
+                if let Err(e) = inventory::load(&p, None) {
+                    errors += 1;
+                    let msg = e.to_string();
+                    assert!(
+                        msg.starts_with(&p.display().to_string()),
+                        "unlocated: {msg}"
+                    );
+                    assert_eq!(e.exit_code(), vmkaudit::error::ExitCode::Usage, "{msg}");
+                }
+            }
+        }
+    }
+    assert!(
+        errors > 10,
+        "the damage should break some workbooks: {errors}"
+    );
+}
+
+#[test]
+fn rvtools_workbook_errors_name_the_sheet_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    // A workbook written like the sample, with one bad MTU cell and one bad VLAN cell.
+    let book = std::fs::read(repo(RVTOOLS_XLSX)).unwrap();
+    let edit = |sheet: &str, from: &str, to: &str| {
+        rezip(&book, sheet, |s| {
+            assert!(s.contains(from), "{from}");
+            s.replacen(from, to, 1)
+        })
+    };
+    // vSC_VMK row 2 is esx-sh-a01's vmk0; its MTU is column M.
+    let bad_mtu = edit(
+        "vSC_VMK",
+        "<c r=\"M2\"><v>1500</v></c>",
+        "<c r=\"M2\" t=\"inlineStr\"><is><t>jumbo</t></is></c>",
+    );
+    let p = dir.path().join("bad.xlsx");
+    let load_edited = |bytes: Vec<u8>| {
+        std::fs::write(&p, bytes).unwrap();
+        inventory::load(&p, None)
+    };
+    let err = load_edited(bad_mtu).unwrap_err();
+    assert_eq!(err.exit_code(), vmkaudit::error::ExitCode::Usage);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: sheet vSC_VMK, row 2, column \"MTU\" (M): \"jumbo\" is not a whole number",
+            p.display()
+        )
+    );
+    // A localized number is fine.
+    let cells = [
+        (
+            "vSC_VMK",
+            "<c r=\"M3\"><v>9000</v></c>",
+            "<c r=\"M3\" t=\"inlineStr\"><is><t>9\u{a0}000</t></is></c>",
+        ),
+        (
+            "vPort",
+            "<c r=\"F2\"><v>10</v></c>",
+            "<c r=\"F2\"><v>5000</v></c>",
+        ),
+    ];
+    let [nbsp, bad_vlan] = cells.map(|(sheet, from, to)| load_edited(edit(sheet, from, to)));
+    assert!(hosts_of(nbsp.unwrap()) == hosts_of(load(RVTOOLS_XLSX, None)));
+    // A vPort VLAN that is no VLAN.
+    let err = bad_vlan.unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "{}: sheet vPort, row 2, column \"VLAN\" (F): \"5000\" is not a VLAN",
+            p.display()
+        )),
+        "{err}"
+    );
+    // On the command line: exit 2 (the workbook with the bad VLAN), one line.
+    let out = crate::common::vmkaudit(dir.path(), &["check", "bad.xlsx", "-o", "out"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    // A file that only looks like a workbook.
+    std::fs::write(&p, b"PK\x03\x04 not really a zip").unwrap();
+    let err = inventory::load(&p, None).unwrap_err().to_string();
+    assert!(
+        err.contains("not a readable Excel workbook (.xlsx)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rvtools_csv_tabs_without_the_vmk_tab_or_alone_say_what_to_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let vswitch = repo(&format!("{RVTOOLS_DIR}/RVTools_tabvSwitch.csv"));
+    // A tab file alone, under another name: recognised from its header.
+    for tab in ["vSwitch", "dvPort", "vNIC", "vHost"] {
+        let p = dir.path().join("some-tab.csv");
+        std::fs::copy(repo(&format!("{RVTOOLS_DIR}/RVTools_tab{tab}.csv")), &p).unwrap();
+        let err = inventory::load(&p, None).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "{}:1: this is RVTools' {tab} tab, but the vmks are on its vSC_VMK tab",
+                p.display()
+            )),
+            "{err}"
+        );
+    }
+    // A folder without the vmk tab.
+    let folder = dir.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(&vswitch, folder.join("RVTools_tabvSwitch.csv")).unwrap();
+    let err = inventory::load(&folder, None).unwrap_err().to_string();
+    assert!(err.contains("has no RVTools_tabvSC_VMK.csv"), "{err}");
+    // Tab files given one by one without the vmk tab.
+    let err = inventory::load_all([(folder.join("RVTools_tabvSwitch.csv").as_path(), None)])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("without the vSC_VMK tab"), "{err}");
+    // A bad cell in a tab file is located by line and column.
+    let text =
+        std::fs::read_to_string(repo(&format!("{RVTOOLS_DIR}/RVTools_tabvNIC.csv"))).unwrap();
+    let bad = text.replacen(",25000,True,", ",fast,True,", 1);
+    assert_ne!(bad, text);
+    std::fs::write(folder.join("RVTools_tabvNIC.csv"), bad).unwrap();
+    std::fs::copy(repo(RVTOOLS), folder.join("RVTools_tabvSC_VMK.csv")).unwrap();
+    let err = inventory::load(&folder, None).unwrap_err().to_string();
+    assert!(
+        err.ends_with("RVTools_tabvNIC.csv:2: column \"Speed\": \"fast\" is not a whole number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rvtools_export_without_some_tabs_names_them_once_for_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    for tab in ["vSC_VMK", "vNIC", "vHost"] {
+        let name = format!("RVTools_tab{tab}.csv");
+        std::fs::copy(repo(&format!("{RVTOOLS_DIR}/{name}")), folder.join(&name)).unwrap();
+    }
+    let inv = inventory::load(&folder, None).unwrap();
+    assert!(inv
+        .hosts
+        .iter()
+        .all(|h| h.pnics.is_some() && h.switches.is_none()));
+    let set = vmkaudit::evaluate::RuleSet::builtin_default();
+    let ff =
+        vmkaudit::evaluate::evaluate(&inv, &set, vmkaudit::i18n::Lang::En, chrono::Local::now());
+    let file = folder.display().to_string();
+    let cov = |object: &str| {
+        ff.findings
+            .iter()
+            .find(|f| f.rule == "COV002" && f.subject.object() == Some(object))
+            .unwrap_or_else(|| panic!("no COV002 on {object}"))
+    };
+    let switches = cov("switches");
+    assert_eq!(switches.subject.name(), file);
+    assert!(
+        switches.message.ends_with(
+            "No tab of this RVTools export gives switch MTUs (tab vSwitch, dvSwitch: missing \
+             or empty)."
+        ),
+        "{}",
+        switches.message
+    );
+    assert!(switches
+        .remediation
+        .contains("the workbook (.xlsx) or the folder"));
+    // What no tab carries is said of the export, not of its vmk tab.
+    assert!(
+        cov("firewall")
+            .message
+            .ends_with("An RVTools export does not include the host firewall configuration."),
+        "{}",
+        cov("firewall").message
+    );
+    // One COV002 per kind of data for the file, none per host.
+    assert!(ff
+        .findings
+        .iter()
+        .filter(|f| f.rule == "COV002")
+        .all(|f| f.subject.name() == file));
+}
+
+#[test]
+fn extended_powercli_export_carries_what_the_one_liner_adds() {
+    let inv = connected_sample();
+    let pc = load("samples/powercli-vmk-extended.csv", None);
+    assert_eq!(pc.sources[0].kind, SourceKind::Powercli);
+    assert_eq!(shared(&pc), shared(&inv));
+    assert_eq!(services(&pc), services(&inv));
+    for (p, i) in pc.hosts.iter().zip(&inv.hosts) {
+        assert_eq!(
+            (
+                &p.cluster,
+                &p.datacenter,
+                &p.version,
+                &p.build,
+                &p.connection_state
+            ),
+            (
+                &i.cluster,
+                &i.datacenter,
+                &i.version,
+                &i.build,
+                &i.connection_state
+            ),
+            "{}",
+            i.name
+        );
+        for (a, b) in p.vmks.iter().zip(&i.vmks) {
+            assert_eq!(
+                (
+                    &a.netstack,
+                    &a.gateway,
+                    &a.ipv6,
+                    &a.switch,
+                    a.switch_kind,
+                    &a.vlan
+                ),
+                (
+                    &b.netstack,
+                    &b.gateway,
+                    &b.ipv6,
+                    &b.switch,
+                    b.switch_kind,
+                    &b.vlan
+                ),
+                "{} {}",
+                i.name,
+                b.device
+            );
+        }
+        // Still nothing the one-liner does not export.
+        assert_eq!(
+            (&p.netstacks, &p.switches, &p.firewall),
+            (&None, &None, &None)
+        );
+    }
+}
+
+#[test]
+fn rvtools_tabs_with_other_versions_names_order_and_number_formats_read_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    let want = hosts_of(load(RVTOOLS_DIR, None));
+    let renames: &[(&str, &[(&str, &str)])] = &[
+        ("dvSwitch", &[("Max MTU", "MTU")]),
+        (
+            "dvPort",
+            &[
+                ("Allow Promiscuous", "Promiscuous Mode"),
+                ("Active Uplink", "Active Uplinks"),
+                ("Standby Uplink", "Standby Uplinks"),
+            ],
+        ),
+        ("vNIC", &[("Duplex", "Full Duplex")]),
+        ("vSC_VMK", &[]),
+        ("vSwitch", &[]),
+        ("vPort", &[]),
+        ("vHost", &[]),
+    ];
+    for (tab, names) in renames {
+        let mut f = read_csv(&format!("{RVTOOLS_DIR}/RVTools_tab{tab}.csv"));
+        for h in &mut f.header {
+            if let Some((_, to)) = names.iter().find(|(from, _)| from == h) {
+                *h = to.to_string();
+            }
+        }
+        // Numbers as a German or French Excel writes them.
+        for row in &mut f.rows {
+            for cell in row.iter_mut() {
+                if cell == "9000" {
+                    *cell = "9.000".into();
+                } else if cell == "25000" {
+                    *cell = "25\u{202f}000".into();
+                }
+            }
+        }
+        let order = shuffled(f.header.len());
+        let text = write_csv(&f, &order, b';', true, false);
+        std::fs::write(folder.join(format!("RVTools_tab{tab}.csv")), text).unwrap();
+    }
+    assert!(hosts_of(inventory::load(&folder, None).unwrap()) == want);
+}
+
+/// The join's edge cases on a small workbook (also a seed of the `rvtools` fuzz corpus): a
+/// port group's security inherited from its vSwitch, trunk and private VLANs, a link that is
+/// down, a distributed switch of the same name in another vCenter, a standby uplink no vNIC
+/// row maps (teaming unknown), a port group in no tab, a version that does not parse.
+#[test]
+fn rvtools_join_edge_cases() {
+    let inv = load("fuzz/corpus/rvtools/workbook_small.xlsx", None);
+    let h = &inv.hosts[0];
+    assert_eq!(
+        (h.version.as_deref(), h.build.as_deref()),
+        (Some("8.0.3"), Some("24022510"))
+    );
+    let switches = h.switches.as_ref().unwrap();
+    assert_eq!(
+        switches
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind, s.mtu, s.uplinks.clone().unwrap()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "vSwitch0",
+                SwitchKind::Standard,
+                Some(1500),
+                vec!["vmnic0".to_string(), "vmnic1".to_string()]
+            ),
+            (
+                "DVS1",
+                SwitchKind::Distributed,
+                Some(9000),
+                vec!["vmnic2".to_string(), "vmnic3".to_string()]
+            ),
+        ]
+    );
+    let pnics = h.pnics.as_ref().unwrap();
+    assert_eq!(
+        pnics[1],
+        Pnic {
+            device: "vmnic1".into(),
+            link_up: Some(false),
+            speed_mbps: None,
+            duplex: None
+        }
+    );
+    assert_eq!(pnics[2].duplex, Some(Duplex::Full));
+    let (v0, v1, v2) = (&h.vmks[0], &h.vmks[1], &h.vmks[2]);
+    assert_eq!(v0.vlan, Some(Vlan::Id(4095)));
+    assert_eq!(
+        v0.security,
+        Some(SecurityPolicy {
+            promiscuous: Some(false),
+            mac_changes: Some(true),
+            forged_transmits: Some(false)
+        }),
+        "inherited from the vSwitch"
+    );
+    assert_eq!(
+        v0.teaming, None,
+        "no failover order for a standard port group"
+    );
+    assert_eq!(v1.vlan, Some(Vlan::Spec(VlanSpec::Trunk(vec![[0, 4094]]))));
+    assert_eq!(v1.teaming, None, "dvUplink9 is no vmnic of the host");
+    assert_eq!(v2.vlan, Some(Vlan::Spec(VlanSpec::Pvlan(101))));
+    assert_eq!(
+        v2.teaming,
+        Some(Teaming {
+            policy: Some("loadbalance_srcid".into()),
+            active: vec!["vmnic3".into()],
+            standby: vec![]
+        })
+    );
+    let h2 = &inv.hosts[1];
+    assert_eq!((h2.version.clone(), h2.build.clone()), (None, None));
+    assert_eq!(
+        (&h2.vmks[0].switch, &h2.vmks[0].vlan),
+        (&None, &None),
+        "a port group in no tab stays unknown"
+    );
+    assert_eq!(
+        (&h2.switches, &h2.pnics),
+        (&None, &None),
+        "no rows in the vSwitch, dvSwitch and vNIC tabs: unknown, not empty"
+    );
+}
