@@ -24,7 +24,7 @@ use crate::render::OutputFormat;
 pub struct ReportConfig {
     #[serde(default = "default_output_dir")]
     pub output_dir: PathBuf,
-    /// `html`, `csv`, `json` (default: all three).
+    /// `html`, `csv`, `json`, `junit`, `prometheus` (default: the first three).
     #[serde(default = "default_formats")]
     pub formats: Vec<OutputFormat>,
     #[serde(default)]
@@ -101,7 +101,7 @@ fn default_output_dir() -> PathBuf {
     PathBuf::from("vmkaudit-report")
 }
 fn default_formats() -> Vec<OutputFormat> {
-    vec![OutputFormat::Html, OutputFormat::Csv, OutputFormat::Json]
+    crate::render::DEFAULT_FORMATS.to_vec()
 }
 fn default_keep() -> usize {
     30

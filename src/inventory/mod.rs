@@ -100,6 +100,11 @@ pub fn file_gap(kind: SourceKind, data: Data) -> FileGap {
     }
 }
 
+/// The path that stands for standard input (`vmkaudit check -`); a file named `-` is `./-`.
+pub const STDIN: &str = "-";
+/// How standard input is named in messages and as the source of its hosts.
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// How much of a file's beginning is read to recognise its format.
 const DETECT_BYTES: u64 = 64 << 10;
 
@@ -112,9 +117,15 @@ pub fn load(path: &Path, format: Option<Format>) -> Result<Inventory> {
 
 /// [`load`] with an input size limit of `max_bytes`. CSV exports are read row by row into the
 /// model (the text, decoded from UTF-16 where needed, streams through); an inventory file is
-/// read whole and parsed in one pass.
+/// read whole and parsed in one pass. The path [`STDIN`] reads standard input (same limit, same
+/// recognition of the format), named [`STDIN_NAME`].
 pub fn load_limited(path: &Path, format: Option<Format>, max_bytes: u64) -> Result<Inventory> {
-    let mut text = crate::fsutil::open_input(path, max_bytes)?;
+    let (path, mut text) = if path == Path::new(STDIN) {
+        let name = Path::new(STDIN_NAME);
+        (name, crate::fsutil::open_stdin(name, max_bytes)?)
+    } else {
+        (path, crate::fsutil::open_input(path, max_bytes)?)
+    };
     // The format is recognised from the beginning of the file, which is then read again.
     let mut head = Vec::new();
     (&mut text)

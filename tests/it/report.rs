@@ -27,6 +27,7 @@ fn opts(lang: Lang) -> RenderOptions {
         lang,
         templates_dir: None,
         title: Some("Lab".into()),
+        fail_on: vmkaudit::findings::FailOn::default(),
     }
 }
 
