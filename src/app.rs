@@ -225,7 +225,7 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     if origin != ConfigOrigin::Option && !ui.quiet {
         let from = match origin {
             ConfigOrigin::Environment => format!("from ${CONFIG_ENV}"),
-            _ => "the default; no --config or ${CONFIG_ENV}".replace("${CONFIG_ENV}", CONFIG_ENV),
+            _ => format!("the default: no --config, no ${CONFIG_ENV}"),
         };
         crate::say!("vmkaudit: configuration {} ({from})", config.display());
     }
@@ -472,5 +472,45 @@ fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_finds_its_configuration_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let default = dir.path().join("vmkaudit.toml");
+        let given = Path::new("given.toml");
+        let env = || Some(std::ffi::OsString::from("env.toml"));
+        let found = |g: Option<&Path>, e: Option<std::ffi::OsString>| {
+            config_path(g, e, &default).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            found(Some(given), env()).unwrap(),
+            (given.to_path_buf(), ConfigOrigin::Option)
+        );
+        assert_eq!(
+            found(None, env()).unwrap(),
+            (PathBuf::from("env.toml"), ConfigOrigin::Environment)
+        );
+        let err = found(None, Some("".into())).unwrap_err();
+        assert!(err.contains(&default.display().to_string()), "{err}");
+        std::fs::write(&default, "").unwrap();
+        assert_eq!(
+            found(None, Some("".into())).unwrap(),
+            (default.clone(), ConfigOrigin::Default)
+        );
+        assert_eq!(found(None, None).unwrap().1, ConfigOrigin::Default);
+    }
+
+    #[test]
+    fn no_color_set_and_not_empty_turns_colour_off() {
+        assert!(log_colour(true, None));
+        assert!(log_colour(true, Some("".into())));
+        assert!(!log_colour(true, Some("1".into())));
+        assert!(!log_colour(false, None));
     }
 }
