@@ -237,6 +237,9 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     // So is an output directory that cannot be written, or a `latest` that is not ours.
     crate::fsutil::check_output_dir(&report.output_dir, &[])?;
     crate::deliver::rundir::check_latest(&report.output_dir)?;
+    if let Some(path) = &report.prometheus_textfile {
+        crate::fsutil::check_output_file(path)?;
+    }
     let lang = args.report.lang.unwrap_or(report.language);
     let fail_on = args.report.fail_on.or(report.fail_on).unwrap_or_default();
 

@@ -534,3 +534,69 @@ fn stdin_is_recognised_and_limited_like_a_file() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("only once"), "{stderr}");
 }
+
+#[test]
+fn run_keeps_a_prometheus_textfile_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let textfile = dir.path().join("node-exporter/vmkaudit.prom");
+    let config = dir.path().join("job.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[inventory]]\npath = {:?}\n[report]\noutput_dir = \"reports\"\n\
+             formats = [\"json\", \"prometheus\"]\nprometheus_textfile = \"node-exporter/vmkaudit.prom\"\n",
+            repo("samples/lab-inventory.json")
+        ),
+    )
+    .unwrap();
+    let run = || {
+        let out = crate::common::vmkaudit(
+            dir.path(),
+            &[
+                "run",
+                "--config",
+                config.to_str().unwrap(),
+                "--fail-on",
+                "never",
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(&textfile).unwrap()
+    };
+    let first = run();
+    assert_eq!(
+        first,
+        std::fs::read_to_string(dir.path().join("reports/latest/vmkaudit.prom")).unwrap()
+    );
+    assert!(first.contains("vmkaudit_hosts_checked 45"), "{first}");
+    // The next run replaces it (and leaves no temporary file beside it).
+    let second = run();
+    assert_eq!(
+        second,
+        std::fs::read_to_string(dir.path().join("reports/latest/vmkaudit.prom")).unwrap()
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path().join("node-exporter"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["vmkaudit.prom"]);
+
+    // A textfile path that cannot be written stops the run before it starts.
+    std::fs::create_dir_all(dir.path().join("blocked/vmkaudit.prom")).unwrap();
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("node-exporter/vmkaudit.prom", "blocked/vmkaudit.prom");
+    std::fs::write(&config, text).unwrap();
+    let out = crate::common::vmkaudit(dir.path(), &["run", "--config", config.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("blocked/vmkaudit.prom: is a directory"),
+        "{stderr}"
+    );
+}
