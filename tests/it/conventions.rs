@@ -344,3 +344,46 @@ fn version_names_the_commit_or_says_it_is_unknown() {
         "v0.1.0-2-gdef"
     );
 }
+
+#[test]
+fn readme_install_section_names_files_of_the_clone() {
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let start = readme
+        .find("\n## Install\n")
+        .expect("README has an Install section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    assert!(
+        section.contains("cargo install --locked --path ."),
+        "{section}"
+    );
+    for needed in [
+        "/usr/local/bin/vmkaudit",
+        "/etc/vmkaudit/vmkaudit.toml",
+        "/etc/systemd/system/",
+        "vmkaudit man --dir",
+        "vmkaudit completions bash",
+    ] {
+        assert!(section.contains(needed), "Install lacks {needed}");
+    }
+    // Every file of the clone it copies exists (a glob: its directory).
+    let mut named = 0;
+    for w in path_words(section) {
+        let rel = w.trim_end_matches('/');
+        if ["contrib/", "docs/", "samples/"]
+            .iter()
+            .any(|d| rel.starts_with(d))
+        {
+            let rel = rel.split(['*', '#']).next().unwrap();
+            assert!(
+                repo(rel).exists(),
+                "README Install names {w}, which is not in the clone"
+            );
+            named += 1;
+        }
+    }
+    assert!(named >= 5, "{named}");
+    // The unit it installs runs the binary from where the section puts it.
+    let unit = std::fs::read_to_string(repo("contrib/vmkaudit.service")).unwrap();
+    assert!(unit.contains("ExecStart=/usr/local/bin/vmkaudit run"));
+}

@@ -600,3 +600,50 @@ fn run_keeps_a_prometheus_textfile_up_to_date() {
         "{stderr}"
     );
 }
+
+/// The sample lab with its rules, evaluated at a fixed time, in `lang`.
+fn lab(
+    lang: vmkaudit::i18n::Lang,
+) -> (vmkaudit::model::Inventory, vmkaudit::findings::FindingsFile) {
+    let inv = vmkaudit::inventory::load(&repo("samples/lab-inventory.json"), None).unwrap();
+    let rules = vmkaudit::evaluate::RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-05-04T10:30:00+08:00")
+        .unwrap()
+        .with_timezone(&chrono::Local);
+    let mut ff = vmkaudit::evaluate::evaluate(&inv, &rules, lang, now);
+    // The engine stamps local time; pin it so the snapshots do not depend on TZ.
+    ff.generated_at = "2026-05-04T10:30:00+08:00".into();
+    (inv, ff)
+}
+
+fn snapshot(name: &str, content: &str) {
+    insta::with_settings!({snapshot_path => "../snapshots/pipeline", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!(name, content);
+    });
+}
+
+#[test]
+fn snapshots_of_junit_and_prometheus_for_the_sample_lab() {
+    use vmkaudit::findings::FailOn;
+    use vmkaudit::i18n::Lang;
+    for lang in Lang::ALL {
+        let (inv, ff) = lab(lang);
+        let xml = vmkaudit::render::junit::junit_xml(&inv, &ff, FailOn::Warning, lang);
+        snapshot(&format!("lab_junit_{}", lang.code()), &xml);
+    }
+    let (inv, ff) = lab(Lang::En);
+    let prom = vmkaudit::render::prometheus::textfile(&inv, &ff);
+    // The build's line names the commit, which every commit changes.
+    let prom: String = prom
+        .lines()
+        .map(|l| {
+            if l.starts_with("vmkaudit_build_info{") {
+                "vmkaudit_build_info{version=\"[version]\",commit=\"[commit]\"} 1".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    snapshot("lab_prometheus", &prom);
+}
