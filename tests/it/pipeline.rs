@@ -605,15 +605,8 @@ fn run_keeps_a_prometheus_textfile_up_to_date() {
 fn lab(
     lang: vmkaudit::i18n::Lang,
 ) -> (vmkaudit::model::Inventory, vmkaudit::findings::FindingsFile) {
-    let inv = vmkaudit::inventory::load(&repo("samples/lab-inventory.json"), None).unwrap();
     let rules = vmkaudit::evaluate::RuleSet::load(&repo("samples/lab-rules.toml")).unwrap();
-    let now = chrono::DateTime::parse_from_rfc3339("2026-05-04T10:30:00+08:00")
-        .unwrap()
-        .with_timezone(&chrono::Local);
-    let mut ff = vmkaudit::evaluate::evaluate(&inv, &rules, lang, now);
-    // The engine stamps local time; pin it so the snapshots do not depend on TZ.
-    ff.generated_at = "2026-05-04T10:30:00+08:00".into();
-    (inv, ff)
+    crate::common::lab_at_fixed_time(&rules, lang)
 }
 
 fn snapshot(name: &str, content: &str) {
