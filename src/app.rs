@@ -94,6 +94,23 @@ fn load_rules(path: Option<&Path>) -> Result<RuleSet> {
 /// The report directory of `check` without `-o`.
 pub const DEFAULT_OUTPUT_DIR: &str = "vmkaudit-report";
 
+/// The report files `check` writes, as their formats and directory; `None` when only
+/// `--stdout` was asked for (with `-o` or `--format` as well, the files are written too).
+fn report_files(args: &CheckArgs) -> Result<Option<(Vec<OutputFormat>, PathBuf)>> {
+    if args.stdout.is_some() && args.output_dir.is_none() && args.format.is_none() {
+        return Ok(None);
+    }
+    let formats = match &args.format {
+        Some(list) => parse_formats(list)?,
+        None => crate::render::DEFAULT_FORMATS.to_vec(),
+    };
+    let dir = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUTPUT_DIR));
+    Ok(Some((formats, dir)))
+}
+
 /// `vmkaudit check`.
 pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
     let start = std::time::Instant::now();
@@ -107,20 +124,10 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
             "standard input (`-`) can be read only once: name it once among the inventories".into(),
         ));
     }
-    // `--stdout` alone writes no report file; with `-o` or `--format` it writes them too.
-    let write_files = args.stdout.is_none() || args.output_dir.is_some() || args.format.is_some();
-    let formats = match (&args.format, write_files) {
-        (_, false) => Vec::new(),
-        (Some(list), true) => parse_formats(list)?,
-        (None, true) => crate::render::DEFAULT_FORMATS.to_vec(),
-    };
-    let output_dir = args
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUTPUT_DIR));
+    let files = report_files(&args)?;
     // An unusable output directory is reported before a long import, not after it.
-    if write_files {
-        crate::fsutil::check_output_dir(&output_dir, &crate::render::report_names(&formats))?;
+    if let Some((formats, dir)) = &files {
+        crate::fsutil::check_output_dir(dir, &crate::render::report_names(formats))?;
     }
     let rules = load_rules(args.rules.as_deref())?;
     if from_stdin > 0 && !ui.quiet && std::io::stdin().is_terminal() {
@@ -138,17 +145,18 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
     let loaded = start.elapsed();
     let findings = crate::evaluate::evaluate(&inventory, &rules, lang, chrono::Local::now());
     let evaluated = start.elapsed();
-    let opts = RenderOptions {
-        formats,
-        lang,
-        templates_dir: args.templates_dir.clone(),
-        title: None,
-        fail_on,
-    };
-    let written = if write_files {
-        crate::render::write_reports(&output_dir, &inventory, &findings, &opts)?
-    } else {
-        Vec::new()
+    let written = match files {
+        Some((formats, dir)) => {
+            let opts = RenderOptions {
+                formats,
+                lang,
+                templates_dir: args.templates_dir.clone(),
+                title: None,
+                fail_on,
+            };
+            crate::render::write_reports(&dir, &inventory, &findings, &opts)?
+        }
+        None => Vec::new(),
     };
     if args.stdout == Some(StdoutFormat::Json) {
         let json = crate::render::findings_json(&findings);
