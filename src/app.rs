@@ -5,10 +5,13 @@
 //! ([`crate::deliver`]). Each command returns the [`ExitCode`] it ends with; errors carry their
 //! own.
 
-use std::io::IsTerminal;
-use std::path::Path;
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
 
-use crate::cli::{CheckArgs, Cli, CollectArgs, Command, RulesArgs, RunArgs};
+use crate::cli::{
+    CheckArgs, Cli, CollectArgs, Command, CompletionsArgs, ManArgs, RulesArgs, RunArgs,
+    StdoutFormat,
+};
 use crate::collect::settings::VcenterConfig;
 use crate::collect::SourceOptions;
 use crate::config::Config;
@@ -36,11 +39,20 @@ pub fn init_logging(verbose: u8, quiet: bool) {
         .with_env_filter(filter)
         // Above the collection progress bar when one is drawn.
         .with_writer(|| crate::ui::LogWriter)
-        // No colour codes in cron mail or log files.
-        .with_ansi(std::io::stderr().is_terminal())
+        // No colour codes in cron mail or log files, nor when NO_COLOR asks for none.
+        .with_ansi(log_colour(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR"),
+        ))
         .with_target(false)
         .without_time()
         .try_init();
+}
+
+/// Whether the log output may be coloured: on a terminal, unless `NO_COLOR` is set to
+/// anything but the empty string (<https://no-color.org>).
+pub fn log_colour(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// Run one command.
@@ -54,6 +66,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run(args, ui),
         Command::Collect(args) => collect(args, ui),
         Command::Rules(args) => rules(args),
+        Command::Completions(args) => completions(args),
+        Command::Man(args) => man(args),
     }
 }
 
@@ -77,13 +91,48 @@ fn load_rules(path: Option<&Path>) -> Result<RuleSet> {
     }
 }
 
+/// The report directory of `check` without `-o`.
+pub const DEFAULT_OUTPUT_DIR: &str = "vmkaudit-report";
+
+/// The report files `check` writes, as their formats and directory; `None` when only
+/// `--stdout` was asked for (with `-o` or `--format` as well, the files are written too).
+fn report_files(args: &CheckArgs) -> Result<Option<(Vec<OutputFormat>, PathBuf)>> {
+    if args.stdout.is_some() && args.output_dir.is_none() && args.format.is_none() {
+        return Ok(None);
+    }
+    let formats = match &args.format {
+        Some(list) => parse_formats(list)?,
+        None => crate::render::DEFAULT_FORMATS.to_vec(),
+    };
+    let dir = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUTPUT_DIR));
+    Ok(Some((formats, dir)))
+}
+
 /// `vmkaudit check`.
 pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
     let start = std::time::Instant::now();
-    let formats = parse_formats(&args.format)?;
+    let from_stdin = args
+        .inventories
+        .iter()
+        .filter(|p| p.as_os_str() == crate::inventory::STDIN)
+        .count();
+    if from_stdin > 1 {
+        return Err(Error::Usage(
+            "standard input (`-`) can be read only once: name it once among the inventories".into(),
+        ));
+    }
+    let files = report_files(&args)?;
     // An unusable output directory is reported before a long import, not after it.
-    crate::fsutil::check_output_dir(&args.output_dir, &crate::render::report_names(&formats))?;
+    if let Some((formats, dir)) = &files {
+        crate::fsutil::check_output_dir(dir, &crate::render::report_names(formats))?;
+    }
     let rules = load_rules(args.rules.as_deref())?;
+    if from_stdin > 0 && !ui.quiet && std::io::stdin().is_terminal() {
+        crate::say!("vmkaudit: reading an inventory from standard input (end it with Ctrl-D)");
+    }
     let inventory = crate::inventory::load_all_limited(
         args.inventories
             .iter()
@@ -91,17 +140,30 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
         args.max_input_bytes,
     )?;
     let lang = args.report.lang.unwrap_or_default();
+    let fail_on = args.report.fail_on.unwrap_or_default();
     inventory.warn_duplicate_hosts();
     let loaded = start.elapsed();
     let findings = crate::evaluate::evaluate(&inventory, &rules, lang, chrono::Local::now());
     let evaluated = start.elapsed();
-    let opts = RenderOptions {
-        formats,
-        lang,
-        templates_dir: args.templates_dir.clone(),
-        title: None,
+    let written = match files {
+        Some((formats, dir)) => {
+            let opts = RenderOptions {
+                formats,
+                lang,
+                templates_dir: args.templates_dir.clone(),
+                title: None,
+                fail_on,
+            };
+            crate::render::write_reports(&dir, &inventory, &findings, &opts)?
+        }
+        None => Vec::new(),
     };
-    let written = crate::render::write_reports(&args.output_dir, &inventory, &findings, &opts)?;
+    if args.stdout == Some(StdoutFormat::Json) {
+        let json = crate::render::findings_json(&findings);
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not an error.
+        let _ = out.write_all(json.as_bytes()).and_then(|()| out.flush());
+    }
     if !ui.quiet {
         print_summary(&findings, &written);
     }
@@ -112,7 +174,7 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
         (evaluated - loaded).as_millis(),
         (start.elapsed() - evaluated).as_millis()
     );
-    let code = outcome(&findings, args.report.fail_on.unwrap_or_default(), false);
+    let code = outcome(&findings, fail_on, false);
     drop_in_background((inventory, findings));
     Ok(code)
 }
@@ -125,10 +187,57 @@ fn drop_in_background<T: Send + 'static>(v: T) {
     }
 }
 
+/// The configuration `run` reads when neither `--config` nor [`CONFIG_ENV`] names one.
+pub const DEFAULT_CONFIG: &str = "/etc/vmkaudit/vmkaudit.toml";
+/// The environment variable naming the configuration of `run` when `--config` is not given.
+pub const CONFIG_ENV: &str = "VMKAUDIT_CONFIG";
+
+/// Where the configuration of `run` came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigOrigin {
+    Option,
+    Environment,
+    Default,
+}
+
+/// The configuration file of `run`: `--config`, else `$VMKAUDIT_CONFIG` (when set and not
+/// empty), else [`DEFAULT_CONFIG`] when it exists; a usage error naming all three otherwise.
+pub fn config_path(
+    given: Option<&Path>,
+    env: Option<std::ffi::OsString>,
+    default: &Path,
+) -> Result<(PathBuf, ConfigOrigin)> {
+    if let Some(p) = given {
+        return Ok((p.to_path_buf(), ConfigOrigin::Option));
+    }
+    if let Some(v) = env.filter(|v| !v.is_empty()) {
+        return Ok((PathBuf::from(v), ConfigOrigin::Environment));
+    }
+    if default.exists() {
+        return Ok((default.to_path_buf(), ConfigOrigin::Default));
+    }
+    Err(Error::Usage(format!(
+        "no configuration: give --config FILE, set {CONFIG_ENV}, or create {}",
+        default.display()
+    )))
+}
+
 /// `vmkaudit run`.
 pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     let started = chrono::Local::now();
-    let cfg = Config::load(&args.config)?;
+    let (config, origin) = config_path(
+        args.config.as_deref(),
+        std::env::var_os(CONFIG_ENV),
+        Path::new(DEFAULT_CONFIG),
+    )?;
+    if origin != ConfigOrigin::Option && !ui.quiet {
+        let from = match origin {
+            ConfigOrigin::Environment => format!("from ${CONFIG_ENV}"),
+            _ => format!("the default: no --config, no ${CONFIG_ENV}"),
+        };
+        crate::say!("vmkaudit: configuration {} ({from})", config.display());
+    }
+    let cfg = Config::load(&config)?;
     let rules = load_rules(cfg.rules_file.as_deref())?;
     // A broken custom template is a config error: report it before a long collection.
     let report = &cfg.report;
@@ -136,6 +245,9 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     // So is an output directory that cannot be written, or a `latest` that is not ours.
     crate::fsutil::check_output_dir(&report.output_dir, &[])?;
     crate::deliver::rundir::check_latest(&report.output_dir)?;
+    if let Some(path) = &report.prometheus_textfile {
+        crate::fsutil::check_output_file(path)?;
+    }
     let lang = args.report.lang.unwrap_or(report.language);
     let fail_on = args.report.fail_on.or(report.fail_on).unwrap_or_default();
 
@@ -171,6 +283,7 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
         lang,
         templates_dir: report.templates_dir.clone(),
         title: cfg.name.clone(),
+        fail_on,
     };
     let delivered = crate::deliver::deliver(
         report,
@@ -275,6 +388,62 @@ pub fn rules(args: RulesArgs) -> Result<ExitCode> {
     Ok(ExitCode::Ok)
 }
 
+/// `vmkaudit completions SHELL`: the completion script, from the clap definitions.
+pub fn completions(args: CompletionsArgs) -> Result<ExitCode> {
+    let mut script = Vec::new();
+    clap_complete::generate(
+        args.shell,
+        &mut crate::cli::command(),
+        "vmkaudit",
+        &mut script,
+    );
+    // A closed pipe is not an error (written whole, so clap_complete never meets it).
+    let _ = std::io::stdout().write_all(&script);
+    Ok(ExitCode::Ok)
+}
+
+/// The manual pages from the clap definitions: `vmkaudit.1` last, after one page per command
+/// (`vmkaudit-check.1`, ...), as (file name, roff).
+pub fn man_pages() -> Vec<(String, Vec<u8>)> {
+    fn walk(cmd: clap::Command, out: &mut Vec<(String, Vec<u8>)>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+            walk(sub, out);
+        }
+        let page = clap_mangen::Man::new(cmd);
+        let mut roff = Vec::new();
+        // Rendering into memory cannot fail.
+        let _ = page.render(&mut roff);
+        out.push((page.get_filename(), roff));
+    }
+    let mut cmd = crate::cli::command().disable_help_subcommand(true);
+    // Gives each command its display name (`vmkaudit-check`), the name of its page.
+    cmd.build();
+    let mut out = Vec::new();
+    walk(cmd, &mut out);
+    out
+}
+
+/// `vmkaudit man [--dir DIR]`.
+pub fn man(args: ManArgs) -> Result<ExitCode> {
+    let mut pages = man_pages();
+    match args.dir {
+        Some(dir) => {
+            let files: Vec<(&str, Vec<u8>)> = pages
+                .iter_mut()
+                .map(|(name, roff)| (name.as_str(), std::mem::take(roff)))
+                .collect();
+            for p in crate::fsutil::write_set(&dir, &files)? {
+                crate::say!("  wrote {}", p.display());
+            }
+        }
+        None => {
+            let (_, top) = pages.pop().unwrap_or_default();
+            let _ = std::io::stdout().write_all(&top);
+        }
+    }
+    Ok(ExitCode::Ok)
+}
+
 /// The exit code for a finished evaluation. A failed source (3) outranks findings (1).
 pub fn outcome(findings: &FindingsFile, fail_on: FailOn, source_failed: bool) -> ExitCode {
     if source_failed {
@@ -314,5 +483,45 @@ fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_finds_its_configuration_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let default = dir.path().join("vmkaudit.toml");
+        let given = Path::new("given.toml");
+        let env = || Some(std::ffi::OsString::from("env.toml"));
+        let found = |g: Option<&Path>, e: Option<std::ffi::OsString>| {
+            config_path(g, e, &default).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            found(Some(given), env()).unwrap(),
+            (given.to_path_buf(), ConfigOrigin::Option)
+        );
+        assert_eq!(
+            found(None, env()).unwrap(),
+            (PathBuf::from("env.toml"), ConfigOrigin::Environment)
+        );
+        let err = found(None, Some("".into())).unwrap_err();
+        assert!(err.contains(&default.display().to_string()), "{err}");
+        std::fs::write(&default, "").unwrap();
+        assert_eq!(
+            found(None, Some("".into())).unwrap(),
+            (default.clone(), ConfigOrigin::Default)
+        );
+        assert_eq!(found(None, None).unwrap().1, ConfigOrigin::Default);
+    }
+
+    #[test]
+    fn no_color_set_and_not_empty_turns_colour_off() {
+        assert!(log_colour(true, None));
+        assert!(log_colour(true, Some("".into())));
+        assert!(!log_colour(true, Some("1".into())));
+        assert!(!log_colour(false, None));
     }
 }

@@ -280,6 +280,7 @@ pub fn open_input(path: &Path, max_bytes: u64) -> Result<TextReader> {
             inner: file,
             max: max_bytes,
             left: max_bytes,
+            stream: false,
         }),
     )?;
     text.size_hint = usize::try_from(len).unwrap_or(0);
@@ -312,6 +313,7 @@ pub fn open_any_input(path: &Path, max_bytes: u64) -> Result<Input> {
         inner: std::io::Cursor::new(head[..n].to_vec()).chain(file),
         max: max_bytes,
         left: max_bytes,
+        stream: false,
     };
     if head[..n].starts_with(b"PK\x03\x04") {
         let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
@@ -353,6 +355,21 @@ fn open_regular(path: &Path, max_bytes: u64) -> Result<(std::fs::File, u64)> {
     Ok((file, meta.len()))
 }
 
+/// Open standard input as an input (`vmkaudit check -`), named `name` in messages: decoded
+/// as [`open_input`] decodes a file, and refused with an input error once more than
+/// `max_bytes` were read (a pipe has no size to check before).
+pub fn open_stdin(name: &Path, max_bytes: u64) -> Result<TextReader> {
+    TextReader::new(
+        name,
+        Box::new(Limited {
+            inner: std::io::stdin(),
+            max: max_bytes,
+            left: max_bytes,
+            stream: true,
+        }),
+    )
+}
+
 /// What a non-regular file is, for messages.
 fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     let t = meta.file_type();
@@ -384,6 +401,12 @@ pub enum TextError {
         "the file grew past the limit of {max_bytes} bytes for an input file while it was read"
     )]
     TooLarge { max_bytes: u64 },
+    /// Standard input went on past the input limit.
+    #[error(
+        "more than the limit of {max_bytes} bytes for an input arrived; raise it with \
+         `--max-input-bytes` if the input is right"
+    )]
+    StreamTooLarge { max_bytes: u64 },
     /// Not valid UTF-16 at `line`.
     #[error("not valid UTF-16 text ({what})")]
     Utf16 { line: usize, what: String },
@@ -399,7 +422,9 @@ pub fn input_read_error(path: &Path, e: std::io::Error) -> Error {
         Some(t @ TextError::Utf16 { line, .. }) => {
             Error::input(Location::at(path, *line, None), t.to_string())
         }
-        Some(t @ TextError::TooLarge { .. }) => Error::input(Location::file(path), t.to_string()),
+        Some(t @ (TextError::TooLarge { .. } | TextError::StreamTooLarge { .. })) => {
+            Error::input(Location::file(path), t.to_string())
+        }
         None => Error::io(path, e),
     }
 }
@@ -409,16 +434,21 @@ struct Limited<R> {
     inner: R,
     max: u64,
     left: u64,
+    /// Standard input rather than a file (which can only grow past the limit).
+    stream: bool,
 }
 
 impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n as u64 > self.left {
+            let max_bytes = self.max;
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                TextError::TooLarge {
-                    max_bytes: self.max,
+                if self.stream {
+                    TextError::StreamTooLarge { max_bytes }
+                } else {
+                    TextError::TooLarge { max_bytes }
                 },
             ));
         }

@@ -204,6 +204,7 @@ fn check_and_render(inv: &Inventory, rules: &RuleSet, seed: usize) {
         lang,
         templates_dir: None,
         title: Some("fuzz".into()),
+        fail_on: crate::findings::FailOn::default(),
     };
     // The report as `render::report_html` makes it, with the templates compiled once (that
     // is most of the time of a run under the fuzzer's instrumentation). The email's HTML body

@@ -154,6 +154,10 @@ pub struct Source {
     pub insecure: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_at: Option<String>,
+    /// How long the live collection of this source took, in seconds (successful or not);
+    /// absent for an imported file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_seconds: Option<f64>,
     /// Product name and version reported by the endpoint (`VMware vCenter Server 8.0.2 build-...`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,

@@ -239,7 +239,10 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
                     let total = seen.fetch_add(n, Ordering::Relaxed) + n;
                     bar.set_message(format!("{total} hosts"));
                 };
-                let out = collect_source(&spec, opts, counter).await;
+                let started = std::time::Instant::now();
+                let mut out = collect_source(&spec, opts, counter).await;
+                // Whole milliseconds: enough for a duration metric, and a stable JSON number.
+                out.0.duration_seconds = Some(started.elapsed().as_millis() as f64 / 1000.0);
                 bar.inc(1);
                 (i, out)
             });
@@ -283,6 +286,7 @@ fn source_of(spec: &SourceSpec) -> Source {
         kind: SourceKind::Vcenter,
         insecure: spec.insecure,
         collected_at: None,
+        duration_seconds: None,
         product: None,
         error: None,
     }
@@ -491,6 +495,27 @@ mod tests {
             insecure: false,
             max_response_bytes: None,
         }
+    }
+
+    #[test]
+    fn a_source_records_how_long_its_collection_took_even_when_it_failed() {
+        // Nothing listens on port 1 of loopback: the source fails at once.
+        let bad = SourceSpec {
+            url: "https://127.0.0.1:1".into(),
+            ..spec()
+        };
+        let opts = Options {
+            settings: Settings {
+                retries: 0,
+                ..Settings::default()
+            },
+            ..Options::from_env()
+        };
+        let inv = collect_with(&[bad], false, opts);
+        let s = &inv.sources[0];
+        assert!(s.error.is_some(), "{s:?}");
+        let secs = s.duration_seconds.expect("a duration");
+        assert!((0.0..60.0).contains(&secs), "{secs}");
     }
 
     #[test]

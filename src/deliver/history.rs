@@ -369,6 +369,7 @@ pub(crate) mod tests {
                 kind: crate::model::SourceKind::Vcenter,
                 insecure: false,
                 collected_at: None,
+                duration_seconds: None,
                 product: None,
                 error: error.map(str::to_string),
             });
@@ -474,6 +475,7 @@ pub(crate) mod tests {
             kind: SourceKind::Vcenter,
             insecure: false,
             collected_at: None,
+            duration_seconds: None,
             product: None,
             error: Some("connection refused".into()),
         });
@@ -482,6 +484,7 @@ pub(crate) mod tests {
             kind: SourceKind::Vcenter,
             insecure: false,
             collected_at: None,
+            duration_seconds: None,
             product: None,
             error: None,
         });

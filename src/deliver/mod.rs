@@ -154,6 +154,16 @@ pub fn deliver(
         tracing::warn!("could not update `latest`: {e}");
     }
     let pruned = rundir::prune(output_dir, report.keep, &run_dir);
+    // The textfile collector's file: replaced atomically, so it never reads half of it. Its
+    // path was checked before the run (`run` stops with exit 2 on one it cannot write); one
+    // that fails now costs neither the reports nor the email, and the metrics' age shows it.
+    if let Some(path) = &report.prometheus_textfile {
+        let text = crate::render::prometheus::textfile(inv, &findings);
+        match crate::fsutil::write_atomic(path, text.as_bytes()) {
+            Ok(()) => written.push(path.clone()),
+            Err(e) => tracing::warn!("could not write the Prometheus textfile: {e}"),
+        }
+    }
     if let Some((settings, smtp, message)) = to_send {
         // Owed until the server accepts it: a run killed while sending leaves this entry, and
         // the next run sends.

@@ -1,6 +1,6 @@
 //! The `[report]` table of the run configuration: where the run folders go, which formats and
-//! language, how many runs to keep, the fail level, and how long to wait for the output
-//! directory's lock ([`ReportConfig`] as written, [`ReportSettings`] checked).
+//! language, how many runs to keep, the fail level, how long to wait for the output
+//! directory's lock, and a Prometheus textfile to keep up to date ([`ReportConfig`] as written, [`ReportSettings`] checked).
 //!
 //! The formats and `fail_on` are read straight into enums ([`crate::choice`]): a misspelt one
 //! is an error at its line and column with a did-you-mean.
@@ -24,7 +24,7 @@ use crate::render::OutputFormat;
 pub struct ReportConfig {
     #[serde(default = "default_output_dir")]
     pub output_dir: PathBuf,
-    /// `html`, `csv`, `json` (default: all three).
+    /// `html`, `csv`, `json`, `junit`, `prometheus` (default: the first three).
     #[serde(default = "default_formats")]
     pub formats: Vec<OutputFormat>,
     #[serde(default)]
@@ -40,6 +40,10 @@ pub struct ReportConfig {
     /// or a duration such as "5m" (default 300 s).
     #[serde(default)]
     pub lock_wait: Option<Spanned<DurationValue>>,
+    /// A file the run's Prometheus metrics are also written to, atomically: a `*.prom` file
+    /// in node_exporter's textfile collector directory.
+    #[serde(default)]
+    pub prometheus_textfile: Option<PathBuf>,
 }
 
 /// A duration in the config: a number of seconds (`300`, `0.5`) or a text such as `"5m"`,
@@ -101,12 +105,7 @@ fn default_output_dir() -> PathBuf {
     PathBuf::from("vmkaudit-report")
 }
 fn default_formats() -> Vec<OutputFormat> {
-    vec![
-        OutputFormat::Html,
-        OutputFormat::Csv,
-        OutputFormat::Json,
-        OutputFormat::Remediation,
-    ]
+    crate::render::DEFAULT_FORMATS.to_vec()
 }
 fn default_keep() -> usize {
     30
@@ -122,6 +121,7 @@ impl Default for ReportConfig {
             templates_dir: None,
             fail_on: None,
             lock_wait: None,
+            prometheus_textfile: None,
         }
     }
 }
@@ -138,6 +138,8 @@ pub struct ReportSettings {
     pub fail_on: Option<FailOn>,
     /// How long to wait for another run holding the output directory.
     pub lock_wait: Duration,
+    /// Where the run's Prometheus metrics are also written (`vmkaudit.prom` of the run).
+    pub prometheus_textfile: Option<PathBuf>,
 }
 
 impl ReportConfig {
@@ -181,6 +183,7 @@ impl ReportConfig {
             templates_dir: self.templates_dir.as_deref().map(resolve),
             fail_on: self.fail_on,
             lock_wait,
+            prometheus_textfile: self.prometheus_textfile.as_deref().map(resolve),
         })
     }
 }

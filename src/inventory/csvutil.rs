@@ -697,6 +697,7 @@ impl HostTable {
             kind,
             insecure: false,
             collected_at: None,
+            duration_seconds: None,
             product: None,
             error: None,
         });

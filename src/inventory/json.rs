@@ -59,6 +59,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
             kind: SourceKind::Inventory,
             insecure: false,
             collected_at: inv.collected_at.clone(),
+            duration_seconds: None,
             product: None,
             error: None,
         });

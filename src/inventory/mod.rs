@@ -128,6 +128,11 @@ pub fn file_gap(kind: SourceKind, data: Data) -> FileGap {
     }
 }
 
+/// The path that stands for standard input (`vmkaudit check -`); a file named `-` is `./-`.
+pub const STDIN: &str = "-";
+/// How standard input is named in messages and as the source of its hosts.
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// How much of a file's beginning is read to recognise its format.
 const DETECT_BYTES: u64 = 64 << 10;
 
@@ -141,15 +146,21 @@ pub fn load(path: &Path, format: Option<Format>) -> Result<Inventory> {
 
 /// [`load`] with an input size limit of `max_bytes`. CSV exports are read row by row into the
 /// model (the text, decoded from UTF-16 where needed, streams through); an inventory file is
-/// read whole and parsed in one pass, and so is a workbook.
+/// read whole and parsed in one pass, and so is a workbook. The path [`STDIN`] reads standard
+/// input (same limit, same recognition of the text formats), named [`STDIN_NAME`].
 pub fn load_limited(path: &Path, format: Option<Format>, max_bytes: u64) -> Result<Inventory> {
+    if path == Path::new(STDIN) {
+        let name = Path::new(STDIN_NAME);
+        let text = crate::fsutil::open_stdin(name, max_bytes)?;
+        return load_text(name, format, text);
+    }
     let rvtools_ok = matches!(format, None | Some(Format::Rvtools));
     if rvtools_ok && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         let files = rvtools_tabs::folder_files(path)?;
         tracing::debug!(path = %path.display(), "importing an RVTools CSV export folder");
         return rvtools::read_csv_tabs(&files, path.display().to_string(), max_bytes);
     }
-    let mut text = match crate::fsutil::open_any_input(path, max_bytes)? {
+    let text = match crate::fsutil::open_any_input(path, max_bytes)? {
         crate::fsutil::Input::Text(text) => text,
         crate::fsutil::Input::Zip(bytes) if rvtools_ok => {
             tracing::debug!(path = %path.display(), "importing an RVTools workbook");
@@ -166,6 +177,15 @@ pub fn load_limited(path: &Path, format: Option<Format>, max_bytes: u64) -> Resu
             ))
         }
     };
+    load_text(path, format, text)
+}
+
+/// Recognise the format of `text` (unless given) and import it.
+fn load_text(
+    path: &Path,
+    format: Option<Format>,
+    mut text: crate::fsutil::TextReader,
+) -> Result<Inventory> {
     // The format is recognised from the beginning of the file, which is then read again.
     let mut head = Vec::new();
     (&mut text)

@@ -122,26 +122,12 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
         // Coverage findings say which rules could not run here (none listed on a
         // disconnected host: nothing ran).
         if f.category == Category::Coverage && f.waived.is_none() {
-            let targets: Vec<&str> =
-                if f.not_checked.is_empty() && f.rule == rulemeta::HOST_NOT_CONNECTED {
-                    // Every rule about the host's configuration; the coverage rules themselves
-                    // (connected, sources, waivers) were still checked.
-                    rules
-                        .iter()
-                        .map(String::as_str)
-                        .filter(|r| !rulemeta::is_coverage(r))
-                        .collect()
-                } else {
-                    f.not_checked.iter().map(String::as_str).collect()
-                };
-            for r in targets {
-                if let Some(r) = rules.iter().find(|x| *x == r) {
-                    tallies
-                        .entry((key.clone(), r.as_str()))
-                        .or_default()
-                        .not_checked
-                        .insert(f.subject.name().to_string());
-                }
+            for r in not_checked_by(f, &rules) {
+                tallies
+                    .entry((key.clone(), r))
+                    .or_default()
+                    .not_checked
+                    .insert(f.subject.name().to_string());
             }
         }
         if let Some(r) = rules.iter().find(|x| **x == f.rule) {
@@ -182,6 +168,25 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
             .collect(),
         groups,
     }
+}
+
+/// The rules among `rules` that coverage finding `f` says could not run on its host: those it
+/// lists, or, for a host that is not connected (it lists none: nothing ran), every rule about
+/// the host's configuration; the coverage rules themselves (connected, sources, waivers) were
+/// still checked.
+pub fn not_checked_by<'r>(f: &Finding, rules: &'r [String]) -> Vec<&'r str> {
+    let everything = f.not_checked.is_empty() && f.rule == rulemeta::HOST_NOT_CONNECTED;
+    rules
+        .iter()
+        .map(String::as_str)
+        .filter(|r| {
+            if everything {
+                !rulemeta::is_coverage(r)
+            } else {
+                f.not_checked.iter().any(|n| n == r)
+            }
+        })
+        .collect()
 }
 
 /// For a COV002 finding on a source rather than a host (data an imported file provides for

@@ -246,6 +246,7 @@ mod tests {
             lang: Lang::En,
             templates_dir,
             title: Some("Prod".into()),
+            fail_on: crate::findings::FailOn::default(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Rendering: turn the inventory and findings into report files (HTML, CSV, JSON, checklist).
 //!
 //! [`write_reports`] writes, per the selected formats, `report.html` and `checklist.txt` (html),
-//! `findings.csv` and `vmks.csv` (csv) and `findings.json` (json). The email step uses
+//! `findings.csv` and `vmks.csv` (csv), `findings.json` (json), `junit.xml` (junit, [`junit`])
+//! and `vmkaudit.prom` (prometheus, [`prometheus`]). The email step uses
 //! [`email_html`] (an email-safe HTML body: inline styles, no script, table layout) and
 //! [`email_text`] (its plain-text alternative). Every word comes in the run's language from
 //! [`labels`]; the HTML comes from the handlebars templates in `templates/` ([`html`]), fed by
@@ -14,8 +15,10 @@ pub mod controls;
 pub mod csv;
 pub mod email;
 pub mod html;
+pub mod junit;
 pub mod labels;
 pub mod placement;
+pub mod prometheus;
 pub mod remediation;
 pub mod rulemeta;
 pub mod view;
@@ -26,7 +29,7 @@ use rayon::prelude::*;
 
 use crate::choice::Choice;
 use crate::error::Result;
-use crate::findings::FindingsFile;
+use crate::findings::{FailOn, FindingsFile};
 use crate::i18n::Lang;
 use crate::model::Inventory;
 
@@ -40,6 +43,10 @@ pub enum OutputFormat {
     Json,
     /// The fix scripts `remediation.sh` and `remediation.ps1`.
     Remediation,
+    /// `junit.xml` for CI gates.
+    Junit,
+    /// `vmkaudit.prom` for node_exporter's textfile collector.
+    Prometheus,
 }
 
 impl Choice for OutputFormat {
@@ -49,6 +56,8 @@ impl Choice for OutputFormat {
         OutputFormat::Csv,
         OutputFormat::Json,
         OutputFormat::Remediation,
+        OutputFormat::Junit,
+        OutputFormat::Prometheus,
     ];
 
     fn name(self) -> &'static str {
@@ -57,6 +66,8 @@ impl Choice for OutputFormat {
             OutputFormat::Csv => "csv",
             OutputFormat::Json => "json",
             OutputFormat::Remediation => "remediation",
+            OutputFormat::Junit => "junit",
+            OutputFormat::Prometheus => "prometheus",
         }
     }
 
@@ -72,6 +83,15 @@ impl Choice for OutputFormat {
 
 crate::choice_serde!(OutputFormat);
 
+/// The formats written when none are named (`check` without `--format`, `[report]` without
+/// `formats`): html, csv, json. `junit` and `prometheus` are asked for by name.
+pub const DEFAULT_FORMATS: &[OutputFormat] = &[
+    OutputFormat::Html,
+    OutputFormat::Csv,
+    OutputFormat::Json,
+    OutputFormat::Remediation,
+];
+
 /// What to render and how.
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
@@ -81,6 +101,8 @@ pub struct RenderOptions {
     pub templates_dir: Option<PathBuf>,
     /// Estate name for the title.
     pub title: Option<String>,
+    /// The fail level (`--fail-on`, `report.fail_on`): what fails a JUnit test case.
+    pub fail_on: FailOn,
 }
 
 /// File names of the reports.
@@ -89,6 +111,9 @@ pub const CHECKLIST_TXT: &str = "checklist.txt";
 pub const FINDINGS_CSV: &str = "findings.csv";
 pub const VMKS_CSV: &str = "vmks.csv";
 pub const FINDINGS_JSON: &str = "findings.json";
+pub const JUNIT_XML: &str = "junit.xml";
+/// node_exporter's textfile collector reads `*.prom` files.
+pub const PROMETHEUS_PROM: &str = "vmkaudit.prom";
 
 /// Write the selected report files into `dir`; returns the paths written, in a fixed order.
 pub fn write_reports(
@@ -106,6 +131,12 @@ pub fn write_reports(
                 CHECKLIST_TXT => Box::new(|| Ok(checklist_text(inv, findings, opts).into_bytes())),
                 FINDINGS_CSV => Box::new(|| Ok(csv::findings_csv(inv, findings, opts.lang))),
                 VMKS_CSV => Box::new(|| Ok(csv::vmks_csv(inv, opts.lang))),
+                JUNIT_XML => Box::new(|| {
+                    Ok(junit::junit_xml(inv, findings, opts.fail_on, opts.lang).into_bytes())
+                }),
+                PROMETHEUS_PROM => {
+                    Box::new(|| Ok(prometheus::textfile(inv, findings).into_bytes()))
+                }
                 remediation::REMEDIATION_SH => {
                     Box::new(|| Ok(remediation::remediation_sh(findings, opts.lang).into_bytes()))
                 }
@@ -142,6 +173,12 @@ pub fn report_names(formats: &[OutputFormat]) -> Vec<&'static str> {
     }
     if formats.contains(&OutputFormat::Json) {
         names.push(FINDINGS_JSON);
+    }
+    if formats.contains(&OutputFormat::Junit) {
+        names.push(JUNIT_XML);
+    }
+    if formats.contains(&OutputFormat::Prometheus) {
+        names.push(PROMETHEUS_PROM);
     }
     if formats.contains(&OutputFormat::Remediation) {
         names.extend([remediation::REMEDIATION_SH, remediation::REMEDIATION_PS1]);
@@ -191,6 +228,7 @@ mod tests {
             lang: Lang::En,
             templates_dir: None,
             title: None,
+            fail_on: FailOn::default(),
         };
         let names = report_names(&opts.formats);
         assert_eq!(

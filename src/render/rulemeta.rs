@@ -23,6 +23,20 @@ pub fn is_coverage(id: &str) -> bool {
     }
 }
 
+/// Whether rule `id` checks hosts one by one (a host, estate or disconnected-host check), so
+/// that it can pass or fail per host; not a check of sources (COV003) or one the engine raises
+/// (COV002, COV004). An ID the registry does not know counts as one.
+pub fn checks_hosts(id: &str) -> bool {
+    crate::rules::find(id).is_none_or(|r| {
+        matches!(
+            r.check,
+            crate::rules::Check::Host(_)
+                | crate::rules::Check::Estate(_)
+                | crate::rules::Check::Disconnected(_)
+        )
+    })
+}
+
 /// The catalog's one-line summary of rule `id` (the problem it finds) in `lang`.
 pub fn summary(id: &str, lang: Lang) -> Option<String> {
     crate::rules::find(id).map(|r| r.doc(DocField::Summary, lang).to_string())
@@ -63,6 +77,8 @@ mod tests {
         assert_eq!(summary("NOPE", Lang::En), None);
         assert_eq!(checklist_item("NOPE", Lang::ZhCn), None);
         assert!(is_coverage("COV002") && !is_coverage("GW001"));
+        assert!(checks_hosts("GW001") && checks_hosts("MTU002") && checks_hosts("COV001"));
+        assert!(!checks_hosts("COV003") && !checks_hosts("COV004"));
         let firewall = Reason::Missing(crate::rules::Data::Firewall);
         assert_eq!(reason(firewall, Lang::ZhCn), "主机防火墙配置");
         assert_eq!(reason(Reason::NotConnected, Lang::ZhCn), "主机未连接");

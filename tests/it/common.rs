@@ -266,3 +266,21 @@ fn tools_are_found_on_the_path_or_by_path() {
         [other.join("mytool"), tool.clone()]
     );
 }
+
+/// The sample lab (`samples/lab-inventory.json`) through the real pipeline with `rules`, at a
+/// fixed time (2026-05-04 10:30 +08:00), in `lang`: what the snapshot tests render.
+pub fn lab_at_fixed_time(
+    rules: &vmkaudit::evaluate::RuleSet,
+    lang: vmkaudit::i18n::Lang,
+) -> (vmkaudit::model::Inventory, vmkaudit::findings::FindingsFile) {
+    const AT: &str = "2026-05-04T10:30:00+08:00";
+    let inv = vmkaudit::inventory::load(&repo("samples/lab-inventory.json"), None)
+        .expect("sample inventory loads");
+    let now = chrono::DateTime::parse_from_rfc3339(AT)
+        .unwrap()
+        .with_timezone(&chrono::Local);
+    let mut ff = vmkaudit::evaluate::evaluate(&inv, rules, lang, now);
+    // The engine stamps local time; pin it so the snapshots do not depend on TZ.
+    ff.generated_at = AT.into();
+    (inv, ff)
+}

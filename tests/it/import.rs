@@ -85,6 +85,7 @@ fn schema_matches_the_model_at_both_extremes() {
             kind: SourceKind::Vcenter,
             insecure: true,
             collected_at: Some("2026-01-01T00:00:00Z".into()),
+            duration_seconds: Some(12.5),
             product: Some("VMware vCenter Server".into()),
             error: Some("timeout".into()),
         }],

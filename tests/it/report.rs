@@ -27,6 +27,7 @@ fn opts(lang: Lang) -> RenderOptions {
         lang,
         templates_dir: None,
         title: Some("Lab".into()),
+        fail_on: vmkaudit::findings::FailOn::default(),
     }
 }
 
@@ -111,16 +112,8 @@ fn snapshots_fixture_both_languages() {
 /// The sample lab through the real pipeline (import, built-in pre-upgrade rule set, engine) at a
 /// fixed time, in `lang`.
 fn lab(lang: Lang) -> (Inventory, FindingsFile) {
-    let inv = vmkaudit::inventory::load(&common::repo("samples/lab-inventory.json"), None)
-        .expect("sample inventory loads");
     let rules = vmkaudit::evaluate::RuleSet::builtin("pre-upgrade").unwrap();
-    let now = chrono::DateTime::parse_from_rfc3339("2026-05-04T10:30:00+08:00")
-        .unwrap()
-        .with_timezone(&chrono::Local);
-    let mut ff = vmkaudit::evaluate::evaluate(&inv, &rules, lang, now);
-    // The engine stamps local time; pin it so the snapshots do not depend on TZ.
-    ff.generated_at = "2026-05-04T10:30:00+08:00".into();
-    (inv, ff)
+    common::lab_at_fixed_time(&rules, lang)
 }
 
 #[test]

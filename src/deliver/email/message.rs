@@ -189,6 +189,7 @@ mod tests {
             lang: Lang::En,
             templates_dir: None,
             title: Some("Prod".into()),
+            fail_on: crate::findings::FailOn::default(),
         }
     }
 
