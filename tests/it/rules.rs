@@ -351,6 +351,11 @@ fn rule_set_errors_have_line_column_and_suggestions() {
             &["did you mean `cluster`?"],
         ),
         (
+            "[params]\ngateway_overrides = \"consistant\"\n",
+            "set.toml:2:21:",
+            &["did you mean `consistent`?", "consistent, allow or deny"],
+        ),
+        (
             "extends = \"stgi\"\n",
             "set.toml:1:11:",
             &["did you mean `stig`?"],
