@@ -497,6 +497,7 @@ pub fn cluster_label(host: &Host) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Route;
 
     #[test]
     fn gateway_parsing_is_tolerant() {
@@ -522,6 +523,147 @@ mod tests {
         assert_eq!(known_stack(&v), None);
         v.netstack = Some("vmotion".into());
         assert_eq!(known_stack(&v), Some("vmotion"));
+    }
+
+    fn vmk(dev: &str, ip: &str, stack: &str, services: &[&str]) -> Vmk {
+        let mut v = Vmk::named(dev);
+        v.ipv4 = Some(ip.into());
+        v.netmask = Some("255.255.255.0".into());
+        v.netstack = Some(stack.into());
+        v.services = Some(services.iter().map(|s| s.to_string()).collect());
+        v
+    }
+
+    fn host_with(vmks: Vec<Vmk>, default_gw: Option<&str>, routes: Option<Vec<Route>>) -> Host {
+        let mut h = Host::named("esx01");
+        h.vmks = vmks;
+        let mut default = crate::model::Netstack::new(DEFAULT_NETSTACK, default_gw.map(Into::into));
+        default.routes = routes;
+        let mut vmotion = crate::model::Netstack::new("vmotion", None);
+        vmotion.routes = Some(Vec::new());
+        h.netstacks = Some(vec![default, vmotion]);
+        h
+    }
+
+    #[test]
+    fn reach_prefers_routes_overrides_and_own_stacks_over_the_default_gateway() {
+        let peer: Ipv4Net = "10.0.31.0/24".parse().unwrap();
+        let mgmt = vmk("vmk0", "10.0.10.11", DEFAULT_NETSTACK, &["management"]);
+        let vsan = vmk("vmk2", "10.0.30.11", DEFAULT_NETSTACK, &["vsan"]);
+        // Default gateway in the management subnet, routes known: leaves through management.
+        let h = host_with(
+            vec![mgmt.clone(), vsan.clone()],
+            Some("10.0.10.1"),
+            Some(vec![]),
+        );
+        let gw = Ipv4Addr::new(10, 0, 10, 1);
+        assert_eq!(reach(&h, &h.vmks[1], peer), Reach::DefaultGateway(gw));
+        // Routes unknown: a static route may exist.
+        let h = host_with(vec![mgmt.clone(), vsan.clone()], Some("10.0.10.1"), None);
+        assert_eq!(reach(&h, &h.vmks[1], peer), Reach::Routed);
+        // A static route covering the peer (a summary route too).
+        let route = |net: &str| Route {
+            network: net.into(),
+            gateway: "10.0.30.1".into(),
+            device: None,
+        };
+        for net in ["10.0.31.0/24", "10.0.0.0/16"] {
+            let h = host_with(
+                vec![mgmt.clone(), vsan.clone()],
+                Some("10.0.10.1"),
+                Some(vec![route(net)]),
+            );
+            assert_eq!(reach(&h, &h.vmks[1], peer), Reach::Routed, "{net}");
+        }
+        // A route to somewhere else does not help.
+        let h = host_with(
+            vec![mgmt.clone(), vsan.clone()],
+            Some("10.0.10.1"),
+            Some(vec![route("10.0.32.0/24")]),
+        );
+        assert_eq!(reach(&h, &h.vmks[1], peer), Reach::DefaultGateway(gw));
+        // The vmk's override.
+        let mut over = vsan.clone();
+        over.gateway = Some("10.0.30.1".into());
+        let h = host_with(vec![mgmt.clone(), over], Some("10.0.10.1"), Some(vec![]));
+        assert_eq!(reach(&h, &h.vmks[1], peer), Reach::Routed);
+        // Own stack without a gateway: unreachable; with one: routed.
+        let vm = vmk("vmk1", "10.0.20.11", "vmotion", &["vmotion"]);
+        let mut h = host_with(vec![mgmt, vm], Some("10.0.10.1"), Some(vec![]));
+        assert_eq!(reach(&h, &h.vmks[1], peer), Reach::Unreachable);
+        h.netstacks.as_mut().unwrap()[1].gateway = Some("10.0.20.1".into());
+        assert_eq!(reach(&h, &h.vmks[1], peer), Reach::Routed);
+    }
+
+    #[test]
+    fn a_non_routed_subnet_is_split_by_vlan_and_switch_scope() {
+        let mut a = vmk("vmk1", "192.168.20.11", "vmotion", &["vmotion"]);
+        a.vlan = Some(crate::model::Vlan::Id(20));
+        a.switch = Some("DVS-A".into());
+        a.switch_kind = Some(SwitchKind::Distributed);
+        let mut b = a.clone();
+        b.switch = Some("DVS-B".into());
+        let mut ha = host_with(vec![a.clone()], Some("10.0.10.1"), Some(vec![]));
+        ha.cluster = Some("A".into());
+        let mut hb = host_with(vec![b], Some("10.0.10.1"), Some(vec![]));
+        hb.name = "esx02".into();
+        hb.cluster = Some("B".into());
+        let nets = Networks::new([&ha, &hb]);
+        let (sa, sb) = (
+            nets.segment(&ha, &ha.vmks[0]),
+            nets.segment(&hb, &hb.vmks[0]),
+        );
+        assert!(sa.is_some() && !may_share(&sa, &sb));
+        // An unknown VLAN may be on any network.
+        let mut c = a.clone();
+        c.vlan = None;
+        assert!(may_share(&sa, &nets.segment(&ha, &c)));
+        assert_eq!(
+            split_networks(&[(sa.clone(), 1), (sb.clone(), 2), (None, 3)]),
+            [vec![1, 3], vec![2, 3]]
+        );
+        // Routed (an override inside it on one host): one network everywhere.
+        hb.vmks[0].gateway = Some("192.168.20.1".into());
+        let nets = Networks::new([&ha, &hb]);
+        assert!(nets.segment(&ha, &ha.vmks[0]).is_none());
+    }
+
+    #[test]
+    fn pairs_in_one_subnet_follow_kb_318546() {
+        let v = |dev: &str, services: &[&str]| vmk(dev, "10.0.20.11", DEFAULT_NETSTACK, services);
+        let vp = ["vmotion", "vSphereProvisioning"];
+        assert_eq!(
+            pair(&v("a", &vp), &v("b", &["vSphereProvisioning", "vmotion"])),
+            Pair::Supported
+        );
+        assert_eq!(pair(&v("a", &["vmotion"]), &v("b", &vp)), Pair::Multihomed);
+        assert_eq!(
+            pair(&v("a", &["management"]), &v("b", &[])),
+            Pair::Multihomed
+        );
+        let (mut a, mut b) = (v("a", &[]), v("b", &[]));
+        assert_eq!(
+            pair(&a, &b),
+            Pair::Unverified,
+            "binding and teaming unknown"
+        );
+        let team = |nic: &str, standby: &[&str]| crate::model::Teaming {
+            policy: None,
+            active: vec![nic.into()],
+            standby: standby.iter().map(|s| s.to_string()).collect(),
+        };
+        (a.teaming, b.teaming) = (Some(team("vmnic2", &[])), Some(team("vmnic3", &[])));
+        assert_eq!(pair(&a, &b), Pair::Unverified);
+        b.teaming = Some(team("vmnic3", &["vmnic2"]));
+        assert_eq!(
+            pair(&a, &b),
+            Pair::Multihomed,
+            "a standby uplink: not port binding"
+        );
+        (a.iscsi_bound, b.iscsi_bound) = (Some(true), Some(true));
+        assert_eq!(pair(&a, &b), Pair::Supported);
+        b.iscsi_bound = Some(false);
+        assert_eq!(pair(&a, &b), Pair::Multihomed);
     }
 
     #[test]
