@@ -714,8 +714,7 @@ def powercli_csv(inv):
 
 
 def expected(inv, faults):
-    # Info-only faults (coverage, the unknown iSCSI binding) leave a host healthy.
-    broken = {f["host"] for f in faults if f["rule"] not in ("COV001", "COV002", "ADDR006")}
+    broken = {f["host"] for f in faults if f["rule"] not in ("COV001", "COV002")}
     healthy = [h["name"] for h in inv["hosts"] if h["name"] not in broken]
     return {
         "description": "Planted faults of samples/lab-inventory.json (see samples/README.md). "
