@@ -4,7 +4,7 @@
 //! gateway on a stack.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::findings::{Category, Severity};
 use crate::i18n::{self, Msg};
@@ -71,8 +71,8 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "A TCP/IP stack of a host has a second default gateway the design does not call for: a gateway override on management, or overrides the hosts of a cluster do not agree on.",
     checks: "Looks at every vmk whose default-gateway override differs from its TCP/IP stack's \
-        gateway. An override on a vmk that carries management is always a finding (the \
-        management vmk routes through the stack's gateway). Other overrides are judged by \
+        gateway. An override on a vmk that carries management is always a finding, IPv4 or \
+        IPv6 (the management vmk routes through the stack's gateway). Other overrides are judged by \
         `gateway_overrides`: with `consistent` (the default) an override inside the vmk's \
         subnet is supported routing for that vmk's traffic (an override outside it is GW003's) \
         as long as the hosts of the cluster agree for each of its services: all of that \
@@ -115,8 +115,16 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
     for (i, host) in ctx.hosts() {
         for vmk in net::sorted_vmks(host) {
             if vmk.has_service(service::MANAGEMENT) == Some(true) {
+                let stack = host.netstack(net::stack_of(vmk));
                 if let Some(gw) = net::override_gateway(host, vmk) {
-                    hits.push(management_hit(i, host, vmk, gw));
+                    let stack_gw = net::stack_gateway(host, net::stack_of(vmk)).valid();
+                    hits.push(management_hit(i, vmk, gw, stack_gw));
+                }
+                let stack_gw6 = stack.and_then(|n| ipv6(n.ipv6_gateway.as_deref()));
+                if let Some(gw) = ipv6(vmk.ipv6_gateway.as_deref()) {
+                    if Some(gw) != stack_gw6 {
+                        hits.push(management_hit(i, vmk, gw, stack_gw6));
+                    }
                 }
             }
         }
@@ -130,10 +138,19 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
     hits
 }
 
-fn management_hit(i: usize, host: &Host, vmk: &Vmk, gw: Ipv4Addr) -> Hit {
+/// An IPv6 gateway as a source gave it; `None` when missing, empty, `::` or not IPv6.
+fn ipv6(raw: Option<&str>) -> Option<Ipv6Addr> {
+    raw?.trim()
+        .parse::<Ipv6Addr>()
+        .ok()
+        .filter(|a| !a.is_unspecified())
+}
+
+/// The management vmk `vmk` overrides its stack's IPv4 or IPv6 gateway `stack_gw` with `gw`.
+fn management_hit<A: std::fmt::Display>(i: usize, vmk: &Vmk, gw: A, stack_gw: Option<A>) -> Hit {
     let dev = &vmk.device;
     let stack = net::stack_of(vmk);
-    let stack_gw = match net::stack_gateway(host, stack).valid() {
+    let stack_gw = match stack_gw {
         Some(g) => g.to_string(),
         None => "-".to_string(),
     };
