@@ -747,6 +747,8 @@ SEPARATED = {"vmotion", "faultToleranceLogging", "vsan", "vSphereReplication",
 ALLOWED_COMBOS = [{"vSphereReplication", "vSphereReplicationNFC"}, {"vmotion", "vSphereProvisioning"}]
 SHARED_WITH_MGMT = {"vmotion", "faultToleranceLogging", "vsan", "vSphereReplication",
                     "vSphereReplicationNFC", "vSphereProvisioning", "vSphereBackupNFC"}
+PEER_TO_PEER = {"vmotion", "vsan", "faultToleranceLogging", "vSphereProvisioning", "nvmeTcp",
+                "nvmeRdma"}
 DHCP_FORBIDDEN = {"vmotion", "vsan", "faultToleranceLogging", "nvmeTcp", "nvmeRdma"}
 EXPECTED_MTU = {"management": 1500, "vmotion": 9000, "vsan": 9000, "faultToleranceLogging": 9000,
                 "vSphereReplication": 9000, "vSphereReplicationNFC": 9000}
@@ -964,7 +966,7 @@ def pair(a, b):
 
 
 def unreachable_peers(live, net, addr):
-    """ADDR005: per cluster and service but management, each host must reach every network of
+    """ADDR005: per cluster and host-to-host service or storage fabric, each host must reach every network of
     the service (directly, or by a static route, an override, its own stack or a default-stack
     gateway in its own subnet); of two networks that cannot reach each other, the smaller one's
     hosts are reported (a tie: both). Yields (host, vmk)."""
@@ -990,7 +992,7 @@ def unreachable_peers(live, net, addr):
     for h in live:
         for v in h["vmks"]:
             for s in v["services"]:
-                if h["cluster"] and s != "management" and net(v):
+                if h["cluster"] and s in PEER_TO_PEER and net(v):
                     groups[(h["cluster"], s)].append((h, v, net(v)))
     for members in groups.values():
         nets, own = defaultdict(set), defaultdict(list)

@@ -7,7 +7,7 @@ use ipnet::Ipv4Net;
 
 use crate::findings::{Category, Severity};
 use crate::i18n::{self, Msg};
-use crate::model::{service, Host, Vmk};
+use crate::model::{Host, Vmk};
 use crate::msg;
 use crate::rules::net::{self, Reach};
 use crate::rules::{Check, Data, EstateCtx, Hit, Rule};
@@ -18,8 +18,10 @@ pub static RULE: Rule = Rule {
     category: Category::Addressing,
     severity: Severity::Error,
     summary: "A host cannot reach a network its cluster uses for a service, or reaches it only through the default (management) gateway.",
-    checks: "Within each cluster, collects the IPv4 networks (subnets) the vmks of every service \
-        except management are in. Every host must reach each of them, fabric by fabric: \
+    checks: "Within each cluster, collects the IPv4 networks (subnets) the vmks of every \
+        host-to-host service (vMotion, vSAN, FT logging, provisioning) and storage fabric \
+        (NVMe/TCP, NVMe/RDMA) are in; witness, replication, backup and PTP traffic goes to \
+        peers outside the cluster and is not compared. Every host must reach each of them, fabric by fabric: \
         directly (a vmk of the service in that network) or routed from a vmk of the service: \
         a static route of the vmk's TCP/IP stack that covers the network, the vmk's gateway \
         override, the gateway of the vmk's own (non-default) stack, or a default-stack \
@@ -30,8 +32,8 @@ pub static RULE: Rule = Rule {
         known. When two networks cannot reach each other, the hosts of the smaller one are \
         reported (on a tie, both). Object: the vmk. Does not fire on: routed vSAN or vMotion \
         with gateway overrides, L3 vMotion or provisioning on their own stacks, stretched vSAN \
-        joined by static routes, A/B storage fabrics (every host in both fabrics), one \
-        non-routed subnet per cluster.",
+        joined by static routes, 2-node vSAN with witness traffic separation, A/B storage \
+        fabrics (every host in both fabrics), one non-routed subnet per cluster.",
     why: "vMotion, vSAN, FT, replication and NVMe/TCP connect host to host or host to target. \
         Without a route a vmk only reaches its own subnet, so a host whose vSAN or vMotion \
         vmk sits in another subnet than its peers cannot exchange that traffic with them: \
@@ -78,12 +80,9 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
             let Some(subnet) = net::subnet(vmk) else {
                 continue;
             };
-            for s in net::services(vmk) {
-                if s == service::MANAGEMENT {
-                    continue;
-                }
+            for s in net::carried(vmk, net::PEER_TO_PEER) {
                 groups
-                    .entry((cluster, s.as_str()))
+                    .entry((cluster, s))
                     .or_default()
                     .push(Member {
                         host: i,

@@ -26,6 +26,19 @@ pub const SEPARATED: &[&str] = &[
     service::NVME_RDMA,
 ];
 
+/// The services whose vmks talk to each other within a cluster (vMotion, vSAN, FT logging,
+/// provisioning), or to targets every host reaches fabric by fabric (NVMe/TCP, NVMe/RDMA): what
+/// ADDR005 checks. Witness, replication, backup and PTP traffic goes to peers outside the
+/// cluster (the witness host, the replication appliance, backup proxies, the PTP master).
+pub const PEER_TO_PEER: &[&str] = &[
+    service::VMOTION,
+    service::VSAN,
+    service::FT_LOGGING,
+    service::PROVISIONING,
+    service::NVME_TCP,
+    service::NVME_RDMA,
+];
+
 /// Parse an IPv4 address, ignoring surrounding whitespace.
 pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
     s.trim().parse().ok()
