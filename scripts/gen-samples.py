@@ -301,8 +301,9 @@ def plant(hosts):
     # --- gateway ---
     h = find(hosts, "esx-sh-a03")
     dev(h, "vmk2")["gateway"] = "10.16.30.1"
-    fault("GW001", "esx-sh-a03", None,
-          "vmk2 (vSAN) overrides the gateway with 10.16.30.1 on defaultTcpipStack, whose gateway is 10.16.10.1")
+    fault("GW001", "esx-sh-a03", "vmk2",
+          "vmk2 (vSAN) overrides the gateway with 10.16.30.1 on defaultTcpipStack, whose gateway is "
+          "10.16.10.1; no other host of CL-SH-Prod routes vSAN by override")
 
     h = find(hosts, "esx-sh-a05")
     h["netstacks"][0]["gateway"] = "10.16.11.1"
@@ -437,6 +438,50 @@ def plant(hosts):
         "object": None,
         "why": "the source vc-bj-02 could not be collected (recorded in the inventory's sources)",
     })
+    return faults
+
+
+def plant_network(hosts):
+    """Plant the faults of the network rules' designs-aware checks (one per broken host), and
+    record what the older faults now also trip. Returns the fault entries."""
+    faults = []
+
+    def fault(rule, short, obj, why):
+        faults.append({"rule": rule, "host": short + "." + DOMAIN, "object": obj, "why": why})
+
+    h = find(hosts, "esx-sh-a10")
+    dev(h, "vmk0")["gateway"] = "10.16.10.254"
+    fault("GW001", "esx-sh-a10", "vmk0",
+          "vmk0 carries management and overrides the default stack's gateway 10.16.10.1 with 10.16.10.254")
+
+    h = find(hosts, "esx-bj-c09")
+    dev(h, "vmk2")["ipv4"] = "10.32.31.109"
+    fault("ADDR005", "esx-bj-c09", "vmk2",
+          "vmk2 (vSAN) is in 10.32.31.0/24; its vSAN traffic to the rest of CL-BJ-Prod (10.32.30.0/24) "
+          "would leave through the management gateway 10.32.10.1 (no static route, override or own stack)")
+
+    for short, bound in (("esx-sh-b07", False), ("esx-sh-b08", None)):
+        h = find(hosts, short)
+        for i, (n, nic) in enumerate(((4, "vmnic2"), (5, "vmnic3"))):
+            v = vmk("vmk%d" % n, "dvPG-SH-DB-NFS-%s" % "AB"[i], "DVS-SH-DB", "distributed", 70,
+                    "10.16.70.%d" % (100 + int(short[-2:]) + 50 * i), 9000, "defaultTcpipStack",
+                    [], mac(h["_idx"], n))
+            v.update(teaming={"policy": "failover_explicit", "active": [nic], "standby": []},
+                     security={"promiscuous": False, "mac_changes": False,
+                               "forged_transmits": False},
+                     iscsi_bound=bound)
+            h["vmks"].append(v)
+    fault("ADDR002", "esx-sh-b07", None,
+          "vmk4 and vmk5 (no services, NFS, not bound to iSCSI) share 10.16.70.0/24 on the default stack")
+    fault("ADDR006", "esx-sh-b08", None,
+          "vmk4 and vmk5 (no services) share 10.16.70.0/24 like iSCSI port binding; the binding is unknown (info)")
+
+    # What older planted faults also trip under the designs-aware rules (same broken hosts).
+    fault("SEP003", "esx-sh-b01", None,
+          "the same vmk4 (no services: IP storage) shares vmk0's management subnet, port group and VLAN")
+    fault("ADDR005", "esx-sh-a04", "vmk2",
+          "the same vmk2 (vSAN moved into 10.16.20.0/24): its vSAN traffic to 10.16.30.0/24 would "
+          "leave through the management gateway")
     return faults
 
 
@@ -593,6 +638,53 @@ def plant_services_uplinks(hosts):
     fault("FW002", "esx-sh-b06", "dns",
           "dns accepts all IP addresses and vSphere says its allowed IPs are user-configurable")
     return faults
+# --- the supported designs (scripts/gen-designs.py), healthy, in DC-Shanghai -----------------
+# The same hosts as tests/fixtures/designs/, moved into the lab: renamed esx-sh-<name>, in
+# DC-Shanghai of vc-sh-01, with the lab's firewall, and VLANs and MTUs following the lab's
+# network plan (management 10, vMotion 20, vSAN 30; vMotion and vSAN at MTU 9000), which the
+# lab's rule set checks. Design 8's two clusters keep their one reused vMotion and vSAN subnet
+# and addresses, on their own distributed switches.
+PLAN_VLAN = {"management": 10, "vmotion": 20, "vsan": 30}
+PLAN_MTU = {"vmotion": 9000, "vsan": 9000}
+
+
+def load_designs():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("gen_designs", ROOT / "scripts" / "gen-designs.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def design_hosts():
+    """The design hosts for the lab (see above), in design order."""
+    hosts = []
+    for _, design in load_designs().design_hosts():
+        for h in design:
+            _host_seq[0] += 1
+            short = h["name"].split(".")[0]
+            h.update(
+                name="esx-sh-%s.%s" % (short, DOMAIN),
+                cluster=("SH-" + h["cluster"]) if h["cluster"] else None,
+                datacenter=SITES["sh"]["datacenter"],
+                source="https://%s/sdk" % SITES["sh"]["vcenter"],
+                version="8.0.3",
+                build=ESXI["8.0.3"],
+                firewall=firewall("sh"),
+            )
+            h["_idx"], h["_site"] = _host_seq[0], "sh"
+            switches = {sw["name"]: sw for sw in h["switches"]}
+            for n, v in enumerate(h["vmks"]):
+                v["mac"] = mac(h["_idx"], n)
+                for svc in v["services"]:
+                    if svc in PLAN_VLAN and svc != "management":
+                        v["vlan"] = PLAN_VLAN[svc]
+                    if svc in PLAN_MTU:
+                        v["mtu"] = PLAN_MTU[svc]
+                        sw = switches[v["switch"]]
+                        sw["mtu"] = max(sw["mtu"], v["mtu"])
+            hosts.append(h)
+    return hosts
 
 
 def inventory():
@@ -601,8 +693,10 @@ def inventory():
     for c in CLUSTERS:
         hosts.extend(cluster_hosts(c))
     hosts.extend(standalone_hosts())
+    hosts.extend(design_hosts())
     faults = plant(hosts)
     faults += plant_services_uplinks(hosts)
+    faults.extend(plant_network(hosts))
     for h in hosts:
         schema2(h)
     sources = [
@@ -1002,6 +1096,8 @@ SEPARATED = {"vmotion", "faultToleranceLogging", "vsan", "vSphereReplication",
 ALLOWED_COMBOS = [{"vSphereReplication", "vSphereReplicationNFC"}, {"vmotion", "vSphereProvisioning"}]
 SHARED_WITH_MGMT = {"vmotion", "faultToleranceLogging", "vsan", "vSphereReplication",
                     "vSphereReplicationNFC", "vSphereProvisioning", "vSphereBackupNFC"}
+PEER_TO_PEER = {"vmotion", "vsan", "faultToleranceLogging", "vSphereProvisioning", "nvmeTcp",
+                "nvmeRdma"}
 DHCP_FORBIDDEN = {"vmotion", "vsan", "faultToleranceLogging", "nvmeTcp", "nvmeRdma"}
 EXPECTED_MTU = {"management": 1500, "vmotion": 9000, "vsan": 9000, "faultToleranceLogging": 9000,
                 "vSphereReplication": 9000, "vSphereReplicationNFC": 9000}
@@ -1062,10 +1158,6 @@ def reference_findings(inv):
             out.add(("COV002", name, None))
         for key, st in stacks.items():
             on = [v for v in h["vmks"] if v["netstack"] == key]
-            gws = {st["gateway"]} if st["gateway"] else set()
-            gws |= {v["gateway"] for v in on if v["gateway"]}
-            if len(gws) > 1:
-                out.add(("GW001", name, key))
             g = addr(st["gateway"])
             if g and on and not any(net(v) and g in net(v) for v in on):
                 out.add(("GW002", name, key))
@@ -1075,6 +1167,8 @@ def reference_findings(inv):
             d, svc, n = v["device"], set(v["services"]), net(v)
             if v["gateway"] and n and addr(v["gateway"]) not in n:
                 out.add(("GW003", name, d))
+            if "management" in svc and override(h, v):
+                out.add(("GW001", name, d))
             if "management" in svc and (svc & SHARED_WITH_MGMT or v.get("iscsi_bound")):
                 out.add(("SEP001", name, d))
             sep = svc & SEPARATED
@@ -1096,15 +1190,18 @@ def reference_findings(inv):
         for i in range(len(vm)):
             for j in range(i + 1, len(vm)):
                 a, b = vm[i], vm[j]
-                sa = set(a["services"]) & (SEPARATED | {"management"})
-                sb = set(b["services"]) & (SEPARATED | {"management"})
+                sa, sb = traffic_class(a), traffic_class(b)
                 same_net = net(a) is not None and net(a) == net(b)
+                same_vlan = a["vlan"] == b["vlan"] and a["switch"] and a["switch"] == b["switch"]
                 if sa and sb and sa != sb and (same_net or a["portgroup"] == b["portgroup"]
-                                               or a["vlan"] == b["vlan"]):
+                                               or same_vlan):
                     out.add(("SEP003", name, None))
-                single = len(a["services"]) == 1 and a["services"] == b["services"]
-                if a["netstack"] == b["netstack"] and same_net and not single:
-                    out.add(("ADDR002", name, None))
+                if a["netstack"] == b["netstack"] and same_net:
+                    p = pair(a, b)
+                    if p == "multihomed":
+                        out.add(("ADDR002", name, None))
+                    elif p == "unverified":
+                        out.add(("ADDR006", name, None))
         fw = h["firewall"]
         if fw:
             if not (fw["incoming_blocked"] and fw["outgoing_blocked"]):
@@ -1121,23 +1218,39 @@ def reference_findings(inv):
                         if nw.prefixlen < MAX_PREFIX or not inside:
                             out.add(("FW003", name, r["key"]))
 
-    holders = defaultdict(list)
-    by_cluster_svc = defaultdict(list)
-    by_subnet = defaultdict(list)
-    unroutable = defaultdict(list)
+    # Networks: a routed subnet (a gateway, override or static route's gateway in it) is one
+    # address space; a non-routed one is told apart by VLAN and switch scope.
+    routed = set()
     for h in live:
         stacks = {n["key"]: n for n in h["netstacks"]}
         for v in h["vmks"]:
+            st = stacks[v["netstack"]]
+            gws = [v["gateway"], st["gateway"]] + [r["gateway"] for r in st.get("routes") or []]
+            if net(v) and any(addr(g) and addr(g) in net(v) for g in gws):
+                routed.add(net(v))
+
+    def segment(h, v):
+        if net(v) is None or net(v) in routed or v["vlan"] is None or not v["switch"]:
+            return None
+        scope = (h["source"], h["datacenter"]) + (
+            ("dvs", v["switch"]) if v["switch_kind"] != "standard"
+            else ("host", h["cluster"] or h["name"]))
+        return (str(v["vlan"]), scope)
+
+    holders = defaultdict(list)
+    by_cluster_svc = defaultdict(list)
+    by_subnet = defaultdict(list)
+    for h in live:
+        for v in h["vmks"]:
             f = (h["name"], v["device"])
+            seg = segment(h, v)
             if addr(v["ipv4"]):
-                holders[v["ipv4"]].append(f)
+                holders[v["ipv4"]].append((f, seg))
             if net(v):
-                by_subnet[net(v)].append((f, v["mtu"], f))
+                by_subnet[net(v)].append((seg, (f, v["mtu"], f)))
             for s in v["services"]:
                 if h["cluster"]:
                     by_cluster_svc[(h["cluster"], s)].append((f, v["mtu"], f))
-                    if net(v) and not stacks[v["netstack"]]["gateway"]:
-                        unroutable[(h["cluster"], s)].append((f, net(v), f))
                 if s in EXPECTED_MTU and v["mtu"] != EXPECTED_MTU[s] and h["cluster"]:
                     out.add(("MTU002", h["name"], v["device"]))
     members = defaultdict(list)
@@ -1149,15 +1262,23 @@ def reference_findings(inv):
             out.update(("SEP005", h["name"], None) for h in hs
                        if not any("vmotion" in v["services"] or v["netstack"] == "vmotion"
                                   for v in h["vmks"]))
+    def may_share(a, b):
+        return a is None or b is None or a == b
+
     for ip, fs in holders.items():
-        if len(fs) > 1:
-            out.update(("ADDR001", hn, d) for hn, d in fs)
+        for f, seg in fs:
+            if any(g != f and may_share(seg, sg) for g, sg in fs):
+                out.add(("ADDR001",) + f)
     for items in by_cluster_svc.values():
         out.update(("MTU002", hn, d) for hn, d in deviators(items))
-    for items in by_subnet.values():
-        out.update(("MTU003", hn, d) for hn, d in deviators(items))
-    for items in unroutable.values():
-        out.update(("ADDR005", hn, d) for hn, d in deviators(items))
+    for members in by_subnet.values():
+        known = sorted({seg for seg, _ in members if seg is not None})
+        unknown = [m for seg, m in members if seg is None]
+        networks = [[m for seg, m in members if seg == k] + unknown for k in known] or [unknown]
+        for items in networks:
+            out.update(("MTU003", hn, d) for hn, d in deviators(items))
+    out.update(("ADDR005", hn, d) for hn, d in unreachable_peers(live, net, addr))
+    out.update(gateway_overrides_disagree(live, net, addr))
     return out | reference_services_uplinks(inv)
 
 
@@ -1206,6 +1327,123 @@ def reference_services_uplinks(inv):
             if vlan == 4095 or (isinstance(vlan, dict) and "trunk" in vlan):
                 out.add(("SEP007", name, d))
     return out
+
+
+def override(h, v):
+    """The vmk's gateway override when it is a second gateway on its stack."""
+    stack_gw = next(n["gateway"] for n in h["netstacks"] if n["key"] == v["netstack"])
+    return v["gateway"] if v["gateway"] and v["gateway"] != stack_gw else None
+
+
+def traffic_class(v):
+    """SEP003: management plus separated services; a vmk without services is untagged IP
+    storage."""
+    if v["services"] == []:
+        return {"untagged"}
+    return set(v["services"]) & (SEPARATED | {"management"})
+
+
+def pair(a, b):
+    """ADDR002/ADDR006: two vmks of one stack in one subnet: supported, unverified or
+    multihomed."""
+    sa, sb = a["services"], b["services"]
+
+    def multi_nic_vmotion(s):
+        return "vmotion" in s and all(x in ("vmotion", "vSphereProvisioning") for x in s)
+
+    if (multi_nic_vmotion(sa) and set(sa) == set(sb)) or (len(sa) == 1 and sa == sb):
+        return "supported"
+    if sa or sb:
+        return "multihomed"
+    ba, bb = a.get("iscsi_bound"), b.get("iscsi_bound")
+    if ba is True and bb is True:
+        return "supported"
+    if ba is False or bb is False:
+        return "multihomed"
+    ta, tb = a.get("teaming"), b.get("teaming")
+    if ta and tb:
+        single = all(len(t["active"]) == 1 and not t["standby"] for t in (ta, tb))
+        return "unverified" if single and ta["active"] != tb["active"] else "multihomed"
+    return "unverified"
+
+
+def unreachable_peers(live, net, addr):
+    """ADDR005: per cluster and host-to-host service or storage fabric, each host must reach every network of
+    the service (directly, or by a static route, an override, its own stack or a default-stack
+    gateway in its own subnet); of two networks that cannot reach each other, the smaller one's
+    hosts are reported (a tie: both). Yields (host, vmk)."""
+    import ipaddress
+    from collections import defaultdict
+
+    def reach(h, v, dest):
+        st = next(n for n in h["netstacks"] if n["key"] == v["netstack"])
+        routes = st.get("routes")
+        if any(ipaddress.ip_network(r["network"]).supernet_of(dest) and addr(r["gateway"])
+               for r in routes or []):
+            return "routed"
+        if addr(v["gateway"]):
+            return "routed"
+        gw = addr(st["gateway"])
+        if gw is None:
+            return "unreachable"
+        if v["netstack"] != "defaultTcpipStack" or routes is None or gw in net(v):
+            return "routed"
+        return "default"
+
+    groups = defaultdict(list)
+    for h in live:
+        for v in h["vmks"]:
+            for s in v["services"]:
+                if h["cluster"] and s in PEER_TO_PEER and net(v):
+                    groups[(h["cluster"], s)].append((h, v, net(v)))
+    for members in groups.values():
+        nets, own = defaultdict(set), defaultdict(list)
+        for h, v, n in members:
+            nets[n].add(h["name"])
+            own[h["name"]].append((h, v, n))
+        if len(nets) < 2:
+            continue
+        misses = {}
+        for host, mine in own.items():
+            for peer in nets:
+                if any(n == peer for _, _, n in mine):
+                    continue
+                how = [(reach(h, v, peer), v) for h, v, _ in mine]
+                if any(r == "routed" for r, _ in how):
+                    continue
+                misses[(host, peer)] = next((x for x in how if x[0] == "default"), how[0])
+        for (host, peer), (_, v) in misses.items():
+            sizes = [len(nets[n]) for _, _, n in own[host]
+                     if any((q, n) in misses for q in nets[peer])]
+            if sizes and len(nets[peer]) < max(sizes):
+                continue
+            yield host, v["device"]
+
+
+def gateway_overrides_disagree(live, net, addr):
+    """GW001 (gateway_overrides = consistent): per cluster and service (or `untagged`), vmks
+    routed by an override in their own subnet and vmks without one: the smaller side is
+    reported (a tie: the overrides)."""
+    from collections import defaultdict
+    groups = defaultdict(list)
+    for h in live:
+        if not h["cluster"]:
+            continue
+        for v in h["vmks"]:
+            if "management" in v["services"]:
+                continue
+            gw = override(h, v)
+            if gw and not (net(v) and addr(gw) in net(v)):
+                continue
+            keys = [s for s in v["services"] if s != "management"] or ["untagged"]
+            for k in keys:
+                groups[(h["cluster"], k)].append((h["name"], v["device"], gw is not None))
+    for members in groups.values():
+        with_ = [m for m in members if m[2]]
+        without = [m for m in members if not m[2]]
+        if with_ and without:
+            for hn, d, _ in (with_ if len(with_) <= len(without) else without):
+                yield ("GW001", hn, d)
 
 
 def verify(inv, faults):

@@ -15,8 +15,10 @@ pub static DUPLICATE_IP_SCOPE: Param<DuplicateScope> = Param {
     name: "duplicate_ip_scope",
     ty: "one of estate, source, datacenter, cluster",
     doc: "Where one address may appear only once: the whole checked inventory (`estate`), each \
-        source, each datacenter of each source, or each cluster (a standalone host on its own), \
-        for estates that reuse non-routed vMotion/vSAN subnets in every cluster.",
+        source, each datacenter of each source, or each cluster (a standalone host on its own). \
+        Within it, ADDR001 already compares addresses per network (a non-routed subnet reused \
+        on another VLAN or switch is another network); narrow it when reused subnets share \
+        VLAN IDs and switch names too.",
     default: || DuplicateScope::Estate,
     read: Ok,
 };
@@ -71,11 +73,17 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "The same vmk IPv4 address appears more than once anywhere in the checked inventory.",
     checks: "Collects the IPv4 address of every vmk of every host, across clusters and vCenters, \
-        and reports every vmk whose address another vmk also holds: each holder gets a \
-        finding naming the others. The same host seen through two sources counts once. \
-        Estates that reuse non-routed vMotion or vSAN subnets in every cluster can narrow \
-        the search with `duplicate_ip_scope` (`estate`, the default; `source`, \
-        `datacenter` or `cluster`). Object: the vmk.",
+        and reports every vmk whose address another vmk on the same network also holds: each \
+        holder gets a finding naming the others. A network is a subnet with, unless the \
+        subnet is routed (a gateway, an override or a static route's gateway lies in it: one \
+        address space wherever it appears), its VLAN and switch scope (a distributed switch \
+        within its vCenter and datacenter; a standard switch: the host's cluster): a \
+        non-routed vMotion or vSAN subnet reused per cluster on its own VLAN or switch is \
+        another network. A vmk whose VLAN or switch is unknown may be on any of its subnet's \
+        networks. The same host seen through two sources counts once. \
+        `duplicate_ip_scope` narrows the search further (`estate`, the default; `source`, \
+        `datacenter` or `cluster`). Object: the vmk. Does not fire on: one non-routed \
+        subnet reused per cluster on separate VLANs and switches.",
     why: "Two adapters answering ARP for one address take turns receiving each other's \
         traffic: management connections drop, vMotion lands on the wrong host, storage \
         sessions reset. The conflict often hides until both sides are busy.",
@@ -103,13 +111,15 @@ fn space(host: &Host, scope: DuplicateScope) -> [&str; 3] {
     }
 }
 
-type Holders<'a> = Vec<(usize, &'a str, &'a str)>;
+/// One holder of an address: host index, host name, device, network segment.
+type Holder<'a> = (usize, &'a str, &'a str, Option<net::Segment<'a>>);
 
 fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
     let scope = *ctx.params.get(&DUPLICATE_IP_SCOPE);
+    let networks = net::Networks::new(ctx.hosts().map(|(_, h)| h));
     // A hash map: one lookup per vmk (a B-tree of 120,000 string keys cost most of the
     // evaluation); the duplicated groups are sorted below, so the output order is unchanged.
-    let mut by_addr: HashMap<([&str; 3], Ipv4Addr), Holders<'_>> = HashMap::new();
+    let mut by_addr: HashMap<([&str; 3], Ipv4Addr), Vec<Holder<'_>>> = HashMap::new();
     for (i, host) in ctx.hosts() {
         for vmk in net::sorted_vmks(host) {
             let Some(addr) = vmk.ipv4.as_deref().and_then(net::parse_ipv4) else {
@@ -121,7 +131,7 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
             let holders = by_addr.entry((space(host, scope), addr)).or_default();
             let key = (host.name.as_str(), vmk.device.as_str());
             if !holders.iter().any(|h| (h.1, h.2) == key) {
-                holders.push((i, key.0, key.1));
+                holders.push((i, key.0, key.1, networks.segment(host, vmk)));
             }
         }
     }
@@ -129,15 +139,20 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
     dups.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut hits = Vec::new();
     for ((_, addr), holders) in dups {
-        for &(i, host, dev) in holders {
+        for (i, host, dev, seg) in holders {
+            // Holders on isolated networks (a non-routed subnet reused on another VLAN or
+            // switch) do not conflict.
             let others: Vec<String> = holders
                 .iter()
-                .filter(|h| (h.1, h.2) != (host, dev))
+                .filter(|h| (h.1, h.2) != (*host, *dev) && net::may_share(seg, &h.3))
                 .map(|h| format!("{} {}", h.1, h.2))
                 .collect();
+            if others.is_empty() {
+                continue;
+            }
             let others = i18n::list(&others);
             hits.push(Hit {
-                host: i,
+                host: *i,
                 object: Some(dev.to_string()),
                 message: msg!(
                     "ADDR001.message",

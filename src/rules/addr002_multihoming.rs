@@ -1,13 +1,8 @@
 //! ADDR002 multihoming: two vmks on one TCP/IP stack in one subnet.
 
-use std::collections::BTreeMap;
-
-use ipnet::Ipv4Net;
-
 use crate::findings::{Category, Severity};
-use crate::model::Vmk;
 use crate::msg;
-use crate::rules::net;
+use crate::rules::net::{self, Pair};
 use crate::rules::{Check, Data, Hit, HostCtx, Rule};
 
 pub static RULE: Rule = Rule {
@@ -17,11 +12,17 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "Two vmks on one TCP/IP stack are in the same IPv4 subnet (multihoming).",
     checks: "Groups a host's vmks by TCP/IP stack and IPv4 subnet. In a group of two or more, \
-        the first vmk (lowest number) is the subnet's owner; every other vmk is reported \
-        unless it carries exactly the same single service as the ones before it, or no \
-        service at all like them (iSCSI port binding, multi-NIC vMotion). Vmks with unknown \
+        every vmk after the first (lowest number) is reported when it is multihomed with an \
+        earlier one. Not multihoming (Broadcom KB 318546): multi-NIC vMotion (vmks that carry \
+        vMotion, with or without provisioning, the same on each), iSCSI port binding (vmks \
+        without services that are bound to the software iSCSI adapter, `iscsi_bound`), and \
+        vmks of one same single service. Two vmks without services whose binding is not \
+        known but whose layout fits port binding (one active uplink each, different ones, no \
+        standby; or teaming unknown) are left to ADDR006, an info note; when the binding is \
+        known to be absent (e.g. two NFS vmks) they are multihomed. Vmks with unknown \
         services are skipped, and so are vMotion and provisioning vmks whose TCP/IP stack the \
-        source does not give (they may be on their own stack). Object: the vmk.",
+        source does not give (they may be on their own stack). Object: the vmk. Does not fire \
+        on: multi-NIC vMotion on the vmotion or the default stack, iSCSI port binding.",
     why: "A stack sends traffic for a subnet out of the first adapter it finds there, not the \
         one the service is bound to (VMware KB 2010877). Traffic meant to be separated ends \
         up on the management adapter, replies come from an unexpected address, and \
@@ -33,37 +34,24 @@ pub static RULE: Rule = Rule {
         vmkN -t static -I <ip> -N <mask>`).",
     fix: None,
     checklist: "No two vmks of one stack in one subnet",
-    references: &["VMware KB 2010877 (multihoming on ESXi VMkernel networking)"],
+    references: &[
+        "Broadcom KB 318546 / VMware KB 2010877 (multihoming on ESXi; not to be confused with iSCSI port binding or multi-NIC vMotion), https://knowledge.broadcom.com/external/article?articleNumber=318546",
+        "VMware KB 2007467 (multiple-NIC vMotion)",
+        "VMware KB 2038869 (considerations for software iSCSI port binding)",
+    ],
     needs: &[Data::Services, Data::Ipv4],
     params: &[],
     active: None,
     check: Check::Host(check),
 };
 
-/// Whether two vmks in one subnet are a legitimate pair (same single service or none).
-fn compatible(a: &Vmk, b: &Vmk) -> bool {
-    let (sa, sb) = (net::services(a), net::services(b));
-    sa.len() <= 1 && sa == sb
-}
-
 fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
-    let mut groups: BTreeMap<(&str, Ipv4Net), Vec<&Vmk>> = BTreeMap::new();
-    for vmk in net::sorted_vmks(ctx.host) {
-        if vmk.services.is_none() {
-            continue;
-        }
-        if let (Some(stack), Some(subnet)) = (net::known_stack(vmk), net::subnet(vmk)) {
-            groups.entry((stack, subnet)).or_default().push(vmk);
-        }
-    }
-    let mut hits = Vec::new();
-    for ((stack, subnet), vmks) in &groups {
-        for (j, b) in vmks.iter().enumerate().skip(1) {
-            let Some(a) = vmks[..j].iter().find(|a| !compatible(a, b)) else {
-                continue;
-            };
-            let (da, db) = (&a.device, &b.device);
-            hits.push(ctx.hit(
+    net::shared_subnets(ctx.host)
+        .into_iter()
+        .filter(|s| s.pair == Pair::Multihomed)
+        .map(|s| {
+            let (da, db, subnet, stack) = (&s.first.device, &s.vmk.device, s.subnet, s.stack);
+            ctx.hit(
                 Some(db),
                 msg!(
                     "ADDR002.message",
@@ -78,8 +66,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
                     "Move {db} to its own subnet (esxcli network ip interface ipv4 set -i {db} -t static -I <ip> -N <mask>) or to its own TCP/IP stack (recreate it with esxcli network ip interface add -i {db} -p <portgroup> -N vmotion).",
                     db,
                 ),
-            ));
-        }
-    }
-    hits
+            )
+        })
+        .collect()
 }

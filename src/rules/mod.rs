@@ -370,6 +370,7 @@ registry! {
     addr003_dhcp_on_service_vmk,
     addr004_invalid_address,
     addr005_service_subnets_unroutable,
+    addr006_iscsi_binding_unknown,
     cov001_host_not_connected,
     cov002_check_not_run,
     cov003_source_failed,

@@ -1,6 +1,6 @@
 //! MTU003 subnet-mtu-mismatch: vmks in one IPv4 subnet have different MTUs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ipnet::Ipv4Net;
 
@@ -14,11 +14,16 @@ pub static RULE: Rule = Rule {
     name: "subnet-mtu-mismatch",
     category: Category::Mtu,
     severity: Severity::Warning,
-    summary: "vmks in one IPv4 subnet have different MTUs (reported on the deviating vmks).",
-    checks: "Groups every vmk of the checked inventory (all hosts, clusters and vCenters) by its \
-        IPv4 subnet (network address and prefix). In a subnet whose vmks use more than one \
-        MTU, the reference is the MTU most of them use (on a tie, the larger one); the vmks \
-        with another MTU are reported. Object: the vmk.",
+    summary: "vmks in one IPv4 network (subnet, VLAN and switch) have different MTUs (reported on the deviating vmks).",
+    checks: "Groups every vmk of the checked inventory (all hosts, clusters and vCenters) by \
+        network: its IPv4 subnet (network address and prefix) and, unless the subnet is routed \
+        (a gateway, an override or a static route's gateway lies in it), its VLAN and switch \
+        scope (a distributed switch within its vCenter and datacenter; a standard switch: the \
+        host's cluster); a vmk whose VLAN or switch is unknown is counted in each of its \
+        subnet's networks. In a network whose vmks use more than one MTU, the reference is the \
+        MTU most of them use (on a tie, the larger one); the vmks with another MTU are \
+        reported. Object: the vmk. Does not fire on: one non-routed subnet reused per cluster \
+        on separate VLANs and switches with different MTUs.",
     why: "Hosts in one subnet talk to each other directly. A mix of 9000 and 1500 means large \
         packets from the jumbo side are dropped or fragmented on the way to the others, \
         which breaks vMotion, iSCSI, NFS and vSAN in ways that only show under load.",
@@ -39,50 +44,57 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
-    let mut groups: BTreeMap<Ipv4Net, Vec<(usize, &str, u32)>> = BTreeMap::new();
+    let networks = net::Networks::new(ctx.hosts().map(|(_, h)| h));
+    type Member<'a> = (Option<net::Segment<'a>>, (usize, &'a str, u32));
+    let mut subnets: BTreeMap<Ipv4Net, Vec<Member<'_>>> = BTreeMap::new();
     for (i, host) in ctx.hosts() {
         for vmk in net::sorted_vmks(host) {
             if let (Some(subnet), Some(mtu)) = (net::subnet(vmk), vmk.mtu) {
-                groups
-                    .entry(subnet)
-                    .or_default()
-                    .push((i, vmk.device.as_str(), mtu));
+                subnets.entry(subnet).or_default().push((
+                    networks.segment(host, vmk),
+                    (i, vmk.device.as_str(), mtu),
+                ));
             }
         }
     }
     let mut hits = Vec::new();
-    for (subnet, members) in &groups {
-        let Some(reference) = net::majority(members.iter().map(|m| m.2)) else {
-            continue;
-        };
-        if members.iter().all(|m| m.2 == reference) {
-            continue;
-        }
-        let tally = net::tally(members.iter().map(|m| m.2));
-        for &(i, dev, mtu) in members {
-            if mtu == reference {
+    let mut reported: BTreeSet<(usize, &str)> = BTreeSet::new();
+    for (subnet, members) in &subnets {
+        // Compared within one network: a non-routed subnet reused on other VLANs or switches
+        // is another network with its own MTU.
+        for members in net::split_networks(members) {
+            let Some(reference) = net::majority(members.iter().map(|m| m.2)) else {
+                continue;
+            };
+            if members.iter().all(|m| m.2 == reference) {
                 continue;
             }
-            hits.push(Hit {
-                host: i,
-                object: Some(dev.to_string()),
-                message: msg!(
-                    "MTU003.message",
-                    "{dev} has MTU {mtu} but most vmks in its subnet {subnet} use {reference} ({tally}).",
-                    dev,
-                    mtu,
-                    subnet,
-                    reference,
-                    tally,
-                ),
-                remediation: msg!(
-                    "MTU003.fix",
-                    "Use one MTU in {subnet}: esxcli network ip interface set -i {dev} -m {reference} (if the switch carries it), then verify with vmkping -I {dev} -d -s <mtu-28> <peer>.",
-                    subnet,
-                    dev,
-                    reference,
-                ),
-            });
+            let tally = net::tally(members.iter().map(|m| m.2));
+            for &(i, dev, mtu) in &members {
+                if mtu == reference || !reported.insert((i, dev)) {
+                    continue;
+                }
+                hits.push(Hit {
+                    host: i,
+                    object: Some(dev.to_string()),
+                    message: msg!(
+                        "MTU003.message",
+                        "{dev} has MTU {mtu} but most vmks in its subnet {subnet} use {reference} ({tally}).",
+                        dev,
+                        mtu,
+                        subnet,
+                        reference,
+                        tally,
+                    ),
+                    remediation: msg!(
+                        "MTU003.fix",
+                        "Use one MTU in {subnet}: esxcli network ip interface set -i {dev} -m {reference} (if the switch carries it), then verify with vmkping -I {dev} -d -s <mtu-28> <peer>.",
+                        subnet,
+                        dev,
+                        reference,
+                    ),
+                });
+            }
         }
     }
     hits

@@ -18,13 +18,19 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "Two vmks of one host that carry different traffic share an IPv4 subnet, a port group or a VLAN.",
     checks: "Gives every vmk a traffic class: its management flag plus its separated services \
-        (see SEP002). Vmks with no such service (e.g. iSCSI port binding) are not compared. \
-        For every pair of vmks on one host whose classes differ, reports when they are in \
-        the same IPv4 subnet (whatever their TCP/IP stacks), on the same port group, or on \
-        the same VLAN of the same switch. Traffic the rule set lets share one vmk \
-        (`allowed_service_combinations`, e.g. vMotion and provisioning) may also share a \
-        network. vMotion and vSAN on one switch with different VLANs is a normal design and \
-        not a finding. Object: the later vmk of the pair.",
+        (see SEP002); a vmk with no service at all is its own class, untagged IP storage \
+        (iSCSI, NFS), which STIG ESXI-80-000199 wants isolated too. Vmks whose services are \
+        unknown, or that carry only services outside these (e.g. vsanWitness alone), are not \
+        compared. For every pair of vmks on one host whose classes differ, reports when they \
+        are in the same IPv4 subnet (whatever their TCP/IP stacks), on the same port group, or \
+        on the same VLAN of the same switch (not when either switch is unknown: two standard \
+        switches of one host can carry one VLAN ID on separate physical networks). Traffic \
+        the rule set lets share one vmk (`allowed_service_combinations`, e.g. vMotion and \
+        provisioning) may also share a network. vMotion and vSAN on one switch with different \
+        VLANs is a normal design and not a finding. Object: the later vmk of the pair. Does \
+        not fire on: iSCSI port binding or A/B storage fabrics (untagged vmks among \
+        themselves), 2-node direct connect with vSAN and vMotion on tagged VLANs of the \
+        back-to-back links.",
     why: "Separate vmks only separate traffic when they sit on separate networks. On a shared \
         subnet or VLAN, vMotion memory, storage and management traffic reach each other's \
         listeners, share one broadcast domain and bandwidth, and the host may answer on the \
@@ -37,9 +43,9 @@ pub static RULE: Rule = Rule {
     fix: None,
     checklist: "Separated traffic types use different subnets, port groups and VLANs",
     references: &[
-        "DISA STIG ESXI-80-000160 (vMotion traffic isolated)",
-        "DISA STIG ESXI-80-000198 (management traffic isolated)",
-        "DISA STIG ESXI-80-000199 (IP-based storage traffic isolated)",
+        "DISA STIG ESXI-80-000160 / ESXI-70-000048 (vMotion traffic isolated)",
+        "DISA STIG ESXI-80-000198 / ESXI-70-000049 (management traffic isolated)",
+        "DISA STIG ESXI-80-000199 / ESXI-70-000050 (IP-based storage traffic isolated)",
     ],
     needs: &[Data::Services, Data::Ipv4],
     params: &[&ALLOWED_SERVICE_COMBINATIONS],
@@ -47,12 +53,29 @@ pub static RULE: Rule = Rule {
     check: Check::Host(check),
 };
 
+/// The class of a vmk without any service (untagged IP storage: iSCSI, NFS).
+const UNTAGGED: &str = "";
+
 fn class(vmk: &Vmk) -> BTreeSet<&'static str> {
     let mut c: BTreeSet<&'static str> = net::separated(vmk).into_iter().collect();
     if vmk.has_service(service::MANAGEMENT) == Some(true) {
         c.insert(service::MANAGEMENT);
     }
+    if vmk.services.as_ref().is_some_and(|s| s.is_empty()) {
+        c.insert(UNTAGGED);
+    }
     c
+}
+
+/// A class as shown in messages.
+fn class_label(c: &BTreeSet<&str>) -> i18n::Arg {
+    i18n::list(c.iter().map(|s| {
+        if *s == UNTAGGED {
+            i18n::ToArg::to_arg(msg!("SEP003.untagged", "no service: IP storage"))
+        } else {
+            i18n::ToArg::to_arg(*s)
+        }
+    }))
 }
 
 /// Traffic the rule set lets share one vmk may also share one network.
@@ -94,8 +117,8 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             }
             if let (Some(va), Some(vb)) = (&a.vlan, &b.vlan) {
                 let same_switch = match (&a.switch, &b.switch) {
-                    (Some(sa), Some(sb)) => sa == sb,
-                    _ => true,
+                    (Some(sa), Some(sb)) => sa.trim() == sb.trim() && !sa.trim().is_empty(),
+                    _ => false,
                 };
                 if va == vb && same_switch {
                     let switch = a.switch.as_deref().unwrap_or("?");
@@ -112,9 +135,7 @@ fn check(ctx: &HostCtx<'_>) -> Vec<Hit> {
             }
             reported.insert(b.device.as_str());
             let (da, db) = (&a.device, &b.device);
-            let ta: Vec<&str> = ca.iter().copied().collect();
-            let tb: Vec<&str> = cb.iter().copied().collect();
-            let (ta, tb) = (net::list(&ta), net::list(&tb));
+            let (ta, tb) = (class_label(ca), class_label(cb));
             let shared = i18n::list(shared);
             hits.push(ctx.hit(
                 Some(db),

@@ -150,7 +150,7 @@ fn check_on_the_sample_inventory_writes_findings_json() {
     let text = std::fs::read_to_string(dir.path().join("report/findings.json")).unwrap();
     let findings: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(findings["schema_version"], 1);
-    assert_eq!(findings["summary"]["hosts_checked"], 45);
+    assert_eq!(findings["summary"]["hosts_checked"], 76);
     assert!(findings["findings"].is_array());
     // Nothing half-written or temporary is left behind.
     let leftovers: Vec<_> = snapshot(&dir.path().join("report"))

@@ -247,12 +247,20 @@ fn shared(inv: &Inventory) -> Vec<(String, Vec<SharedVmk>)> {
         .collect()
 }
 
+/// Each vmk's services that a PowerCLI export can show (it has no column for vsanWitness or
+/// nvmeTcp, which the lab's designs use), sorted.
 fn services(inv: &Inventory) -> Vec<(String, String, Option<Vec<String>>)> {
+    let exportable = |s: &String| {
+        vmkaudit::inventory::powercli::SERVICE_COLUMNS
+            .iter()
+            .any(|(_, svc)| svc == s)
+    };
     let mut out = Vec::new();
     for h in &inv.hosts {
         for v in &h.vmks {
             let mut s = v.services.clone();
             if let Some(s) = s.as_mut() {
+                s.retain(exportable);
                 s.sort();
             }
             out.push((h.name.clone(), v.device.clone(), s));

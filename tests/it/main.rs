@@ -6,6 +6,7 @@ mod bench;
 mod cli;
 mod collect;
 mod conventions;
+mod designs;
 mod email;
 mod fuzz_corpus;
 mod i18n;

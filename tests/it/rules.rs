@@ -26,7 +26,7 @@ use vmkaudit::rules::{param, DocField, Params, REGISTRY};
 use crate::common::{repo, vmkaudit};
 
 /// The day the fixtures are evaluated on (waivers expire relative to it).
-fn now() -> chrono::DateTime<chrono::Local> {
+pub(crate) fn now() -> chrono::DateTime<chrono::Local> {
     chrono::Local
         .with_ymd_and_hms(2026, 6, 1, 12, 0, 0)
         .earliest()
@@ -78,50 +78,75 @@ struct Expected {
     object: Option<String>,
 }
 
+/// The fixture cases of a rule: `""` for `fires.json`/`quiet.json`, and `-<case>` for every
+/// further `fires-<case>.json` (with `expected-<case>.json`) and `quiet-<case>.json`.
+fn cases(dir: &Path, which: &str) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            let case = name.strip_prefix(which)?.strip_suffix(".json")?;
+            (case.is_empty() || case.starts_with('-')).then(|| case.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 #[test]
 fn every_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
     let mut failures = Vec::new();
     for rule in REGISTRY {
         let dir = fixtures().join(rule.id);
-        let expected: Vec<Expected> = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("expected.json"))
-                .unwrap_or_else(|e| panic!("{}: {e}", dir.display())),
-        )
-        .unwrap();
-        let want: BTreeSet<(String, Option<String>)> =
-            expected.into_iter().map(|e| (e.host, e.object)).collect();
-        assert!(!want.is_empty(), "{}: expected.json is empty", rule.id);
-        for lang in Lang::ALL {
-            let fired = eval_fixture(rule.id, "fires", lang);
-            let got = hits(&fired, rule.id);
-            if got != want {
-                failures.push(format!(
-                    "{} fires.json ({lang}): expected {want:?}, got {got:?}",
-                    rule.id
-                ));
+        for case in cases(&dir, "fires") {
+            let expected: Vec<Expected> = serde_json::from_str(
+                &std::fs::read_to_string(dir.join(format!("expected{case}.json")))
+                    .unwrap_or_else(|e| panic!("{}: {e}", dir.display())),
+            )
+            .unwrap();
+            let want: BTreeSet<(String, Option<String>)> =
+                expected.into_iter().map(|e| (e.host, e.object)).collect();
+            assert!(
+                !want.is_empty(),
+                "{}: expected{case}.json is empty",
+                rule.id
+            );
+            for lang in Lang::ALL {
+                let fired = eval_fixture(rule.id, &format!("fires{case}"), lang);
+                let got = hits(&fired, rule.id);
+                if got != want {
+                    failures.push(format!(
+                        "{} fires{case}.json ({lang}): expected {want:?}, got {got:?}",
+                        rule.id
+                    ));
+                }
+                for f in fired.findings.iter().filter(|f| f.rule == rule.id) {
+                    assert!(!f.message.trim().is_empty() && !f.remediation.trim().is_empty());
+                    assert_eq!(f.category, rule.category);
+                    let cjk = f
+                        .message
+                        .chars()
+                        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+                    assert_eq!(
+                        cjk,
+                        lang == Lang::ZhCn,
+                        "{}: message language: {}",
+                        rule.id,
+                        f.message
+                    );
+                }
             }
-            for f in fired.findings.iter().filter(|f| f.rule == rule.id) {
-                assert!(!f.message.trim().is_empty() && !f.remediation.trim().is_empty());
-                assert_eq!(f.category, rule.category);
-                let cjk = f
-                    .message
-                    .chars()
-                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-                assert_eq!(
-                    cjk,
-                    lang == Lang::ZhCn,
-                    "{}: message language: {}",
-                    rule.id,
-                    f.message
-                );
-            }
-            let quiet = eval_fixture(rule.id, "quiet", lang);
-            let got = hits(&quiet, rule.id);
-            if !got.is_empty() {
-                failures.push(format!(
-                    "{} quiet.json: must not fire, got {got:?}",
-                    rule.id
-                ));
+        }
+        for case in cases(&dir, "quiet") {
+            for lang in Lang::ALL {
+                let quiet = eval_fixture(rule.id, &format!("quiet{case}"), lang);
+                let got = hits(&quiet, rule.id);
+                if !got.is_empty() {
+                    failures.push(format!(
+                        "{} quiet{case}.json: must not fire, got {got:?}",
+                        rule.id
+                    ));
+                }
             }
         }
     }
@@ -326,6 +351,11 @@ fn rule_set_errors_have_line_column_and_suggestions() {
             &["did you mean `cluster`?"],
         ),
         (
+            "[params]\ngateway_overrides = \"consistant\"\n",
+            "set.toml:2:21:",
+            &["did you mean `consistent`?", "consistent, allow or deny"],
+        ),
+        (
             "extends = \"stgi\"\n",
             "set.toml:1:11:",
             &["did you mean `stig`?"],
@@ -471,10 +501,11 @@ fn scope_by_cluster_and_host_glob() {
     let f = evaluate(&dup, &set, Lang::En, now());
     assert_eq!(
         hits(&f, "ADDR001").into_iter().collect::<Vec<_>>(),
-        [("esx02.lab.example".to_string(), Some("vmk2".to_string()))]
+        [("esx02.lab.example".to_string(), Some("vmk0".to_string()))]
     );
     // duplicate_ip_scope narrows where an address must be unique: esx02 (CL-A) and esx04
-    // (CL-B, another vCenter) reuse one address.
+    // (CL-B, another vCenter) reuse one management address (a routed subnet: one address
+    // space across vCenters).
     for (scope, dups) in [("estate", 2), ("source", 0), ("cluster", 0)] {
         let set = RuleSet::parse(
             Path::new("s.toml"),
