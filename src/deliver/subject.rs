@@ -286,6 +286,7 @@ mod tests {
                 persisting: 4,
                 resolved,
                 unverified: 0,
+                drift: 0,
             },
             date: "2026-11-25 06:00".into(),
             lang: Lang::En,

@@ -334,6 +334,8 @@ fn hostile() -> (Inventory, FindingsFile) {
         findings,
         previous_run: None,
         resolved: vec![],
+        drift: None,
+        trend: vec![],
     };
     (inv, ff)
 }

@@ -59,6 +59,11 @@ pub struct EmailConfig {
     /// `always` (default), `findings` or `changes`.
     #[serde(default)]
     pub send: Option<SendPolicy>,
+    /// With `send = "changes"`: a configuration change since the previous run (a vmk's address,
+    /// a ruleset, a host added or removed, ...) counts as a change too (default false: only new
+    /// or resolved findings).
+    #[serde(default)]
+    pub count_drift: bool,
     /// Report files to attach: `report.html`, `checklist.txt`, `findings.csv`, `vmks.csv`,
     /// `findings.json`.
     #[serde(default)]
@@ -128,7 +133,8 @@ pub enum SendPolicy {
     Always,
     /// Only runs with findings at or above the fail level (the runs that exit 1).
     Findings,
-    /// Only runs where something is new or resolved since the previous run (a first run counts).
+    /// Only runs where something is new or resolved since the previous run (a first run counts),
+    /// or, with `count_drift`, where the configuration changed.
     Changes,
 }
 
@@ -187,6 +193,8 @@ pub struct EmailSettings {
     /// The subject template (checked); the built-in subject when `None`.
     pub subject: Option<String>,
     pub send: SendPolicy,
+    /// `count_drift`: with `send = "changes"`, configuration drift counts as a change.
+    pub count_drift: bool,
     /// Report file names to attach, in the configured order.
     pub attach: Vec<String>,
     pub max_attachment_bytes: u64,
@@ -339,6 +347,7 @@ impl EmailConfig {
             bcc,
             subject: self.subject.map(Spanned::into_inner),
             send: self.send.unwrap_or_default(),
+            count_drift: self.count_drift,
             attach,
             max_attachment_bytes: self
                 .max_attachment_bytes
