@@ -245,7 +245,7 @@ pub fn trend(
     let point = |run: String, f: &FindingsFile| TrendPoint {
         run,
         generated_at: f.generated_at.clone(),
-        by_severity: f.summary.by_severity.clone(),
+        by_severity: f.summary.by_severity,
     };
     let current_key = super::rundir::RunName::parse(&name(run_dir));
     let mut earlier: Vec<(super::rundir::RunName, PathBuf)> =
