@@ -1,7 +1,8 @@
 //! Rendering: turn the inventory and findings into report files (HTML, CSV, JSON, checklist).
 //!
 //! [`write_reports`] writes, per the selected formats, `report.html` and `checklist.txt` (html),
-//! `findings.csv` and `vmks.csv` (csv) and `findings.json` (json). The email step uses
+//! `findings.csv` and `vmks.csv` (csv; and `changes.csv` when the run was compared with a
+//! previous run's inventory, [`drift`]) and `findings.json` (json). The email step uses
 //! [`email_html`] (an email-safe HTML body: inline styles, no script, table layout) and
 //! [`email_text`] (its plain-text alternative). Every word comes in the run's language from
 //! [`labels`]; the HTML comes from the handlebars templates in `templates/` ([`html`]), fed by
@@ -12,6 +13,7 @@
 pub mod checklist;
 pub mod controls;
 pub mod csv;
+pub mod drift;
 pub mod email;
 pub mod html;
 pub mod labels;
@@ -80,6 +82,8 @@ pub const CHECKLIST_TXT: &str = "checklist.txt";
 pub const FINDINGS_CSV: &str = "findings.csv";
 pub const VMKS_CSV: &str = "vmks.csv";
 pub const FINDINGS_JSON: &str = "findings.json";
+/// Written with `csv` by a run that had a previous run's inventory to compare with.
+pub const CHANGES_CSV: &str = "changes.csv";
 
 /// Write the selected report files into `dir`; returns the paths written, in a fixed order.
 pub fn write_reports(
@@ -89,7 +93,11 @@ pub fn write_reports(
     opts: &RenderOptions,
 ) -> Result<Vec<PathBuf>> {
     type Job<'a> = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync + 'a>;
-    let jobs: Vec<(&str, Job<'_>)> = report_names(&opts.formats)
+    let mut names = report_names(&opts.formats);
+    if findings.drift.is_some() && opts.formats.contains(&OutputFormat::Csv) {
+        names.push(CHANGES_CSV);
+    }
+    let jobs: Vec<(&str, Job<'_>)> = names
         .into_iter()
         .map(|name| {
             let job: Job<'_> = match name {
@@ -97,6 +105,7 @@ pub fn write_reports(
                 CHECKLIST_TXT => Box::new(|| Ok(checklist_text(inv, findings, opts).into_bytes())),
                 FINDINGS_CSV => Box::new(|| Ok(csv::findings_csv(inv, findings, opts.lang))),
                 VMKS_CSV => Box::new(|| Ok(csv::vmks_csv(inv, opts.lang))),
+                CHANGES_CSV => Box::new(|| Ok(drift::changes_csv(findings, opts.lang))),
                 _ => Box::new(|| Ok(findings_json(findings).into_bytes())),
             };
             (name, job)
