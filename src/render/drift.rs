@@ -111,6 +111,7 @@ pub struct ChangeRow {
 pub fn row(c: &Change, lang: Lang) -> ChangeRow {
     let after = match (c.kind, &c.after) {
         (Kind::Unverified, None) => label(lang, "not_collected").to_string(),
+        (Kind::Unverified, Some(state)) => super::view::connection_state(lang, state),
         (_, after) => value(lang, c.field, after.as_deref()),
     };
     ChangeRow {

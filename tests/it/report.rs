@@ -76,7 +76,7 @@ fn snapshot_all(prefix: &str, inv: &Inventory, ff: &FindingsFile, o: &RenderOpti
     let (lang, code) = (o.lang, o.lang.code());
     let html = render::report_html(inv, ff, o).unwrap();
     assert!(html.contains(&format!("<html lang=\"{code}\">")));
-    let outputs = [
+    let mut outputs = vec![
         ("report_html", without_assets(&html)),
         (
             "findings_csv",
@@ -87,6 +87,10 @@ fn snapshot_all(prefix: &str, inv: &Inventory, ff: &FindingsFile, o: &RenderOpti
         ("email_html", render::email_html(inv, ff, o).unwrap()),
         ("email_text", render::email_text(inv, ff, o)),
     ];
+    if ff.drift.is_some() {
+        let csv = csv_text(&render::drift::changes_csv(ff, lang));
+        outputs.push(("changes_csv", csv));
+    }
     for (what, content) in outputs {
         snapshot(&format!("{prefix}_{what}_{code}"), &content);
     }
