@@ -330,6 +330,23 @@ pub fn print_outcome(d: &Delivered) {
         ),
         None => crate::say!("First run in this output directory (nothing to compare with)"),
     }
+    if let Some(drift) = &d.findings.drift {
+        let n = crate::drift::Counts::of(drift);
+        crate::say!(
+            "Configuration since the previous run: {} setting(s) changed, {} added, {} removed{}",
+            n.changed,
+            n.added,
+            n.removed,
+            if n.unverified > 0 {
+                format!(
+                    ", {} host(s) not verified (not collected this time)",
+                    n.unverified
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
     if c.unverified > 0 {
         crate::say!(
             "  {} finding(s) of the previous run could not be re-checked (host not connected or source not collected); not counted as resolved",

@@ -5,6 +5,7 @@ mod common;
 mod bench;
 mod cli;
 mod collect;
+mod drift;
 mod email;
 mod fuzz_corpus;
 mod i18n;
