@@ -1157,6 +1157,51 @@ fn chromium_print_repeats_every_column_heading() {
     }
 }
 
+/// Print / Save as PDF keeps the trend chart (its axis labels and last values are text) and the
+/// table of configuration changes.
+#[test]
+fn chromium_prints_the_trend_chart_and_the_changes() {
+    let (Some(_), Some(pdftotext)) = (chromium_bin(), common::tool("pdftotext", "poppler-utils"))
+    else {
+        return;
+    };
+    let (inv, ff) = fixture();
+    let (dir, page) = render_to_tmp(&inv, &ff, Lang::En);
+    let pdf = dir.path().join("report.pdf");
+    let out = chromium(&[
+        "--no-pdf-header-footer",
+        &format!("--print-to-pdf={}", pdf.display()),
+        &file_url(&page),
+    ]);
+    assert!(pdf.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = Command::new(pdftotext)
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
+    let text = String::from_utf8(text.stdout).unwrap();
+    let t = |k: &'static str| render::labels::label(Lang::En, k);
+    let trend = &text[text.find(t("trend_title")).expect("trend heading printed")..];
+    for tick in ["11-06 09:20", "11-13 09:20", "11-20 09:20"] {
+        assert!(
+            trend.contains(tick),
+            "axis label {tick} not printed:\n{trend}"
+        );
+    }
+    for legend in ["Error", "Warning", "Info", "3 runs"] {
+        assert!(trend.contains(legend), "legend {legend} not printed");
+    }
+    let changes = &trend[trend.find(t("drift_title")).expect("changes printed")..];
+    for cell in [
+        "10.10.0.22",
+        "all addresses",
+        "not responding",
+        "esx-old01.lab.example",
+    ] {
+        assert!(changes.contains(cell), "{cell} not printed:\n{changes}");
+    }
+}
+
 #[test]
 fn an_rvtools_estates_report_stays_near_the_size_of_the_same_estate_as_json() {
     // The same 2,000 hosts as an inventory file and as an RVTools export: what RVTools lacks is
