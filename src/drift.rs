@@ -388,6 +388,11 @@ impl Out<'_, '_> {
         }
     }
 
+    /// A change of a `true`/`false` setting.
+    fn flag(&mut self, item: Item, object: Option<&str>, field: Field, before: bool, after: bool) {
+        self.value(item, object, field, Some(flag(before)), Some(flag(after)));
+    }
+
     /// A change of `field` when both runs know it and the values differ.
     fn known(
         &mut self,
@@ -518,19 +523,19 @@ fn host(at: &mut Out, was: &Host, now: &Host) {
     }
 
     if let (Some(a), Some(b)) = (&was.firewall, &now.firewall) {
-        at.value(
+        at.flag(
             Item::Firewall,
             None,
             Field::IncomingBlocked,
-            Some(flag(a.incoming_blocked)),
-            Some(flag(b.incoming_blocked)),
+            a.incoming_blocked,
+            b.incoming_blocked,
         );
-        at.value(
+        at.flag(
             Item::Firewall,
             None,
             Field::OutgoingBlocked,
-            Some(flag(a.outgoing_blocked)),
-            Some(flag(b.outgoing_blocked)),
+            a.outgoing_blocked,
+            b.outgoing_blocked,
         );
         at.keyed(
             Item::Ruleset,
@@ -538,12 +543,12 @@ fn host(at: &mut Out, was: &Host, now: &Host) {
             &b.rulesets,
             |r| &r.key,
             |at, key, x, y| {
-                at.value(
+                at.flag(
                     Item::Ruleset,
                     Some(key),
                     Field::Enabled,
-                    Some(flag(x.enabled)),
-                    Some(flag(y.enabled)),
+                    x.enabled,
+                    y.enabled,
                 );
                 let allowed = |r: &crate::model::FirewallRuleset| {
                     if r.all_ip {
@@ -572,12 +577,12 @@ fn host(at: &mut Out, was: &Host, now: &Host) {
             b,
             |s| &s.key,
             |at, key, x, y| {
-                at.value(
+                at.flag(
                     Item::Service,
                     Some(key),
                     Field::Running,
-                    Some(flag(x.running)),
-                    Some(flag(y.running)),
+                    x.running,
+                    y.running,
                 );
                 at.value(
                     Item::Service,

@@ -1110,6 +1110,25 @@ document.getElementById('f').addEventListener('load', function () {
     assert_eq!(list("reset").len(), active.len());
 }
 
+/// The English report of `ff` printed to PDF by Chromium, as text (pdftotext with `args`).
+fn printed_text(inv: &Inventory, ff: &FindingsFile, pdftotext: &Path, args: &[&str]) -> String {
+    let (dir, page) = render_to_tmp(inv, ff, Lang::En);
+    let pdf = dir.path().join("report.pdf");
+    let out = chromium(&[
+        "--no-pdf-header-footer",
+        &format!("--print-to-pdf={}", pdf.display()),
+        &file_url(&page),
+    ]);
+    assert!(pdf.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = Command::new(pdftotext)
+        .args(args)
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
+    String::from_utf8(text.stdout).unwrap()
+}
+
 /// Print / Save as PDF: the findings table's column headings repeat on every page it spans
 /// (Chromium paints no button in a repeated header, so the sort buttons print as text).
 #[test]
@@ -1120,21 +1139,7 @@ fn chromium_print_repeats_every_column_heading() {
         return;
     };
     let (inv, ff) = lab(Lang::En);
-    let (dir, page) = render_to_tmp(&inv, &ff, Lang::En);
-    let pdf = dir.path().join("report.pdf");
-    let out = chromium(&[
-        "--no-pdf-header-footer",
-        &format!("--print-to-pdf={}", pdf.display()),
-        &file_url(&page),
-    ]);
-    assert!(pdf.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = Command::new(pdftotext)
-        .args(["-layout"])
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .expect("run pdftotext");
-    let text = String::from_utf8(text.stdout).unwrap();
+    let text = printed_text(&inv, &ff, &pdftotext, &["-layout"]);
     let pages: Vec<&str> = text.split('\u{c}').collect();
     let t = |k: &'static str| render::labels::label(Lang::En, k);
     let table_pages: Vec<&&str> = pages
@@ -1166,20 +1171,7 @@ fn chromium_prints_the_trend_chart_and_the_changes() {
         return;
     };
     let (inv, ff) = fixture();
-    let (dir, page) = render_to_tmp(&inv, &ff, Lang::En);
-    let pdf = dir.path().join("report.pdf");
-    let out = chromium(&[
-        "--no-pdf-header-footer",
-        &format!("--print-to-pdf={}", pdf.display()),
-        &file_url(&page),
-    ]);
-    assert!(pdf.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = Command::new(pdftotext)
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .expect("run pdftotext");
-    let text = String::from_utf8(text.stdout).unwrap();
+    let text = printed_text(&inv, &ff, &pdftotext, &[]);
     let t = |k: &'static str| render::labels::label(Lang::En, k);
     let trend = &text[text.find(t("trend_title")).expect("trend heading printed")..];
     for tick in ["11-06 09:20", "11-13 09:20", "11-20 09:20"] {
