@@ -94,8 +94,11 @@ pub fn write_reports(
 ) -> Result<Vec<PathBuf>> {
     type Job<'a> = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync + 'a>;
     let mut names = report_names(&opts.formats);
-    if findings.drift.is_some() && opts.formats.contains(&OutputFormat::Csv) {
-        names.push(CHANGES_CSV);
+    if findings.drift.is_some() {
+        // With the other CSV files.
+        if let Some(i) = names.iter().position(|n| *n == VMKS_CSV) {
+            names.insert(i + 1, CHANGES_CSV);
+        }
     }
     let jobs: Vec<(&str, Job<'_>)> = names
         .into_iter()

@@ -184,7 +184,7 @@ fn two_runs_of_the_sample_with_an_edited_inventory_show_the_drift() {
 /// `send = "changes"` stays quiet when only the configuration changed, unless `count_drift`.
 #[test]
 fn count_drift_makes_a_configuration_change_send_the_email() {
-    let email = "[email]\nfrom = \"vmkaudit@example.com\"\nto = [\"ops@example.com\"]\nsend = \"changes\"\n";
+    let email = "[email]\nfrom = \"vmkaudit@example.com\"\nto = [\"ops@example.com\"]\nsend = \"changes\"\nattach = [\"changes.csv\"]\n";
     for count_drift in [false, true] {
         let lab = Lab::new(&format!("{email}count_drift = {count_drift}\n"));
         let first = lab.run();
@@ -206,6 +206,10 @@ fn count_drift_makes_a_configuration_change_send_the_email() {
             assert!(err.contains("Email written to"), "{err}");
             let eml = std::fs::read_to_string(run.join("message.eml")).unwrap();
             assert!(eml.contains("10.16.10.151"), "the email lists the change");
+            assert!(
+                eml.contains("filename=\"changes.csv\""),
+                "changes.csv attached"
+            );
         } else {
             assert!(
                 err.contains(

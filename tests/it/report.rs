@@ -274,6 +274,8 @@ fn write_reports_writes_the_selected_formats() {
             "checklist.txt",
             "findings.csv",
             "vmks.csv",
+            // The fixture was compared with a previous run's inventory.
+            "changes.csv",
             "findings.json"
         ]
     );
@@ -288,10 +290,19 @@ fn write_reports_writes_the_selected_formats() {
     };
     let dir2 = tempfile::tempdir().unwrap();
     let written = render::write_reports(dir2.path(), &inv, &ff, &only_csv).unwrap();
+    assert_eq!(written.len(), 3);
+    // Without a comparison (`vmkaudit check`), no changes.csv.
+    let first = FindingsFile {
+        drift: None,
+        ..ff.clone()
+    };
+    let dir3 = tempfile::tempdir().unwrap();
+    let written = render::write_reports(dir3.path(), &inv, &first, &only_csv).unwrap();
     assert_eq!(written.len(), 2);
+    assert!(!dir3.path().join("changes.csv").exists());
     assert!(!dir2.path().join("report.html").exists());
     // Nothing else (no temporary files) is left behind.
-    assert_eq!(std::fs::read_dir(dir2.path()).unwrap().count(), 2);
+    assert_eq!(std::fs::read_dir(dir2.path()).unwrap().count(), 3);
 }
 
 fn hostile() -> (Inventory, FindingsFile) {

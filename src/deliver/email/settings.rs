@@ -65,7 +65,7 @@ pub struct EmailConfig {
     #[serde(default)]
     pub count_drift: bool,
     /// Report files to attach: `report.html`, `checklist.txt`, `findings.csv`, `vmks.csv`,
-    /// `findings.json`.
+    /// `changes.csv` (a run compared with a previous one), `findings.json`.
     #[serde(default)]
     pub attach: Option<Vec<Spanned<String>>>,
     /// Attachments larger than this many bytes are left out (with a note in the body).
@@ -167,11 +167,12 @@ pub enum PasswordSource {
 }
 
 /// The report files that can be attached, and the format that produces each.
-pub const ATTACHABLE: [(&str, OutputFormat); 5] = [
+pub const ATTACHABLE: [(&str, OutputFormat); 6] = [
     ("report.html", OutputFormat::Html),
     ("checklist.txt", OutputFormat::Html),
     ("findings.csv", OutputFormat::Csv),
     ("vmks.csv", OutputFormat::Csv),
+    ("changes.csv", OutputFormat::Csv),
     ("findings.json", OutputFormat::Json),
 ];
 
