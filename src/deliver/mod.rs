@@ -5,10 +5,10 @@
 //! ([`rundir`]), mark the findings new/persisting/resolved against the previous complete run
 //! ([`history`]) and list the configuration changes since its inventory ([`crate::drift`]),
 //! write the reports into the folder (always including `findings.json` and the run's
-//! `inventory.json`, which the next run compares with), build the email ([`email`], subject from [`subject`]) or write
-//! it as `message.eml` (dry run, or no `smtp_host`), mark the folder complete, point `latest` at
-//! it, apply retention, and only then send the email, recorded in the [`outbox`] until the
-//! server accepted it. An email failure never touches what was written: it comes back in
+//! `inventory.json`, which the next run compares with), build the email ([`email`], subject
+//! from [`subject`]) or write it as `message.eml` (dry run, or no `smtp_host`), mark the
+//! folder complete, point `latest` at it, apply retention, and only then send the email,
+//! recorded in the [`outbox`] until the server accepted it. An email failure never touches what was written: it comes back in
 //! [`Delivered::email_error`] (a [`Error`]) and the run ends with exit code 4.
 //!
 //! The `[report]` and `[email]` tables of the run config are declared and checked here
