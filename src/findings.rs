@@ -3,8 +3,9 @@
 //! A [`Finding`] is one problem (or one thing that could not be checked) on one host, tied to
 //! the stable ID of the rule that raised it. [`FindingsFile`] is `findings.json`
 //! (`schema_version` 1, JSON Schema in `schemas/findings.schema.json`): the findings in a
-//! deterministic order plus a [`Summary`]. The run history (`status`, `resolved`) is filled in by
-//! the delivery step when a previous run exists.
+//! deterministic order plus a [`Summary`]. The run history (`status`, `resolved`, the
+//! configuration `drift` since the previous run and the `trend` over the kept runs) is filled
+//! in by the delivery step when a previous run exists.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -757,6 +758,25 @@ pub struct FindingsFile {
     /// Findings of the previous run that are gone in this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resolved: Vec<Finding>,
+    /// Configuration changes since the previous run's inventory ([`crate::drift::compare`]);
+    /// `None` when there was none to compare with (a first run, or a previous run that kept
+    /// no inventory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Vec<crate::drift::Change>>,
+    /// Unwaived findings by severity over the kept runs, oldest first, this run last; empty
+    /// outside a run folder (`vmkaudit check`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trend: Vec<TrendPoint>,
+}
+
+/// One run's unwaived findings by severity, for the trend over the kept runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    /// The run folder's name (`2026-11-24_060000`).
+    pub run: String,
+    /// The run's `generated_at`.
+    pub generated_at: String,
+    pub by_severity: SeverityCounts,
 }
 
 impl FindingsFile {
@@ -850,6 +870,8 @@ pub(crate) mod testing {
             findings,
             previous_run: None,
             resolved: Vec::new(),
+            drift: None,
+            trend: Vec::new(),
         }
     }
 }

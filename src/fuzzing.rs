@@ -198,7 +198,10 @@ fn check_and_render(inv: &Inventory, rules: &RuleSet, seed: usize) {
         .single()
         .unwrap_or_else(chrono::Local::now);
     let lang = Lang::ALL[seed % Lang::ALL.len()];
-    let ff = evaluate(inv, rules, lang, now);
+    let mut ff = evaluate(inv, rules, lang, now);
+    // As the second run after the small estate: the configuration changes are listed too.
+    ff.previous_run = Some("2026-05-31T12:00:00+00:00".into());
+    ff.drift = Some(crate::drift::compare(small_estate(), inv));
     let opts = RenderOptions {
         formats: vec![OutputFormat::Html, OutputFormat::Csv, OutputFormat::Json],
         lang,
@@ -229,6 +232,10 @@ fn check_and_render(inv: &Inventory, rules: &RuleSet, seed: usize) {
         (
             "vmks.csv",
             String::from_utf8_lossy(&render::csv::vmks_csv(inv, lang)).into_owned(),
+        ),
+        (
+            "changes.csv",
+            String::from_utf8_lossy(&render::drift::changes_csv(&ff, lang)).into_owned(),
         ),
     ];
     for (name, text) in &outputs {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod deliver;
+pub mod drift;
 pub mod error;
 pub mod evaluate;
 pub mod findings;

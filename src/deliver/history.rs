@@ -12,12 +12,18 @@
 //! that is now not connected, or that may belong to a source that failed this time, is not
 //! resolved but *unverified* (counted in [`Changes::unverified`], not listed), so that an
 //! outage never reads as a fix.
+//!
+//! Each run folder also keeps the run's inventory ([`INVENTORY_JSON`], written by
+//! [`crate::deliver::deliver`]), so the next run can list the configuration changes since this
+//! one ([`load_inventory`], compared by [`crate::drift::compare`]), and carries the trend of its
+//! findings over the kept runs in its `findings.json` ([`trend`]): the next run takes the earlier
+//! points from there instead of reading every kept run again.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::findings::{
-    sort_findings, Finding, FindingsFile, Status, Subject, SubjectId, SCHEMA_VERSION,
+    sort_findings, Finding, FindingsFile, Status, Subject, SubjectId, TrendPoint, SCHEMA_VERSION,
 };
 use crate::model::Inventory;
 
@@ -32,6 +38,9 @@ pub struct Changes {
     /// Findings of the previous run that this run could not look at again (host not connected,
     /// or possibly behind a failed source): neither persisting nor resolved.
     pub unverified: usize,
+    /// Configuration changes since the previous run's inventory (added, removed, changed; not
+    /// the hosts that could not be looked at); 0 when there was none to compare with.
+    pub drift: usize,
 }
 
 /// What a run could look at, to tell a fixed finding from one it could not see.
@@ -189,6 +198,88 @@ pub fn load_previous(output_dir: &Path, current: &Path) -> Option<(PathBuf, Find
     None
 }
 
+/// The file in a run folder that keeps the run's inventory, for the next run's comparison.
+pub const INVENTORY_JSON: &str = "inventory.json";
+
+/// At most this many runs are drawn in the trend (the newest).
+pub const TREND_MAX: usize = 100;
+
+/// The inventory kept in the run folder `dir`, if it has a readable one (older versions kept
+/// none; an unreadable one is skipped with a warning).
+pub fn load_inventory(dir: &Path) -> Option<Inventory> {
+    let path = dir.join(INVENTORY_JSON);
+    if !path.is_file() {
+        tracing::info!(
+            "the previous run in {} kept no inventory: configuration changes are listed from the next run on",
+            dir.display()
+        );
+        return None;
+    }
+    let read = crate::fsutil::read_text(&path)
+        .and_then(|text| crate::inventory::json::parse(&path, &text));
+    match read {
+        Ok(inv) => Some(inv),
+        Err(e) => {
+            tracing::warn!("ignoring {} for the run history: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// The trend of unwaived findings by severity over the runs that retention keeps (`keep`, 0 =
+/// all; at most [`TREND_MAX`]), this run (`current`, in `run_dir`) last. The points of earlier
+/// runs come from the previous run's trend; a kept run it lacks (a folder of a version without
+/// trends) from that run's own `findings.json`.
+pub fn trend(
+    output_dir: &Path,
+    run_dir: &Path,
+    keep: usize,
+    previous: Option<&(PathBuf, FindingsFile)>,
+    current: &FindingsFile,
+) -> Vec<TrendPoint> {
+    let name = |dir: &Path| {
+        dir.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let point = |run: String, f: &FindingsFile| TrendPoint {
+        run,
+        generated_at: f.generated_at.clone(),
+        by_severity: f.summary.by_severity,
+    };
+    let current_key = super::rundir::RunName::parse(&name(run_dir));
+    let mut earlier: Vec<(super::rundir::RunName, PathBuf)> =
+        super::rundir::list_complete_runs(output_dir)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(key, _)| current_key.as_ref().is_none_or(|c| key < c))
+            .collect();
+    let room = match keep {
+        0 => TREND_MAX - 1,
+        k => (k - 1).min(TREND_MAX - 1),
+    };
+    earlier.drain(..earlier.len().saturating_sub(room));
+    let carried: std::collections::HashMap<&str, &TrendPoint> = previous
+        .map(|(_, f)| f.trend.iter().map(|p| (p.run.as_str(), p)).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (key, dir) in earlier {
+        let run = key.dir_name();
+        if let Some(p) = carried.get(run.as_str()) {
+            out.push((*p).clone());
+        } else if let Some((_, f)) = previous.filter(|(d, _)| *d == dir) {
+            out.push(point(run, f));
+        } else {
+            match read_findings(&dir.join("findings.json")) {
+                Ok(f) => out.push(point(run, &f)),
+                Err(e) => tracing::debug!("no trend point for {}: {e}", dir.display()),
+            }
+        }
+    }
+    out.push(point(name(run_dir), current));
+    out
+}
+
 fn read_findings(path: &Path) -> Result<FindingsFile, super::Error> {
     use super::Error;
     let text = crate::fsutil::read_text(path).map_err(|e| Error::HistoryRead(Box::new(e)))?;
@@ -269,6 +360,7 @@ pub(crate) mod tests {
                 persisting: 2,
                 resolved: 2,
                 unverified: 0,
+                drift: 0,
             }
         );
         assert!(c.is_change());
@@ -546,5 +638,93 @@ pub(crate) mod tests {
         assert_eq!(f.generated_at, "2026-11-24T06:00:00+00:00");
         let first = out.join("2026-11-23_060000");
         assert!(load_previous(out, &first).is_none());
+    }
+
+    /// The trend covers the runs retention keeps: earlier points from the previous run's
+    /// trend, a kept run of an older version from its own findings.json, a point of a run
+    /// that is gone is dropped, this run last.
+    #[test]
+    fn trend_over_the_kept_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let run = |name: &str, f: &FindingsFile| {
+            let d = out.join(name);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("findings.json"), serde_json::to_string(f).unwrap()).unwrap();
+            d
+        };
+        let errors = |at: &str, n: usize| {
+            file(
+                at,
+                (0..n)
+                    .map(|i| finding("MTU004", &format!("esx{i}"), None, Severity::Error))
+                    .collect(),
+            )
+        };
+        // An older version's run: no trend in its findings.json.
+        let legacy = errors("2026-11-22T06:00:00+00:00", 3);
+        run("2026-11-22_060000", &legacy);
+        let mut prev = errors("2026-11-24T06:00:00+00:00", 2);
+        let gone = TrendPoint {
+            run: "2026-11-20_060000".into(),
+            generated_at: "2026-11-20T06:00:00+00:00".into(),
+            by_severity: errors("x", 7).summary.by_severity,
+        };
+        let own = TrendPoint {
+            run: "2026-11-24_060000".into(),
+            generated_at: prev.generated_at.clone(),
+            // Differs from the summary: the carried point is used, not recomputed.
+            by_severity: errors("x", 5).summary.by_severity,
+        };
+        prev.trend = vec![gone, own];
+        let prev_dir = run("2026-11-24_060000", &prev);
+        let cur_dir = out.join("2026-11-25_060000");
+        std::fs::create_dir_all(&cur_dir).unwrap();
+        let cur = errors("2026-11-25T06:00:00+00:00", 1);
+        let previous = (prev_dir.clone(), prev.clone());
+
+        let t = trend(out, &cur_dir, 30, Some(&previous), &cur);
+        let got: Vec<_> = t
+            .iter()
+            .map(|p| (p.run.as_str(), p.by_severity[Severity::Error]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-11-22_060000", 3),
+                ("2026-11-24_060000", 5),
+                ("2026-11-25_060000", 1)
+            ]
+        );
+        assert_eq!(t[2].generated_at, cur.generated_at);
+        // keep = 2: this run and the previous one.
+        let t = trend(out, &cur_dir, 2, Some(&previous), &cur);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].run, "2026-11-24_060000");
+        // A previous run without a trend: its summary.
+        prev.trend.clear();
+        let t = trend(out, &cur_dir, 2, Some(&(prev_dir, prev)), &cur);
+        assert_eq!(t[0].by_severity[Severity::Error], 2);
+        // No run folder (vmkaudit check): only this run.
+        let t = trend(&out.join("none"), &out.join("x"), 0, None, &cur);
+        assert_eq!(t.len(), 1);
+    }
+
+    /// The kept inventory is read back; a folder without one (or with a broken one) has none.
+    #[test]
+    fn the_kept_inventory_is_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load_inventory(dir.path()).is_none());
+        let mut inv = Inventory::new();
+        inv.hosts.push(crate::model::Host::named("esx1"));
+        std::fs::write(
+            dir.path().join(INVENTORY_JSON),
+            crate::inventory::json::to_string(&inv),
+        )
+        .unwrap();
+        let back = load_inventory(dir.path()).unwrap();
+        assert_eq!(back.hosts, inv.hosts);
+        std::fs::write(dir.path().join(INVENTORY_JSON), "{ broken").unwrap();
+        assert!(load_inventory(dir.path()).is_none());
     }
 }

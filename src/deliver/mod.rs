@@ -3,11 +3,12 @@
 //! [`deliver`] is the end of `vmkaudit run`, done while the run holds the output directory's
 //! lock ([`lock`]): remove the unfinished folders of runs that died, make a new run folder
 //! ([`rundir`]), mark the findings new/persisting/resolved against the previous complete run
-//! ([`history`]), write the reports into the folder (always including `findings.json`, which
-//! the next run compares with), build the email ([`email`], subject from [`subject`]) or write
-//! it as `message.eml` (dry run, or no `smtp_host`), mark the folder complete, point `latest` at
-//! it, apply retention, and only then send the email, recorded in the [`outbox`] until the
-//! server accepted it. An email failure never touches what was written: it comes back in
+//! ([`history`]) and list the configuration changes since its inventory ([`crate::drift`]),
+//! write the reports into the folder (always including `findings.json` and the run's
+//! `inventory.json`, which the next run compares with), build the email ([`email`], subject
+//! from [`subject`]) or write it as `message.eml` (dry run, or no `smtp_host`), mark the
+//! folder complete, point `latest` at it, apply retention, and only then send the email,
+//! recorded in the [`outbox`] until the server accepted it. An email failure never touches what was written: it comes back in
 //! [`Delivered::email_error`] (a [`Error`]) and the run ends with exit code 4.
 //!
 //! The `[report]` and `[email]` tables of the run config are declared and checked here
@@ -83,10 +84,25 @@ pub fn deliver(
     if let Some((dir, _)) = &previous {
         tracing::info!("comparing with the previous run in {}", dir.display());
     }
-    let changes = history::apply(
+    let mut changes = history::apply(
         &mut findings,
         previous.as_ref().map(|(_, f)| f),
         &history::Scope::of(inv),
+    );
+    findings.drift = previous
+        .as_ref()
+        .and_then(|(dir, _)| history::load_inventory(dir))
+        .map(|before| crate::drift::compare(&before, inv));
+    changes.drift = findings
+        .drift
+        .as_deref()
+        .map_or(0, |d| crate::drift::Counts::of(d).drift());
+    findings.trend = history::trend(
+        output_dir,
+        &run_dir,
+        report.keep,
+        previous.as_ref(),
+        &findings,
     );
 
     // The next run compares with this run's findings.json, so it is always written.
@@ -104,6 +120,16 @@ pub fn deliver(
             return Err(e);
         }
     };
+    // The next run lists the configuration changes since this one's inventory.
+    let kept = run_dir.join(history::INVENTORY_JSON);
+    // Without it the reports still stand: warn, and the next run has no baseline.
+    match crate::fsutil::write_atomic_with(&kept, |w| {
+        serde_json::to_writer(&mut *w, inv)?;
+        std::io::Write::write_all(w, b"\n")
+    }) {
+        Ok(()) => written.push(kept),
+        Err(e) => tracing::warn!("could not keep the run's inventory for the next comparison: {e}"),
+    }
     // Build the email (and write message.eml) before `latest` is updated, so that a copied
     // `latest` holds it too; send only after the reports are in place.
     if options.dry_run_email && email.is_none() {
@@ -247,6 +273,7 @@ fn prepare_email<'a>(
 ) -> Result<Prepared<'a>, Error> {
     if let Err(reason) = email::should_send(
         settings.send,
+        settings.count_drift,
         run.findings,
         run.changes,
         options.fail_on,
@@ -312,6 +339,23 @@ pub fn print_outcome(d: &Delivered) {
             c.resolved
         ),
         None => crate::say!("First run in this output directory (nothing to compare with)"),
+    }
+    if let Some(drift) = &d.findings.drift {
+        let n = crate::drift::Counts::of(drift);
+        crate::say!(
+            "Configuration since the previous run: {} setting(s) changed, {} added, {} removed{}",
+            n.changed,
+            n.added,
+            n.removed,
+            if n.unverified > 0 {
+                format!(
+                    ", {} host(s) not verified (not collected this time)",
+                    n.unverified
+                )
+            } else {
+                String::new()
+            }
+        );
     }
     if c.unverified > 0 {
         crate::say!(

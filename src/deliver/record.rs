@@ -88,7 +88,10 @@ mod tests {
         )
         .unwrap();
         assert!(!email_failed(dir.path()));
-        let unchanged = crate::deliver::email::Skip::NoChange { since: None };
+        let unchanged = crate::deliver::email::Skip::NoChange {
+            since: None,
+            drift: false,
+        };
         write(dir.path(), &EmailOutcome::Skipped(unchanged)).unwrap();
         assert!(!email_failed(dir.path()));
         std::fs::write(dir.path().join(FILE), "garbage").unwrap();

@@ -14,7 +14,7 @@ use crate::i18n::{Arg, Lang, ToArg};
 use crate::msg;
 
 /// The placeholders a subject template may use.
-pub const PLACEHOLDERS: [&str; 15] = [
+pub const PLACEHOLDERS: [&str; 16] = [
     "name",
     "errors",
     "warnings",
@@ -29,6 +29,7 @@ pub const PLACEHOLDERS: [&str; 15] = [
     "vmks",
     "since",
     "changes",
+    "drift",
     "date",
 ];
 
@@ -204,6 +205,7 @@ impl Values {
             "vmks" => self.vmks.to_string(),
             "since" => self.since(),
             "changes" => self.changes_phrase(),
+            "drift" => self.changes.drift.to_string(),
             "date" => self.date.clone(),
             _ => String::new(),
         }
@@ -286,6 +288,7 @@ mod tests {
                 persisting: 4,
                 resolved,
                 unverified: 0,
+                drift: 0,
             },
             date: "2026-11-25 06:00".into(),
             lang: Lang::En,
@@ -345,6 +348,15 @@ mod tests {
             t.render(&v),
             "[vmkaudit] Prod: 3 new, 2 resolved since 2026-11-24 06:00"
         );
+    }
+
+    /// `{drift}`: the configuration changes since the previous run.
+    #[test]
+    fn drift_placeholder_counts_configuration_changes() {
+        let mut v = values(Some(&local_rfc3339("2026-11-24 06:00")), 0, 0);
+        v.changes.drift = 5;
+        let t = Template::parse("{name}: {drift} configuration changes").unwrap();
+        assert_eq!(t.render(&v), "Prod: 5 configuration changes");
     }
 
     #[test]

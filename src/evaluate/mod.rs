@@ -297,6 +297,8 @@ pub fn evaluate(
         findings,
         previous_run: None,
         resolved: Vec::new(),
+        drift: None,
+        trend: Vec::new(),
     }
 }
 

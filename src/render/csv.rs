@@ -27,7 +27,7 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
     }
 }
 
-fn to_bytes(header: Vec<&str>, rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+pub(crate) fn to_bytes(header: Vec<&str>, rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .from_writer(BOM.to_vec());

@@ -1,6 +1,8 @@
 //! The email body: an email-safe HTML variant (inline styles, no script, no external resource,
-//! table layout) and a plain-text alternative. Both carry the verdict, the counts and the most
-//! severe unwaived findings ([`EMAIL_TOP`]); the full report travels as an attachment.
+//! table layout) and a plain-text alternative. Both carry the verdict, the counts, the
+//! configuration changes since the previous run and the trend as a table
+//! ([`super::drift`]), and the most severe unwaived findings ([`EMAIL_TOP`]); the full report
+//! travels as an attachment.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -31,6 +33,10 @@ struct EmailView {
     summary: SummaryView,
     severities: Vec<CountView>,
     has_history: bool,
+    /// The configuration changes (the first [`super::drift::EMAIL_CHANGES`]) and the trend as a
+    /// table.
+    drift: Option<super::drift::DriftView>,
+    trend: Vec<super::drift::TrendRow>,
     top: Vec<FindingRow>,
     more: usize,
     /// Notes from the delivery step, shown first (an attachment left out, earlier emails that
@@ -113,6 +119,8 @@ pub fn email_html_with_notes(
             })
             .collect(),
         has_history: ff.previous_run.is_some(),
+        drift: super::drift::view(ff, lang, super::drift::EMAIL_CHANGES),
+        trend: super::drift::trend_table(&ff.trend),
         top: top
             .iter()
             .map(|f| view::finding_row(f, lang, &no_anchors, &place))
@@ -204,6 +212,9 @@ pub fn email_text_with_notes(
             label(lang, "resolved_count"),
             ff.resolved.len()
         );
+    }
+    for line in super::drift::email_lines(ff, lang) {
+        let _ = writeln!(out, "{line}");
     }
     let (top, more) = top(ff);
     if !top.is_empty() {

@@ -1,8 +1,10 @@
 //! Rendering: turn the inventory and findings into report files (HTML, CSV, JSON, checklist).
 //!
 //! [`write_reports`] writes, per the selected formats, `report.html` and `checklist.txt` (html),
-//! `findings.csv` and `vmks.csv` (csv), `findings.json` (json), `junit.xml` (junit, [`junit`])
-//! and `vmkaudit.prom` (prometheus, [`prometheus`]). The email step uses
+//! `findings.csv` and `vmks.csv` (csv; and `changes.csv` when the run was compared with a
+//! previous run's inventory, [`drift`]), `findings.json` (json), `junit.xml` (junit,
+//! [`junit`]), `vmkaudit.prom` (prometheus, [`prometheus`]) and the fix scripts (remediation,
+//! [`remediation`]). The email step uses
 //! [`email_html`] (an email-safe HTML body: inline styles, no script, table layout) and
 //! [`email_text`] (its plain-text alternative). Every word comes in the run's language from
 //! [`labels`]; the HTML comes from the handlebars templates in `templates/` ([`html`]), fed by
@@ -13,6 +15,7 @@
 pub mod checklist;
 pub mod controls;
 pub mod csv;
+pub mod drift;
 pub mod email;
 pub mod html;
 pub mod junit;
@@ -114,6 +117,8 @@ pub const FINDINGS_JSON: &str = "findings.json";
 pub const JUNIT_XML: &str = "junit.xml";
 /// node_exporter's textfile collector reads `*.prom` files.
 pub const PROMETHEUS_PROM: &str = "vmkaudit.prom";
+/// Written with `csv` by a run that had a previous run's inventory to compare with.
+pub const CHANGES_CSV: &str = "changes.csv";
 
 /// Write the selected report files into `dir`; returns the paths written, in a fixed order.
 pub fn write_reports(
@@ -123,7 +128,14 @@ pub fn write_reports(
     opts: &RenderOptions,
 ) -> Result<Vec<PathBuf>> {
     type Job<'a> = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync + 'a>;
-    let jobs: Vec<(&str, Job<'_>)> = report_names(&opts.formats)
+    let mut names = report_names(&opts.formats);
+    if findings.drift.is_some() {
+        // With the other CSV files.
+        if let Some(i) = names.iter().position(|n| *n == VMKS_CSV) {
+            names.insert(i + 1, CHANGES_CSV);
+        }
+    }
+    let jobs: Vec<(&str, Job<'_>)> = names
         .into_iter()
         .map(|name| {
             let job: Job<'_> = match name {
@@ -131,6 +143,7 @@ pub fn write_reports(
                 CHECKLIST_TXT => Box::new(|| Ok(checklist_text(inv, findings, opts).into_bytes())),
                 FINDINGS_CSV => Box::new(|| Ok(csv::findings_csv(inv, findings, opts.lang))),
                 VMKS_CSV => Box::new(|| Ok(csv::vmks_csv(inv, opts.lang))),
+                CHANGES_CSV => Box::new(|| Ok(drift::changes_csv(findings, opts.lang))),
                 JUNIT_XML => Box::new(|| {
                     Ok(junit::junit_xml(inv, findings, opts.fail_on, opts.lang).into_bytes())
                 }),

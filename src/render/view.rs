@@ -48,6 +48,10 @@ pub struct ReportView {
     pub chart: Chart,
     pub has_history: bool,
     pub previous_run: Option<String>,
+    /// Configuration changes since the previous run (with a previous run).
+    pub drift: Option<super::drift::DriftView>,
+    /// Findings by severity over the kept runs (two runs or more).
+    pub trend: Option<super::drift::TrendChart>,
     /// The first [`TABLE_ROWS`] findings (unwaived, in output order).
     pub findings: Vec<FindingRow>,
     /// The other findings.
@@ -566,6 +570,8 @@ pub fn build(
         chart,
         has_history,
         previous_run: ff.previous_run.as_deref().map(fmt_time),
+        drift: super::drift::view(ff, lang, TABLE_ROWS),
+        trend: super::drift::trend_chart(&ff.trend, lang),
         findings_count: findings.len().min(TABLE_ROWS),
         findings_deferred_count: findings.len().saturating_sub(TABLE_ROWS),
         findings_deferred: findings.split_off(findings.len().min(TABLE_ROWS)),

@@ -16,7 +16,7 @@ use crate::common::repo;
 const LAYERS: &[&[&str]] = &[
     // Base: errors, files, words, the model, small shared utilities.
     &[
-        "error", "ui", "choice", "retry", "tls", "secret", "i18n", "model", "fsutil",
+        "error", "ui", "choice", "retry", "tls", "secret", "i18n", "model", "fsutil", "drift",
     ],
     &["findings"],
     // Sources.

@@ -7,6 +7,7 @@ mod cli;
 mod collect;
 mod conventions;
 mod designs;
+mod drift;
 mod email;
 mod fuzz_corpus;
 mod i18n;

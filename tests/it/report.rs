@@ -77,7 +77,7 @@ fn snapshot_all(prefix: &str, inv: &Inventory, ff: &FindingsFile, o: &RenderOpti
     let (lang, code) = (o.lang, o.lang.code());
     let html = render::report_html(inv, ff, o).unwrap();
     assert!(html.contains(&format!("<html lang=\"{code}\">")));
-    let outputs = [
+    let mut outputs = vec![
         ("report_html", without_assets(&html)),
         (
             "findings_csv",
@@ -96,6 +96,10 @@ fn snapshot_all(prefix: &str, inv: &Inventory, ff: &FindingsFile, o: &RenderOpti
             render::remediation::remediation_ps1(ff, lang),
         ),
     ];
+    if ff.drift.is_some() {
+        let csv = csv_text(&render::drift::changes_csv(ff, lang));
+        outputs.push(("changes_csv", csv));
+    }
     for (what, content) in outputs {
         snapshot(&format!("{prefix}_{what}_{code}"), &content);
     }
@@ -271,6 +275,8 @@ fn write_reports_writes_the_selected_formats() {
             "checklist.txt",
             "findings.csv",
             "vmks.csv",
+            // The fixture was compared with a previous run's inventory.
+            "changes.csv",
             "findings.json"
         ]
     );
@@ -285,10 +291,19 @@ fn write_reports_writes_the_selected_formats() {
     };
     let dir2 = tempfile::tempdir().unwrap();
     let written = render::write_reports(dir2.path(), &inv, &ff, &only_csv).unwrap();
+    assert_eq!(written.len(), 3);
+    // Without a comparison (`vmkaudit check`), no changes.csv.
+    let first = FindingsFile {
+        drift: None,
+        ..ff.clone()
+    };
+    let dir3 = tempfile::tempdir().unwrap();
+    let written = render::write_reports(dir3.path(), &inv, &first, &only_csv).unwrap();
     assert_eq!(written.len(), 2);
+    assert!(!dir3.path().join("changes.csv").exists());
     assert!(!dir2.path().join("report.html").exists());
     // Nothing else (no temporary files) is left behind.
-    assert_eq!(std::fs::read_dir(dir2.path()).unwrap().count(), 2);
+    assert_eq!(std::fs::read_dir(dir2.path()).unwrap().count(), 3);
 }
 
 fn hostile() -> (Inventory, FindingsFile) {
@@ -336,6 +351,8 @@ fn hostile() -> (Inventory, FindingsFile) {
         findings,
         previous_run: None,
         resolved: vec![],
+        drift: None,
+        trend: vec![],
     };
     (inv, ff)
 }
@@ -1106,6 +1123,25 @@ document.getElementById('f').addEventListener('load', function () {
     assert_eq!(list("reset").len(), active.len());
 }
 
+/// The English report of `ff` printed to PDF by Chromium, as text (pdftotext with `args`).
+fn printed_text(inv: &Inventory, ff: &FindingsFile, pdftotext: &Path, args: &[&str]) -> String {
+    let (dir, page) = render_to_tmp(inv, ff, Lang::En);
+    let pdf = dir.path().join("report.pdf");
+    let out = chromium(&[
+        "--no-pdf-header-footer",
+        &format!("--print-to-pdf={}", pdf.display()),
+        &file_url(&page),
+    ]);
+    assert!(pdf.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = Command::new(pdftotext)
+        .args(args)
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
+    String::from_utf8(text.stdout).unwrap()
+}
+
 /// Print / Save as PDF: the findings table's column headings repeat on every page it spans
 /// (Chromium paints no button in a repeated header, so the sort buttons print as text).
 #[test]
@@ -1116,21 +1152,7 @@ fn chromium_print_repeats_every_column_heading() {
         return;
     };
     let (inv, ff) = lab(Lang::En);
-    let (dir, page) = render_to_tmp(&inv, &ff, Lang::En);
-    let pdf = dir.path().join("report.pdf");
-    let out = chromium(&[
-        "--no-pdf-header-footer",
-        &format!("--print-to-pdf={}", pdf.display()),
-        &file_url(&page),
-    ]);
-    assert!(pdf.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = Command::new(pdftotext)
-        .args(["-layout"])
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .expect("run pdftotext");
-    let text = String::from_utf8(text.stdout).unwrap();
+    let text = printed_text(&inv, &ff, &pdftotext, &["-layout"]);
     let pages: Vec<&str> = text.split('\u{c}').collect();
     let t = |k: &'static str| render::labels::label(Lang::En, k);
     let table_pages: Vec<&&str> = pages
@@ -1150,6 +1172,38 @@ fn chromium_print_repeats_every_column_heading() {
                 t(heading)
             );
         }
+    }
+}
+
+/// Print / Save as PDF keeps the trend chart (its axis labels and last values are text) and the
+/// table of configuration changes.
+#[test]
+fn chromium_prints_the_trend_chart_and_the_changes() {
+    let (Some(_), Some(pdftotext)) = (chromium_bin(), common::tool("pdftotext", "poppler-utils"))
+    else {
+        return;
+    };
+    let (inv, ff) = fixture();
+    let text = printed_text(&inv, &ff, &pdftotext, &[]);
+    let t = |k: &'static str| render::labels::label(Lang::En, k);
+    let trend = &text[text.find(t("trend_title")).expect("trend heading printed")..];
+    for tick in ["11-06 09:20", "11-13 09:20", "11-20 09:20"] {
+        assert!(
+            trend.contains(tick),
+            "axis label {tick} not printed:\n{trend}"
+        );
+    }
+    for legend in ["Error", "Warning", "Info", "3 runs"] {
+        assert!(trend.contains(legend), "legend {legend} not printed");
+    }
+    let changes = &trend[trend.find(t("drift_title")).expect("changes printed")..];
+    for cell in [
+        "10.10.0.22",
+        "all addresses",
+        "not responding",
+        "esx-old01.lab.example",
+    ] {
+        assert!(changes.contains(cell), "{cell} not printed:\n{changes}");
     }
 }
 

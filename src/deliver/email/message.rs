@@ -177,6 +177,7 @@ mod tests {
             bcc: vec!["archive@example.com".parse().unwrap()],
             subject: None,
             send: SendPolicy::Always,
+            count_drift: false,
             attach: attach.iter().map(|s| s.to_string()).collect(),
             max_attachment_bytes: max,
             dry_run: false,

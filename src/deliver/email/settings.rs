@@ -59,8 +59,13 @@ pub struct EmailConfig {
     /// `always` (default), `findings` or `changes`.
     #[serde(default)]
     pub send: Option<SendPolicy>,
+    /// With `send = "changes"`: a configuration change since the previous run (a vmk's address,
+    /// a ruleset, a host added or removed, ...) counts as a change too (default false: only new
+    /// or resolved findings).
+    #[serde(default)]
+    pub count_drift: bool,
     /// Report files to attach: `report.html`, `checklist.txt`, `findings.csv`, `vmks.csv`,
-    /// `findings.json`.
+    /// `changes.csv` (a run compared with a previous one), `findings.json`.
     #[serde(default)]
     pub attach: Option<Vec<Spanned<String>>>,
     /// Attachments larger than this many bytes are left out (with a note in the body).
@@ -128,7 +133,8 @@ pub enum SendPolicy {
     Always,
     /// Only runs with findings at or above the fail level (the runs that exit 1).
     Findings,
-    /// Only runs where something is new or resolved since the previous run (a first run counts).
+    /// Only runs where something is new or resolved since the previous run (a first run counts),
+    /// or, with `count_drift`, where the configuration changed.
     Changes,
 }
 
@@ -161,11 +167,12 @@ pub enum PasswordSource {
 }
 
 /// The report files that can be attached, and the format that produces each.
-pub const ATTACHABLE: [(&str, OutputFormat); 5] = [
+pub const ATTACHABLE: [(&str, OutputFormat); 6] = [
     ("report.html", OutputFormat::Html),
     ("checklist.txt", OutputFormat::Html),
     ("findings.csv", OutputFormat::Csv),
     ("vmks.csv", OutputFormat::Csv),
+    ("changes.csv", OutputFormat::Csv),
     ("findings.json", OutputFormat::Json),
 ];
 
@@ -187,6 +194,8 @@ pub struct EmailSettings {
     /// The subject template (checked); the built-in subject when `None`.
     pub subject: Option<String>,
     pub send: SendPolicy,
+    /// `count_drift`: with `send = "changes"`, configuration drift counts as a change.
+    pub count_drift: bool,
     /// Report file names to attach, in the configured order.
     pub attach: Vec<String>,
     pub max_attachment_bytes: u64,
@@ -339,6 +348,7 @@ impl EmailConfig {
             bcc,
             subject: self.subject.map(Spanned::into_inner),
             send: self.send.unwrap_or_default(),
+            count_drift: self.count_drift,
             attach,
             max_attachment_bytes: self
                 .max_attachment_bytes
