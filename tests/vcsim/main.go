@@ -19,6 +19,11 @@
 // the first request(s) with HTTP 503, and answer ContinueRetrievePropertiesEx with
 // NotAuthenticated (an expired session), as scenario options.
 //
+// Collectors made with CreatePropertyCollector page the same way. With -latency D every request
+// is answered only after D (a slow vCenter, for the benchmark); with -track FILE the fixture
+// keeps the number of sessions, container views and property collectors clients left open in
+// FILE (JSON), for the tests that check a client cleans up.
+//
 // With -hostile MODE it misbehaves on one SOAP method (-on NAME) the way a hostile or broken
 // server could, for the collector's hardening tests; every other call is served normally:
 //
@@ -291,6 +296,17 @@ func (pc *PagingCollector) CancelRetrievePropertiesEx(ctx *simulator.Context, r 
 	delete(pageSize, r.Token)
 	pagesMu.Unlock()
 	return &methods.CancelRetrievePropertiesExBody{Res: &types.CancelRetrievePropertiesExResponse{}}
+}
+
+// CreatePropertyCollector makes a collector of the session's own that pages like this one
+// (the simulator's own would ignore maxObjects).
+func (pc *PagingCollector) CreatePropertyCollector(ctx *simulator.Context, c *types.CreatePropertyCollector) soap.HasFault {
+	cpc := &PagingCollector{}
+	// Typed as vCenter types it (the wrapper's own type name otherwise).
+	cpc.Self = types.ManagedObjectReference{Type: "PropertyCollector"}
+	return &methods.CreatePropertyCollectorBody{
+		Res: &types.CreatePropertyCollectorResponse{Returnval: ctx.Session.Put(cpc).Reference()},
+	}
 }
 
 // DenyingViewManager refuses CreateContainerView with NoPermission.
@@ -768,6 +784,76 @@ func (h Hostile) wrap(next http.Handler) http.Handler {
 	})
 }
 
+// ---- latency and bookkeeping ---------------------------------------------------------------
+
+// slow answers every request only after latency has passed, as a distant or busy vCenter does
+// (each request waits on its own: requests on parallel connections wait side by side).
+func slow(latency time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(latency)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Open counts what clients left open on the server: sessions logged in and not out, container
+// views and property collectors created and not destroyed. With -track FILE it is written to
+// FILE (JSON) before the answer that changed it is sent, so a client that has read its last
+// answer finds the file up to date.
+type Open struct {
+	mu         sync.Mutex
+	file       string
+	Sessions   int `json:"sessions"`
+	Views      int `json:"views"`
+	Collectors int `json:"collectors"`
+}
+
+// captured is an answer held back until the bookkeeping is done.
+type captured struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (c *captured) Header() http.Header         { return c.header }
+func (c *captured) Write(b []byte) (int, error) { return c.body.Write(b) }
+func (c *captured) WriteHeader(status int)      { c.status = status }
+
+// track counts the successful calls that open or close something, then sends the answer.
+func (o *Open) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := ioutil.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = ioutil.NopCloser(bytes.NewReader(body))
+		c := &captured{header: w.Header(), status: http.StatusOK}
+		next.ServeHTTP(c, r)
+		if c.status == http.StatusOK && !bytes.Contains(c.body.Bytes(), []byte("Fault>")) {
+			o.mu.Lock()
+			for _, m := range []struct {
+				method string
+				n      *int
+				by     int
+			}{
+				{"Login", &o.Sessions, 1}, {"Logout", &o.Sessions, -1},
+				{"CreateContainerView", &o.Views, 1}, {"DestroyView", &o.Views, -1},
+				{"CreatePropertyCollector", &o.Collectors, 1}, {"DestroyPropertyCollector", &o.Collectors, -1},
+			} {
+				if calls(body, m.method) {
+					*m.n += m.by
+				}
+			}
+			out, _ := json.Marshal(o)
+			check(ioutil.WriteFile(o.file+".tmp", out, 0o644), "write "+o.file)
+			check(os.Rename(o.file+".tmp", o.file), "write "+o.file)
+			o.mu.Unlock()
+		}
+		w.WriteHeader(c.status)
+		w.Write(c.body.Bytes())
+	})
+}
+
 // ---- main ----------------------------------------------------------------------------------
 
 func main() {
@@ -779,6 +865,8 @@ func main() {
 	flag.StringVar(&hostile.Location, "location", "", "Location of the redirect")
 	flag.IntVar(&hostile.Depth, "depth", 50000, "nesting depth of the deep answer")
 	flag.Int64Var(&hostile.Bytes, "bytes", 64<<20, "size of the huge answer")
+	latency := flag.Duration("latency", 0, "wait this long before answering each request (e.g. 200ms)")
+	trackFile := flag.String("track", "", "keep the count of open sessions, views and collectors in this JSON file")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -845,6 +933,13 @@ func main() {
 	if hostile.Mode != "" {
 		// No client has the URL yet, so nothing reads the handler while it is replaced.
 		server.Config.Handler = hostile.wrap(server.Config.Handler)
+	}
+	if *trackFile != "" {
+		open := &Open{file: *trackFile}
+		server.Config.Handler = open.track(server.Config.Handler)
+	}
+	if *latency > 0 {
+		server.Config.Handler = slow(*latency, server.Config.Handler)
 	}
 	if len(sc.MethodDelayMs) > 0 {
 		model.DelayConfig.MethodDelay = sc.MethodDelayMs
