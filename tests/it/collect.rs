@@ -308,16 +308,12 @@ fn multi_cluster_inventory_equals_the_scenario() {
     assert!(!run.stderr.contains("collecting ["), "{}", run.stderr);
 }
 
-#[test]
-fn progress_bar_on_a_terminal_with_warnings_above_it() {
-    // `script` (util-linux; Debian: bsdutils) runs vmkaudit on a pseudo-terminal and records
-    // what it draws.
+/// What `vmkaudit collect` of `sim` draws on a pseudo-terminal (`script`, util-linux; Debian:
+/// bsdutils), with `env` set; `None` when `script` is missing (the test is then skipped).
+fn drawn_on_a_terminal(sim: &Sim, env: &[(&str, &str)]) -> Option<String> {
     if !common::require_tool("script", "bsdutils") {
-        return;
+        return None;
     }
-    let Some(sim) = Sim::start("multi-cluster") else {
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     let typescript = dir.path().join("typescript");
     let command = format!(
@@ -328,17 +324,29 @@ fn progress_bar_on_a_terminal_with_warnings_above_it() {
         sim.ca_file.display(),
         dir.path().join("inv.json").display()
     );
-    let out = Command::new("script")
-        .arg("-qec")
+    let mut cmd = Command::new("script");
+    cmd.arg("-qec")
         .arg(&command)
         .arg(&typescript)
         .env(PW_VAR, &sim.password)
         .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run util-linux `script`");
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run util-linux `script`");
     assert!(out.status.success(), "{out:?}");
-    let drawn = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    Some(String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned())
+}
+
+#[test]
+fn progress_bar_on_a_terminal_with_warnings_above_it() {
+    let Some(sim) = Sim::start("multi-cluster") else {
+        return;
+    };
+    let Some(drawn) = drawn_on_a_terminal(&sim, &[]) else {
+        return;
+    };
     assert!(drawn.contains("collecting ["), "no progress bar: {drawn:?}");
     let line = drawn
         .lines()
@@ -1303,4 +1311,26 @@ fn a_stream_that_fails_ends_the_source_and_everything_is_still_cleaned_up() {
         left_open(&track),
         serde_json::json!({"sessions": 0, "views": 0, "collectors": 0})
     );
+}
+
+#[test]
+fn the_progress_bar_counts_the_hosts_of_each_source() {
+    // A simulator that takes 300 ms per request, so that the bar is drawn while the hosts are
+    // read: it shows the hosts done out of the 25 listed, for the source by its address.
+    let Some(sim) = Sim::start_with("paging", &["-latency", "300ms"]) else {
+        return;
+    };
+    let Some(drawn) = drawn_on_a_terminal(&sim, &[("VMKAUDIT_MAX_OBJECTS", "7")]) else {
+        return;
+    };
+    let address = sim
+        .url
+        .trim_start_matches("https://")
+        .trim_end_matches("/sdk");
+    let per_source = regex::Regex::new(&format!(
+        r"collecting \[[=> ]*\] \d+/25 hosts, 0/1 sources done; {} \d+/25",
+        regex::escape(address)
+    ))
+    .unwrap();
+    assert!(per_source.is_match(&drawn), "{drawn:?}");
 }
