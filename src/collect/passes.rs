@@ -19,7 +19,8 @@ use super::error::{CallError, StepError};
 use super::map::{describe_missing, map_host, sample, Refused, Structure};
 use super::object::ObjectContent;
 use super::retrieve::{
-    create_collector, create_view, destroy_view, retrieve, retrieve_from, view_members, Objects,
+    create_collector, create_view, destroy_view, is_gone, retrieve, retrieve_from, view_members,
+    Objects,
 };
 use super::session::ServiceContent;
 use super::soap::MoRef;
@@ -148,8 +149,9 @@ pub fn slices<T>(list: &[T], k: usize) -> Vec<&[T]> {
 /// view through the session's property collector. With one, the listed hosts are read in
 /// [`stream_count`] streams of at most `streams`, each through a property collector of its
 /// own over its slice of the list, side by side; when one fails, the others still finish (and
-/// destroy their collectors) before its error is returned. The hosts come back in the order of
-/// the list (stream by stream), whatever order the pages arrived in.
+/// destroy their collectors) before its error is returned. A listed host that is gone by the
+/// time its stream reads it is skipped. The hosts come back in the order of the list (stream by
+/// stream), whatever order the pages arrived in.
 #[allow(clippy::too_many_arguments)]
 pub async fn read_hosts(
     client: &Client,
@@ -206,7 +208,15 @@ pub async fn read_hosts(
                 let mut hosts = Vec::with_capacity(slice.len());
                 let objects = Objects::List(slice);
                 let r = retrieve_from(client, &collector, objects, props, max_objects, |oc| {
-                    hosts.push(map(oc))
+                    if is_gone(&oc) {
+                        let what = oc.obj.as_ref().map(|o| o.to_string()).unwrap_or_default();
+                        tracing::info!(
+                            "{source_name}: host {what} was removed since the hosts were \
+                             listed; skipped"
+                        );
+                    } else {
+                        hosts.push(map(oc))
+                    }
                 });
                 let r = r.await;
                 destroy_view(client, &collector).await;

@@ -90,6 +90,11 @@ pub enum Objects<'a> {
     List(&'a [MoRef]),
 }
 
+/// Whether `oc` is an object that no longer exists (removed since it was listed).
+pub fn is_gone(oc: &ObjectContent) -> bool {
+    oc.props.is_empty() && (oc.missing.iter()).any(|(_, f)| f.is("ManagedObjectNotFound"))
+}
+
 /// The managed objects `view` holds, read in one request (the view's `view` property), in
 /// the server's order.
 pub async fn view_members(
@@ -137,7 +142,8 @@ pub async fn retrieve(
 }
 
 /// [`retrieve`] of `objects` through `collector` (the session's default one or one made by
-/// [`create_collector`]).
+/// [`create_collector`]). An object of a [`Objects::List`] that no longer exists comes back
+/// with only a ManagedObjectNotFound fault in its `missing` ([`is_gone`]).
 pub async fn retrieve_from(
     client: &Client,
     collector: &MoRef,
@@ -168,6 +174,9 @@ pub async fn retrieve_from(
             for obj in list {
                 spec.push_str(&format!("<objectSet>{}</objectSet>", obj.to_xml("obj")));
             }
+            // An object gone since it was listed comes back with a ManagedObjectNotFound in
+            // its missingSet, instead of failing the whole call.
+            spec.push_str("<reportMissingObjectsInResults>true</reportMissingObjectsInResults>");
         }
     }
     spec.push_str(&format!(

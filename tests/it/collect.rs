@@ -1334,3 +1334,30 @@ fn the_progress_bar_counts_the_hosts_of_each_source() {
     .unwrap();
     assert!(per_source.is_match(&drawn), "{drawn:?}");
 }
+
+#[test]
+fn a_host_removed_after_the_listing_is_skipped_not_the_source() {
+    // gone-010.lab leaves the inventory between the listing of the hosts and the reading of
+    // their properties (vCenter then refuses the read with ManagedObjectNotFound): its stream
+    // reads its other hosts, and the source is collected without it.
+    let Some(sim) = Sim::start("removed") else {
+        return;
+    };
+    let mut args = sim_args(&sim, true);
+    args.push("-v");
+    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "7")]);
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    let names: Vec<_> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
+    let want: Vec<String> = (1..=25)
+        .filter(|i| *i != 10)
+        .map(|i| format!("gone-{i:03}.lab"))
+        .collect();
+    assert_eq!(names, want);
+    assert!(
+        run.stderr
+            .contains("was removed since the hosts were listed"),
+        "{}",
+        run.stderr
+    );
+}

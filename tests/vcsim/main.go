@@ -94,6 +94,9 @@ type Scenario struct {
 	// Answer every ContinueRetrievePropertiesEx with NotAuthenticated, as when the session
 	// expires in the middle of a paged read.
 	ExpireOnContinue bool `json:"expire_session_on_continue"`
+	// Remove the host of this name right after a client has read a container view's members
+	// (as if it left the inventory between the listing and the reading of its properties).
+	RemoveAfterListing string `json:"remove_after_listing"`
 }
 
 type Generate struct {
@@ -206,6 +209,8 @@ var (
 	denied   = map[types.ManagedObjectReference][]Deny{}
 	// Scenario option expire_session_on_continue.
 	expireOnContinue bool
+	// Scenario option remove_after_listing, then pending once listed (cleared once done).
+	removeAfterListing, removePending string
 )
 
 // PagingCollector wraps the simulator's PropertyCollector: it honours options.maxObjects with
@@ -256,13 +261,78 @@ func page(objects []types.ObjectContent, max int) *types.RetrieveResult {
 	return res
 }
 
+// removeListed applies remove_after_listing: once a client has listed a container view's
+// members, the host goes away before the first read of host objects named directly (after the
+// listing's answer was sent, which the simulator encodes from the live view).
+func removeListed(ctx *simulator.Context, r *types.RetrievePropertiesEx) {
+	listing, direct := false, false
+	for _, spec := range r.SpecSet {
+		for _, ps := range spec.PropSet {
+			listing = listing || ps.Type == "ContainerView"
+		}
+		for _, o := range spec.ObjectSet {
+			direct = direct || (o.Obj.Type == "HostSystem" && o.SelectSet == nil)
+		}
+	}
+	pagesMu.Lock()
+	defer pagesMu.Unlock()
+	if listing && removeAfterListing != "" {
+		removePending, removeAfterListing = removeAfterListing, ""
+	}
+	if direct && removePending != "" {
+		for _, e := range ctx.Map.All("HostSystem") {
+			if e.Entity().Name == removePending {
+				ctx.Map.Remove(e.Reference())
+			}
+		}
+		removePending = ""
+	}
+}
+
 func (pc *PagingCollector) RetrievePropertiesEx(ctx *simulator.Context, r *types.RetrievePropertiesEx) soap.HasFault {
+	// As vCenter: an object of objectSet that does not exist fails the call unless
+	// reportMissingObjectsInResults is true, and then it comes back with a missingSet (the
+	// simulator skips it silently when the flag is unset).
+	removeListed(ctx, r)
+	report := false
+	for i := range r.SpecSet {
+		if r.SpecSet[i].ReportMissingObjectsInResults == nil {
+			no := false
+			r.SpecSet[i].ReportMissingObjectsInResults = &no
+		}
+		report = report || *r.SpecSet[i].ReportMissingObjectsInResults
+	}
 	body := pc.PropertyCollector.RetrievePropertiesEx(ctx, r)
 	full, ok := body.(*methods.RetrievePropertiesExBody)
-	if !ok || full.Res == nil || full.Res.Returnval == nil {
+	if !ok || full.Res == nil {
 		return body
 	}
+	if full.Res.Returnval == nil {
+		full.Res.Returnval = &types.RetrieveResult{}
+	}
 	objects := full.Res.Returnval.Objects
+	if report {
+		seen := map[types.ManagedObjectReference]bool{}
+		for _, o := range objects {
+			seen[o.Obj] = true
+		}
+		for _, spec := range r.SpecSet {
+			for _, o := range spec.ObjectSet {
+				if !seen[o.Obj] && o.SelectSet == nil && ctx.Map.Get(o.Obj) == nil {
+					objects = append(objects, types.ObjectContent{Obj: o.Obj, MissingSet: []types.MissingProperty{{
+						Fault: types.LocalizedMethodFault{
+							Fault:            &types.ManagedObjectNotFound{Obj: o.Obj},
+							LocalizedMessage: "The object has already been deleted or has not been completely created",
+						},
+					}}})
+				}
+			}
+		}
+	}
+	if len(objects) == 0 && full.Res.Returnval.Token == "" && len(full.Res.Returnval.Objects) == 0 {
+		full.Res.Returnval = nil
+		return full
+	}
 	deny(objects)
 	full.Res.Returnval = page(objects, int(r.Options.MaxObjects))
 	return full
@@ -915,6 +985,7 @@ func main() {
 	}
 
 	expireOnContinue = sc.ExpireOnContinue
+	removeAfterListing = sc.RemoveAfterListing
 	pc := &PagingCollector{}
 	pc.Self = content.PropertyCollector
 	simulator.Map.Put(pc)
