@@ -477,17 +477,20 @@ async fn collect_source(
             spec.url,
             sc.full_name.as_deref().unwrap_or("the server")
         );
-        // With streams, the hosts are listed while the structure is read (a standalone ESXi
-        // host is one host: nothing to split).
-        let (structure, list) = if streams > 1 && !sc.is_esxi() {
+        // With streams, the hosts are listed while the structure is read, and the structure's
+        // view is destroyed while the hosts are read (a standalone ESXi host is one host:
+        // nothing to split).
+        let (structure, list, structure_view) = if streams > 1 && !sc.is_esxi() {
             let (structure, list) = tokio::join!(
-                passes::read_structure(&client, &sc, opts.max_objects),
+                passes::read_structure_open(&client, &sc, opts.max_objects),
                 passes::list_hosts(&client, &sc)
             );
-            (structure?, Some(list?))
+            let (structure, view) = structure?;
+            let list = list?;
+            (structure?, Some(list), Some(view))
         } else {
             let structure = passes::read_structure(&client, &sc, opts.max_objects).await?;
-            (structure, None)
+            (structure, None, None)
         };
         if let Some(list) = &list {
             progress(Step::Total(list.hosts.len()));
@@ -495,7 +498,7 @@ async fn collect_source(
         let mut structure = structure;
         let mut refused = std::mem::take(&mut structure.refused);
         let done = |n| progress(Step::Done(n));
-        hosts = passes::read_hosts(
+        let read = passes::read_hosts(
             &client,
             &sc,
             &structure,
@@ -505,8 +508,14 @@ async fn collect_source(
             streams,
             &mut refused,
             &done,
-        )
-        .await?;
+        );
+        let destroy = async {
+            if let Some(view) = &structure_view {
+                retrieve::destroy_view(&client, view).await;
+            }
+        };
+        let ((), read) = tokio::join!(destroy, read);
+        hosts = read?;
         refused.log(&spec.url);
         Ok::<_, StepError>(sc)
     };

@@ -32,6 +32,18 @@ pub async fn read_structure(
     sc: &ServiceContent,
     max_objects: u32,
 ) -> Result<Structure, StepError> {
+    let (result, view) = read_structure_open(client, sc, max_objects).await?;
+    destroy_view(client, &view).await;
+    result
+}
+
+/// [`read_structure`], leaving its view open for the caller to destroy while it goes on (one
+/// request less in a row); the view is the client's to destroy after an error too.
+pub async fn read_structure_open(
+    client: &Client,
+    sc: &ServiceContent,
+    max_objects: u32,
+) -> Result<(Result<Structure, StepError>, MoRef), StepError> {
     // A standalone ESXi host has no distributed switch or port group objects (only the
     // proxy switches in its network config), so they are only asked of vCenter.
     let types: &[&str] = if sc.is_esxi() {
@@ -59,8 +71,7 @@ pub async fn read_structure(
             result = read_structure_in(client, sc, &view, max_objects, "config").await;
         }
     }
-    destroy_view(client, &view).await;
-    result
+    Ok((result, view))
 }
 
 async fn read_structure_in(
