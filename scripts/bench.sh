@@ -13,7 +13,9 @@
 # Options (passed on): --runs N (default 5), --pyvmomi-runs N (3), --collect-hosts N (2500),
 # --sizes 4000,10000,40000, --rvtools-sizes 40000 (sizes also checked as an RVTools export of
 # the same hosts), --rvtools-rows N (one RVTools export of N vmk rows, e.g. 1000000),
-# --max-objects N, --skip-collect, --skip-check, --work DIR.
+# --max-objects N, --latency-ms N (200; the rows collected from a simulator that waits N ms per
+# request, 0 for none), --latency-sources N (8), --latency-source-hosts N (400), --skip-collect,
+# --skip-check, --work DIR.
 # A quick smoke run: scripts/bench.sh --runs 1 --pyvmomi-runs 1 --collect-hosts 50 --sizes 200
 set -eu
 cd "$(dirname "$0")/.."

@@ -271,7 +271,11 @@ pub fn run(args: RunArgs, ui: Ui) -> Result<ExitCode> {
     )?;
     let mut source_failed = false;
     if !specs.is_empty() {
-        let collected = crate::collect::collect_all(&specs, ui.progress);
+        let mut opts = crate::collect::Options::from_env();
+        if let Some(n) = cfg.max_parallel_sources {
+            opts.max_parallel_sources = n;
+        }
+        let collected = crate::collect::collect_with(&specs, ui.progress, opts);
         source_failed = collected.sources.iter().any(|s| s.error.is_some());
         inventory.merge(collected);
     }
@@ -326,6 +330,7 @@ fn vcenter_sources(c: &VcenterConfig) -> SourceOptions {
         ca_file: c.ca_file.clone(),
         insecure: c.insecure,
         max_response_bytes: c.max_response_bytes.as_ref().map(|m| *m.get_ref()),
+        streams: c.streams.as_ref().map(|n| *n.get_ref() as usize),
         password_setting: "password_env",
     }
 }
@@ -341,6 +346,7 @@ fn collect_sources(a: &CollectArgs) -> SourceOptions {
         ca_file: a.ca_file.clone(),
         insecure: a.insecure,
         max_response_bytes: a.max_response_bytes,
+        streams: None,
         password_setting: "--password-env",
     }
 }

@@ -47,6 +47,10 @@ pub struct Config {
     /// [`crate::fsutil::DEFAULT_MAX_INPUT_BYTES`]).
     #[serde(default)]
     pub max_input_bytes: Option<Spanned<u64>>,
+    /// How many `[[vcenter]]` sources are collected at the same time (default 16,
+    /// [`crate::collect::DEFAULT_PARALLEL_SOURCES`]).
+    #[serde(default)]
+    pub max_parallel_sources: Option<Spanned<u64>>,
 }
 
 /// One inventory file source.
@@ -86,6 +90,8 @@ pub struct Validated {
     pub email: Option<EmailSettings>,
     /// The largest inventory file read, in bytes.
     pub max_input_bytes: u64,
+    /// Sources collected at the same time, when the file says.
+    pub max_parallel_sources: Option<usize>,
 }
 
 impl Config {
@@ -125,6 +131,9 @@ impl Config {
             }
             Some(m) => *m.get_ref(),
         };
+        let max_parallel_sources = (self.max_parallel_sources.as_ref())
+            .map(|n| crate::collect::settings::check_count("max_parallel_sources", n, &at))
+            .transpose()?;
         if vcenters.is_empty() && inventories.is_empty() {
             let e = ConfigError::NoSources;
             return Err(Error::input(Location::file(path), e.to_string()));
@@ -135,6 +144,7 @@ impl Config {
         };
         Ok(Validated {
             max_input_bytes,
+            max_parallel_sources,
             name: self.name,
             vcenters,
             inventories,
@@ -346,6 +356,36 @@ mod tests {
         assert_eq!(v.rules_file.as_deref(), Some(Path::new("stig")));
         let v = load_str("[[inventory]]\npath = \"a\"\n[rules]\nfile = \"site.toml\"\n").unwrap();
         assert_eq!(v.rules_file.as_deref(), Some(Path::new("/base/site.toml")));
+    }
+
+    #[test]
+    fn streams_and_parallel_sources_are_read_and_checked() {
+        let vc = "[[vcenter]]\nurl = \"https://vc\"\nuser = \"u\"\npassword_env = \"P\"\n";
+        let v = load_str(&format!("max_parallel_sources = 3\n{vc}streams = 2\n")).unwrap();
+        assert_eq!(v.max_parallel_sources, Some(3));
+        assert_eq!(
+            v.vcenters[0].streams.as_ref().map(|n| *n.get_ref()),
+            Some(2)
+        );
+        let v = load_str(vc).unwrap();
+        assert_eq!(v.max_parallel_sources, None);
+        assert!(v.vcenters[0].streams.is_none());
+        let err = load_str(&format!("{vc}streams = 0\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("cfg.toml:5:11:"), "{err}");
+        assert!(
+            err.contains("`streams` = 0 is out of range (1 to 64)"),
+            "{err}"
+        );
+        let err = load_str(&format!("max_parallel_sources = 65\n{vc}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("cfg.toml:1:24:"), "{err}");
+        assert!(
+            err.contains("`max_parallel_sources` = 65 is out of range"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -9,6 +9,11 @@ then measures, interleaved run by run so that load changes hit every column alik
   pyVmomi    scripts/bench/pyvmomi_collect.py: the same retrieval with pyVmomi.
 The simulator's CPU time per run is read from /proc/<pid>/stat around each run.
 
+Collection with latency: the same simulator waiting --latency-ms (200) before each answer, as a
+distant or busy vCenter does; one vCenter (vmkaudit with its streams, with one stream, and the
+bare replay of the one-stream requests, sent one after the other) and --latency-sources (8)
+vCenters of --latency-source-hosts (400) hosts collected at once against one of them alone.
+
 Evaluation and rendering: `vmkaudit check ESTATE -o DIR --format html,csv,json` per estate
 size, wall time and peak RSS from getrusage of the child (the same number as /usr/bin/time's
 "Maximum resident set size"); for the --rvtools-sizes the same hosts as an RVTools export too,
@@ -61,12 +66,12 @@ def run_timed(cmd, env=None):
 class Sim:
     """The simulator fixture, serving `scenario` until stopped."""
 
-    def __init__(self, fixture, scenario, workdir):
-        d = os.path.join(workdir, "sim")
+    def __init__(self, fixture, scenario, workdir, options=(), name="sim"):
+        d = os.path.join(workdir, name)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
         self.proc = subprocess.Popen(
-            [fixture, "-scenario", scenario, "-dir", d],
+            [fixture, "-scenario", scenario, "-dir", d] + list(options),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         line = self.proc.stdout.readline()
         if not line:
@@ -94,20 +99,12 @@ def median(xs):
 
 
 def bench_collect(args, out):
-    scenario = os.path.join(args.work, "scenario-%d.json" % args.collect_hosts)
-    if not os.path.exists(scenario):
-        subprocess.check_call([sys.executable, os.path.join(ROOT, "scripts/gen-estate.py"),
-                               "--scenario", str(args.collect_hosts), scenario])
+    scenario = scenario_file(args, args.collect_hosts)
     log("collection: starting the simulator with %d hosts" % args.collect_hosts)
     t0 = time.monotonic()
     sim = Sim(args.fixture, scenario, args.work)
     log("  simulator ready in %.1f s at %s" % (time.monotonic() - t0, sim.url))
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("VMKAUDIT_") and k not in ("RUST_LOG", "HTTPS_PROXY", "https_proxy",
-                                                          "ALL_PROXY", "all_proxy")}
-    env[PW_VAR] = "bench-pw"
-    if args.max_objects:
-        env["VMKAUDIT_MAX_OBJECTS"] = str(args.max_objects)
+    env = client_env(args)
     inv = os.path.join(args.work, "collected.json")
     collect = [args.vmkaudit, "collect", "-q", "--vcenter", sim.url, "--user", sim.user,
                "--password-env", PW_VAR, "--ca-file", sim.ca, "-o", inv]
@@ -116,7 +113,10 @@ def bench_collect(args, out):
         # Warm-up run, which also records the requests for the replay.
         if os.path.exists(dump):
             os.remove(dump)
-        wall, _, rc, _, err = run_timed(collect, env=dict(env, VMKAUDIT_DUMP_REQUESTS=dump))
+        # The requests of one stream: the bare replay sends them one after the other (the
+        # collectors of several streams could not be replayed: their IDs are per session).
+        wall, _, rc, _, err = run_timed(collect, env=dict(env, VMKAUDIT_DUMP_REQUESTS=dump,
+                                                          VMKAUDIT_STREAMS="1"))
         if rc != 0:
             raise SystemExit("vmkaudit collect failed (%d): %s" % (rc, err))
         with open(inv) as f:
@@ -176,6 +176,121 @@ def bench_collect(args, out):
         "median_sim_cpu": {k: median(v) for k, v in sim_cpu.items()},
     }
     out["collect"] = res
+    return res
+
+
+def client_env(args):
+    """The environment of the measured clients: no VMKAUDIT_* settings, no proxy."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("VMKAUDIT_") and k not in ("RUST_LOG", "HTTPS_PROXY", "https_proxy",
+                                                          "ALL_PROXY", "all_proxy")}
+    env[PW_VAR] = "bench-pw"
+    if args.max_objects:
+        env["VMKAUDIT_MAX_OBJECTS"] = str(args.max_objects)
+    return env
+
+
+def scenario_file(args, hosts):
+    path = os.path.join(args.work, "scenario-%d.json" % hosts)
+    if not os.path.exists(path):
+        subprocess.check_call([sys.executable, os.path.join(ROOT, "scripts/gen-estate.py"),
+                               "--scenario", str(hosts), path])
+    return path
+
+
+def bench_latency(args, out):
+    """Collection from simulators that wait --latency-ms before every answer: one vCenter of
+    --collect-hosts hosts (vmkaudit with its default streams, with one stream, and the bare
+    replay of the one-stream exchange: the sequential requests), then --latency-sources
+    vCenters of --latency-source-hosts hosts at once against one of them alone."""
+    lat = ["-latency", "%dms" % args.latency_ms]
+    env = client_env(args)
+    res = {"latency_ms": args.latency_ms}
+
+    def collect_cmd(sims, ca, inv):
+        cmd = [args.vmkaudit, "collect", "-q", "--user", sims[0].user, "--password-env", PW_VAR,
+               "--ca-file", ca, "-o", inv]
+        for s in sims:
+            cmd[2:2] = ["--vcenter", s.url]
+        return cmd
+
+    def requests_of(cmd, extra_env, expect_hosts):
+        dump = os.path.join(args.work, "requests-latency.jsonl")
+        if os.path.exists(dump):
+            os.remove(dump)
+        _, _, rc, _, err = run_timed(cmd, env=dict(env, VMKAUDIT_DUMP_REQUESTS=dump, **extra_env))
+        if rc != 0:
+            raise SystemExit("vmkaudit collect failed (%d): %s" % (rc, err[-2000:]))
+        with open(cmd[cmd.index("-o") + 1]) as f:
+            hosts = len(json.load(f)["hosts"])
+        if hosts != expect_hosts:
+            raise SystemExit("vmkaudit collected %d hosts, expected %d" % (hosts, expect_hosts))
+        with open(dump) as f:
+            return sum(1 for _ in f), dump
+
+    log("latency: one vCenter of %d hosts, %d ms per request" % (args.collect_hosts, args.latency_ms))
+    sim = Sim(args.fixture, scenario_file(args, args.collect_hosts), args.work, lat, "sim-lat")
+    try:
+        inv = os.path.join(args.work, "collected-latency.json")
+        cmd = collect_cmd([sim], sim.ca, inv)
+        n_streams, _ = requests_of(cmd, {}, args.collect_hosts)
+        n_seq, dump = requests_of(cmd, {"VMKAUDIT_STREAMS": "1"}, args.collect_hosts)
+        seq_dump = os.path.join(args.work, "requests-sequential.jsonl")
+        shutil.copy(dump, seq_dump)
+        replay = [args.replay, sim.url, sim.ca, seq_dump, PW_VAR, "1"]
+        cols = {"streams": [], "one_stream": [], "bare": []}
+        for i in range(args.runs):
+            for name in cols:
+                if name == "bare":
+                    wall, _, rc, _, err = run_timed(replay, env=env)
+                else:
+                    extra = {"VMKAUDIT_STREAMS": "1"} if name == "one_stream" else {}
+                    wall, _, rc, _, err = run_timed(cmd, env=dict(env, **extra))
+                if rc != 0:
+                    raise SystemExit("%s failed (%d): %s" % (name, rc, err[-2000:]))
+                cols[name].append(wall)
+                log("  run %d %-10s %.3f s (client CPU %.2f s, load %.1f)"
+                    % (i + 1, name, wall, LAST_CPU[0], os.getloadavg()[0]))
+    finally:
+        sim.stop()
+    res["one"] = {"hosts": args.collect_hosts, "requests": {"streams": n_streams, "sequential": n_seq},
+                  "runs": cols, "median": {k: median(v) for k, v in cols.items()}}
+
+    n, each = args.latency_sources, args.latency_source_hosts
+    log("latency: %d vCenters of %d hosts at once, %d ms per request" % (n, each, args.latency_ms))
+    sims = []
+    try:
+        scen = scenario_file(args, each)
+        for k in range(n):
+            sims.append(Sim(args.fixture, scen, args.work, lat, "sim-lat-%d" % k))
+        bundle = os.path.join(args.work, "ca-bundle.pem")
+        with open(bundle, "w") as f:
+            for s in sims:
+                with open(s.ca) as c:
+                    f.write(c.read())
+        inv = os.path.join(args.work, "collected-many.json")
+        one = collect_cmd(sims[:1], bundle, inv)
+        many = collect_cmd(sims, bundle, inv)
+        requests_of(one, {}, each)
+        requests_of(many, {}, each * n)
+        cols = {"all": [], "one": []}
+        rss = []
+        for i in range(args.runs):
+            for name, c in (("all", many), ("one", one)):
+                wall, maxrss, rc, _, err = run_timed(c, env=env)
+                if rc != 0:
+                    raise SystemExit("vmkaudit collect failed (%d): %s" % (rc, err[-2000:]))
+                cols[name].append(wall)
+                if name == "all":
+                    rss.append(maxrss)
+                log("  run %d %-4s %.3f s (client CPU %.2f s, %.0f MiB, load %.1f)"
+                    % (i + 1, name, wall, LAST_CPU[0], maxrss / 1024, os.getloadavg()[0]))
+    finally:
+        for s in sims:
+            s.stop()
+    res["many"] = {"sources": n, "hosts_each": each, "runs": cols, "max_rss_kib": rss,
+                   "median": {k: median(v) for k, v in cols.items()}}
+    out["latency"] = res
     return res
 
 
@@ -301,6 +416,33 @@ def table(res):
                          % (med["pyvmomi"], ccpu["pyvmomi"], c["median_sim_cpu"]["pyvmomi"],
                             med["pyvmomi"] / bare, speedup, "met" if speedup >= 10 else "NOT met"))
         lines.append("")
+    lt = res.get("latency")
+    if lt:
+        one, many = lt["one"], lt["many"]
+        med = one["median"]
+        lines.append("Collection with %d ms per request (`vcsim-fixture -latency`): one vCenter of %d "
+                     "hosts (%d requests with streams, %d in one sequence), and %d vCenters of %d "
+                     "hosts at once; medians of %d runs"
+                     % (lt["latency_ms"], one["hosts"], one["requests"]["streams"],
+                        one["requests"]["sequential"], many["sources"], many["hosts_each"],
+                        len(one["runs"]["bare"])))
+        lines.append("")
+        lines.append("| case | wall time (s) | ratio | target |")
+        lines.append("|---|---:|---:|---|")
+        r = med["streams"] / med["bare"]
+        lines.append("| %d hosts: vmkaudit collect (default streams) | %.3f | %.2f x bare | <= 0.5 x: %s |"
+                     % (one["hosts"], med["streams"], r, "met" if r <= 0.5 else "NOT met"))
+        lines.append("| %d hosts: vmkaudit collect, one stream | %.3f | %.2f x bare | |"
+                     % (one["hosts"], med["one_stream"], med["one_stream"] / med["bare"]))
+        lines.append("| %d hosts: bare HTTP replay, sequential | %.3f | 1.00 x | |"
+                     % (one["hosts"], med["bare"]))
+        m = many["median"]
+        r = m["all"] / m["one"]
+        lines.append("| %d x %d hosts at once: vmkaudit collect (peak RSS %.0f MiB) | %.3f | %.2f x one | <= 1.3 x: %s |"
+                     % (many["sources"], many["hosts_each"], median(many["max_rss_kib"]) / 1024,
+                        m["all"], r, "met" if r <= 1.3 else "NOT met"))
+        lines.append("| one of them alone | %.3f | 1.00 x | |" % m["one"])
+        lines.append("")
     rows = res.get("check")
     if rows:
         lines.append("Evaluation and rendering: `vmkaudit check ESTATE -o DIR --format html,csv,json`; "
@@ -353,6 +495,10 @@ def main():
                    help="sizes also checked as an RVTools export of the same hosts")
     p.add_argument("--rvtools-rows", type=int, default=0,
                    help="also check one RVTools export of this many vmk rows (one run)")
+    p.add_argument("--latency-ms", type=int, default=200,
+                   help="per-request latency of the latency rows (0: no latency rows)")
+    p.add_argument("--latency-sources", type=int, default=8)
+    p.add_argument("--latency-source-hosts", type=int, default=400)
     p.add_argument("--skip-collect", action="store_true")
     p.add_argument("--skip-check", action="store_true")
     args = p.parse_args()
@@ -362,6 +508,8 @@ def main():
     res = {"machine": machine()}
     if not args.skip_collect:
         bench_collect(args, res)
+        if args.latency_ms > 0:
+            bench_latency(args, res)
     if not args.skip_check:
         bench_check(args, res)
     res["machine"]["load_end"] = os.getloadavg()

@@ -2,8 +2,9 @@
 //!
 //! [`SourceSpec`] is one endpoint with its credentials (the password comes from an environment
 //! variable or a file, never from the command line). [`collect_all`] collects every source
-//! concurrently (at most [`MAX_PARALLEL_SOURCES`] at a time) on a tokio runtime and merges them
-//! into one [`Inventory`]. A source that fails — unreachable, TLS, bad password, missing
+//! concurrently (at most [`DEFAULT_PARALLEL_SOURCES`] at a time unless configured otherwise)
+//! on a tokio runtime, each vCenter's host pass in up to [`DEFAULT_STREAMS`] streams, and
+//! merges them into one [`Inventory`], with a progress bar of hosts done per source. A source that fails — unreachable, TLS, bad password, missing
 //! privilege, timeout — is recorded in `inventory.sources` with `error: Some(message)` and the
 //! others are still collected; the caller turns that into a coverage finding and exit code 3.
 //! That holds for whatever the server sends: a redirect, an answer nested too deep or too
@@ -22,7 +23,8 @@
 //! - [`map`]: the mapping of objects into [`crate::model`];
 //! - [`passes`]: the structure pass and the host pass of one source;
 //! - [`settings`]: the `[[vcenter]]` tables of the run configuration;
-//! - this module: the sources, in parallel, with the progress bar.
+//! - this module: the sources, in parallel, with the progress bar (hosts done out of the
+//!   total, per source).
 //!
 //! The exchange and the privileges it needs are described in `docs/collect.md`. The collector
 //! takes its own [`SourceOptions`], not the command line's or the config file's types: the
@@ -40,7 +42,6 @@ pub mod settings;
 pub mod soap;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,8 +52,17 @@ use client::Client;
 pub use client::{Password, Settings};
 pub use error::{CallError, SetupError, StepError};
 
-/// How many sources are collected at the same time.
-pub const MAX_PARALLEL_SOURCES: usize = 4;
+/// How many sources are collected at the same time, by default (top-level
+/// `max_parallel_sources` in the run configuration, `VMKAUDIT_MAX_PARALLEL_SOURCES`): enough
+/// for the 15 linked vCenters of the largest estate at once.
+pub const DEFAULT_PARALLEL_SOURCES: usize = 16;
+
+/// Streams of the host pass of one vCenter, by default (`streams` of a `[[vcenter]]` table,
+/// `VMKAUDIT_STREAMS`): each reads its slice of the hosts through a property collector of its
+/// own, side by side with the others.
+pub const DEFAULT_STREAMS: usize = 4;
+
+pub use settings::MAX_STREAMS;
 
 /// Objects per RetrievePropertiesEx page (overridable with `VMKAUDIT_MAX_OBJECTS`).
 pub const DEFAULT_MAX_OBJECTS: u32 = 100;
@@ -71,6 +81,8 @@ pub struct SourceSpec {
     pub insecure: bool,
     /// The largest answer accepted from this source (bytes); the default when `None`.
     pub max_response_bytes: Option<u64>,
+    /// Streams of the host pass ([`DEFAULT_STREAMS`], or [`Options::streams`], when `None`).
+    pub streams: Option<usize>,
 }
 
 /// Live sources that share their user, password and TLS settings, as the user gave them: the
@@ -88,6 +100,8 @@ pub struct SourceOptions {
     pub insecure: bool,
     /// The largest answer accepted from these sources (bytes); the default when `None`.
     pub max_response_bytes: Option<u64>,
+    /// Streams of each source's host pass; the run's default when `None`.
+    pub streams: Option<usize>,
     /// What messages call these sources (`vmkaudit collect`, `[[vcenter]] https://vc01`).
     pub origin: String,
     /// The option that names the password variable, for messages (`--password-env`,
@@ -146,6 +160,7 @@ impl SourceSpec {
                 ca_file: o.ca_file.clone(),
                 insecure: o.insecure,
                 max_response_bytes: o.max_response_bytes,
+                streams: o.streams,
             })
             .collect())
     }
@@ -157,11 +172,16 @@ pub struct Options {
     pub max_objects: u32,
     pub source_timeout: Duration,
     pub settings: Settings,
+    /// Sources collected at the same time.
+    pub max_parallel_sources: usize,
+    /// Streams of a source's host pass when its spec does not say.
+    pub streams: usize,
 }
 
 impl Options {
     /// Defaults, with the `VMKAUDIT_MAX_OBJECTS`, `VMKAUDIT_SOURCE_TIMEOUT`,
-    /// `VMKAUDIT_CONNECT_TIMEOUT` and `VMKAUDIT_REQUEST_TIMEOUT` overrides (whole seconds).
+    /// `VMKAUDIT_CONNECT_TIMEOUT` and `VMKAUDIT_REQUEST_TIMEOUT` overrides (whole seconds), and
+    /// `VMKAUDIT_MAX_PARALLEL_SOURCES` and `VMKAUDIT_STREAMS` (at most [`MAX_STREAMS`]).
     pub fn from_env() -> Self {
         let num = |var: &str| {
             std::env::var(var)
@@ -186,6 +206,12 @@ impl Options {
                     .unwrap_or(defaults.request_timeout),
                 ..defaults
             },
+            max_parallel_sources: num("VMKAUDIT_MAX_PARALLEL_SOURCES")
+                .map(|n| n.min(MAX_STREAMS as u64) as usize)
+                .unwrap_or(DEFAULT_PARALLEL_SOURCES),
+            streams: num("VMKAUDIT_STREAMS")
+                .map(|n| n.min(MAX_STREAMS as u64) as usize)
+                .unwrap_or(DEFAULT_STREAMS),
         }
     }
 }
@@ -203,16 +229,17 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
         return inv;
     }
     let progress = crate::ui::Progress::new(
-        specs.len() as u64,
-        "{spinner} collecting [{bar:30}] {pos}/{len} sources, {msg} {elapsed}",
+        0,
+        "{spinner} collecting [{bar:30}] {pos}/{len} hosts, {msg} {elapsed}",
         progress,
     );
-    let bar = progress.bar();
-    let hosts_seen = Arc::new(AtomicUsize::new(0));
-    bar.set_message("0 hosts");
+    let tally = Arc::new(Tally::new(progress.bar().clone(), specs));
+    tally.show();
 
+    // The work is waiting for answers; the parsing runs on blocking threads.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(MAX_PARALLEL_SOURCES)
+        .worker_threads(workers)
         .enable_all()
         .build()
     {
@@ -227,23 +254,21 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
         }
     };
     let results: Vec<(Source, Vec<Host>)> = runtime.block_on(async {
-        let limit = Arc::new(tokio::sync::Semaphore::new(MAX_PARALLEL_SOURCES));
+        let limit = Arc::new(tokio::sync::Semaphore::new(
+            opts.max_parallel_sources.max(1),
+        ));
         let mut set = tokio::task::JoinSet::new();
         for (i, spec) in specs.iter().cloned().enumerate() {
             let limit = limit.clone();
-            let bar = bar.clone();
-            let seen = hosts_seen.clone();
+            let tally = tally.clone();
             set.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let counter = |n: usize| {
-                    let total = seen.fetch_add(n, Ordering::Relaxed) + n;
-                    bar.set_message(format!("{total} hosts"));
-                };
+                tally.started(i);
                 let started = std::time::Instant::now();
-                let mut out = collect_source(&spec, opts, counter).await;
+                let mut out = collect_source(&spec, opts, |p| tally.update(i, p)).await;
                 // Whole milliseconds: enough for a duration metric, and a stable JSON number.
                 out.0.duration_seconds = Some(started.elapsed().as_millis() as f64 / 1000.0);
-                bar.inc(1);
+                tally.finished(i);
                 (i, out)
             });
         }
@@ -275,6 +300,118 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
     inv
 }
 
+/// What one source's collection tells the progress bar.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// The number of hosts the source holds, once listed.
+    Total(usize),
+    /// This many more hosts are mapped.
+    Done(usize),
+}
+
+/// The progress of one source on the bar.
+#[derive(Debug, Clone, Default)]
+struct SourceTally {
+    /// The host part of the URL, for the bar.
+    label: String,
+    running: bool,
+    finished: bool,
+    done: usize,
+    total: Option<usize>,
+}
+
+/// `vc01.lab:8443` for `https://vc01.lab:8443/sdk`.
+fn label(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest).to_string()
+}
+
+/// The progress of every source, drawn on one bar: hosts done out of the hosts listed so far,
+/// sources finished, and per running source its hosts done out of its total.
+struct Tally {
+    bar: indicatif::ProgressBar,
+    sources: std::sync::Mutex<Vec<SourceTally>>,
+}
+
+/// Running sources named on the bar; the rest are counted.
+const SOURCES_ON_THE_BAR: usize = 4;
+
+impl Tally {
+    fn new(bar: indicatif::ProgressBar, specs: &[SourceSpec]) -> Tally {
+        let sources = specs
+            .iter()
+            .map(|s| SourceTally {
+                label: label(&s.url),
+                ..SourceTally::default()
+            })
+            .collect();
+        Tally {
+            bar,
+            sources: std::sync::Mutex::new(sources),
+        }
+    }
+
+    fn with(&self, i: usize, f: impl FnOnce(&mut SourceTally)) {
+        if let Ok(mut all) = self.sources.lock() {
+            if let Some(s) = all.get_mut(i) {
+                f(s);
+            }
+        }
+        self.show();
+    }
+
+    fn started(&self, i: usize) {
+        self.with(i, |s| s.running = true);
+    }
+
+    fn finished(&self, i: usize) {
+        self.with(i, |s| {
+            s.running = false;
+            s.finished = true;
+        });
+    }
+
+    fn update(&self, i: usize, step: Step) {
+        self.with(i, |s| match step {
+            Step::Total(n) => s.total = Some(n),
+            Step::Done(n) => s.done += n,
+        });
+    }
+
+    /// The bar's message: `2/8 sources done; vc01 812/2500, vc02 40/400, ...`.
+    fn message(all: &[SourceTally]) -> String {
+        let finished = all.iter().filter(|s| s.finished).count();
+        let running: Vec<&SourceTally> = all.iter().filter(|s| s.running).collect();
+        let mut m = format!("{finished}/{} sources done", all.len());
+        for (n, s) in running.iter().enumerate() {
+            if n == SOURCES_ON_THE_BAR {
+                m.push_str(&format!(", {} more", running.len() - n));
+                break;
+            }
+            m.push_str(if n == 0 { "; " } else { ", " });
+            match s.total {
+                Some(t) => m.push_str(&format!("{} {}/{t}", s.label, s.done)),
+                None => m.push_str(&format!("{} {}", s.label, s.done)),
+            }
+        }
+        m
+    }
+
+    fn show(&self) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let Ok(all) = self.sources.lock() else {
+            return;
+        };
+        let done: usize = all.iter().map(|s| s.done).sum();
+        let total: usize = all.iter().map(|s| s.total.unwrap_or(s.done)).sum();
+        self.bar.set_length(total.max(done) as u64);
+        self.bar.set_position(done as u64);
+        self.bar.set_message(Self::message(&all));
+    }
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -299,11 +436,12 @@ fn failed(spec: &SourceSpec, error: String) -> Source {
     }
 }
 
-/// Collect one source. Never fails: errors end up in `Source.error`.
+/// Collect one source. Never fails: errors end up in `Source.error`. Whatever happens, the
+/// views and collectors it opened are destroyed and the session is logged out.
 async fn collect_source(
     spec: &SourceSpec,
     opts: Options,
-    progress: impl Fn(usize),
+    progress: impl Fn(Step) + Sync,
 ) -> (Source, Vec<Host>) {
     let mut source = source_of(spec);
     let url = match client::sdk_url(&spec.url) {
@@ -327,6 +465,7 @@ async fn collect_source(
         Err(e) => return (failed(spec, e.to_string()), Vec::new()),
     };
     tracing::info!("{}: connecting as {}", spec.url, spec.user);
+    let streams = spec.streams.unwrap_or(opts.streams).clamp(1, MAX_STREAMS);
 
     let mut hosts = Vec::new();
     let mut sc_seen = None;
@@ -342,27 +481,51 @@ async fn collect_source(
             spec.url,
             sc.full_name.as_deref().unwrap_or("the server")
         );
-        let mut structure = passes::read_structure(&client, &sc, opts.max_objects).await?;
+        // With streams, the hosts are listed while the structure is read, and the structure's
+        // view is destroyed while the hosts are read (a standalone ESXi host is one host:
+        // nothing to split).
+        let (structure, list, structure_view) = if streams > 1 && !sc.is_esxi() {
+            let (structure, list) = tokio::join!(
+                passes::read_structure_open(&client, &sc, opts.max_objects),
+                passes::list_hosts(&client, &sc)
+            );
+            let (structure, view) = structure?;
+            let list = list?;
+            (structure?, Some(list), Some(view))
+        } else {
+            let structure = passes::read_structure(&client, &sc, opts.max_objects).await?;
+            (structure, None, None)
+        };
+        if let Some(list) = &list {
+            progress(Step::Total(list.hosts.len()));
+        }
+        let mut structure = structure;
         let mut refused = std::mem::take(&mut structure.refused);
-        passes::read_hosts(
+        let done = |n| progress(Step::Done(n));
+        let read = passes::read_hosts(
             &client,
             &sc,
             &structure,
             &spec.url,
             opts.max_objects,
+            list,
+            streams,
             &mut refused,
-            |h| {
-                hosts.push(h);
-                progress(1);
-            },
-        )
-        .await?;
+            &done,
+        );
+        let destroy = async {
+            if let Some(view) = &structure_view {
+                retrieve::destroy_view(&client, view).await;
+            }
+        };
+        let ((), read) = tokio::join!(destroy, read);
+        hosts = read?;
         refused.log(&spec.url);
         Ok::<_, StepError>(sc)
     };
     let outcome = tokio::time::timeout(opts.source_timeout, work).await;
 
-    // Destroy the views and log out whatever happened, if a session was opened.
+    // Destroy the views and collectors and log out whatever happened, if a session was opened.
     if let Some(sc) = &sc_seen {
         if client.has_session() {
             let cleanup = async {
@@ -494,6 +657,7 @@ mod tests {
             ca_file: None,
             insecure: false,
             max_response_bytes: None,
+            streams: None,
         }
     }
 
@@ -576,7 +740,7 @@ mod tests {
         );
     }
 
-    /// What the server of [`sources_are_collected_concurrently_at_most_four_at_a_time`] saw
+    /// What the server of [`sources_are_collected_concurrently_up_to_the_limit`] saw
     /// and did, in order.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     enum Seen {
@@ -585,7 +749,16 @@ mod tests {
     }
 
     #[test]
-    fn sources_are_collected_concurrently_at_most_four_at_a_time() {
+    fn sources_are_collected_concurrently_up_to_the_limit() {
+        // A configured limit, and the default one (enough for 15 linked vCenters at once).
+        concurrency(4, 6);
+        assert_eq!(DEFAULT_PARALLEL_SOURCES, 16);
+        concurrency(DEFAULT_PARALLEL_SOURCES, DEFAULT_PARALLEL_SOURCES + 2);
+    }
+
+    /// Collect `count` sources with at most `limit` at a time, and check that `limit` were
+    /// collected at the same time, never more.
+    fn concurrency(limit: usize, count: usize) {
         use std::sync::Mutex;
         // A server that accepts connections and says nothing until the test lets one go: each
         // source holds its slot while its connection waits in the TLS handshake.
@@ -601,13 +774,13 @@ mod tests {
                 held.push_back(conn);
             }
         });
-        let specs: Vec<SourceSpec> = (0..6)
+        let specs: Vec<SourceSpec> = (0..count)
             .map(|_| SourceSpec {
                 url: format!("https://127.0.0.1:{port}"),
                 ..spec()
             })
             .collect();
-        // Nothing runs out while the test holds the connections.
+        // Nothing runs out while the test holds the connections; four sources at a time.
         let opts = Options {
             max_objects: DEFAULT_MAX_OBJECTS,
             source_timeout: Duration::from_secs(600),
@@ -617,6 +790,8 @@ mod tests {
                 retries: 0,
                 ..Settings::default()
             },
+            max_parallel_sources: limit,
+            streams: DEFAULT_STREAMS,
         };
         let run = std::thread::spawn(move || collect_with(&specs, false, opts));
         let accepted = || {
@@ -649,16 +824,16 @@ mod tests {
                 let _ = conn.read_to_end(&mut Vec::new());
             });
         };
-        for n in [4, 5, 6] {
+        for n in limit..=count {
             wait_for(n);
             release();
         }
-        for _ in 0..3 {
+        for _ in 0..limit - 1 {
             release();
         }
         let inv = run.join().unwrap();
 
-        // Four connections were open at the same time, never more.
+        // `limit` connections were open at the same time, never more.
         let log = log.lock().unwrap().clone();
         let mut open = 0i32;
         let mut most = 0;
@@ -666,9 +841,9 @@ mod tests {
             open += if *e == Seen::Accepted { 1 } else { -1 };
             most = most.max(open);
         }
-        assert_eq!(most, MAX_PARALLEL_SOURCES as i32, "{log:?}");
-        assert_eq!(accepted(), 6, "{log:?}");
-        assert_eq!(inv.sources.len(), 6);
+        assert_eq!(most, limit as i32, "{log:?}");
+        assert_eq!(accepted(), count, "{log:?}");
+        assert_eq!(inv.sources.len(), count);
         for s in &inv.sources {
             let err = s.error.as_deref().unwrap();
             assert!(err.contains("TLS"), "{err}");
@@ -685,6 +860,7 @@ mod tests {
             max_objects: DEFAULT_MAX_OBJECTS,
             source_timeout: Duration::from_secs(60),
             settings,
+            ..Options::from_env()
         };
         let inv = collect_with(&specs, false, opts);
         inv.sources[0].error.clone().expect("the source failed")
@@ -875,6 +1051,7 @@ mod tests {
                 ca_file: None,
                 insecure: false,
                 max_response_bytes: None,
+                streams: None,
                 origin: "x".into(),
                 password_setting: setting,
             };

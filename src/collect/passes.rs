@@ -5,12 +5,23 @@
 //! `config.maxMtu`, or their whole `config` where the server refuses that path) and
 //! distributed port groups (with their default VLAN), read into a [`Structure`]. The host
 //! pass: one container view over every HostSystem, read in pages and mapped page by page
-//! ([`map_host`]), each host handed on as it is mapped. Both destroy their view when done.
+//! ([`map_host`]). On vCenter with more than one stream allowed, the view's hosts are listed
+//! first ([`list_hosts`], at the same time as the structure pass) and read in several streams
+//! side by side, each through its own property collector over its slice of the list
+//! ([`read_hosts`]): with a vCenter that takes a second per page, wall time is the number of
+//! sequential requests, not the client's work. Every pass destroys its views and collectors
+//! when done.
+
+use std::sync::Mutex;
 
 use super::client::Client;
 use super::error::{CallError, StepError};
 use super::map::{describe_missing, map_host, sample, Refused, Structure};
-use super::retrieve::{create_view, destroy_view, retrieve};
+use super::object::ObjectContent;
+use super::retrieve::{
+    create_collector, create_view, destroy_view, is_gone, retrieve, retrieve_from, view_members,
+    Objects,
+};
 use super::session::ServiceContent;
 use super::soap::MoRef;
 use crate::model::{Host, SwitchKind};
@@ -21,6 +32,18 @@ pub async fn read_structure(
     sc: &ServiceContent,
     max_objects: u32,
 ) -> Result<Structure, StepError> {
+    let (result, view) = read_structure_open(client, sc, max_objects).await?;
+    destroy_view(client, &view).await;
+    result
+}
+
+/// [`read_structure`], leaving its view open for the caller to destroy while it goes on (one
+/// request less in a row); the view is the client's to destroy after an error too.
+pub async fn read_structure_open(
+    client: &Client,
+    sc: &ServiceContent,
+    max_objects: u32,
+) -> Result<(Result<Structure, StepError>, MoRef), StepError> {
     // A standalone ESXi host has no distributed switch or port group objects (only the
     // proxy switches in its network config), so they are only asked of vCenter.
     let types: &[&str] = if sc.is_esxi() {
@@ -48,8 +71,7 @@ pub async fn read_structure(
             result = read_structure_in(client, sc, &view, max_objects, "config").await;
         }
     }
-    destroy_view(client, &view).await;
-    result
+    Ok((result, view))
 }
 
 async fn read_structure_in(
@@ -88,53 +110,145 @@ pub const HOST_PROPERTIES: &[&str] = &[
     "config.firewall",
 ];
 
-/// The host pass: every HostSystem, paged; `each` gets every mapped host as it arrives.
+/// The host pass's view over every HostSystem and the hosts it holds, read before the pass is
+/// split into streams ([`list_hosts`]).
+pub struct HostList {
+    pub view: MoRef,
+    pub hosts: Vec<MoRef>,
+}
+
+/// Open the host pass's view and read which hosts it holds (one request), keeping the view
+/// open for [`read_hosts`]; on an error the view is destroyed.
+pub async fn list_hosts(client: &Client, sc: &ServiceContent) -> Result<HostList, StepError> {
+    let view = create_view(client, sc, &["HostSystem"]).await?;
+    match view_members(client, sc, &view).await {
+        Ok(hosts) => Ok(HostList { view, hosts }),
+        Err(e) => {
+            destroy_view(client, &view).await;
+            Err(e)
+        }
+    }
+}
+
+/// How many streams read `hosts` hosts, at most `streams`, `max_objects` per page: the count
+/// with the fewest sequential requests, each stream costing two more (creating and destroying
+/// its property collector); the fewest streams among equals.
+pub fn stream_count(hosts: usize, max_objects: u32, streams: usize) -> usize {
+    let per_page = max_objects.max(1) as usize;
+    let cost = |k: usize| hosts.div_ceil(k * per_page) + if k > 1 { 2 } else { 0 };
+    (1..=streams.max(1))
+        .min_by_key(|&k| (cost(k), k))
+        .unwrap_or(1)
+}
+
+/// `list` cut into `k` consecutive slices whose lengths differ by at most one.
+pub fn slices<T>(list: &[T], k: usize) -> Vec<&[T]> {
+    let k = k.clamp(1, list.len().max(1));
+    let (base, extra) = (list.len() / k, list.len() % k);
+    let mut out = Vec::with_capacity(k);
+    let mut start = 0;
+    for i in 0..k {
+        let len = base + usize::from(i < extra);
+        out.push(&list[start..start + len]);
+        start += len;
+    }
+    out
+}
+
+/// The host pass: every HostSystem, paged, mapped as each page arrives; `progress` is told
+/// of every mapped host. Without a `list` ([`list_hosts`]) it is one paged read over a new
+/// view through the session's property collector. With one, the listed hosts are read in
+/// [`stream_count`] streams of at most `streams`, each through a property collector of its
+/// own over its slice of the list, side by side; when one fails, the others still finish (and
+/// destroy their collectors) before its error is returned. A listed host that is gone by the
+/// time its stream reads it is skipped. The hosts come back in the order of the list (stream by
+/// stream), whatever order the pages arrived in.
+#[allow(clippy::too_many_arguments)]
 pub async fn read_hosts(
     client: &Client,
     sc: &ServiceContent,
     structure: &Structure,
     source_name: &str,
     max_objects: u32,
+    list: Option<HostList>,
+    streams: usize,
     refused: &mut Refused,
-    mut each: impl FnMut(Host),
-) -> Result<(), StepError> {
-    let view = create_view(client, sc, &["HostSystem"]).await?;
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Host>, StepError> {
     // vmks on a distributed port group the structure pass did not see (on vCenter).
-    let mut unresolved: Vec<String> = Vec::new();
-    let result = retrieve(
-        client,
-        sc,
-        &view,
-        &[("HostSystem", HOST_PROPERTIES)],
-        max_objects,
-        |oc| {
-            let mut host = map_host(&oc, structure, sc.is_esxi());
-            host.source = Some(source_name.to_string());
-            for (path, fault) in &oc.missing {
-                tracing::debug!(
-                    "{source_name}: host {}: property {path} not readable ({})",
-                    host.name,
-                    describe_missing(fault)
-                );
-                refused.add(&host.name, path, fault);
-                host.not_collected
-                    .insert(path.clone(), describe_missing(fault));
-            }
-            if !sc.is_esxi() {
-                unresolved.extend(
-                    host.vmks
-                        .iter()
-                        .filter(|v| {
-                            v.switch_kind == Some(SwitchKind::Distributed) && v.portgroup.is_none()
-                        })
-                        .map(|v| format!("{} {}", host.name, v.device)),
-                );
-            }
-            each(host);
-        },
-    )
-    .await;
-    destroy_view(client, &view).await;
+    let unresolved: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let shared_refused = Mutex::new(std::mem::take(refused));
+    let map = |oc: ObjectContent| -> Host {
+        let host = map_one(
+            &oc,
+            structure,
+            sc,
+            source_name,
+            &shared_refused,
+            &unresolved,
+        );
+        progress(1);
+        host
+    };
+    let props: &[(&str, &[&str])] = &[("HostSystem", HOST_PROPERTIES)];
+    let result = match list {
+        None => {
+            let view = create_view(client, sc, &["HostSystem"]).await?;
+            let mut hosts = Vec::new();
+            let r = retrieve(client, sc, &view, props, max_objects, |oc| {
+                hosts.push(map(oc))
+            });
+            let r = r.await;
+            destroy_view(client, &view).await;
+            r.map(|()| hosts)
+        }
+        Some(list) if stream_count(list.hosts.len(), max_objects, streams) == 1 => {
+            let mut hosts = Vec::new();
+            let r = retrieve(client, sc, &list.view, props, max_objects, |oc| {
+                hosts.push(map(oc))
+            });
+            let r = r.await;
+            destroy_view(client, &list.view).await;
+            r.map(|()| hosts)
+        }
+        Some(list) => {
+            let k = stream_count(list.hosts.len(), max_objects, streams);
+            let map = &map;
+            let each_stream = slices(&list.hosts, k).into_iter().map(|slice| async move {
+                let collector = create_collector(client, sc).await?;
+                let mut hosts = Vec::with_capacity(slice.len());
+                let objects = Objects::List(slice);
+                let r = retrieve_from(client, &collector, objects, props, max_objects, |oc| {
+                    if is_gone(&oc) {
+                        let what = oc.obj.as_ref().map(|o| o.to_string()).unwrap_or_default();
+                        tracing::info!(
+                            "{source_name}: host {what} was removed since the hosts were \
+                             listed; skipped"
+                        );
+                    } else {
+                        hosts.push(map(oc))
+                    }
+                });
+                let r = r.await;
+                destroy_view(client, &collector).await;
+                r.map(|()| hosts)
+            });
+            // Every stream runs to its end, also when another fails: a stream dropped while
+            // its collector is being created would leave that collector on the server.
+            let (_, parts) = tokio::join!(
+                destroy_view(client, &list.view),
+                futures_util::future::join_all(each_stream)
+            );
+            parts
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+                .map(|parts| parts.concat())
+        }
+    };
+    *refused = shared_refused
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    let unresolved = unresolved.into_inner().unwrap_or_else(|e| e.into_inner());
     if !unresolved.is_empty() {
         tracing::warn!(
             "{source_name}: {} vmk(s) on a distributed switch whose port group is not visible to \
@@ -145,4 +259,80 @@ pub async fn read_hosts(
         );
     }
     result
+}
+
+/// Map one HostSystem object, noting its refused properties and (on vCenter) its vmks on a
+/// distributed port group the structure pass did not see.
+fn map_one(
+    oc: &ObjectContent,
+    structure: &Structure,
+    sc: &ServiceContent,
+    source_name: &str,
+    refused: &Mutex<Refused>,
+    unresolved: &Mutex<Vec<String>>,
+) -> Host {
+    let mut host = map_host(oc, structure, sc.is_esxi());
+    host.source = Some(source_name.to_string());
+    for (path, fault) in &oc.missing {
+        tracing::debug!(
+            "{source_name}: host {}: property {path} not readable ({})",
+            host.name,
+            describe_missing(fault)
+        );
+        if let Ok(mut r) = refused.lock() {
+            r.add(&host.name, path, fault);
+        }
+        host.not_collected
+            .insert(path.clone(), describe_missing(fault));
+    }
+    if !sc.is_esxi() {
+        let missing = host
+            .vmks
+            .iter()
+            .filter(|v| v.switch_kind == Some(SwitchKind::Distributed) && v.portgroup.is_none())
+            .map(|v| format!("{} {}", host.name, v.device));
+        if let Ok(mut u) = unresolved.lock() {
+            u.extend(missing);
+        }
+    }
+    host
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_are_used_where_they_save_requests() {
+        // 2,500 hosts, 100 per page: 4 streams of 7 pages (plus creating and destroying their
+        // collectors) instead of 25 pages in a row.
+        assert_eq!(stream_count(2500, 100, 4), 4);
+        assert_eq!(stream_count(2500, 100, 1), 1);
+        // One page's worth: no stream of its own.
+        assert_eq!(stream_count(100, 100, 4), 1);
+        assert_eq!(stream_count(0, 100, 4), 1);
+        // 250 hosts: 3 pages in a row cost what 2 streams of 2 pages and their collectors do.
+        assert_eq!(stream_count(250, 100, 4), 1);
+        assert_eq!(stream_count(25, 7, 4), 4);
+        // 12 hosts in pages of 2: 3 streams of 2 pages cost what 4 would; the fewer win.
+        assert_eq!(stream_count(12, 2, 4), 3);
+        assert_eq!(stream_count(20_000, 100, 16), 16);
+        // 100 pages: 15 streams of 7 pages are as fast as 16.
+        assert_eq!(stream_count(10_000, 100, 16), 15);
+    }
+
+    #[test]
+    fn slices_cover_the_list_in_order_and_evenly() {
+        let list: Vec<u32> = (0..25).collect();
+        let parts = slices(&list, 4);
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [7, 6, 6, 6]
+        );
+        assert_eq!(parts.concat(), list);
+        assert_eq!(slices(&list, 1), [&list[..]]);
+        // Never an empty slice while there are hosts, never more slices than hosts.
+        assert_eq!(slices(&list[..2], 4).len(), 2);
+        assert_eq!(slices::<u32>(&[], 4), [&[] as &[u32]]);
+    }
 }

@@ -1,12 +1,18 @@
-//! Paged retrieval: container views and RetrievePropertiesEx with its continuations.
+//! Paged retrieval: container views, property collectors and RetrievePropertiesEx with its
+//! continuations.
 //!
 //! [`create_view`] opens a container view over the whole inventory (recursive, for the types
-//! asked), which the client remembers until [`destroy_view`] (or [`destroy_open_views`], after
-//! an error or a timeout) closes it. [`retrieve`] reads properties of every object of a view in
-//! pages of `maxObjects`: RetrievePropertiesEx, then ContinueRetrievePropertiesEx while a token
-//! comes back, each page parsed as it streams in ([`super::page`]) and handed over object by
-//! object, so memory stays bounded on 40,000-host estates. A page that fails cancels the
-//! retrieval (CancelRetrievePropertiesEx) when its token was read.
+//! asked), and [`create_collector`] a property collector of the session's own (one per stream
+//! of the host pass, so that the server serves the streams side by side); the client remembers
+//! both until [`destroy_view`] (or [`destroy_open_views`], after an error or a timeout) destroys
+//! them (DestroyView or DestroyPropertyCollector, by the object's type). [`view_members`] reads
+//! the managed objects a view holds in one request (its `view` property). [`retrieve`] reads
+//! properties of every object of a view, and [`retrieve_from`] of a view or a list of objects
+//! through a given collector, in pages of `maxObjects`: RetrievePropertiesEx, then
+//! ContinueRetrievePropertiesEx while a token comes back, each page parsed as it streams in
+//! ([`super::page`]) and handed over object by object, so memory stays bounded on
+//! 40,000-host estates. A page that fails cancels the retrieval (CancelRetrievePropertiesEx)
+//! when its token was read.
 
 use super::client::Client;
 use super::error::{CallError, Step, StepError};
@@ -38,18 +44,79 @@ pub async fn create_view(
     Ok(view)
 }
 
+/// A property collector of the session's own (CreatePropertyCollector), remembered by the
+/// client like a view until it is destroyed.
+pub async fn create_collector(client: &Client, sc: &ServiceContent) -> Result<MoRef, StepError> {
+    let resp = client
+        .invoke("CreatePropertyCollector", &sc.property_collector, "")
+        .await
+        .step("CreatePropertyCollector")?;
+    let collector = resp
+        .child("returnval")
+        .and_then(Node::as_moref)
+        .ok_or_else(|| CallError::Protocol("CreatePropertyCollector returned no collector".into()))
+        .step("CreatePropertyCollector")?;
+    client.view_opened(&collector);
+    Ok(collector)
+}
+
+/// Destroy a view, or a collector made by [`create_collector`] (DestroyPropertyCollector).
 pub async fn destroy_view(client: &Client, view: &MoRef) {
     client.view_closed(view);
-    if let Err(e) = client.invoke("DestroyView", view, "").await {
-        tracing::debug!("DestroyView {view}: {e}");
+    let method = if view.kind == "PropertyCollector" {
+        "DestroyPropertyCollector"
+    } else {
+        "DestroyView"
+    };
+    if let Err(e) = client.invoke(method, view, "").await {
+        tracing::debug!("{method} {view}: {e}");
     }
 }
 
-/// Destroy the views still open, e.g. when the source's time ran out in the middle of a pass.
+/// Destroy the views and collectors still open, e.g. when the source's time ran out in the
+/// middle of a pass.
 pub async fn destroy_open_views(client: &Client) {
     for view in client.open_views() {
         destroy_view(client, &view).await;
     }
+}
+
+/// Which objects a retrieval reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Objects<'a> {
+    /// Every object of a container view (not the view itself).
+    InView(&'a MoRef),
+    /// These objects.
+    List(&'a [MoRef]),
+}
+
+/// Whether `oc` is an object that no longer exists (removed since it was listed).
+pub fn is_gone(oc: &ObjectContent) -> bool {
+    oc.props.is_empty() && (oc.missing.iter()).any(|(_, f)| f.is("ManagedObjectNotFound"))
+}
+
+/// The managed objects `view` holds, read in one request (the view's `view` property), in
+/// the server's order.
+pub async fn view_members(
+    client: &Client,
+    sc: &ServiceContent,
+    view: &MoRef,
+) -> Result<Vec<MoRef>, StepError> {
+    let mut members = Vec::new();
+    retrieve_from(
+        client,
+        &sc.property_collector,
+        Objects::List(std::slice::from_ref(view)),
+        &[("ContainerView", &["view"])],
+        1,
+        |oc| {
+            if let Some(list) = oc.props.get("view") {
+                members.extend(list.items().into_iter().filter_map(Node::as_moref));
+            }
+        },
+    )
+    .await?;
+    Ok(members)
 }
 
 /// Read `props` of every object of `view`, `max_objects` per page, handing each object to
@@ -58,6 +125,29 @@ pub async fn retrieve(
     client: &Client,
     sc: &ServiceContent,
     view: &MoRef,
+    props: &[(&str, &[&str])],
+    max_objects: u32,
+    each: impl FnMut(ObjectContent),
+) -> Result<(), StepError> {
+    let collector = &sc.property_collector;
+    retrieve_from(
+        client,
+        collector,
+        Objects::InView(view),
+        props,
+        max_objects,
+        each,
+    )
+    .await
+}
+
+/// [`retrieve`] of `objects` through `collector` (the session's default one or one made by
+/// [`create_collector`]). An object of a [`Objects::List`] that no longer exists comes back
+/// with only a ManagedObjectNotFound fault in its `missing` ([`is_gone`]).
+pub async fn retrieve_from(
+    client: &Client,
+    collector: &MoRef,
+    objects: Objects<'_>,
     props: &[(&str, &[&str])],
     max_objects: u32,
     mut each: impl FnMut(ObjectContent),
@@ -70,35 +160,44 @@ pub async fn retrieve(
         }
         spec.push_str("</propSet>");
     }
+    match objects {
+        Objects::InView(view) => spec.push_str(&format!(
+            concat!(
+                "<objectSet>{}<skip>true</skip>",
+                r#"<selectSet xsi:type="TraversalSpec"><name>traverseView</name>"#,
+                "<type>ContainerView</type><path>view</path><skip>false</skip></selectSet>",
+                "</objectSet>"
+            ),
+            view.to_xml("obj"),
+        )),
+        Objects::List(list) => {
+            for obj in list {
+                spec.push_str(&format!("<objectSet>{}</objectSet>", obj.to_xml("obj")));
+            }
+            // An object gone since it was listed comes back with a ManagedObjectNotFound in
+            // its missingSet, instead of failing the whole call.
+            spec.push_str("<reportMissingObjectsInResults>true</reportMissingObjectsInResults>");
+        }
+    }
     spec.push_str(&format!(
-        concat!(
-            "<objectSet>{}<skip>true</skip>",
-            r#"<selectSet xsi:type="TraversalSpec"><name>traverseView</name>"#,
-            "<type>ContainerView</type><path>view</path><skip>false</skip></selectSet>",
-            "</objectSet></specSet><options><maxObjects>{}</maxObjects></options>"
-        ),
-        view.to_xml("obj"),
+        "</specSet><options><maxObjects>{}</maxObjects></options>",
         max_objects.max(1)
     ));
     let mut resp = client
-        .open("RetrievePropertiesEx", &sc.property_collector, &spec)
+        .open("RetrievePropertiesEx", collector, &spec)
         .await
         .step("RetrievePropertiesEx")?;
     let mut step = "RetrievePropertiesEx";
     let next = |token: String| async move {
         let args = format!("<token>{}</token>", esc(&token));
         client
-            .open(
-                "ContinueRetrievePropertiesEx",
-                &sc.property_collector,
-                &args,
-            )
+            .open("ContinueRetrievePropertiesEx", collector, &args)
             .await
     };
     let cancel = |token: String| async move {
         let args = format!("<token>{}</token>", esc(&token));
         let _ = client
-            .invoke("CancelRetrievePropertiesEx", &sc.property_collector, &args)
+            .invoke("CancelRetrievePropertiesEx", collector, &args)
             .await;
     };
     // Every object of a property-collector answer names its managed object (`obj`); one that

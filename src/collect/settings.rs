@@ -36,6 +36,31 @@ pub struct VcenterConfig {
     /// The largest single SOAP answer accepted from this source, in bytes (default 1 GiB).
     #[serde(default)]
     pub max_response_bytes: Option<Spanned<u64>>,
+    /// Streams of this source's host pass (default [`super::DEFAULT_STREAMS`], 1 to
+    /// [`MAX_STREAMS`]): each reads a slice of the hosts through its own property collector,
+    /// side by side; 1 reads them in one sequence, the lightest load on a busy vCenter.
+    #[serde(default)]
+    pub streams: Option<Spanned<u64>>,
+}
+
+/// The most streams (and parallel sources) accepted: past a few dozen, a vCenter gains nothing
+/// and its per-session limits come closer.
+pub const MAX_STREAMS: usize = 64;
+
+/// Check a count of streams or parallel sources named `key` (1 to [`MAX_STREAMS`]).
+pub fn check_count(
+    key: &str,
+    value: &Spanned<u64>,
+    at: &dyn Fn(Range<usize>) -> Location,
+) -> Result<usize> {
+    let n = *value.get_ref();
+    if n == 0 || n > MAX_STREAMS as u64 {
+        return Err(Error::input(
+            at(value.span()),
+            format!("`{key}` = {n} is out of range (1 to {MAX_STREAMS})"),
+        ));
+    }
+    Ok(n as usize)
 }
 
 /// The smallest `max_response_bytes` accepted: below it even a service content would not fit.
@@ -83,6 +108,9 @@ impl VcenterConfig {
                     ),
                 ));
             }
+        }
+        if let Some(n) = &self.streams {
+            check_count("streams", n, at)?;
         }
         self.password_file = self.password_file.as_deref().map(resolve);
         self.ca_file = self.ca_file.as_deref().map(resolve);

@@ -46,6 +46,15 @@ fn bench_driver_runs_at_tiny_sizes() {
             "--collect-hosts",
             "30",
         ])
+        // The latency rows at 20 ms per request: 30 hosts, and 2 sources of 10.
+        .args([
+            "--latency-ms",
+            "20",
+            "--latency-sources",
+            "2",
+            "--latency-source-hosts",
+            "10",
+        ])
         .args([
             "--sizes",
             "60,120",
@@ -69,6 +78,11 @@ fn bench_driver_runs_at_tiny_sizes() {
         "| 120 | 360 | inventory |",
         "| 100 | 300 | RVTools |",
         "| hosts | RVTools / inventory file: wall |",
+        "| 30 hosts: vmkaudit collect (default streams) |",
+        "| 30 hosts: vmkaudit collect, one stream |",
+        "| 30 hosts: bare HTTP replay, sequential |",
+        "| 2 x 10 hosts at once: vmkaudit collect",
+        "| one of them alone |",
     ] {
         assert!(stdout.contains(row), "no `{row}` row in\n{stdout}");
     }
@@ -79,4 +93,6 @@ fn bench_driver_runs_at_tiny_sizes() {
     assert!(results["collect"]["response_bytes"].as_u64().unwrap() > 30 * 10_000);
     let dump = std::fs::read_to_string(work.path().join("requests.jsonl")).unwrap();
     assert!(dump.contains("{{PASSWORD}}") && !dump.contains("bench-pw"));
+    assert_eq!(results["latency"]["latency_ms"], 20);
+    assert_eq!(results["latency"]["many"]["sources"], 2);
 }

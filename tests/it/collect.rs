@@ -193,6 +193,8 @@ fn vmkaudit_cmd() -> Command {
         "RUST_LOG",
         "VMKAUDIT_MAX_OBJECTS",
         "VMKAUDIT_SOURCE_TIMEOUT",
+        "VMKAUDIT_STREAMS",
+        "VMKAUDIT_MAX_PARALLEL_SOURCES",
         "HTTPS_PROXY",
         "https_proxy",
         "HTTP_PROXY",
@@ -306,16 +308,12 @@ fn multi_cluster_inventory_equals_the_scenario() {
     assert!(!run.stderr.contains("collecting ["), "{}", run.stderr);
 }
 
-#[test]
-fn progress_bar_on_a_terminal_with_warnings_above_it() {
-    // `script` (util-linux; Debian: bsdutils) runs vmkaudit on a pseudo-terminal and records
-    // what it draws.
+/// What `vmkaudit collect` of `sim` draws on a pseudo-terminal (`script`, util-linux; Debian:
+/// bsdutils), with `env` set; `None` when `script` is missing (the test is then skipped).
+fn drawn_on_a_terminal(sim: &Sim, env: &[(&str, &str)]) -> Option<String> {
     if !common::require_tool("script", "bsdutils") {
-        return;
+        return None;
     }
-    let Some(sim) = Sim::start("multi-cluster") else {
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     let typescript = dir.path().join("typescript");
     let command = format!(
@@ -326,17 +324,29 @@ fn progress_bar_on_a_terminal_with_warnings_above_it() {
         sim.ca_file.display(),
         dir.path().join("inv.json").display()
     );
-    let out = Command::new("script")
-        .arg("-qec")
+    let mut cmd = Command::new("script");
+    cmd.arg("-qec")
         .arg(&command)
         .arg(&typescript)
         .env(PW_VAR, &sim.password)
         .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run util-linux `script`");
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run util-linux `script`");
     assert!(out.status.success(), "{out:?}");
-    let drawn = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    Some(String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned())
+}
+
+#[test]
+fn progress_bar_on_a_terminal_with_warnings_above_it() {
+    let Some(sim) = Sim::start("multi-cluster") else {
+        return;
+    };
+    let Some(drawn) = drawn_on_a_terminal(&sim, &[]) else {
+        return;
+    };
     assert!(drawn.contains("collecting ["), "no progress bar: {drawn:?}");
     let line = drawn
         .lines()
@@ -385,7 +395,9 @@ fn pages_through_more_hosts_than_max_objects() {
     };
     let mut args = sim_args(&sim, true);
     args.push("-vv");
-    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "7")]);
+    // One stream: the host pass in one sequence (the streams are the next test's).
+    let env = [("VMKAUDIT_MAX_OBJECTS", "7"), ("VMKAUDIT_STREAMS", "1")];
+    let run = collect(&sim.password, &args, &env);
     assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
     // The exchange, in order: the structure pass (folders, datacenter, cluster, compute
     // resources: 3 pages of 7), then 25 hosts in pages of 7 (1 + 3 continuations), then Logout.
@@ -545,19 +557,12 @@ fn missing_privilege_is_named_and_the_session_is_closed() {
     assert!(run.stderr.contains("Logout: ok"), "{}", run.stderr);
 }
 
-#[test]
-fn a_session_lost_while_paging_fails_the_source_and_still_cleans_up() {
-    // The server answers ContinueRetrievePropertiesEx with NotAuthenticated (an expired
-    // session): the source fails with a clear message, the paged read is cancelled, the view
-    // destroyed and Logout still tried.
-    let Some(sim) = Sim::start("expire") else {
-        return;
-    };
-    let mut args = sim_args(&sim, true);
-    args.push("-vv");
-    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "10")]);
+/// `run` failed its source (exit 3) with the expired session of `sim`'s scenario, and
+/// collected no host.
+#[track_caller]
+fn assert_session_expired(run: &Run, sim: &Sim) {
     assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
-    let inv = run.inventory.unwrap();
+    let inv = run.inventory.as_ref().unwrap();
     assert_eq!(
         inv.sources[0].error.as_deref(),
         Some(
@@ -570,6 +575,21 @@ fn a_session_lost_while_paging_fails_the_source_and_still_cleans_up() {
         )
     );
     assert!(inv.hosts.is_empty());
+}
+
+#[test]
+fn a_session_lost_while_paging_fails_the_source_and_still_cleans_up() {
+    // The server answers ContinueRetrievePropertiesEx with NotAuthenticated (an expired
+    // session): the source fails with a clear message, the paged read is cancelled, the view
+    // destroyed and Logout still tried.
+    let Some(sim) = Sim::start("expire") else {
+        return;
+    };
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let env = [("VMKAUDIT_MAX_OBJECTS", "10"), ("VMKAUDIT_STREAMS", "1")];
+    let run = collect(&sim.password, &args, &env);
+    assert_session_expired(&run, &sim);
     assert_eq!(
         calls(&run.stderr, &sim.url),
         [
@@ -1191,5 +1211,153 @@ fn an_answer_that_stops_arriving_names_the_reading() {
             "did not answer RetrievePropertiesEx in time: the answer was still arriving after 1."
         ),
         "{err}"
+    );
+}
+
+/// What the fixture started with `-track FILE` counts as left open on the server: sessions,
+/// container views and property collectors.
+fn left_open(track: &Path) -> Value {
+    let text = std::fs::read_to_string(track).expect("the fixture's -track file");
+    serde_json::from_str(&text).expect("the -track file is JSON")
+}
+
+/// How often each SOAP method was called, from the `-vv` log.
+fn call_counts(stderr: &str, url: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for c in calls(stderr, url) {
+        *counts.entry(c).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[test]
+fn the_host_pass_is_read_in_streams_of_their_own_collectors() {
+    // 25 hosts, 7 per page, 4 streams by default: each stream reads its slice of 6 or 7 hosts
+    // through a property collector of its own, in one page instead of 4 pages in a row.
+    let dir = tempfile::tempdir().unwrap();
+    let track = dir.path().join("open.json");
+    let Some(sim) = Sim::start_with("paging", &["-track", track.to_str().unwrap()]) else {
+        return;
+    };
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "7")]);
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    let counts = call_counts(&run.stderr, &sim.url);
+    let want: std::collections::BTreeMap<String, usize> = [
+        ("RetrieveServiceContent", 1),
+        ("Login", 1),
+        // The structure pass's view and the host pass's.
+        ("CreateContainerView", 2),
+        ("DestroyView", 2),
+        // The structure (3 pages of 7) and the list of the hosts.
+        ("RetrievePropertiesEx", 2 + 4),
+        ("ContinueRetrievePropertiesEx", 2),
+        ("CreatePropertyCollector", 4),
+        ("DestroyPropertyCollector", 4),
+        ("Logout", 1),
+    ]
+    .into_iter()
+    .map(|(m, n)| (m.to_string(), n))
+    .collect();
+    assert_eq!(counts, want, "{}", run.stderr);
+    let order = calls(&run.stderr, &sim.url);
+    assert_eq!(order[..2], ["RetrieveServiceContent", "Login"]);
+    assert_eq!(order.last().map(String::as_str), Some("Logout"));
+    // The same inventory as read in one sequence (the test above), in name order.
+    let inv = run.inventory.unwrap();
+    let names: Vec<_> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
+    let want: Vec<String> = (1..=25).map(|i| format!("bulk-{i:03}.lab")).collect();
+    assert_eq!(names, want);
+    let sequential = collect(
+        &sim.password,
+        &sim_args(&sim, true),
+        &[("VMKAUDIT_MAX_OBJECTS", "7"), ("VMKAUDIT_STREAMS", "1")],
+    );
+    assert_eq!(sequential.inventory.unwrap().hosts, inv.hosts);
+    // Nothing left open on the server.
+    assert_eq!(
+        left_open(&track),
+        serde_json::json!({"sessions": 0, "views": 0, "collectors": 0})
+    );
+}
+
+#[test]
+fn a_stream_that_fails_ends_the_source_and_everything_is_still_cleaned_up() {
+    // 60 hosts, 10 per page: 4 streams of 15 hosts, each needing a second page, which the
+    // server refuses (NotAuthenticated, as for an expired session). The source fails with the
+    // stream's error; every view and collector is destroyed and the session logged out.
+    let dir = tempfile::tempdir().unwrap();
+    let track = dir.path().join("open.json");
+    let Some(sim) = Sim::start_with("expire-streams", &["-track", track.to_str().unwrap()]) else {
+        return;
+    };
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "10")]);
+    assert_session_expired(&run, &sim);
+    let counts = call_counts(&run.stderr, &sim.url);
+    assert!(counts["CreatePropertyCollector"] > 1, "{}", run.stderr);
+    assert_eq!(
+        counts["CreatePropertyCollector"],
+        counts.get("DestroyPropertyCollector").copied().unwrap_or(0),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(counts["CreateContainerView"], counts["DestroyView"]);
+    let order = calls(&run.stderr, &sim.url);
+    assert_eq!(order.last().map(String::as_str), Some("Logout"));
+    assert_eq!(
+        left_open(&track),
+        serde_json::json!({"sessions": 0, "views": 0, "collectors": 0})
+    );
+}
+
+#[test]
+fn the_progress_bar_counts_the_hosts_of_each_source() {
+    // A simulator that takes 300 ms per request, so that the bar is drawn while the hosts are
+    // read: it shows the hosts done out of the 25 listed, for the source by its address.
+    let Some(sim) = Sim::start_with("paging", &["-latency", "300ms"]) else {
+        return;
+    };
+    let Some(drawn) = drawn_on_a_terminal(&sim, &[("VMKAUDIT_MAX_OBJECTS", "7")]) else {
+        return;
+    };
+    let address = sim
+        .url
+        .trim_start_matches("https://")
+        .trim_end_matches("/sdk");
+    let per_source = regex::Regex::new(&format!(
+        r"collecting \[[=> ]*\] \d+/25 hosts, 0/1 sources done; {} \d+/25",
+        regex::escape(address)
+    ))
+    .unwrap();
+    assert!(per_source.is_match(&drawn), "{drawn:?}");
+}
+
+#[test]
+fn a_host_removed_after_the_listing_is_skipped_not_the_source() {
+    // gone-010.lab leaves the inventory between the listing of the hosts and the reading of
+    // their properties (vCenter then refuses the read with ManagedObjectNotFound): its stream
+    // reads its other hosts, and the source is collected without it.
+    let Some(sim) = Sim::start("removed") else {
+        return;
+    };
+    let mut args = sim_args(&sim, true);
+    args.push("-v");
+    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "7")]);
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    let inv = run.inventory.unwrap();
+    let names: Vec<_> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
+    let want: Vec<String> = (1..=25)
+        .filter(|i| *i != 10)
+        .map(|i| format!("gone-{i:03}.lab"))
+        .collect();
+    assert_eq!(names, want);
+    assert!(
+        run.stderr
+            .contains("was removed since the hosts were listed"),
+        "{}",
+        run.stderr
     );
 }

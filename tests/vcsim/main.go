@@ -19,6 +19,11 @@
 // the first request(s) with HTTP 503, and answer ContinueRetrievePropertiesEx with
 // NotAuthenticated (an expired session), as scenario options.
 //
+// Collectors made with CreatePropertyCollector page the same way. With -latency D every request
+// is answered only after D (a slow vCenter, for the benchmark); with -track FILE the fixture
+// keeps the number of sessions, container views and property collectors clients left open in
+// FILE (JSON), for the tests that check a client cleans up.
+//
 // With -hostile MODE it misbehaves on one SOAP method (-on NAME) the way a hostile or broken
 // server could, for the collector's hardening tests; every other call is served normally:
 //
@@ -89,6 +94,9 @@ type Scenario struct {
 	// Answer every ContinueRetrievePropertiesEx with NotAuthenticated, as when the session
 	// expires in the middle of a paged read.
 	ExpireOnContinue bool `json:"expire_session_on_continue"`
+	// Remove the host of this name right after a client has read a container view's members
+	// (as if it left the inventory between the listing and the reading of its properties).
+	RemoveAfterListing string `json:"remove_after_listing"`
 }
 
 type Generate struct {
@@ -201,6 +209,8 @@ var (
 	denied   = map[types.ManagedObjectReference][]Deny{}
 	// Scenario option expire_session_on_continue.
 	expireOnContinue bool
+	// Scenario option remove_after_listing, then pending once listed (cleared once done).
+	removeAfterListing, removePending string
 )
 
 // PagingCollector wraps the simulator's PropertyCollector: it honours options.maxObjects with
@@ -251,13 +261,78 @@ func page(objects []types.ObjectContent, max int) *types.RetrieveResult {
 	return res
 }
 
+// removeListed applies remove_after_listing: once a client has listed a container view's
+// members, the host goes away before the first read of host objects named directly (after the
+// listing's answer was sent, which the simulator encodes from the live view).
+func removeListed(ctx *simulator.Context, r *types.RetrievePropertiesEx) {
+	listing, direct := false, false
+	for _, spec := range r.SpecSet {
+		for _, ps := range spec.PropSet {
+			listing = listing || ps.Type == "ContainerView"
+		}
+		for _, o := range spec.ObjectSet {
+			direct = direct || (o.Obj.Type == "HostSystem" && o.SelectSet == nil)
+		}
+	}
+	pagesMu.Lock()
+	defer pagesMu.Unlock()
+	if listing && removeAfterListing != "" {
+		removePending, removeAfterListing = removeAfterListing, ""
+	}
+	if direct && removePending != "" {
+		for _, e := range ctx.Map.All("HostSystem") {
+			if e.Entity().Name == removePending {
+				ctx.Map.Remove(e.Reference())
+			}
+		}
+		removePending = ""
+	}
+}
+
 func (pc *PagingCollector) RetrievePropertiesEx(ctx *simulator.Context, r *types.RetrievePropertiesEx) soap.HasFault {
+	// As vCenter: an object of objectSet that does not exist fails the call unless
+	// reportMissingObjectsInResults is true, and then it comes back with a missingSet (the
+	// simulator skips it silently when the flag is unset).
+	removeListed(ctx, r)
+	report := false
+	for i := range r.SpecSet {
+		if r.SpecSet[i].ReportMissingObjectsInResults == nil {
+			no := false
+			r.SpecSet[i].ReportMissingObjectsInResults = &no
+		}
+		report = report || *r.SpecSet[i].ReportMissingObjectsInResults
+	}
 	body := pc.PropertyCollector.RetrievePropertiesEx(ctx, r)
 	full, ok := body.(*methods.RetrievePropertiesExBody)
-	if !ok || full.Res == nil || full.Res.Returnval == nil {
+	if !ok || full.Res == nil {
 		return body
 	}
+	if full.Res.Returnval == nil {
+		full.Res.Returnval = &types.RetrieveResult{}
+	}
 	objects := full.Res.Returnval.Objects
+	if report {
+		seen := map[types.ManagedObjectReference]bool{}
+		for _, o := range objects {
+			seen[o.Obj] = true
+		}
+		for _, spec := range r.SpecSet {
+			for _, o := range spec.ObjectSet {
+				if !seen[o.Obj] && o.SelectSet == nil && ctx.Map.Get(o.Obj) == nil {
+					objects = append(objects, types.ObjectContent{Obj: o.Obj, MissingSet: []types.MissingProperty{{
+						Fault: types.LocalizedMethodFault{
+							Fault:            &types.ManagedObjectNotFound{Obj: o.Obj},
+							LocalizedMessage: "The object has already been deleted or has not been completely created",
+						},
+					}}})
+				}
+			}
+		}
+	}
+	if len(objects) == 0 && full.Res.Returnval.Token == "" && len(full.Res.Returnval.Objects) == 0 {
+		full.Res.Returnval = nil
+		return full
+	}
 	deny(objects)
 	full.Res.Returnval = page(objects, int(r.Options.MaxObjects))
 	return full
@@ -291,6 +366,17 @@ func (pc *PagingCollector) CancelRetrievePropertiesEx(ctx *simulator.Context, r 
 	delete(pageSize, r.Token)
 	pagesMu.Unlock()
 	return &methods.CancelRetrievePropertiesExBody{Res: &types.CancelRetrievePropertiesExResponse{}}
+}
+
+// CreatePropertyCollector makes a collector of the session's own that pages like this one
+// (the simulator's own would ignore maxObjects).
+func (pc *PagingCollector) CreatePropertyCollector(ctx *simulator.Context, c *types.CreatePropertyCollector) soap.HasFault {
+	cpc := &PagingCollector{}
+	// Typed as vCenter types it (the wrapper's own type name otherwise).
+	cpc.Self = types.ManagedObjectReference{Type: "PropertyCollector"}
+	return &methods.CreatePropertyCollectorBody{
+		Res: &types.CreatePropertyCollectorResponse{Returnval: ctx.Session.Put(cpc).Reference()},
+	}
 }
 
 // DenyingViewManager refuses CreateContainerView with NoPermission.
@@ -768,6 +854,76 @@ func (h Hostile) wrap(next http.Handler) http.Handler {
 	})
 }
 
+// ---- latency and bookkeeping ---------------------------------------------------------------
+
+// slow answers every request only after latency has passed, as a distant or busy vCenter does
+// (each request waits on its own: requests on parallel connections wait side by side).
+func slow(latency time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(latency)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Open counts what clients left open on the server: sessions logged in and not out, container
+// views and property collectors created and not destroyed. With -track FILE it is written to
+// FILE (JSON) before the answer that changed it is sent, so a client that has read its last
+// answer finds the file up to date.
+type Open struct {
+	mu         sync.Mutex
+	file       string
+	Sessions   int `json:"sessions"`
+	Views      int `json:"views"`
+	Collectors int `json:"collectors"`
+}
+
+// captured is an answer held back until the bookkeeping is done.
+type captured struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (c *captured) Header() http.Header         { return c.header }
+func (c *captured) Write(b []byte) (int, error) { return c.body.Write(b) }
+func (c *captured) WriteHeader(status int)      { c.status = status }
+
+// track counts the successful calls that open or close something, then sends the answer.
+func (o *Open) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := ioutil.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = ioutil.NopCloser(bytes.NewReader(body))
+		c := &captured{header: w.Header(), status: http.StatusOK}
+		next.ServeHTTP(c, r)
+		if c.status == http.StatusOK && !bytes.Contains(c.body.Bytes(), []byte("Fault>")) {
+			o.mu.Lock()
+			for _, m := range []struct {
+				method string
+				n      *int
+				by     int
+			}{
+				{"Login", &o.Sessions, 1}, {"Logout", &o.Sessions, -1},
+				{"CreateContainerView", &o.Views, 1}, {"DestroyView", &o.Views, -1},
+				{"CreatePropertyCollector", &o.Collectors, 1}, {"DestroyPropertyCollector", &o.Collectors, -1},
+			} {
+				if calls(body, m.method) {
+					*m.n += m.by
+				}
+			}
+			out, _ := json.Marshal(o)
+			check(ioutil.WriteFile(o.file+".tmp", out, 0o644), "write "+o.file)
+			check(os.Rename(o.file+".tmp", o.file), "write "+o.file)
+			o.mu.Unlock()
+		}
+		w.WriteHeader(c.status)
+		w.Write(c.body.Bytes())
+	})
+}
+
 // ---- main ----------------------------------------------------------------------------------
 
 func main() {
@@ -779,6 +935,8 @@ func main() {
 	flag.StringVar(&hostile.Location, "location", "", "Location of the redirect")
 	flag.IntVar(&hostile.Depth, "depth", 50000, "nesting depth of the deep answer")
 	flag.Int64Var(&hostile.Bytes, "bytes", 64<<20, "size of the huge answer")
+	latency := flag.Duration("latency", 0, "wait this long before answering each request (e.g. 200ms)")
+	trackFile := flag.String("track", "", "keep the count of open sessions, views and collectors in this JSON file")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -827,6 +985,7 @@ func main() {
 	}
 
 	expireOnContinue = sc.ExpireOnContinue
+	removeAfterListing = sc.RemoveAfterListing
 	pc := &PagingCollector{}
 	pc.Self = content.PropertyCollector
 	simulator.Map.Put(pc)
@@ -845,6 +1004,13 @@ func main() {
 	if hostile.Mode != "" {
 		// No client has the URL yet, so nothing reads the handler while it is replaced.
 		server.Config.Handler = hostile.wrap(server.Config.Handler)
+	}
+	if *trackFile != "" {
+		open := &Open{file: *trackFile}
+		server.Config.Handler = open.track(server.Config.Handler)
+	}
+	if *latency > 0 {
+		server.Config.Handler = slow(*latency, server.Config.Handler)
 	}
 	if len(sc.MethodDelayMs) > 0 {
 		model.DelayConfig.MethodDelay = sc.MethodDelayMs
