@@ -12,10 +12,11 @@ use super::error::{CallError, StepError};
 use super::map::{describe_missing, map_host, sample, Refused, Structure};
 use super::retrieve::{create_view, destroy_view, retrieve};
 use super::session::ServiceContent;
-use super::soap::MoRef;
+use super::soap::{esc, MoRef};
 use crate::model::{Host, SwitchKind};
 
-/// The structure pass: one view, one paged read.
+/// The structure pass: one view, one paged read, then the overrides of distributed ports
+/// where a port group allows them.
 pub async fn read_structure(
     client: &Client,
     sc: &ServiceContent,
@@ -35,21 +36,24 @@ pub async fn read_structure(
         ]
     };
     let view = create_view(client, sc, types).await?;
-    let mut result = read_structure_in(client, sc, &view, max_objects, "config.maxMtu").await;
+    let mut result = read_structure_in(client, sc, &view, max_objects, false).await;
     if let Err(StepError {
         error: CallError::Fault(f),
         ..
     }) = &result
     {
         if f.is("InvalidProperty") {
-            // Some servers validate property paths against the declared type (DVSConfigInfo),
-            // which lacks maxMtu: read the whole config instead.
+            // A server that validates `config.maxMtu` against the declared type of `config`
+            // (DVSConfigInfo, which lacks it) even on a VMware distributed switch: read the
+            // switches' whole config instead.
             tracing::info!("config.maxMtu refused ({f}); reading the switches' whole config");
-            result = read_structure_in(client, sc, &view, max_objects, "config").await;
+            result = read_structure_in(client, sc, &view, max_objects, true).await;
         }
     }
     destroy_view(client, &view).await;
-    result
+    let mut structure = result?;
+    read_port_overrides(client, &mut structure).await?;
+    Ok(structure)
 }
 
 async fn read_structure_in(
@@ -57,24 +61,76 @@ async fn read_structure_in(
     sc: &ServiceContent,
     view: &MoRef,
     max_objects: u32,
-    mtu_path: &str,
+    whole_config: bool,
 ) -> Result<Structure, StepError> {
     let mut s = Structure::default();
     let entity: &[&str] = &["name", "parent"];
-    let dvs_paths = ["name", "uuid", mtu_path];
+    // `config.maxMtu` exists only on VMware distributed switches (VMwareDVSConfigInfo): it is
+    // asked of that type alone, so that a server validating paths accepts the request.
+    let (dvs_paths, vmware_dvs_paths): (&[&str], &[&str]) = if whole_config {
+        (&["name", "uuid", "config"], &[])
+    } else {
+        (
+            &["name", "uuid", "config.defaultPortConfig"],
+            &["config.maxMtu"],
+        )
+    };
     let props: &[(&str, &[&str])] = &[
         ("Folder", entity),
         ("Datacenter", entity),
         ("ComputeResource", entity),
-        ("DistributedVirtualSwitch", &dvs_paths),
+        ("DistributedVirtualSwitch", dvs_paths),
+        ("VmwareDistributedVirtualSwitch", vmware_dvs_paths),
         (
             "DistributedVirtualPortgroup",
-            &["name", "key", "config.defaultPortConfig"],
+            &[
+                "name",
+                "key",
+                "config.defaultPortConfig",
+                "config.policy",
+                "config.distributedVirtualSwitch",
+            ],
         ),
     ];
-    let props = if sc.is_esxi() { &props[..3] } else { props };
-    retrieve(client, sc, view, props, max_objects, |oc| s.add(&oc)).await?;
+    let props: Vec<(&str, &[&str])> = props
+        .iter()
+        .take(if sc.is_esxi() { 3 } else { props.len() })
+        .filter(|(_, paths)| !paths.is_empty())
+        .copied()
+        .collect();
+    retrieve(client, sc, view, &props, max_objects, |oc| s.add(&oc)).await?;
     Ok(s)
+}
+
+/// The settings of the distributed ports in port groups that let a port override its VLAN,
+/// teaming or security policy: one FetchDVPorts per switch that has such port groups (none
+/// on most estates: port groups allow no override by default), for the vmks' own overrides.
+async fn read_port_overrides(client: &Client, s: &mut Structure) -> Result<(), StepError> {
+    for (dvs, keys) in s.overridable_portgroups() {
+        let mut criteria = String::from("<criteria>");
+        for k in &keys {
+            criteria.push_str(&format!("<portgroupKey>{}</portgroupKey>", esc(k)));
+        }
+        criteria.push_str("<inside>true</inside></criteria>");
+        match client.invoke("FetchDVPorts", &dvs, &criteria).await {
+            Ok(resp) => s.add_ports(&resp),
+            // A refused call leaves the overrides unknown, not the whole source.
+            Err(CallError::Fault(f)) => {
+                tracing::warn!(
+                    "FetchDVPorts on {dvs} refused ({f}); the vmks' port-level overrides of \
+                     VLAN, teaming and security policy are not seen, their port groups' \
+                     policy is reported"
+                );
+            }
+            Err(error) => {
+                return Err(StepError {
+                    step: "FetchDVPorts",
+                    error,
+                })
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The host properties read in the host pass.
@@ -86,6 +142,8 @@ pub const HOST_PROPERTIES: &[&str] = &[
     "config.network",
     "config.virtualNicManagerInfo",
     "config.firewall",
+    "config.service",
+    "config.lockdownMode",
 ];
 
 /// The host pass: every HostSystem, paged; `each` gets every mapped host as it arrives.
