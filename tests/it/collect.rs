@@ -307,6 +307,31 @@ fn multi_cluster_inventory_equals_the_scenario() {
 }
 
 #[test]
+fn collected_inventories_are_valid_against_the_schema() {
+    // What `collect` writes, with every schema-2 field the simulator serves (services, pnics
+    // with a link down, routes, teaming and security, a port override with a private VLAN,
+    // NSX vmks, firewall rules), validates against schemas/inventory.schema.json.
+    for scenario in ["multi-cluster", "esxi", "denied"] {
+        let Some(sim) = Sim::start(scenario) else {
+            return;
+        };
+        let run = collect(&sim.password, &sim_args(&sim, true), &[]);
+        assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+        let inv = run.inventory.unwrap();
+        let text = vmkaudit::inventory::json::to_string(&inv);
+        let value: Value = serde_json::from_str(&text).unwrap();
+        crate::import::assert_valid(&value, scenario);
+        assert_eq!(value["schema_version"], 2);
+        if scenario == "multi-cluster" {
+            let a1 = &value["hosts"][0];
+            assert_eq!(a1["name"], "esx-a1.east.lab");
+            assert_eq!(a1["vmks"][1]["vlan"]["pvlan"], 111);
+            assert_eq!(a1["pnics"][4]["link_up"], false);
+        }
+    }
+}
+
+#[test]
 fn progress_bar_on_a_terminal_with_warnings_above_it() {
     // `script` (util-linux; Debian: bsdutils) runs vmkaudit on a pseudo-terminal and records
     // what it draws.

@@ -37,7 +37,7 @@ fn schema_errors(value: &Value) -> Vec<String> {
         .collect()
 }
 
-fn assert_valid(value: &Value, what: &str) {
+pub(crate) fn assert_valid(value: &Value, what: &str) {
     let errors = schema_errors(value);
     assert!(
         errors.is_empty(),
