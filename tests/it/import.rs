@@ -64,6 +64,47 @@ fn imported_csv_samples_serialize_to_valid_inventories() {
 }
 
 #[test]
+fn csv_imports_leave_every_schema2_field_unknown() {
+    // RVTools and PowerCLI exports carry none of the schema-2 data: each field stays null
+    // ("not collected"), never an empty list or a default that would pass a check.
+    for (rel, format) in [(RVTOOLS, Format::Rvtools), (POWERCLI, Format::Powercli)] {
+        let inv = load(rel, Some(format));
+        assert!(!inv.hosts.is_empty(), "{rel}");
+        for h in &inv.hosts {
+            let what = format!("{rel}: {}", h.name);
+            assert_eq!(h.services, None, "{what}");
+            assert_eq!(h.pnics, None, "{what}");
+            assert_eq!(h.lockdown_mode, None, "{what}");
+            for n in h.netstacks.iter().flatten() {
+                assert_eq!(n.routes, None, "{what} {}", n.key);
+            }
+            for r in h.firewall.iter().flat_map(|f| &f.rulesets) {
+                assert_eq!(
+                    (r.ip_list_user_configurable, r.user_controllable, &r.rules),
+                    (None, None, &None),
+                    "{what} {}",
+                    r.key
+                );
+            }
+            for v in &h.vmks {
+                let what = format!("{what} {}", v.device);
+                assert_eq!((&v.teaming, &v.security), (&None, &None), "{what}");
+                assert_eq!(v.iscsi_bound, None, "{what}");
+                assert_eq!(
+                    (&v.ipv6_gateway, v.ipv6_dhcp, v.ipv6_autoconf),
+                    (&None, None, None),
+                    "{what}"
+                );
+                assert!(
+                    v.switch_kind != Some(vmkaudit::model::SwitchKind::Nsx),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn lab_inventory_is_in_canonical_form() {
     // vmkaudit writes back exactly what the generator wrote: field names, order and omissions
     // of the sample match the model.
