@@ -1,13 +1,16 @@
 //! The mapping of property-collector objects into [`crate::model`].
 //!
 //! The structure pass fills a [`Structure`] (names and parents of datacenters, folders,
-//! compute resources and clusters; distributed switches with their largest MTU; distributed
-//! port groups with their VLAN); [`map_host`] then maps each HostSystem's properties into a
-//! [`Host`] with that structure at hand: placement (cluster, datacenter), switches and uplinks,
-//! port groups and VLANs, vmks with addresses, MTU, netstack, gateway and services, netstacks,
-//! and the firewall. Properties the server refused per object (`missingSet`) are collected in
-//! [`Refused`], logged once per property and reason, and left unknown (`None`) in the
-//! inventory. Nothing here talks to the server.
+//! compute resources and clusters; distributed switches with their largest MTU and default port
+//! setting; distributed port groups with their VLAN, teaming and security policy; the overrides
+//! of the distributed ports vmks use); [`map_host`] then maps each HostSystem's properties into
+//! a [`Host`] with that structure at hand: placement (cluster, datacenter), switches and uplinks,
+//! physical NICs, port groups and VLANs, vmks (NSX tunnel endpoints included) with addresses,
+//! MTU, netstack, gateways, IPv6 settings, services, teaming and security policy, netstacks
+//! with their static routes, host services, lockdown mode and the firewall with its rules.
+//! Properties the server refused per object (`missingSet`) are collected in [`Refused`],
+//! logged once per property and reason, and left unknown (`None`) in the inventory. Nothing
+//! here talks to the server.
 
 use std::collections::{BTreeMap, HashMap};
 

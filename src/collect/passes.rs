@@ -2,10 +2,13 @@
 //!
 //! The structure pass: one container view over datacenters, folders, compute resources and
 //! clusters (for the parent chain of each host), and on vCenter distributed switches (with
-//! `config.maxMtu`, or their whole `config` where the server refuses that path) and
-//! distributed port groups (with their default VLAN), read into a [`Structure`]. The host
-//! pass: one container view over every HostSystem, read in pages and mapped page by page
-//! ([`map_host`]), each host handed on as it is mapped. Both destroy their view when done.
+//! their default port setting, and `config.maxMtu` asked of VMware distributed switches only;
+//! their whole `config` where the server refuses that path) and distributed port groups (with
+//! their default port setting and override policy), read into a [`Structure`]; then, for port
+//! groups that let ports override their policy, the settings of the vmks' own distributed ports
+//! (FetchDVPorts, one call per switch). The host pass: one container view over every
+//! HostSystem, read in pages and mapped page by page ([`map_host`]), each host handed on as it
+//! is mapped. Both destroy their view when done.
 
 use super::client::Client;
 use super::error::{CallError, StepError};
