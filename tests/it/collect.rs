@@ -332,6 +332,62 @@ fn collected_inventories_are_valid_against_the_schema() {
 }
 
 #[test]
+fn max_mtu_is_asked_of_vmware_switches_only_and_port_overrides_of_their_switch() {
+    // A real vCenter answers InvalidProperty to `config.maxMtu` asked of every
+    // DistributedVirtualSwitch: the first structure request asks it of
+    // VmwareDistributedVirtualSwitch only. FetchDVPorts goes to the switch of the one port
+    // group that allows overrides, for that port group.
+    let Some(sim) = Sim::start("multi-cluster") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("requests.jsonl");
+    let run = collect(
+        &sim.password,
+        &sim_args(&sim, true),
+        &[("VMKAUDIT_DUMP_REQUESTS", dump.to_str().unwrap())],
+    );
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    let calls: Vec<Value> = std::fs::read_to_string(&dump)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let envelopes = |method: &str| -> Vec<String> {
+        calls
+            .iter()
+            .filter(|c| c["method"] == method)
+            .map(|c| c["envelope"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let structure = &envelopes("RetrievePropertiesEx")[0];
+    assert!(
+        structure.contains("<type>DistributedVirtualSwitch</type>"),
+        "{structure}"
+    );
+    let prop_sets: Vec<&str> = structure.split("<propSet>").skip(1).collect();
+    let with_mtu: Vec<&&str> = prop_sets
+        .iter()
+        .filter(|p| p.contains("config.maxMtu"))
+        .collect();
+    assert_eq!(with_mtu.len(), 1, "{structure}");
+    assert!(
+        with_mtu[0].starts_with("<type>VmwareDistributedVirtualSwitch</type>"),
+        "{structure}"
+    );
+    // No InvalidProperty fallback was needed: one structure read, one host read.
+    assert_eq!(envelopes("RetrievePropertiesEx").len(), 2, "{calls:?}");
+    let fetch = envelopes("FetchDVPorts");
+    assert_eq!(fetch.len(), 1, "{calls:?}");
+    assert_eq!(
+        fetch[0].matches("<portgroupKey>").count(),
+        1,
+        "{}",
+        fetch[0]
+    );
+}
+
+#[test]
 fn progress_bar_on_a_terminal_with_warnings_above_it() {
     // `script` (util-linux; Debian: bsdutils) runs vmkaudit on a pseudo-terminal and records
     // what it draws.

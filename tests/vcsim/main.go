@@ -439,17 +439,22 @@ func dvSetting(vlan types.BaseVmwareDistributedVirtualSwitchVlanSpec, t *Teaming
 // uplinkName is the uplink port name of a host's n-th uplink of a distributed switch.
 func uplinkName(n int) string { return fmt.Sprintf("Uplink %d", n+1) }
 
-// mapTeaming renames a teaming policy's uplinks with f (nil stays nil).
+// mapTeaming renames a teaming policy's uplinks with f (nil stays nil; "" drops one).
 func mapTeaming(t *Teaming, f func(string) string) *Teaming {
 	if t == nil {
 		return nil
 	}
 	r := &Teaming{Policy: t.Policy, Active: []string{}, Standby: []string{}}
+	// An uplink without a counterpart (no NIC on this host) is left out, as vmkaudit does.
 	for _, a := range t.Active {
-		r.Active = append(r.Active, f(a))
+		if n := f(a); n != "" {
+			r.Active = append(r.Active, n)
+		}
 	}
 	for _, a := range t.Standby {
-		r.Standby = append(r.Standby, f(a))
+		if n := f(a); n != "" {
+			r.Standby = append(r.Standby, n)
+		}
 	}
 	return r
 }
