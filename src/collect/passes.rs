@@ -2,12 +2,14 @@
 //!
 //! The structure pass: one container view over datacenters, folders, compute resources and
 //! clusters (for the parent chain of each host), and on vCenter distributed switches (with
-//! `config.maxMtu`, or their whole `config` where the server refuses that path) and
-//! distributed port groups (with their default VLAN), read into a [`Structure`]. The host
-//! pass: one container view over every HostSystem, read in pages and mapped page by page
-//! ([`map_host`]). On vCenter with more than one stream allowed, the view's hosts are listed
-//! first ([`list_hosts`], at the same time as the structure pass) and read in several streams
-//! side by side, each through its own property collector over its slice of the list
+//! `config.maxMtu` asked of VMware distributed switches only, or their whole `config` where the
+//! server refuses that path) and distributed port groups (with their default port setting and
+//! override policy), read into a [`Structure`]; then, for port groups that let ports override
+//! their policy, the settings of the vmks' own distributed ports (FetchDVPorts, one call per
+//! switch). The host pass: one container view over every HostSystem, read in pages and mapped
+//! page by page ([`map_host`]). On vCenter with more than one stream allowed, the view's hosts
+//! are listed first ([`list_hosts`], at the same time as the structure pass) and read in several
+//! streams side by side, each through its own property collector over its slice of the list
 //! ([`read_hosts`]): with a vCenter that takes a second per page, wall time is the number of
 //! sequential requests, not the client's work. Every pass destroys its views and collectors
 //! when done.
@@ -23,10 +25,11 @@ use super::retrieve::{
     Objects,
 };
 use super::session::ServiceContent;
-use super::soap::MoRef;
+use super::soap::{esc, MoRef};
 use crate::model::{Host, SwitchKind};
 
-/// The structure pass: one view, one paged read.
+/// The structure pass: one view, one paged read, then the overrides of distributed ports
+/// where a port group allows them.
 pub async fn read_structure(
     client: &Client,
     sc: &ServiceContent,
@@ -58,19 +61,26 @@ pub async fn read_structure_open(
         ]
     };
     let view = create_view(client, sc, types).await?;
-    let mut result = read_structure_in(client, sc, &view, max_objects, "config.maxMtu").await;
+    let mut result = read_structure_in(client, sc, &view, max_objects, false).await;
     if let Err(StepError {
         error: CallError::Fault(f),
         ..
     }) = &result
     {
         if f.is("InvalidProperty") {
-            // Some servers validate property paths against the declared type (DVSConfigInfo),
-            // which lacks maxMtu: read the whole config instead.
+            // A server that validates `config.maxMtu` against the declared type of `config`
+            // (DVSConfigInfo, which lacks it) even on a VMware distributed switch: read the
+            // switches' whole config instead.
             tracing::info!("config.maxMtu refused ({f}); reading the switches' whole config");
-            result = read_structure_in(client, sc, &view, max_objects, "config").await;
+            result = read_structure_in(client, sc, &view, max_objects, true).await;
         }
     }
+    let result = match result {
+        Ok(mut structure) => read_port_overrides(client, &mut structure)
+            .await
+            .map(|()| structure),
+        Err(e) => Err(e),
+    };
     Ok((result, view))
 }
 
@@ -79,24 +89,76 @@ async fn read_structure_in(
     sc: &ServiceContent,
     view: &MoRef,
     max_objects: u32,
-    mtu_path: &str,
+    whole_config: bool,
 ) -> Result<Structure, StepError> {
     let mut s = Structure::default();
     let entity: &[&str] = &["name", "parent"];
-    let dvs_paths = ["name", "uuid", mtu_path];
+    // `config.maxMtu` exists only on VMware distributed switches (VMwareDVSConfigInfo): it is
+    // asked of that type alone, so that a server validating paths accepts the request.
+    let (dvs_paths, vmware_dvs_paths): (&[&str], &[&str]) = if whole_config {
+        (&["name", "uuid", "config"], &[])
+    } else {
+        (
+            &["name", "uuid", "config.defaultPortConfig"],
+            &["config.maxMtu"],
+        )
+    };
     let props: &[(&str, &[&str])] = &[
         ("Folder", entity),
         ("Datacenter", entity),
         ("ComputeResource", entity),
-        ("DistributedVirtualSwitch", &dvs_paths),
+        ("DistributedVirtualSwitch", dvs_paths),
+        ("VmwareDistributedVirtualSwitch", vmware_dvs_paths),
         (
             "DistributedVirtualPortgroup",
-            &["name", "key", "config.defaultPortConfig"],
+            &[
+                "name",
+                "key",
+                "config.defaultPortConfig",
+                "config.policy",
+                "config.distributedVirtualSwitch",
+            ],
         ),
     ];
-    let props = if sc.is_esxi() { &props[..3] } else { props };
-    retrieve(client, sc, view, props, max_objects, |oc| s.add(&oc)).await?;
+    let props: Vec<(&str, &[&str])> = props
+        .iter()
+        .take(if sc.is_esxi() { 3 } else { props.len() })
+        .filter(|(_, paths)| !paths.is_empty())
+        .copied()
+        .collect();
+    retrieve(client, sc, view, &props, max_objects, |oc| s.add(&oc)).await?;
     Ok(s)
+}
+
+/// The settings of the distributed ports in port groups that let a port override its VLAN,
+/// teaming or security policy: one FetchDVPorts per switch that has such port groups (none
+/// on most estates: port groups allow no override by default), for the vmks' own overrides.
+async fn read_port_overrides(client: &Client, s: &mut Structure) -> Result<(), StepError> {
+    for (dvs, keys) in s.overridable_portgroups() {
+        let mut criteria = String::from("<criteria>");
+        for k in &keys {
+            criteria.push_str(&format!("<portgroupKey>{}</portgroupKey>", esc(k)));
+        }
+        criteria.push_str("<inside>true</inside></criteria>");
+        match client.invoke("FetchDVPorts", &dvs, &criteria).await {
+            Ok(resp) => s.add_ports(&resp),
+            // A refused call leaves the overrides unknown, not the whole source.
+            Err(CallError::Fault(f)) => {
+                tracing::warn!(
+                    "FetchDVPorts on {dvs} refused ({f}); the vmks' port-level overrides of \
+                     VLAN, teaming and security policy are not seen, their port groups' \
+                     policy is reported"
+                );
+            }
+            Err(error) => {
+                return Err(StepError {
+                    step: "FetchDVPorts",
+                    error,
+                })
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The host properties read in the host pass.
@@ -108,6 +170,8 @@ pub const HOST_PROPERTIES: &[&str] = &[
     "config.network",
     "config.virtualNicManagerInfo",
     "config.firewall",
+    "config.service",
+    "config.lockdownMode",
 ];
 
 /// The host pass's view over every HostSystem and the hosts it holds, read before the pass is

@@ -215,9 +215,9 @@ impl Node {
 
 /// Elements of host properties that vmkaudit never reads and that are large on real hosts;
 /// they are skipped while parsing instead of being built: every virtual NIC again under each
-/// NIC type of the virtual NIC manager (`candidateVnic`), the IP route tables
-/// (`routeTableInfo`) and the port lists of firewall rulesets (`rule`).
-pub const SKIPPED_ELEMENTS: &[&str] = &["candidateVnic", "routeTableInfo", "rule"];
+/// NIC type of the virtual NIC manager (`candidateVnic`). (The host's route table and the
+/// firewall rulesets' port rules are read: static routes and firewall rule details.)
+pub const SKIPPED_ELEMENTS: &[&str] = &["candidateVnic"];
 
 /// Builds [`Node`] trees from quick-xml events, sharing the allocation of repeated names.
 #[derive(Debug, Default)]

@@ -32,6 +32,10 @@ pub const SERVICE_COLUMNS: &[(&str, &str)] = &[
     ("VSphereReplicationNFCEnabled", service::REPLICATION_NFC),
     ("ProvisioningEnabled", service::PROVISIONING),
     ("VSphereBackupNFCEnabled", service::BACKUP_NFC),
+    // Exported by the PowerCLI versions that know vSAN witness traffic; older ones have no such
+    // column. PowerCLI has no NVMe over TCP/RDMA or PTP column (HostVMKernelVirtualNicImpl
+    // carries none): those services are not seen in a PowerCLI export.
+    ("VsanWitnessTrafficEnabled", service::VSAN_WITNESS),
 ];
 
 /// Columns Export-Csv writes for a `HostVMKernelVirtualNicImpl` besides the traffic columns
@@ -285,6 +289,18 @@ mod tests {
         );
         assert_eq!(v1.dhcp, Some(true));
         assert_eq!(v1.mac, None);
+    }
+
+    #[test]
+    fn vsan_witness_column_is_a_service() {
+        let inv = parse_str(
+            "VMHost,Name,VsanTrafficEnabled,VsanWitnessTrafficEnabled\nesx1,vmk1,False,True\n",
+        )
+        .unwrap();
+        assert_eq!(
+            inv.hosts[0].vmks[0].services,
+            Some(vec!["vsanWitness".to_string()])
+        );
     }
 
     #[test]

@@ -308,6 +308,92 @@ fn multi_cluster_inventory_equals_the_scenario() {
     assert!(!run.stderr.contains("collecting ["), "{}", run.stderr);
 }
 
+#[test]
+fn collected_inventories_are_valid_against_the_schema() {
+    // What `collect` writes, with every schema-2 field the simulator serves (services, pnics
+    // with a link down, routes, teaming and security, a port override with a private VLAN,
+    // NSX vmks, firewall rules), validates against schemas/inventory.schema.json.
+    for scenario in ["multi-cluster", "esxi", "denied"] {
+        let Some(sim) = Sim::start(scenario) else {
+            return;
+        };
+        let run = collect(&sim.password, &sim_args(&sim, true), &[]);
+        assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+        let inv = run.inventory.unwrap();
+        let text = vmkaudit::inventory::json::to_string(&inv);
+        let value: Value = serde_json::from_str(&text).unwrap();
+        crate::import::assert_valid(&value, scenario);
+        assert_eq!(value["schema_version"], 2);
+        if scenario == "multi-cluster" {
+            let a1 = &value["hosts"][0];
+            assert_eq!(a1["name"], "esx-a1.east.lab");
+            assert_eq!(a1["vmks"][1]["vlan"]["pvlan"], 111);
+            assert_eq!(a1["pnics"][4]["link_up"], false);
+        }
+    }
+}
+
+#[test]
+fn max_mtu_is_asked_of_vmware_switches_only_and_port_overrides_of_their_switch() {
+    // A real vCenter answers InvalidProperty to `config.maxMtu` asked of every
+    // DistributedVirtualSwitch: the first structure request asks it of
+    // VmwareDistributedVirtualSwitch only. FetchDVPorts goes to the switch of the one port
+    // group that allows overrides, for that port group.
+    let Some(sim) = Sim::start("multi-cluster") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("requests.jsonl");
+    // One stream: the exchange in order (structure read, then host read), as the counts below
+    // expect; streams add a host listing that runs beside the structure read.
+    let run = collect(
+        &sim.password,
+        &sim_args(&sim, true),
+        &[
+            ("VMKAUDIT_DUMP_REQUESTS", dump.to_str().unwrap()),
+            ("VMKAUDIT_STREAMS", "1"),
+        ],
+    );
+    assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
+    let calls: Vec<Value> = std::fs::read_to_string(&dump)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let envelopes = |method: &str| -> Vec<String> {
+        calls
+            .iter()
+            .filter(|c| c["method"] == method)
+            .map(|c| c["envelope"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let structure = &envelopes("RetrievePropertiesEx")[0];
+    assert!(
+        structure.contains("<type>DistributedVirtualSwitch</type>"),
+        "{structure}"
+    );
+    let prop_sets: Vec<&str> = structure.split("<propSet>").skip(1).collect();
+    let with_mtu: Vec<&&str> = prop_sets
+        .iter()
+        .filter(|p| p.contains("config.maxMtu"))
+        .collect();
+    assert_eq!(with_mtu.len(), 1, "{structure}");
+    assert!(
+        with_mtu[0].starts_with("<type>VmwareDistributedVirtualSwitch</type>"),
+        "{structure}"
+    );
+    // No InvalidProperty fallback was needed: one structure read, one host read.
+    assert_eq!(envelopes("RetrievePropertiesEx").len(), 2, "{calls:?}");
+    let fetch = envelopes("FetchDVPorts");
+    assert_eq!(fetch.len(), 1, "{calls:?}");
+    assert_eq!(
+        fetch[0].matches("<portgroupKey>").count(),
+        1,
+        "{}",
+        fetch[0]
+    );
+}
+
 /// What `vmkaudit collect` of `sim` draws on a pseudo-terminal (`script`, util-linux; Debian:
 /// bsdutils), with `env` set; `None` when `script` is missing (the test is then skipped).
 fn drawn_on_a_terminal(sim: &Sim, env: &[(&str, &str)]) -> Option<String> {

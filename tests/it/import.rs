@@ -37,7 +37,7 @@ fn schema_errors(value: &Value) -> Vec<String> {
         .collect()
 }
 
-fn assert_valid(value: &Value, what: &str) {
+pub(crate) fn assert_valid(value: &Value, what: &str) {
     let errors = schema_errors(value);
     assert!(
         errors.is_empty(),
@@ -60,6 +60,47 @@ fn lab_inventory_is_valid_against_the_schema() {
 fn imported_csv_samples_serialize_to_valid_inventories() {
     for (rel, format) in [(RVTOOLS, Format::Rvtools), (POWERCLI, Format::Powercli)] {
         assert_valid(&to_value(&load(rel, Some(format))), rel);
+    }
+}
+
+#[test]
+fn csv_imports_leave_every_schema2_field_unknown() {
+    // RVTools and PowerCLI exports carry none of the schema-2 data: each field stays null
+    // ("not collected"), never an empty list or a default that would pass a check.
+    for (rel, format) in [(RVTOOLS, Format::Rvtools), (POWERCLI, Format::Powercli)] {
+        let inv = load(rel, Some(format));
+        assert!(!inv.hosts.is_empty(), "{rel}");
+        for h in &inv.hosts {
+            let what = format!("{rel}: {}", h.name);
+            assert_eq!(h.services, None, "{what}");
+            assert_eq!(h.pnics, None, "{what}");
+            assert_eq!(h.lockdown_mode, None, "{what}");
+            for n in h.netstacks.iter().flatten() {
+                assert_eq!(n.routes, None, "{what} {}", n.key);
+            }
+            for r in h.firewall.iter().flat_map(|f| &f.rulesets) {
+                assert_eq!(
+                    (r.ip_list_user_configurable, r.user_controllable, &r.rules),
+                    (None, None, &None),
+                    "{what} {}",
+                    r.key
+                );
+            }
+            for v in &h.vmks {
+                let what = format!("{what} {}", v.device);
+                assert_eq!((&v.teaming, &v.security), (&None, &None), "{what}");
+                assert_eq!(v.iscsi_bound, None, "{what}");
+                assert_eq!(
+                    (&v.ipv6_gateway, v.ipv6_dhcp, v.ipv6_autoconf),
+                    (&None, None, None),
+                    "{what}"
+                );
+                assert!(
+                    v.switch_kind != Some(vmkaudit::model::SwitchKind::Nsx),
+                    "{what}"
+                );
+            }
+        }
     }
 }
 

@@ -123,11 +123,31 @@ type Dvs struct {
 	Name       string      `json:"name"`
 	MaxMtu     int32       `json:"max_mtu"`
 	Portgroups []Portgroup `json:"portgroups"`
+	// The switch's default teaming (uplink port names "Uplink 1" ...) and security policy,
+	// which port groups without their own inherit.
+	Teaming  *Teaming  `json:"teaming"`
+	Security *Security `json:"security"`
 }
 
+// Portgroup is a distributed port group: its VLAN (an ID, {"trunk": [[a, b]]} or
+// {"pvlan": id}), teaming with uplink port names, and security policy.
 type Portgroup struct {
-	Name string `json:"name"`
-	Vlan int32  `json:"vlan"`
+	Name     string          `json:"name"`
+	Vlan     json.RawMessage `json:"vlan"`
+	Teaming  *Teaming        `json:"teaming"`
+	Security *Security       `json:"security"`
+}
+
+type Teaming struct {
+	Policy  *string  `json:"policy"`
+	Active  []string `json:"active"`
+	Standby []string `json:"standby"`
+}
+
+type Security struct {
+	Promiscuous     *bool `json:"promiscuous"`
+	MacChanges      *bool `json:"mac_changes"`
+	ForgedTransmits *bool `json:"forged_transmits"`
 }
 
 type Cluster struct {
@@ -145,29 +165,65 @@ type Host struct {
 	Netstacks       []Netstack `json:"netstacks"`
 	Switches        []Switch   `json:"switches"`
 	Firewall        *Firewall  `json:"firewall"`
+	Services        []Service  `json:"services"`
+	Pnics           []Pnic     `json:"pnics"`
+	LockdownMode    *string    `json:"lockdown_mode"`
+}
+
+type Service struct {
+	Key     string  `json:"key"`
+	Label   *string `json:"label"`
+	Running bool    `json:"running"`
+	Policy  string  `json:"policy"`
+}
+
+// Pnic is served with a linkSpeed when link_up, without one (link down) otherwise.
+type Pnic struct {
+	Device    string  `json:"device"`
+	LinkUp    *bool   `json:"link_up"`
+	SpeedMbps *int32  `json:"speed_mbps"`
+	Duplex    *string `json:"duplex"`
 }
 
 type Vmk struct {
-	Device     string   `json:"device"`
-	Portgroup  *string  `json:"portgroup"`
-	Switch     *string  `json:"switch"`
-	SwitchKind *string  `json:"switch_kind"`
-	Vlan       *int32   `json:"vlan"`
-	Ipv4       *string  `json:"ipv4"`
-	Netmask    *string  `json:"netmask"`
-	Dhcp       *bool    `json:"dhcp"`
-	Mtu        *int32   `json:"mtu"`
-	Netstack   *string  `json:"netstack"`
-	Gateway    *string  `json:"gateway"`
-	Services   []string `json:"services"`
-	Mac        *string  `json:"mac"`
-	Ipv6       []string `json:"ipv6"`
+	Device     string          `json:"device"`
+	Portgroup  *string         `json:"portgroup"`
+	Switch     *string         `json:"switch"`
+	SwitchKind *string         `json:"switch_kind"`
+	Vlan       json.RawMessage `json:"vlan"`
+	Ipv4       *string         `json:"ipv4"`
+	Netmask    *string         `json:"netmask"`
+	Dhcp       *bool           `json:"dhcp"`
+	Mtu        *int32          `json:"mtu"`
+	Netstack   *string         `json:"netstack"`
+	Gateway    *string         `json:"gateway"`
+	Services   []string        `json:"services"`
+	Mac        *string         `json:"mac"`
+	Ipv6       []string        `json:"ipv6"`
+	// IPv6 settings, served in spec.ip.ipV6Config and spec.ipRouteSpec.
+	Ipv6Gateway  *string `json:"ipv6_gateway"`
+	Ipv6Dhcp     *bool   `json:"ipv6_dhcp"`
+	Ipv6Autoconf *bool   `json:"ipv6_autoconf"`
+	// Effective policies (physical NIC names). For a distributed vmk whose values differ from
+	// its port group's, the fixture serves a port-level override on the vmk's DV port.
+	Teaming    *Teaming  `json:"teaming"`
+	Security   *Security `json:"security"`
+	IscsiBound *bool     `json:"iscsi_bound"`
 }
 
 type Netstack struct {
 	Key         string  `json:"key"`
 	Gateway     *string `json:"gateway"`
 	Ipv6Gateway *string `json:"ipv6_gateway"`
+	// Static routes, served as the stack instance's routeTableConfig (and for the default
+	// stack also in the host's routeTableInfo, with the connected and default routes).
+	Routes []Route `json:"routes"`
+}
+
+type Route struct {
+	Network string  `json:"network"`
+	Gateway string  `json:"gateway"`
+	Device  *string `json:"device"`
 }
 
 type Switch struct {
@@ -190,6 +246,17 @@ type Ruleset struct {
 	AllIp           bool     `json:"all_ip"`
 	AllowedIps      []string `json:"allowed_ips"`
 	AllowedNetworks []string `json:"allowed_networks"`
+	Rules           []Rule   `json:"rules"`
+	// Not served: the simulator's vim25 types predate vSphere 8.0 U2.
+	IpListUserConfigurable *bool `json:"ip_list_user_configurable"`
+	UserControllable       *bool `json:"user_controllable"`
+}
+
+type Rule struct {
+	Direction string `json:"direction"`
+	Protocol  string `json:"protocol"`
+	Port      int32  `json:"port"`
+	EndPort   *int32 `json:"end_port"`
 }
 
 func str(p *string) string {
@@ -399,6 +466,100 @@ type dvsInfo struct {
 	mtu    int32
 	pgKeys map[string]string
 	ref    *object.DistributedVirtualSwitch
+	def    Dvs
+}
+
+// vlanOf reads a scenario VLAN: a number (the ID) or {"trunk": [[a, b], ...]} / {"pvlan": id}.
+func vlanOf(raw json.RawMessage) (*int32, types.BaseVmwareDistributedVirtualSwitchVlanSpec) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var id int32
+	if json.Unmarshal(raw, &id) == nil {
+		return &id, &types.VmwareDistributedVirtualSwitchVlanIdSpec{VlanId: id}
+	}
+	var spec struct {
+		Trunk [][2]int32 `json:"trunk"`
+		Pvlan *int32     `json:"pvlan"`
+	}
+	check(json.Unmarshal(raw, &spec), "vlan "+string(raw))
+	if spec.Pvlan != nil {
+		return nil, &types.VmwareDistributedVirtualSwitchPvlanSpec{PvlanId: *spec.Pvlan}
+	}
+	t := &types.VmwareDistributedVirtualSwitchTrunkVlanSpec{}
+	for _, r := range spec.Trunk {
+		t.VlanId = append(t.VlanId, types.NumericRange{Start: r[0], End: r[1]})
+	}
+	return nil, t
+}
+
+func boolPolicy(b *bool) *types.BoolPolicy {
+	if b == nil {
+		return nil
+	}
+	return &types.BoolPolicy{Value: types.NewBool(*b)}
+}
+
+// dvSetting is a distributed port setting with the given parts (nil parts left out).
+func dvSetting(vlan types.BaseVmwareDistributedVirtualSwitchVlanSpec, t *Teaming, sec *Security) *types.VMwareDVSPortSetting {
+	s := &types.VMwareDVSPortSetting{Vlan: vlan}
+	if t != nil {
+		tp := &types.VmwareUplinkPortTeamingPolicy{
+			UplinkPortOrder: &types.VMwareUplinkPortOrderPolicy{ActiveUplinkPort: t.Active, StandbyUplinkPort: t.Standby},
+		}
+		if t.Policy != nil {
+			tp.Policy = &types.StringPolicy{Value: *t.Policy}
+		}
+		s.UplinkTeamingPolicy = tp
+	}
+	if sec != nil {
+		s.SecurityPolicy = &types.DVSSecurityPolicy{
+			AllowPromiscuous: boolPolicy(sec.Promiscuous),
+			MacChanges:       boolPolicy(sec.MacChanges),
+			ForgedTransmits:  boolPolicy(sec.ForgedTransmits),
+		}
+	}
+	return s
+}
+
+// uplinkName is the uplink port name of a host's n-th uplink of a distributed switch.
+func uplinkName(n int) string { return fmt.Sprintf("Uplink %d", n+1) }
+
+// mapTeaming renames a teaming policy's uplinks with f (nil stays nil; "" drops one).
+func mapTeaming(t *Teaming, f func(string) string) *Teaming {
+	if t == nil {
+		return nil
+	}
+	r := &Teaming{Policy: t.Policy, Active: []string{}, Standby: []string{}}
+	// An uplink without a counterpart (no NIC on this host) is left out, as vmkaudit does.
+	for _, a := range t.Active {
+		if n := f(a); n != "" {
+			r.Active = append(r.Active, n)
+		}
+	}
+	for _, a := range t.Standby {
+		if n := f(a); n != "" {
+			r.Standby = append(r.Standby, n)
+		}
+	}
+	return r
+}
+
+// same compares two scenario values by their JSON.
+func same(a, b interface{}) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	var u, v interface{}
+	json.Unmarshal(x, &u)
+	json.Unmarshal(y, &v)
+	return fmt.Sprint(u) == fmt.Sprint(v)
+}
+
+func sameVlan(a, b json.RawMessage) bool {
+	var u, v interface{}
+	json.Unmarshal(a, &u)
+	json.Unmarshal(b, &v)
+	return fmt.Sprint(u) == fmt.Sprint(v)
 }
 
 func check(err error, what string) {
@@ -441,12 +602,26 @@ func configureHost(hs *simulator.HostSystem, h Host, dvs map[string]*dvsInfo) {
 	}
 
 	network := &types.HostNetworkInfo{}
-	seenPnic := map[string]bool{}
-	for _, sw := range h.Switches {
-		for _, u := range sw.Uplinks {
-			if !seenPnic[u] {
-				seenPnic[u] = true
-				network.Pnic = append(network.Pnic, types.PhysicalNic{Key: pnicKey(u), Device: u, Driver: "nvmxnet3"})
+	if h.Pnics != nil {
+		for _, p := range h.Pnics {
+			nic := types.PhysicalNic{Key: pnicKey(p.Device), Device: p.Device, Driver: "nvmxnet3"}
+			if p.LinkUp != nil && *p.LinkUp {
+				var speed int32
+				if p.SpeedMbps != nil {
+					speed = *p.SpeedMbps
+				}
+				nic.LinkSpeed = &types.PhysicalNicLinkInfo{SpeedMb: speed, Duplex: p.Duplex != nil && *p.Duplex == "full"}
+			}
+			network.Pnic = append(network.Pnic, nic)
+		}
+	} else {
+		seenPnic := map[string]bool{}
+		for _, sw := range h.Switches {
+			for _, u := range sw.Uplinks {
+				if !seenPnic[u] {
+					seenPnic[u] = true
+					network.Pnic = append(network.Pnic, types.PhysicalNic{Key: pnicKey(u), Device: u, Driver: "nvmxnet3"})
+				}
 			}
 		}
 	}
@@ -454,6 +629,8 @@ func configureHost(hs *simulator.HostSystem, h Host, dvs map[string]*dvsInfo) {
 	type pg struct {
 		name, sw string
 		vlan     int32
+		teaming  *Teaming
+		security *Security
 	}
 	var pgs []pg
 	seenPg := map[string]bool{}
@@ -461,24 +638,40 @@ func configureHost(hs *simulator.HostSystem, h Host, dvs map[string]*dvsInfo) {
 		if str(v.SwitchKind) == "standard" && v.Portgroup != nil && !seenPg[*v.Portgroup] {
 			seenPg[*v.Portgroup] = true
 			var vlan int32
-			if v.Vlan != nil {
-				vlan = *v.Vlan
+			if id, _ := vlanOf(v.Vlan); id != nil {
+				vlan = *id
 			}
-			pgs = append(pgs, pg{*v.Portgroup, str(v.Switch), vlan})
+			pgs = append(pgs, pg{*v.Portgroup, str(v.Switch), vlan, v.Teaming, v.Security})
 		}
 	}
 	for _, sw := range h.Switches {
 		if sw.Kind == "standard" {
-			pgs = append(pgs, pg{"VM Network " + sw.Name, sw.Name, 999})
+			pgs = append(pgs, pg{"VM Network " + sw.Name, sw.Name, 999, nil, nil})
 		}
 	}
 	for _, p := range pgs {
+		policy := types.HostNetworkPolicy{}
+		if p.teaming != nil {
+			policy.NicTeaming = &types.HostNicTeamingPolicy{
+				Policy:   str(p.teaming.Policy),
+				NicOrder: &types.HostNicOrderPolicy{ActiveNic: p.teaming.Active, StandbyNic: p.teaming.Standby},
+			}
+		}
+		if p.security != nil {
+			policy.Security = &types.HostNetworkSecurityPolicy{
+				AllowPromiscuous: p.security.Promiscuous, MacChanges: p.security.MacChanges, ForgedTransmits: p.security.ForgedTransmits,
+			}
+		}
 		network.Portgroup = append(network.Portgroup, types.HostPortGroup{
-			Key:     "key-vim.host.PortGroup-" + p.name,
-			Vswitch: "key-vim.host.VirtualSwitch-" + p.sw,
-			Spec:    types.HostPortGroupSpec{Name: p.name, VlanId: p.vlan, VswitchName: p.sw},
+			Key:            "key-vim.host.PortGroup-" + p.name,
+			Vswitch:        "key-vim.host.VirtualSwitch-" + p.sw,
+			ComputedPolicy: policy,
+			Spec:           types.HostPortGroupSpec{Name: p.name, VlanId: p.vlan, VswitchName: p.sw},
 		})
 	}
+	// Per distributed switch: uplink port name <-> physical NIC of this host.
+	uplinkNic := map[string]map[string]string{}
+	nicUplink := map[string]map[string]string{}
 	for _, sw := range h.Switches {
 		var pnics []string
 		for _, u := range sw.Uplinks {
@@ -500,14 +693,29 @@ func configureHost(hs *simulator.HostSystem, h Host, dvs map[string]*dvsInfo) {
 				NumPorts: 128, NumPortsAvailable: 100, Mtu: mtu, Portgroup: pgKeys, Pnic: pnics,
 				Spec: types.HostVirtualSwitchSpec{NumPorts: 128, Mtu: mtu},
 			})
+		} else if sw.Kind == "nsx" {
+			network.OpaqueSwitch = append(network.OpaqueSwitch, types.HostOpaqueSwitch{
+				Key: "nvds-" + sw.Name, Name: sw.Name, Pnic: pnics, Status: "up",
+			})
 		} else {
 			d := dvs[sw.Name]
 			if d == nil {
 				log.Fatalf("vcsim-fixture: host %s: distributed switch %s is not defined in its datacenter", h.Name, sw.Name)
 			}
+			uplinkNic[sw.Name] = map[string]string{}
+			nicUplink[sw.Name] = map[string]string{}
+			var ports []types.KeyValue
+			backing := &types.DistributedVirtualSwitchHostMemberPnicBacking{}
+			for i, u := range sw.Uplinks {
+				key := strconv.Itoa(900 + i)
+				ports = append(ports, types.KeyValue{Key: key, Value: uplinkName(i)})
+				backing.PnicSpec = append(backing.PnicSpec, types.DistributedVirtualSwitchHostMemberPnicSpec{PnicDevice: u, UplinkPortKey: key})
+				uplinkNic[sw.Name][uplinkName(i)] = u
+				nicUplink[sw.Name][u] = uplinkName(i)
+			}
 			network.ProxySwitch = append(network.ProxySwitch, types.HostProxySwitch{
 				DvsUuid: d.uuid, DvsName: sw.Name, Key: d.uuid, NumPorts: 512, NumPortsAvailable: 500,
-				Mtu: mtu, Pnic: pnics,
+				Mtu: mtu, Pnic: pnics, UplinkPort: ports, Spec: types.HostProxySwitchSpec{Backing: backing},
 			})
 		}
 	}
@@ -528,8 +736,8 @@ func configureHost(hs *simulator.HostSystem, h Host, dvs map[string]*dvsInfo) {
 		if v.Mtu != nil {
 			spec.Mtu = *v.Mtu
 		}
-		if len(v.Ipv6) > 0 {
-			cfg := &types.HostIpConfigIpV6AddressConfiguration{}
+		if len(v.Ipv6) > 0 || v.Ipv6Dhcp != nil || v.Ipv6Autoconf != nil {
+			cfg := &types.HostIpConfigIpV6AddressConfiguration{AutoConfigurationEnabled: v.Ipv6Autoconf, DhcpV6Enabled: v.Ipv6Dhcp}
 			for _, a := range v.Ipv6 {
 				parts := strings.SplitN(a, "/", 2)
 				prefix, _ := strconv.Atoi(parts[1])
@@ -538,13 +746,30 @@ func configureHost(hs *simulator.HostSystem, h Host, dvs map[string]*dvsInfo) {
 			}
 			spec.Ip.IpV6Config = cfg
 		}
-		if v.Gateway != nil {
+		if v.Gateway != nil || v.Ipv6Gateway != nil {
 			spec.IpRouteSpec = &types.HostVirtualNicIpRouteSpec{
-				IpRouteConfig: &types.HostIpRouteConfig{DefaultGateway: *v.Gateway},
+				IpRouteConfig: &types.HostIpRouteConfig{DefaultGateway: str(v.Gateway), IpV6DefaultGateway: str(v.Ipv6Gateway)},
 			}
 		}
 		portgroup := ""
-		if str(v.SwitchKind) == "distributed" {
+		if str(v.SwitchKind) == "nsx" {
+			if v.Portgroup == nil {
+				// An NSX tunnel endpoint: a vmk of the opaque switch.
+				for j := range network.OpaqueSwitch {
+					if network.OpaqueSwitch[j].Name == str(v.Switch) {
+						network.OpaqueSwitch[j].Vtep = append(network.OpaqueSwitch[j].Vtep, types.HostVirtualNic{
+							Device: v.Device, Key: vnicKey(v.Device), Spec: spec,
+						})
+					}
+				}
+				continue
+			}
+			id := "ls-" + *v.Portgroup
+			spec.OpaqueNetwork = &types.HostVirtualNicOpaqueNetworkSpec{OpaqueNetworkId: id, OpaqueNetworkType: "nsx.LogicalSwitch"}
+			network.OpaqueNetwork = append(network.OpaqueNetwork, types.HostOpaqueNetworkInfo{
+				OpaqueNetworkId: id, OpaqueNetworkName: *v.Portgroup, OpaqueNetworkType: "nsx.LogicalSwitch",
+			})
+		} else if str(v.SwitchKind) == "distributed" {
 			d := dvs[str(v.Switch)]
 			if d == nil {
 				log.Fatalf("vcsim-fixture: host %s %s: unknown distributed switch %q", h.Name, v.Device, str(v.Switch))
@@ -557,8 +782,12 @@ func configureHost(hs *simulator.HostSystem, h Host, dvs map[string]*dvsInfo) {
 				}
 				key = k
 			}
+			portKey := strconv.Itoa(100 + i)
 			spec.DistributedVirtualPort = &types.DistributedVirtualSwitchPortConnection{
-				SwitchUuid: d.uuid, PortgroupKey: key, PortKey: strconv.Itoa(100 + i),
+				SwitchUuid: d.uuid, PortgroupKey: key, PortKey: portKey,
+			}
+			if v.Portgroup != nil && d.ref != nil {
+				portOverride(hs, h, v, d, *v.Portgroup, key, portKey, uplinkNic[str(v.Switch)], nicUplink[str(v.Switch)])
 			}
 		} else {
 			portgroup = str(v.Portgroup)
@@ -570,15 +799,59 @@ func configureHost(hs *simulator.HostSystem, h Host, dvs map[string]*dvsInfo) {
 	}
 	for i := len(h.Netstacks) - 1; i >= 0; i-- {
 		n := h.Netstacks[i]
-		network.NetStackInstance = append(network.NetStackInstance, types.HostNetStackInstance{
+		var entries []types.HostIpRouteEntry
+		for _, r := range n.Routes {
+			parts := strings.SplitN(r.Network, "/", 2)
+			prefix, _ := strconv.Atoi(parts[1])
+			entries = append(entries, types.HostIpRouteEntry{Network: parts[0], PrefixLength: int32(prefix), Gateway: r.Gateway, DeviceName: str(r.Device)})
+		}
+		instance := types.HostNetStackInstance{
 			Key: n.Key, Name: n.Key,
 			IpRouteConfig: &types.HostIpRouteConfig{DefaultGateway: str(n.Gateway), IpV6DefaultGateway: str(n.Ipv6Gateway)},
-		})
+		}
 		if n.Key == "defaultTcpipStack" {
 			network.IpRouteConfig = &types.HostIpRouteConfig{DefaultGateway: str(n.Gateway), IpV6DefaultGateway: str(n.Ipv6Gateway)}
+			if n.Routes != nil {
+				// As a real host: the default stack's routes only in the host's route table,
+				// with the default route and the connected networks of its vmks around them.
+				table := &types.HostIpRouteTableInfo{}
+				if n.Gateway != nil {
+					table.IpRoute = append(table.IpRoute, types.HostIpRouteEntry{Network: "0.0.0.0", PrefixLength: 0, Gateway: *n.Gateway, DeviceName: "vmk0"})
+				}
+				for _, v := range h.Vmks {
+					if v.Ipv4 != nil && v.Netmask != nil && (v.Netstack == nil || *v.Netstack == n.Key) {
+						ip := net.ParseIP(*v.Ipv4).To4()
+						mask := net.IPMask(net.ParseIP(*v.Netmask).To4())
+						ones, _ := mask.Size()
+						table.IpRoute = append(table.IpRoute, types.HostIpRouteEntry{Network: ip.Mask(mask).String(), PrefixLength: int32(ones), Gateway: "0.0.0.0", DeviceName: v.Device})
+					}
+				}
+				table.IpRoute = append(table.IpRoute, entries...)
+				network.RouteTableInfo = table
+			}
+		} else if n.Routes != nil {
+			cfg := &types.HostIpRouteTableConfig{}
+			for _, e := range entries {
+				cfg.IpRoute = append(cfg.IpRoute, types.HostIpRouteOp{ChangeOperation: "ignore", Route: e})
+			}
+			instance.RouteTableConfig = cfg
 		}
+		network.NetStackInstance = append(network.NetStackInstance, instance)
 	}
 	hs.Config.Network = network
+
+	hs.Config.Service = nil
+	if h.Services != nil {
+		info := &types.HostServiceInfo{}
+		for _, sv := range h.Services {
+			info.Service = append(info.Service, types.HostService{Key: sv.Key, Label: str(sv.Label), Running: sv.Running, Policy: sv.Policy})
+		}
+		hs.Config.Service = info
+	}
+	hs.Config.LockdownMode = ""
+	if h.LockdownMode != nil {
+		hs.Config.LockdownMode = types.HostLockdownMode("lockdown" + strings.Title(*h.LockdownMode))
+	}
 
 	// Services: one netConfig per nicType; selectedVnic entries are "<nicType>.<vnic key>".
 	nicTypes := []string{"management", "vmotion", "faultToleranceLogging", "vSphereReplication", "vSphereProvisioning"}
@@ -622,12 +895,74 @@ func configureHost(hs *simulator.HostSystem, h Host, dvs map[string]*dvsInfo) {
 				prefix, _ := strconv.Atoi(parts[1])
 				ips.IpNetwork = append(ips.IpNetwork, types.HostFirewallRulesetIpNetwork{Network: parts[0], PrefixLength: int32(prefix)})
 			}
+			rules := []types.HostFirewallRule{}
+			for _, ru := range r.Rules {
+				rule := types.HostFirewallRule{Port: ru.Port, Direction: types.HostFirewallRuleDirection(ru.Direction), PortType: "dst", Protocol: ru.Protocol}
+				if ru.EndPort != nil {
+					rule.EndPort = *ru.EndPort
+				}
+				rules = append(rules, rule)
+			}
 			fw.Ruleset = append(fw.Ruleset, types.HostFirewallRuleset{
-				Key: r.Key, Label: str(r.Label), Enabled: r.Enabled, Service: r.Key, AllowedHosts: ips,
-				Rule: []types.HostFirewallRule{{Port: 22, Direction: "inbound", PortType: "dst", Protocol: "tcp"}},
+				Key: r.Key, Label: str(r.Label), Enabled: r.Enabled, Service: r.Key, AllowedHosts: ips, Rule: rules,
 			})
 		}
 		hs.Config.Firewall = fw
+	}
+}
+
+// portOverride gives the vmk's DV port the parts of the vmk's expected VLAN, teaming and
+// security policy that differ from its port group's (with the switch's defaults), and lets the
+// port group allow such overrides, the way vCenter shows a port-level override.
+func portOverride(hs *simulator.HostSystem, h Host, v Vmk, d *dvsInfo, pgName, pgKey, portKey string, uplinkNic, nicUplink map[string]string) {
+	var def Portgroup
+	for _, p := range d.def.Portgroups {
+		if p.Name == pgName {
+			def = p
+		}
+	}
+	teaming, security := def.Teaming, def.Security
+	if teaming == nil {
+		teaming = d.def.Teaming
+	}
+	if security == nil {
+		security = d.def.Security
+	}
+	pgTeaming := mapTeaming(teaming, func(u string) string { return uplinkNic[u] })
+	var vlan types.BaseVmwareDistributedVirtualSwitchVlanSpec
+	setting := &types.VMwareDVSPortSetting{}
+	overridden := false
+	if !sameVlan(v.Vlan, def.Vlan) {
+		_, vlan = vlanOf(v.Vlan)
+		setting.Vlan = vlan
+		overridden = true
+	}
+	if !same(v.Teaming, pgTeaming) && v.Teaming != nil {
+		setting.UplinkTeamingPolicy = dvSetting(nil, mapTeaming(v.Teaming, func(n string) string { return nicUplink[n] }), nil).UplinkTeamingPolicy
+		overridden = true
+	}
+	if !same(v.Security, security) && v.Security != nil {
+		setting.SecurityPolicy = dvSetting(nil, nil, v.Security).SecurityPolicy
+		overridden = true
+	}
+	if !overridden {
+		return
+	}
+	sim := simulator.Map.Get(d.ref.Reference()).(*simulator.DistributedVirtualSwitch)
+	sim.FetchDVPortsResponse.Returnval = append(sim.FetchDVPortsResponse.Returnval, types.DistributedVirtualPort{
+		Key: portKey, DvsUuid: d.uuid, PortgroupKey: pgKey,
+		Config: types.DVPortConfigInfo{Setting: setting},
+		Connectee: &types.DistributedVirtualSwitchPortConnectee{
+			ConnectedEntity: &hs.Self, NicKey: v.Device, Type: "hostVmkVirtualNic",
+		},
+	})
+	for _, ref := range sim.Portgroup {
+		pg := simulator.Map.Get(ref).(*simulator.DistributedVirtualPortgroup)
+		if pg.Key == pgKey {
+			pg.Config.Policy = &types.VMwareDVSPortgroupPolicy{
+				VlanOverrideAllowed: true, UplinkTeamingOverrideAllowed: true, SecurityPolicyOverrideAllowed: true,
+			}
+		}
 	}
 }
 
@@ -637,7 +972,8 @@ func generated(g *Generate) []Host {
 		pg, sw, kind, ns := "Management Network", "vSwitch0", "standard", "defaultTcpipStack"
 		ip := fmt.Sprintf("10.9.%d.%d", i/250, i%250+1)
 		mask := "255.255.0.0"
-		var vlan, mtu int32 = 0, 1500
+		var mtu int32 = 1500
+		vlan := json.RawMessage("0")
 		dhcp := false
 		gw := "10.9.255.254"
 		hosts = append(hosts, Host{
@@ -645,7 +981,7 @@ func generated(g *Generate) []Host {
 			ConnectionState: "connected",
 			Version:         "8.0.2",
 			Build:           "22380479",
-			Vmks: []Vmk{{Device: "vmk0", Portgroup: &pg, Switch: &sw, SwitchKind: &kind, Vlan: &vlan,
+			Vmks: []Vmk{{Device: "vmk0", Portgroup: &pg, Switch: &sw, SwitchKind: &kind, Vlan: vlan,
 				Ipv4: &ip, Netmask: &mask, Dhcp: &dhcp, Mtu: &mtu, Netstack: &ns, Services: []string{"management"}}},
 			Netstacks: []Netstack{{Key: ns, Gateway: &gw}},
 			Switches:  []Switch{{Name: sw, Kind: kind, Mtu: &mtu, Uplinks: []string{"vmnic0"}}},
@@ -678,9 +1014,12 @@ func buildVcenter(ctx context.Context, sc *Scenario, c *vim25.Client) {
 			// The simulator does not copy the VMware-specific maxMtu into config.
 			sim.Config.(*types.VMwareDVSConfigInfo).MaxMtu = s.MaxMtu
 			obj := object.NewDistributedVirtualSwitch(c, ref)
-			info := &dvsInfo{uuid: sim.Uuid, mtu: s.MaxMtu, pgKeys: map[string]string{}, ref: obj}
+			// Only the scenario's default policies, none of the simulator's own.
+			sim.Config.GetDVSConfigInfo().DefaultPortConfig = dvSetting(nil, s.Teaming, s.Security)
+			info := &dvsInfo{uuid: sim.Uuid, mtu: s.MaxMtu, pgKeys: map[string]string{}, ref: obj, def: s}
 			for _, p := range s.Portgroups {
-				setting := &types.VMwareDVSPortSetting{Vlan: &types.VmwareDistributedVirtualSwitchVlanIdSpec{VlanId: p.Vlan}}
+				_, vlan := vlanOf(p.Vlan)
+				setting := dvSetting(vlan, p.Teaming, p.Security)
 				task, err := obj.AddPortgroup(ctx, []types.DVPortgroupConfigSpec{{Name: p.Name, DefaultPortConfig: setting, Type: "earlyBinding", NumPorts: 8}})
 				check(err, "add portgroup "+p.Name)
 				check(task.Wait(ctx), "add portgroup "+p.Name)
@@ -737,7 +1076,7 @@ func buildEsxi(sc *Scenario) {
 	dc := sc.Datacenters[0]
 	dvs := map[string]*dvsInfo{}
 	for _, s := range dc.Dvs {
-		info := &dvsInfo{uuid: fakeUUID(s.Name), mtu: s.MaxMtu, pgKeys: map[string]string{}}
+		info := &dvsInfo{uuid: fakeUUID(s.Name), mtu: s.MaxMtu, pgKeys: map[string]string{}, def: s}
 		for i, p := range s.Portgroups {
 			info.pgKeys[p.Name] = fmt.Sprintf("dvportgroup-%d", 100+i)
 		}
