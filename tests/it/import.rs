@@ -288,13 +288,20 @@ fn shared(inv: &Inventory) -> Vec<(String, Vec<SharedVmk>)> {
         .collect()
 }
 
-/// Each vmk's services that a PowerCLI export can show (it has no column for vsanWitness or
-/// nvmeTcp, which the lab's designs use), sorted.
+/// Each vmk's services that the sample PowerCLI export shows (the service columns vmkaudit maps
+/// that the export has: none for nvmeTcp, which the lab's designs use, nor for vsanWitness,
+/// whose column vmkaudit reads where an export has it), sorted.
 fn services(inv: &Inventory) -> Vec<(String, String, Option<Vec<String>>)> {
+    let text = std::fs::read_to_string(repo(POWERCLI)).unwrap();
+    let header = text
+        .lines()
+        .find(|l| !l.starts_with("#TYPE"))
+        .unwrap()
+        .to_string();
     let exportable = |s: &String| {
         vmkaudit::inventory::powercli::SERVICE_COLUMNS
             .iter()
-            .any(|(_, svc)| svc == s)
+            .any(|(column, svc)| svc == s && header.contains(&format!("\"{column}\"")))
     };
     let mut out = Vec::new();
     for h in &inv.hosts {
