@@ -629,6 +629,9 @@ fn snapshots_of_junit_and_prometheus_for_the_sample_lab() {
     for lang in Lang::ALL {
         let (inv, ff) = lab(lang);
         let xml = vmkaudit::render::junit::junit_xml(&inv, &ff, FailOn::Warning, lang);
+        // The expired waiver's message names the rule set file by its path in this checkout.
+        let root = crate::common::repo("").display().to_string();
+        let xml = xml.replace(root.trim_end_matches('/'), "[repo]");
         snapshot(&format!("lab_junit_{}", lang.code()), &xml);
     }
     let (inv, ff) = lab(Lang::En);
