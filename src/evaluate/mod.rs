@@ -308,10 +308,12 @@ fn rule(id: &str) -> &'static Rule {
 
 /// The kinds of data each imported file (an RVTools or PowerCLI source) provides for none of
 /// its hosts: what its format does not carry (RVTools has no firewall), or what the file lacks
-/// (a column left out of the export). Such a gap is one fact about the file, reported once as
-/// a COV002 on the source that says for how many hosts which checks could not run, instead of
-/// one COV002 per host (160,000 for a 40,000-host RVTools export). A gap on some hosts only,
-/// and every gap of a live source (a property refused on one host), stays per host.
+/// (a column left out of the export); and for a live source (vCenter, ESXi), the kinds live
+/// collection never reads ([`Data::read_live`]: the iSCSI port binding). Such a gap is one fact
+/// about the source, reported once as a COV002 on it that says for how many hosts which checks
+/// could not run, instead of one COV002 per host (160,000 for a 40,000-host RVTools export,
+/// 2,500 for a vCenter). A gap on some hosts only, and any other gap of a live source (a
+/// property refused on one host), stays per host.
 struct FileGaps<'a> {
     /// Source name → (index in `Inventory::sources`, the data it provides for no host).
     sources: HashMap<&'a str, (usize, Vec<Data>)>,
@@ -323,7 +325,15 @@ impl<'a> FileGaps<'a> {
             .sources
             .iter()
             .enumerate()
-            .filter(|(_, s)| matches!(s.kind, SourceKind::Rvtools | SourceKind::Powercli))
+            .filter(|(_, s)| {
+                matches!(
+                    s.kind,
+                    SourceKind::Rvtools
+                        | SourceKind::Powercli
+                        | SourceKind::Vcenter
+                        | SourceKind::Esxi
+                )
+            })
             .map(|(i, s)| (s.name.as_str(), (i, [false; Data::ALL.len()])))
             .collect();
         for h in inv.hosts.iter().filter(|h| h.is_connected()) {
@@ -344,10 +354,12 @@ impl<'a> FileGaps<'a> {
         let sources = provided
             .into_iter()
             .map(|(name, (i, seen))| {
+                let live = matches!(inv.sources[i].kind, SourceKind::Vcenter | SourceKind::Esxi);
                 let gaps = Data::ALL
                     .iter()
                     .zip(seen)
-                    .filter(|(_, seen)| !seen)
+                    // A live source's gap is the source's only for what it never reads.
+                    .filter(|(d, seen)| !(*seen || live && d.read_live()))
                     .map(|(d, _)| *d)
                     .collect();
                 (name, (i, gaps))

@@ -91,12 +91,29 @@ pub fn host_messages(host: &Host, data: Data, rules: &[String], missing: &[Strin
     }
 }
 
-/// The message and remediation of the COV002 on imported file `source`, which provides `data`
-/// for none of its `hosts` hosts, so that `ids` could not check it there.
+/// The message and remediation of the COV002 on source `source` (an imported file, or a live
+/// source for data live collection does not read), which provides `data` for none of its
+/// `hosts` hosts, so that `ids` could not check it there.
 pub fn file_messages(source: &Source, data: Data, hosts: usize, ids: &[String]) -> (Msg, Msg) {
     let name = &source.name;
     let list = net::list(ids);
     let what = data.label();
+    if matches!(source.kind, SourceKind::Vcenter | SourceKind::Esxi) {
+        return (
+            msg!(
+                "COV002.live.not_read",
+                "Not checked on the {hosts} hosts from {name}: {list}. Live collection does not read {what} (see docs/collect.md).",
+                hosts,
+                name,
+                list,
+                what,
+            ),
+            msg!(
+                "COV002.live.fix",
+                "Check it on the hosts themselves (iSCSI port binding: esxcli iscsi networkportal list), or record it in an inventory file (`iscsi_bound`) and check that file.",
+            ),
+        );
+    }
     match crate::inventory::file_gap(source.kind, data) {
         FileGap::NotExported => {
             let format = match source.kind {

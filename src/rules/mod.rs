@@ -46,6 +46,14 @@ impl Data {
         )
     }
 
+    /// Whether live collection (vCenter, ESXi) reads this data. It does not read the iSCSI port
+    /// binding (no host property carries it; `HostIscsiManager.QueryBoundVnics` would be one call
+    /// per host, see docs/collect.md): like a kind an export format lacks, that gap is one
+    /// COV002 on the source, not one per host.
+    pub fn read_live(self) -> bool {
+        !matches!(self, Data::IscsiBinding)
+    }
+
     /// The vSphere host properties this data comes from in a live collection, to name the one
     /// the server refused (`Host::not_collected`).
     pub fn vsphere_properties(self) -> &'static [&'static str] {

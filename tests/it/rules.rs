@@ -1099,3 +1099,42 @@ fn every_fix_template_is_filled_where_its_rule_fires() {
     }
     assert!(with_fix >= 3, "rules with a fix template: {with_fix}");
 }
+
+#[test]
+fn data_live_collection_never_reads_is_one_fact_per_source_not_a_finding_per_host() {
+    // A vCenter collection leaves `iscsi_bound` unknown on every vmk (no host property carries
+    // it): one COV002 on the source, never one per host (2,500 for a big vCenter).
+    let mut inv = load_inventory(&fixtures().join("GW004/quiet.json"));
+    let source = inv.sources[0].name.clone();
+    assert_eq!(inv.sources[0].kind, vmkaudit::model::SourceKind::Vcenter);
+    for h in &mut inv.hosts {
+        h.source = Some(source.clone());
+        for v in &mut h.vmks {
+            v.iscsi_bound = None;
+        }
+    }
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    let cov: Vec<_> = f.findings.iter().filter(|x| x.rule == "COV002").collect();
+    assert_eq!(cov.len(), 1, "{cov:#?}");
+    assert_eq!(
+        (cov[0].subject.name(), cov[0].subject.object()),
+        (source.as_str(), Some("iscsi_binding"))
+    );
+    assert!(
+        cov[0]
+            .message
+            .contains("Live collection does not read the iSCSI port binding"),
+        "{}",
+        cov[0].message
+    );
+    // Data live collection does read stays per host: a refused property on one host.
+    inv.hosts[1].firewall = None;
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    let hosts: Vec<_> = f
+        .findings
+        .iter()
+        .filter(|x| x.rule == "COV002" && x.subject.object() == Some("firewall"))
+        .map(|x| x.subject.name().to_string())
+        .collect();
+    assert_eq!(hosts, [inv.hosts[1].name.clone()]);
+}
