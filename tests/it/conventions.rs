@@ -135,7 +135,7 @@ fn the_man_page_comes_from_the_clap_definitions() {
     ] {
         assert!(page.contains(word), "the page lacks {word}");
     }
-    if let Some(groff) = crate::common::tool("groff", "groff") {
+    if let Some(groff) = crate::common::tool("groff", "groff-base") {
         // groff renders it without a warning.
         let mut child = std::process::Command::new(groff)
             .args(["-man", "-Tutf8", "-ww", "-z"])
