@@ -39,12 +39,20 @@ fn may_hide(s: &str) -> bool {
 /// `s` with every character that [`is_hidden`] replaced by `\u{HEX}` (borrowed when there is
 /// none, which is nearly always).
 pub fn visible(s: &str) -> Cow<'_, str> {
-    if !may_hide(s) || !s.chars().any(is_hidden) {
+    if !may_hide(s) {
+        return Cow::Borrowed(s);
+    }
+    escape(s, is_hidden)
+}
+
+/// `s` with every character `hide` picks written as `\u{HEX}` (borrowed when there is none).
+fn escape(s: &str, hide: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(&hide) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
-        if is_hidden(c) {
+        if hide(c) {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         } else {
             out.push(c);
@@ -57,19 +65,9 @@ pub fn visible(s: &str) -> Cow<'_, str> {
 /// the Unicode line and paragraph separators are escaped too (`\u{a}`), so text from a source
 /// can never end the line it is on.
 pub fn visible_line(s: &str) -> Cow<'_, str> {
-    let breaks = |c: char| matches!(c, '\n' | '\t' | '\u{2028}' | '\u{2029}');
-    if !s.contains(breaks) {
-        return visible(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        if is_hidden(c) || breaks(c) {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    escape(s, |c| {
+        is_hidden(c) || matches!(c, '\n' | '\t' | '\u{2028}' | '\u{2029}')
+    })
 }
 
 /// [`visible`] for an owned string (returned as it is when nothing is replaced).

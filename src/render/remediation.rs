@@ -11,7 +11,7 @@
 
 use std::fmt::Write;
 
-use crate::findings::{Category, Finding, FindingsFile, Subject};
+use crate::findings::{Category, Finding, FindingsFile, Fix, Subject};
 use crate::i18n::Lang;
 use crate::msg;
 use crate::render::controls::visible_line as visible;
@@ -123,6 +123,38 @@ fn finding_comment(out: &mut String, f: &Finding, lang: Lang, indent: &str) {
     }
 }
 
+/// Whether any finding of `b` has commands of the kind `pick` chooses.
+fn has_commands(b: &HostBlock, pick: fn(&Fix) -> &Vec<String>) -> bool {
+    b.findings
+        .iter()
+        .any(|f| f.fix.as_ref().is_some_and(|x| !pick(x).is_empty()))
+}
+
+/// The findings of `b`, each as its comment, then its commands of the kind `pick` chooses (one
+/// per line), or `none` as a comment when its fix has none of that kind.
+fn block_body(
+    out: &mut String,
+    b: &HostBlock,
+    lang: Lang,
+    indent: &str,
+    pick: fn(&Fix) -> &Vec<String>,
+    none: &str,
+) {
+    for f in &b.findings {
+        finding_comment(out, f, lang, indent);
+        let Some(fix) = &f.fix else {
+            continue;
+        };
+        let commands = pick(fix);
+        if commands.is_empty() {
+            comment_lines(out, indent, none);
+        }
+        for c in commands {
+            let _ = writeln!(out, "{indent}{c}");
+        }
+    }
+}
+
 /// `remediation.sh`: esxcli commands, one function per host, run as `sh remediation.sh HOST`
 /// on that host.
 pub fn remediation_sh(ff: &FindingsFile, lang: Lang) -> String {
@@ -149,55 +181,28 @@ pub fn remediation_sh(ff: &FindingsFile, lang: Lang) -> String {
         comment(&mut out, &l.render(lang));
     }
     out.push_str("set -eu\n\n");
+    let no_esxcli = msg!(
+        "remediation.sh.no_esxcli",
+        "No esxcli command can make this change: see remediation.ps1."
+    )
+    .render(lang);
+    let pick: fn(&Fix) -> &Vec<String> = |x| &x.esxcli;
     let mut cases = Vec::new();
     for (n, b) in blocks.iter().enumerate() {
-        let cluster = b.cluster.unwrap_or("-");
         let _ = writeln!(
             out,
             "# ===== {} (cluster {}) =====",
             visible(b.host),
-            visible(cluster)
+            visible(b.cluster.unwrap_or("-"))
         );
-        let commands: Vec<&String> = b
-            .findings
-            .iter()
-            .filter_map(|f| f.fix.as_ref())
-            .flat_map(|x| &x.esxcli)
-            .collect();
-        if commands.is_empty() {
-            for f in &b.findings {
-                finding_comment(&mut out, f, lang, "");
-                if f.fix.is_some() {
-                    let no_esxcli = msg!(
-                        "remediation.sh.no_esxcli",
-                        "No esxcli command can make this change: see remediation.ps1."
-                    );
-                    comment(&mut out, &no_esxcli.render(lang));
-                }
-            }
+        if !has_commands(b, pick) {
+            block_body(&mut out, b, lang, "", pick, &no_esxcli);
             out.push('\n');
             continue;
         }
         let function = format!("fix_host_{}", n + 1);
         let _ = writeln!(out, "{function}() {{");
-        for f in &b.findings {
-            finding_comment(&mut out, f, lang, "    ");
-            match &f.fix {
-                Some(fix) if fix.esxcli.is_empty() => {
-                    let no_esxcli = msg!(
-                        "remediation.sh.no_esxcli",
-                        "No esxcli command can make this change: see remediation.ps1."
-                    );
-                    let _ = writeln!(out, "    # {}", no_esxcli.render(lang));
-                }
-                Some(fix) => {
-                    for c in &fix.esxcli {
-                        let _ = writeln!(out, "    {c}");
-                    }
-                }
-                None => {}
-            }
-        }
+        block_body(&mut out, b, lang, "    ", pick, &no_esxcli);
         out.push_str("}\n\n");
         cases.push((b.host, function));
     }
@@ -268,6 +273,12 @@ pub fn remediation_ps1(ff: &FindingsFile, lang: Lang) -> String {
          function Test-Selected([string]$Name) { (-not $OnlyHost) -or ($OnlyHost -contains $Name) }\n\n",
     );
     let q = crate::rules::fix::ps_quote;
+    let no_powercli = msg!(
+        "remediation.ps1.no_powercli",
+        "No PowerCLI command for this change: see remediation.sh."
+    )
+    .render(lang);
+    let pick: fn(&Fix) -> &Vec<String> = |x| &x.powercli;
     for b in &blocks {
         let _ = writeln!(
             out,
@@ -275,34 +286,22 @@ pub fn remediation_ps1(ff: &FindingsFile, lang: Lang) -> String {
             visible(b.host),
             visible(b.cluster.unwrap_or("-"))
         );
-        let has_commands = b
-            .findings
-            .iter()
-            .any(|f| f.fix.as_ref().is_some_and(|x| !x.powercli.is_empty()));
-        if !has_commands || b.host.chars().any(char::is_control) {
+        if b.host.chars().any(char::is_control) {
+            // No `Get-VMHost -Name` for a name that cannot be written safely: comments only.
             for f in &b.findings {
                 finding_comment(&mut out, f, lang, "");
             }
             out.push('\n');
             continue;
         }
+        if !has_commands(b, pick) {
+            block_body(&mut out, b, lang, "", pick, &no_powercli);
+            out.push('\n');
+            continue;
+        }
         let _ = writeln!(out, "if (Test-Selected {}) {{", q(b.host));
         let _ = writeln!(out, "    $vmhost = Get-VMHost -Name {}", q(b.host));
-        for f in &b.findings {
-            finding_comment(&mut out, f, lang, "    ");
-            if let Some(fix) = &f.fix {
-                if fix.powercli.is_empty() {
-                    let none = msg!(
-                        "remediation.ps1.no_powercli",
-                        "No PowerCLI command for this change: see remediation.sh."
-                    );
-                    let _ = writeln!(out, "    # {}", none.render(lang));
-                }
-                for c in &fix.powercli {
-                    let _ = writeln!(out, "    {c}");
-                }
-            }
-        }
+        block_body(&mut out, b, lang, "    ", pick, &no_powercli);
         out.push_str("}\n\n");
     }
     out
