@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a deterministic synthetic estate (vmkaudit inventory file) for benchmarks.
 
-    scripts/gen-estate.py HOSTS OUTPUT.json
+    scripts/gen-estate.py [--schema 1] HOSTS OUTPUT.json
     scripts/gen-estate.py --scenario HOSTS SCENARIO.json
     scripts/gen-estate.py --rvtools HOSTS [--vmks N] RVTools_tabvSC_VMK.csv
 
@@ -11,6 +11,11 @@ Hosts are spread over vCenters of at most 2,500 hosts, clusters of 25; each host
 stack and a firewall with a dozen rulesets. About one host in 40 carries a fault, rotating over a
 list of fault kinds, so every kind of rule has work to do. No randomness: the same arguments give
 byte-identical output.
+
+The inventory file is written in schema version 2, every host with everything `vmkaudit
+collect` records (host services, physical NICs, lockdown mode, routes, each vmk's teaming,
+port-group security and iSCSI binding); --schema 1 writes the version-1 form (what vmkaudit
+wrote before schema 2: none of those), which vmkaudit still reads.
 
 With --scenario the same hosts (at most 2,500: one vCenter) are written as a scenario for the
 govmomi simulator fixture (tests/vcsim/main.go): one datacenter, its distributed switch with a
@@ -115,6 +120,67 @@ def host(i):
     }
 
 
+RULESET_DETAIL = {
+    "sshServer": ("SSH Server", [("inbound", "tcp", 22)]),
+    "vSphereClient": ("vSphere Web Client", [("inbound", "tcp", 902), ("inbound", "tcp", 443)]),
+    "webAccess": ("vSphere Web Access", [("inbound", "tcp", 80)]),
+    "nfc": ("NFC", [("inbound", "tcp", 902)]),
+    "vMotion": ("vMotion", [("inbound", "tcp", 8000), ("outbound", "tcp", 8000)]),
+    "vsanvp": ("VSAN VASA Vendor Provider", [("inbound", "tcp", 8080), ("outbound", "tcp", 8080)]),
+    "CIMHttpServer": ("CIM Server", [("inbound", "tcp", 5988)]),
+    "snmp": ("SNMP Server", [("inbound", "udp", 161)]),
+    "dhcp": ("DHCP Client", [("inbound", "udp", 68), ("outbound", "udp", 68)]),
+    "dns": ("DNS Client", [("outbound", "udp", 53), ("outbound", "tcp", 53)]),
+    "ntpClient": ("NTP Client", [("outbound", "udp", 123)]),
+    "syslog": ("syslog", [("outbound", "udp", 514), ("outbound", "tcp", 514)]),
+}
+
+# Faults of the schema-2 data, one host in 40 (offset from the others) carrying one.
+FAULTS2 = [
+    "ssh_running",      # SSH service running and starting with the host
+    "uplink_down",      # the management vmk's active uplink has no link (standby carries it)
+    "lockdown_off",     # lockdown mode disabled
+    "promiscuous",      # the vMotion port group accepts promiscuous mode
+]
+
+
+def schema2(h, i):
+    """Add to host `h` (number `i`) what schema 2 records, as `vmkaudit collect` writes it."""
+    fault = FAULTS2[(i // 40) % len(FAULTS2)] if i % 40 == 19 else None
+    uplinks = {"vmk0": (["vmnic0"], ["vmnic1"]), "vmk1": (["vmnic2"], ["vmnic3"]),
+               "vmk2": (["vmnic3"], ["vmnic2"])}
+    for v in h["vmks"]:
+        active, standby = uplinks[v["device"]]
+        v.setdefault("mac", f"00:50:56:{(i >> 8) & 255:02x}:{i & 255:02x}:{int(v['device'][3:]):02x}")
+        v["teaming"] = {"policy": "loadbalance_srcid", "active": active, "standby": standby}
+        v["security"] = {"promiscuous": fault == "promiscuous" and v["device"] == "vmk1",
+                         "mac_changes": False, "forged_transmits": False}
+        v["iscsi_bound"] = False
+    for s in h["netstacks"]:
+        s["routes"] = []
+    for r in h["firewall"]["rulesets"]:
+        label, rules = RULESET_DETAIL[r["key"]]
+        r["label"] = label
+        r["ip_list_user_configurable"] = True
+        r["user_controllable"] = True
+        r["rules"] = [{"direction": d, "protocol": p, "port": n} for d, p, n in rules]
+    ssh = fault == "ssh_running"
+    h["services"] = [
+        {"key": "TSM", "label": "ESXi Shell", "running": False, "policy": "off"},
+        {"key": "TSM-SSH", "label": "SSH", "running": ssh, "policy": "on" if ssh else "off"},
+        {"key": "ntpd", "label": "NTP Daemon", "running": True, "policy": "on"},
+        {"key": "sfcbd-watchdog", "label": "CIM Server", "running": False, "policy": "off"},
+        {"key": "slpd", "label": "slpd", "running": False, "policy": "off"},
+    ]
+    h["pnics"] = [
+        {"device": f"vmnic{k}", "link_up": not (fault == "uplink_down" and k == 0),
+         "speed_mbps": 25000, "duplex": "full"}
+        for k in range(4)
+    ]
+    h["lockdown_mode"] = "disabled" if fault == "lockdown_off" else "normal"
+    return h
+
+
 # Fields of an inventory host that the simulator scenario does not take (placement comes from
 # the scenario's nesting).
 PLACEMENT = ("cluster", "datacenter", "source")
@@ -192,16 +258,26 @@ def main():
         with open(args[2], "w") as f:
             json.dump(scenario(int(args[1])), f, separators=(",", ":"))
         return
+    version = 2
+    if "--schema" in args[:-1]:
+        i = args.index("--schema")
+        version = int(args[i + 1])
+        del args[i:i + 2]
+        if version not in (1, 2):
+            sys.exit("--schema: 1 or 2")
     if len(args) != 2:
         sys.exit(__doc__)
     n = int(args[0])
     vcs = (n + 2499) // 2500
+    hosts = (host(i) for i in range(n))
+    if version == 2:
+        hosts = (schema2(host(i), i) for i in range(n))
     inv = {
-        "schema_version": 1,
+        "schema_version": version,
         "collected_at": "2026-11-01T06:00:00+08:00",
         "sources": [{"name": f"https://vc{v:02d}.example.com/sdk", "kind": "vcenter",
                      "collected_at": "2026-11-01T06:00:00+08:00"} for v in range(vcs)],
-        "hosts": [host(i) for i in range(n)],
+        "hosts": list(hosts),
     }
     with open(args[1], "w") as f:
         json.dump(inv, f, separators=(",", ":"))

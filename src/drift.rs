@@ -655,6 +655,7 @@ mod tests {
             collected_at: None,
             product: None,
             error: error.map(str::to_string),
+            schema_version: None,
             duration_seconds: None,
         }
     }

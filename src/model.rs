@@ -164,6 +164,11 @@ pub struct Source {
     /// Why this source could not be collected, if it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The `schema_version` of the inventory file this source was read from (set by the
+    /// inventory importer, never written): a version-1 file records none of the data schema 2
+    /// added, for any of its hosts, which is one fact about the source for coverage.
+    #[serde(skip)]
+    pub schema_version: Option<u32>,
 }
 
 /// One ESXi host.

@@ -426,12 +426,14 @@ fn source_of(spec: &SourceSpec) -> Source {
         duration_seconds: None,
         product: None,
         error: None,
+        schema_version: None,
     }
 }
 
 fn failed(spec: &SourceSpec, error: String) -> Source {
     Source {
         error: Some(error),
+        schema_version: None,
         ..source_of(spec)
     }
 }

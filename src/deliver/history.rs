@@ -464,6 +464,7 @@ pub(crate) mod tests {
                 duration_seconds: None,
                 product: None,
                 error: error.map(str::to_string),
+                schema_version: None,
             });
         }
         let scope = Scope::of(&inv);
@@ -570,6 +571,7 @@ pub(crate) mod tests {
             duration_seconds: None,
             product: None,
             error: Some("connection refused".into()),
+            schema_version: None,
         });
         inv.sources.push(Source {
             name: "https://vc-b".into(),
@@ -579,6 +581,7 @@ pub(crate) mod tests {
             duration_seconds: None,
             product: None,
             error: None,
+            schema_version: None,
         });
         let mut cur = file("2026-11-25T06:00:00+00:00", Vec::new());
         let c = apply(&mut cur, Some(&prev), &Scope::of(&inv));

@@ -308,12 +308,15 @@ fn rule(id: &str) -> &'static Rule {
 
 /// The kinds of data each imported file (an RVTools or PowerCLI source) provides for none of
 /// its hosts: what its format does not carry (RVTools has no firewall), or what the file lacks
-/// (a column left out of the export); and for a live source (vCenter, ESXi), the kinds live
-/// collection never reads ([`Data::read_live`]: the iSCSI port binding). Such a gap is one fact
-/// about the source, reported once as a COV002 on it that says for how many hosts which checks
-/// could not run, instead of one COV002 per host (160,000 for a 40,000-host RVTools export,
-/// 2,500 for a vCenter). A gap on some hosts only, and any other gap of a live source (a
-/// property refused on one host), stays per host.
+/// (a column left out of the export); for a live source (vCenter, ESXi), the kinds live
+/// collection never reads ([`Data::read_live`]: the iSCSI port binding); and for a source read
+/// from an inventory file of an earlier schema version, the kinds that version does not record
+/// ([`Data::since_schema`]). Such a gap is one fact about the source, reported once as a COV002
+/// on it that says for how many hosts which checks could not run, instead of one COV002 per
+/// host (160,000 for a 40,000-host RVTools export, 200,000 for a 40,000-host schema-1
+/// inventory, 2,500 for a vCenter). A gap on some hosts only, and any other gap of a live
+/// source (a property refused on every host), stays per host: it depends on the hosts, not
+/// on the kind of source.
 struct FileGaps<'a> {
     /// Source name → (index in `Inventory::sources`, the data it provides for no host).
     sources: HashMap<&'a str, (usize, Vec<Data>)>,
@@ -332,7 +335,9 @@ impl<'a> FileGaps<'a> {
                         | SourceKind::Powercli
                         | SourceKind::Vcenter
                         | SourceKind::Esxi
-                )
+                ) || s
+                    .schema_version
+                    .is_some_and(|v| v < crate::model::SCHEMA_VERSION)
             })
             .map(|(i, s)| (s.name.as_str(), (i, [false; Data::ALL.len()])))
             .collect();
@@ -354,12 +359,21 @@ impl<'a> FileGaps<'a> {
         let sources = provided
             .into_iter()
             .map(|(name, (i, seen))| {
-                let live = matches!(inv.sources[i].kind, SourceKind::Vcenter | SourceKind::Esxi);
+                let source = &inv.sources[i];
+                let file = matches!(source.kind, SourceKind::Rvtools | SourceKind::Powercli);
+                let live = matches!(source.kind, SourceKind::Vcenter | SourceKind::Esxi);
+                let written = source
+                    .schema_version
+                    .unwrap_or(crate::model::SCHEMA_VERSION);
                 let gaps = Data::ALL
                     .iter()
                     .zip(seen)
-                    // A live source's gap is the source's only for what it never reads.
-                    .filter(|(d, seen)| !(*seen || live && d.read_live()))
+                    // An export format's gap is the file's; a live source's only for what live
+                    // collection never reads; an inventory file's for what its schema version
+                    // does not record.
+                    .filter(|(d, seen)| {
+                        !*seen && (file || live && !d.read_live() || d.since_schema() > written)
+                    })
                     .map(|(d, _)| *d)
                     .collect();
                 (name, (i, gaps))

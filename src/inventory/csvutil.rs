@@ -700,6 +700,7 @@ impl HostTable {
             duration_seconds: None,
             product: None,
             error: None,
+            schema_version: None,
         });
         inv.hosts = self.hosts;
         inv

@@ -91,14 +91,36 @@ pub fn host_messages(host: &Host, data: Data, rules: &[String], missing: &[Strin
     }
 }
 
-/// The message and remediation of the COV002 on source `source` (an imported file, or a live
-/// source for data live collection does not read), which provides `data` for none of its
+/// The message and remediation of the COV002 on source `source` (an imported file, a live
+/// source for data live collection does not read, or a source read from an inventory file of
+/// a schema version that does not record the data), which provides `data` for none of its
 /// `hosts` hosts, so that `ids` could not check it there.
 pub fn file_messages(source: &Source, data: Data, hosts: usize, ids: &[String]) -> (Msg, Msg) {
     let name = &source.name;
     let list = net::list(ids);
     let what = data.label();
-    if matches!(source.kind, SourceKind::Vcenter | SourceKind::Esxi) {
+    let live = matches!(source.kind, SourceKind::Vcenter | SourceKind::Esxi);
+    if let Some(version) = source
+        .schema_version
+        .filter(|v| data.since_schema() > *v && !(live && !data.read_live()))
+    {
+        return (
+            msg!(
+                "COV002.schema.not_recorded",
+                "Not checked on the {hosts} hosts from {name}: {list}. They were read from an inventory file of schema version {version}, which does not record {what}.",
+                hosts,
+                name,
+                list,
+                version,
+                what,
+            ),
+            msg!(
+                "COV002.schema.fix",
+                "Collect these hosts again with this version of vmkaudit (`vmkaudit collect` or a `[[vcenter]]` source), which records every kind of data, then run vmkaudit again.",
+            ),
+        );
+    }
+    if live {
         return (
             msg!(
                 "COV002.live.not_read",

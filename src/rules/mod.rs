@@ -54,6 +54,27 @@ impl Data {
         !matches!(self, Data::IscsiBinding)
     }
 
+    /// The inventory schema version that added this data: a version-1 inventory file records
+    /// none of the kinds of version 2 (`null` for every host), which is one fact about the file.
+    pub fn since_schema(self) -> u32 {
+        match self {
+            Data::Netstacks
+            | Data::Switches
+            | Data::Firewall
+            | Data::Services
+            | Data::Vlan
+            | Data::Mtu
+            | Data::Ipv4 => 1,
+            Data::HostServices
+            | Data::Pnics
+            | Data::Lockdown
+            | Data::Routes
+            | Data::Teaming
+            | Data::Security
+            | Data::IscsiBinding => 2,
+        }
+    }
+
     /// The vSphere host properties this data comes from in a live collection, to name the one
     /// the server refused (`Host::not_collected`).
     pub fn vsphere_properties(self) -> &'static [&'static str] {

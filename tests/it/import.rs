@@ -129,6 +129,7 @@ fn schema_matches_the_model_at_both_extremes() {
             duration_seconds: Some(12.5),
             product: Some("VMware vCenter Server".into()),
             error: Some("timeout".into()),
+            schema_version: None,
         }],
         hosts: vec![Host {
             name: "esx1".into(),

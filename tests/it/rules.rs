@@ -1067,6 +1067,54 @@ fn data_a_file_format_lacks_is_one_fact_per_file_not_a_finding_per_host() {
 }
 
 #[test]
+fn data_a_schema_1_inventory_does_not_record_is_one_fact_per_source() {
+    // An inventory written before schema 2 records no host services, NICs, lockdown mode,
+    // teaming, port security or iSCSI binding for any host: that is one COV002 per source and
+    // kind, not one per host and kind (200,000 for 40,000 hosts).
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = gen_estate(dir.path(), &["--schema", "1", "400"], "v1.json");
+    let inv = vmkaudit::inventory::load(&v1, None).unwrap();
+    assert_eq!(inv.schema_version, 1);
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    let cov: Vec<_> = f.findings.iter().filter(|x| x.rule == "COV002").collect();
+    assert!(!cov.is_empty());
+    for c in &cov {
+        assert_eq!(
+            c.subject.name(),
+            "https://vc00.example.com/sdk",
+            "{}",
+            c.message
+        );
+        assert!(c.message.contains("the 399 hosts"), "{}", c.message);
+    }
+    let objects: Vec<_> = cov.iter().map(|x| x.subject.object().unwrap()).collect();
+    assert_eq!(
+        objects,
+        [
+            "host_services",
+            "iscsi_binding",
+            "lockdown_mode",
+            "pnics",
+            "security",
+            "teaming"
+        ]
+    );
+    let svc = cov[0];
+    assert_eq!(
+        svc.message,
+        "Not checked on the 399 hosts from https://vc00.example.com/sdk: SVC001. They were \
+         read from an inventory file of schema version 1, which does not record the host \
+         services (SSH, ESXi Shell, SLP, CIM)."
+    );
+    // The same hosts in schema 2 lack nothing.
+    let v2 = gen_estate(dir.path(), &["400"], "v2.json");
+    let inv = vmkaudit::inventory::load(&v2, None).unwrap();
+    let f = evaluate(&inv, &RuleSet::builtin_default(), Lang::En, now());
+    let cov: Vec<_> = f.findings.iter().filter(|x| x.rule == "COV002").collect();
+    assert!(cov.is_empty(), "{cov:#?}");
+}
+
+#[test]
 fn every_fix_template_is_filled_where_its_rule_fires() {
     // A placeholder no finding of the rule can fill would silently drop the fix from the
     // scripts: on its firing fixture, every finding of a rule with a fix template has commands,
