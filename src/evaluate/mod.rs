@@ -103,17 +103,22 @@ pub fn evaluate(
         }
     }
 
-    // Per host, in parallel.
+    // Per host, in parallel; and the estate-wide rules (independent of the per-host checks)
+    // at the same time, so that the cores stay busy while a long estate rule runs.
     let file_gaps = FileGaps::of(inv);
-    let per_host: Vec<HostResult> = inv
-        .hosts
-        .par_iter()
-        .enumerate()
-        .map(|(index, host)| {
-            let gaps = file_gaps.of_host(host);
-            check_host(index, host, &enabled, &rules.params, gaps)
-        })
-        .collect();
+    let (per_host, estate) = rayon::join(
+        || {
+            inv.hosts
+                .par_iter()
+                .enumerate()
+                .map(|(index, host)| {
+                    let gaps = file_gaps.of_host(host);
+                    check_host(index, host, &enabled, &rules.params, gaps)
+                })
+                .collect::<Vec<HostResult>>()
+        },
+        || estate_rules(inv, &enabled, rules),
+    );
     // (file source, data) → (hosts, rules not checked)
     let mut gap_facts: BTreeMap<(usize, Data), (usize, Vec<String>)> = BTreeMap::new();
     for (host, r) in inv.hosts.iter().zip(per_host) {
@@ -140,43 +145,6 @@ pub fn evaluate(
         raised.push(file_gap_fact(&inv.sources[source], data, hosts, ids));
     }
 
-    // Estate-wide rules, after grouping. They see every connected host with the data they need:
-    // the scope limits where findings are reported (below), not the peers a host is compared
-    // with (a duplicate address or a cluster majority involves hosts outside the scope too).
-    // The estate rules are independent of each other: they run in parallel, and their hits
-    // are appended in rule order.
-    let estate: Vec<Vec<Raised>> = enabled
-        .par_iter()
-        .filter_map(|cfg| match cfg.rule.check {
-            Check::Estate(check) => Some((cfg, check)),
-            _ => None,
-        })
-        .map(|(cfg, check)| {
-            let hosts: Vec<usize> = inv
-                .hosts
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| {
-                    h.is_connected()
-                        && cfg
-                            .rule
-                            .needs
-                            .iter()
-                            .all(|d| !d.host_level() || d.missing_on(h).is_empty())
-                })
-                .map(|(i, _)| i)
-                .collect();
-            let ctx = EstateCtx {
-                inventory: inv,
-                hosts: &hosts,
-                params: &rules.params,
-            };
-            check(&ctx)
-                .into_iter()
-                .map(|hit| Raised::on_host(cfg.rule, hit))
-                .collect()
-        })
-        .collect();
     raised.extend(estate.into_iter().flatten());
 
     // Turn into findings.
@@ -300,6 +268,46 @@ pub fn evaluate(
         drift: None,
         trend: Vec::new(),
     }
+}
+
+/// Estate-wide rules, after grouping. They see every connected host with the data they need:
+/// the scope limits where findings are reported (in [`evaluate`]), not the peers a host is
+/// compared with (a duplicate address or a cluster majority involves hosts outside the scope
+/// too). The estate rules are independent of each other: they run in parallel, and their hits
+/// come in rule order.
+fn estate_rules(inv: &Inventory, enabled: &[&RuleConfig], rules: &RuleSet) -> Vec<Vec<Raised>> {
+    enabled
+        .par_iter()
+        .filter_map(|cfg| match cfg.rule.check {
+            Check::Estate(check) => Some((cfg, check)),
+            _ => None,
+        })
+        .map(|(cfg, check)| {
+            let hosts: Vec<usize> = inv
+                .hosts
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| {
+                    h.is_connected()
+                        && cfg
+                            .rule
+                            .needs
+                            .iter()
+                            .all(|d| !d.host_level() || d.missing_on(h).is_empty())
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let ctx = EstateCtx {
+                inventory: inv,
+                hosts: &hosts,
+                params: &rules.params,
+            };
+            check(&ctx)
+                .into_iter()
+                .map(|hit| Raised::on_host(cfg.rule, hit))
+                .collect()
+        })
+        .collect()
 }
 
 fn rule(id: &str) -> &'static Rule {

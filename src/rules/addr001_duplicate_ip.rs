@@ -1,6 +1,6 @@
 //! ADDR001 duplicate-ip: one vmk IPv4 address appears more than once in the inventory.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::net::Ipv4Addr;
 
 use crate::findings::{Category, Severity};
@@ -112,14 +112,15 @@ fn space(host: &Host, scope: DuplicateScope) -> [&str; 3] {
 }
 
 /// One holder of an address: host index, host name, device, network segment.
-type Holder<'a> = (usize, &'a str, &'a str, Option<net::Segment<'a>>);
+/// A vmk holding an address: (host index, host, vmk).
+type Holder<'a> = (usize, &'a Host, &'a crate::model::Vmk);
 
 fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
     let scope = *ctx.params.get(&DUPLICATE_IP_SCOPE);
-    let networks = net::Networks::new(ctx.hosts().map(|(_, h)| h));
     // A hash map: one lookup per vmk (a B-tree of 120,000 string keys cost most of the
     // evaluation); the duplicated groups are sorted below, so the output order is unchanged.
-    let mut by_addr: HashMap<([&str; 3], Ipv4Addr), Vec<Holder<'_>>> = HashMap::new();
+    // Each vmk's network segment is worked out only for the addresses held twice.
+    let mut by_addr: FxHashMap<([&str; 3], Ipv4Addr), Vec<Holder<'_>>> = FxHashMap::default();
     for (i, host) in ctx.hosts() {
         for vmk in net::sorted_vmks(host) {
             let Some(addr) = vmk.ipv4.as_deref().and_then(net::parse_ipv4) else {
@@ -130,16 +131,27 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
             }
             let holders = by_addr.entry((space(host, scope), addr)).or_default();
             let key = (host.name.as_str(), vmk.device.as_str());
-            if !holders.iter().any(|h| (h.1, h.2) == key) {
-                holders.push((i, key.0, key.1, networks.segment(host, vmk)));
+            if !holders
+                .iter()
+                .any(|h| (h.1.name.as_str(), h.2.device.as_str()) == key)
+            {
+                holders.push((i, host, vmk));
             }
         }
     }
     let mut dups: Vec<_> = by_addr.iter().filter(|(_, h)| h.len() >= 2).collect();
+    if dups.is_empty() {
+        return Vec::new();
+    }
     dups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let networks = net::Networks::new(ctx.hosts().map(|(_, h)| h));
     let mut hits = Vec::new();
     for ((_, addr), holders) in dups {
-        for (i, host, dev, seg) in holders {
+        let holders: Vec<_> = holders
+            .iter()
+            .map(|&(i, h, v)| (i, h.name.as_str(), v.device.as_str(), networks.segment(h, v)))
+            .collect();
+        for (i, host, dev, seg) in &holders {
             // Holders on isolated networks (a non-routed subnet reused on another VLAN or
             // switch) do not conflict.
             let others: Vec<String> = holders

@@ -44,22 +44,32 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
-    let networks = net::Networks::new(ctx.hosts().map(|(_, h)| h));
-    type Member<'a> = (Option<net::Segment<'a>>, (usize, &'a str, u32));
-    let mut subnets: BTreeMap<Ipv4Net, Vec<Member<'_>>> = BTreeMap::new();
+    type Holder<'a> = (usize, &'a crate::model::Host, &'a crate::model::Vmk, u32);
+    let mut subnets: BTreeMap<Ipv4Net, Vec<Holder<'_>>> = BTreeMap::new();
     for (i, host) in ctx.hosts() {
         for vmk in net::sorted_vmks(host) {
             if let (Some(subnet), Some(mtu)) = (net::subnet(vmk), vmk.mtu) {
-                subnets.entry(subnet).or_default().push((
-                    networks.segment(host, vmk),
-                    (i, vmk.device.as_str(), mtu),
-                ));
+                subnets.entry(subnet).or_default().push((i, host, vmk, mtu));
             }
         }
     }
+    // A subnet with one MTU has no finding in any of its networks: the networks (which need
+    // the routed subnets of the whole estate) are worked out only when a subnet has two.
+    subnets.retain(|_, holders| holders.iter().any(|h| h.3 != holders[0].3));
+    if subnets.is_empty() {
+        return Vec::new();
+    }
+    let networks = net::Networks::new(ctx.hosts().map(|(_, h)| h));
     let mut hits = Vec::new();
     let mut reported: BTreeSet<(usize, &str)> = BTreeSet::new();
-    for (subnet, members) in &subnets {
+    for (subnet, holders) in &subnets {
+        let members: Vec<_> = holders
+            .iter()
+            .map(|&(i, host, vmk, mtu)| {
+                (networks.segment(host, vmk), (i, vmk.device.as_str(), mtu))
+            })
+            .collect();
+        let members = &members;
         // Compared within one network: a non-routed subnet reused on other VLANs or switches
         // is another network with its own MTU.
         for members in net::split_networks(members) {

@@ -5,7 +5,9 @@
 //! subnet ([`reach`]: static route, gateway override, own stack, or the default gateway). All
 //! subnet math uses `ipnet`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashSet;
 use std::net::Ipv4Addr;
 
 use ipnet::{IpNet, Ipv4Net};
@@ -220,7 +222,7 @@ pub struct Segment<'a> {
 /// wherever they appear, and on which segment a vmk of a non-routed subnet is.
 #[derive(Debug, Default)]
 pub struct Networks {
-    routed: HashSet<Ipv4Net>,
+    routed: FxHashSet<Ipv4Net>,
 }
 
 impl Networks {
@@ -228,7 +230,7 @@ impl Networks {
     /// the gateway of the stack of such a vmk, or the gateway of one of that stack's static
     /// routes.
     pub fn new<'h>(hosts: impl IntoIterator<Item = &'h Host>) -> Networks {
-        let mut routed = HashSet::new();
+        let mut routed = FxHashSet::default();
         for host in hosts {
             for vmk in &host.vmks {
                 let Some(net) = subnet(vmk) else {
