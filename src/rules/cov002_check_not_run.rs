@@ -102,7 +102,7 @@ pub fn file_messages(source: &Source, data: Data, hosts: usize, ids: &[String]) 
     let live = matches!(source.kind, SourceKind::Vcenter | SourceKind::Esxi);
     if let Some(version) = source
         .schema_version
-        .filter(|v| data.since_schema() > *v && !(live && !data.read_live()))
+        .filter(|v| data.since_schema() > *v && (!live || data.read_live()))
     {
         return (
             msg!(
