@@ -3,7 +3,8 @@
 #
 #   scripts/bench.sh [run.py options]
 #
-# Builds the release binary, the bare-HTTP replay client (examples/bench_replay.rs) and the
+# Builds the release binary, the bare-HTTP replay client (examples/bench_replay.rs), the bare
+# inventory parse (examples/bench_parse.rs) and the
 # govmomi simulator fixture (offline, like the tests), then runs scripts/bench/run.py, which
 # generates the estates with scripts/gen-estate.py (deterministic), measures collection
 # (vmkaudit, bare HTTP, pyVmomi against the same simulator) and evaluation + rendering
@@ -12,7 +13,8 @@
 #
 # Options (passed on): --runs N (default 5), --pyvmomi-runs N (3), --collect-hosts N (2500),
 # --sizes 4000,10000,40000, --rvtools-sizes 40000 (sizes also checked as an RVTools export of
-# the same hosts), --rvtools-rows N (one RVTools export of N vmk rows, e.g. 1000000),
+# the same hosts), --parse-sizes 40000 (sizes also measured as a bare parse and as a schema-1
+# inventory), --rvtools-rows N (one RVTools export of N vmk rows, e.g. 1000000),
 # --max-objects N, --latency-ms N (200; the rows collected from a simulator that waits N ms per
 # request, 0 for none), --latency-sources N (8), --latency-source-hosts N (400), --skip-collect,
 # --skip-check, --work DIR.
@@ -27,7 +29,7 @@ done
 mkdir -p "$WORK" target/vcsim-fixture
 
 echo "building (release) ..." >&2
-cargo build --release --quiet --bin vmkaudit --example bench_replay
+cargo build --release --quiet --bin vmkaudit --example bench_replay --example bench_parse
 if [ ! -x target/vcsim-fixture/vcsim-fixture ] || [ tests/vcsim/main.go -nt target/vcsim-fixture/vcsim-fixture ]; then
     (cd tests/vcsim && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$ROOT/target/vcsim-fixture/gocache" \
         go build -o "$ROOT/target/vcsim-fixture/vcsim-fixture" .)
@@ -36,5 +38,6 @@ fi
 exec /usr/bin/python3 scripts/bench/run.py \
     --vmkaudit "$ROOT/target/release/vmkaudit" \
     --replay "$ROOT/target/release/examples/bench_replay" \
+    --parse "$ROOT/target/release/examples/bench_parse" \
     --fixture "$ROOT/target/vcsim-fixture/vcsim-fixture" \
     --work "$WORK" "$@"

@@ -15,9 +15,11 @@ bare replay of the one-stream requests, sent one after the other) and --latency-
 vCenters of --latency-source-hosts (400) hosts collected at once against one of them alone.
 
 Evaluation and rendering: `vmkaudit check ESTATE -o DIR --format html,csv,json` per estate
-size, wall time and peak RSS from getrusage of the child (the same number as /usr/bin/time's
-"Maximum resident set size"); for the --rvtools-sizes the same hosts as an RVTools export too,
-run in alternation with the inventory file, and with --rvtools-rows one big RVTools export.
+size (a schema-2 inventory file, as `vmkaudit collect` writes it), wall time and peak RSS from
+getrusage of the child (the same number as /usr/bin/time's "Maximum resident set size"); for the
+--rvtools-sizes the same hosts as an RVTools export too, for the --parse-sizes the bare parse of
+the file (examples/bench_parse) and the same hosts as a schema-1 inventory with its bare parse,
+each run in alternation with the inventory file; with --rvtools-rows one big RVTools export.
 
 Prints a Markdown table of medians and writes it, with every single run, to OUT_DIR.
 """
@@ -321,14 +323,22 @@ def count_vmks(path, kind):
 
 def bench_check(args, out):
     """Check each estate size as an inventory file and, for the --rvtools-sizes, as an RVTools
-    export of the same hosts, run by run in alternation; then the --rvtools-rows export."""
+    export of the same hosts, and for the --parse-sizes the bare parse of the inventory file
+    (examples/bench_parse) and the same hosts as a schema-1 inventory (and its bare parse),
+    run by run in alternation; then the --rvtools-rows export."""
     cases = []
     for n in args.sizes:
         inputs = [("inventory", gen(args, [str(n)],
-                                    os.path.join(args.work, "estate-%d.json" % n)))]
+                                    os.path.join(args.work, "estate-%d.s2.json" % n)))]
         if n in args.rvtools_sizes:
             inputs.append(("rvtools", gen(args, ["--rvtools", str(n)],
                                           os.path.join(args.work, "estate-%d.csv" % n))))
+        if n in args.parse_sizes:
+            inputs.append(("parse", inputs[0][1]))
+            v1 = gen(args, ["--schema", "1", str(n)],
+                     os.path.join(args.work, "estate-%d.s1.json" % n))
+            inputs.append(("inventory-v1", v1))
+            inputs.append(("parse-v1", v1))
         cases.append((n, inputs, args.runs))
     if args.rvtools_rows:
         path = gen(args, ["--rvtools", str(args.rvtools_rows), "--vmks", str(args.rvtools_rows)],
@@ -339,9 +349,13 @@ def bench_check(args, out):
         res = {}
         for kind, estate in inputs:
             report = os.path.join(args.work, "report-%s" % os.path.basename(estate))
-            shutil.rmtree(report, ignore_errors=True)
-            cmd = [args.vmkaudit, "check", estate, "-o", report, "--format", "html,csv,json",
-                   "-q"]
+            if kind.startswith("parse"):
+                report = None
+                cmd = [args.parse, estate]
+            else:
+                shutil.rmtree(report, ignore_errors=True)
+                cmd = [args.vmkaudit, "check", estate, "-o", report, "--format",
+                       "html,csv,json", "-q"]
             if runs > 1:
                 run_timed(cmd)  # warm the page cache
             res[kind] = (estate, report, cmd, [], [], [])
@@ -349,16 +363,16 @@ def bench_check(args, out):
             for kind, (estate, report, cmd, walls, rsss, cpus) in res.items():
                 wall, maxrss, rc, _, err = run_timed(cmd)
                 if rc not in (0, 1):
-                    raise SystemExit("vmkaudit check failed (%d): %s" % (rc, err[-2000:]))
+                    raise SystemExit("%s failed (%d): %s" % (" ".join(cmd[:2]), rc, err[-2000:]))
                 walls.append(wall)
                 rsss.append(maxrss)
                 cpus.append(LAST_CPU[0])
-                log("  check %s %s run %d: %.3f s, CPU %.2f s, %.0f MiB, load %.1f"
-                    % (os.path.basename(estate), kind, i + 1, wall, LAST_CPU[0], maxrss / 1024,
-                       os.getloadavg()[0]))
+                log("  %s %s %s run %d: %.3f s, CPU %.2f s, %.0f MiB, load %.1f"
+                    % ("parse" if report is None else "check", os.path.basename(estate), kind,
+                       i + 1, wall, LAST_CPU[0], maxrss / 1024, os.getloadavg()[0]))
         for kind, (estate, report, cmd, walls, rsss, cpus) in res.items():
-            hosts, vmks = count_vmks(estate, kind)
-            outputs = sorted(os.listdir(report))
+            hosts, vmks = count_vmks(estate, "rvtools" if kind == "rvtools" else "inventory")
+            outputs = sorted(os.listdir(report)) if report else []
             rows.append({
                 "hosts": hosts, "vmks": vmks, "input": kind,
                 "input_bytes": os.path.getsize(estate), "runs": walls, "max_rss_kib": rsss,
@@ -445,23 +459,46 @@ def table(res):
         lines.append("")
     rows = res.get("check")
     if rows:
+        checks = [r for r in rows if not r["input"].startswith("parse")]
+        names = {"inventory": "inventory", "inventory-v1": "inventory, schema 1",
+                 "rvtools": "RVTools"}
         lines.append("Evaluation and rendering: `vmkaudit check ESTATE -o DIR --format html,csv,json`; "
                      "medians of %d runs (an RVTools export of the same hosts beside the inventory "
                      "file where measured, run in alternation with it)" % len(rows[0]["runs"]))
         lines.append("")
         lines.append("| hosts | vmks | input | input (MB) | wall (s) | CPU (s) | peak RSS (MiB) | report.html (MB) | wall us per host | target (40,000 hosts) |")
         lines.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
-        for r in rows:
+        for r in checks:
             target = ""
             if r["hosts"] == 40000 and r["input"] == "inventory":
                 target = "<= 3 s: %s; <= 1.5 GiB: %s" % (
                     "met" if r["median_s"] <= 3 else "NOT met",
                     "met" if r["median_rss_mib"] <= 1536 else "NOT met")
             lines.append("| %d | %d | %s | %.1f | %.3f | %.2f | %.0f | %.1f | %.0f | %s |"
-                         % (r["hosts"], r["vmks"], "RVTools" if r["input"] == "rvtools" else "inventory",
+                         % (r["hosts"], r["vmks"], names[r["input"]],
                             r["input_bytes"] / 1e6, r["median_s"], r["median_cpu_s"],
                             r["median_rss_mib"], r["outputs"].get("report.html", 0) / 1e6,
                             r["median_s"] / r["hosts"] * 1e6, target))
+        parsed = [(a, b) for a in rows for b in rows
+                  if (a["input"], b["input"]) in (("inventory", "parse"),
+                                                  ("inventory-v1", "parse-v1"))
+                  and a["hosts"] == b["hosts"]]
+        if parsed:
+            lines.append("")
+            lines.append("The check against a bare `serde_json` parse of the same file into the model "
+                         "(`examples/bench_parse`, a process of its own, run in alternation):")
+            lines.append("")
+            lines.append("| hosts | input | file (MiB) | bare parse (s) | its peak RSS (MiB) | check (s) | check / parse | check's peak RSS / file | target |")
+            lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---|")
+            for a, b in parsed:
+                ratio = a["median_s"] / b["median_s"]
+                mib = a["input_bytes"] / 2**20
+                rss = a["median_rss_mib"] / mib
+                lines.append("| %d | %s | %.0f | %.3f | %.0f | %.3f | %.2f x | %.1f x | time <= 2 x: %s; RSS <= 4 x: %s |"
+                             % (a["hosts"], names[a["input"]], mib, b["median_s"],
+                                b["median_rss_mib"], a["median_s"], ratio, rss,
+                                "met" if ratio <= 2 else "NOT met",
+                                "met" if rss <= 4 else "NOT met"))
         pairs = [(a, b) for a in rows for b in rows
                  if a["input"] == "inventory" and b["input"] == "rvtools" and a["hosts"] == b["hosts"]]
         if pairs:
@@ -484,6 +521,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--vmkaudit", required=True)
     p.add_argument("--replay", required=True)
+    p.add_argument("--parse", required=True, help="examples/bench_parse, the bare parse")
     p.add_argument("--fixture", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--runs", type=int, default=5)
@@ -493,6 +531,8 @@ def main():
     p.add_argument("--sizes", default="4000,10000,40000")
     p.add_argument("--rvtools-sizes", default="40000",
                    help="sizes also checked as an RVTools export of the same hosts")
+    p.add_argument("--parse-sizes", default="40000",
+                   help="sizes also measured as a bare parse, and as a schema-1 inventory")
     p.add_argument("--rvtools-rows", type=int, default=0,
                    help="also check one RVTools export of this many vmk rows (one run)")
     p.add_argument("--latency-ms", type=int, default=200,
@@ -504,6 +544,7 @@ def main():
     args = p.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.rvtools_sizes = [int(s) for s in args.rvtools_sizes.split(",") if s]
+    args.parse_sizes = [int(s) for s in args.parse_sizes.split(",") if s]
     os.makedirs(args.work, exist_ok=True)
     res = {"machine": machine()}
     if not args.skip_collect:
