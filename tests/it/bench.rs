@@ -19,14 +19,23 @@ fn bench_driver_runs_at_tiny_sizes() {
     ) else {
         return;
     };
-    // Examples are not built for `cargo test --test it`; build the replay client if needed.
+    // Examples are not built for `cargo test --test it`; build the replay client and the bare
+    // parse if needed.
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "bench_replay"])
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            "bench_replay",
+            "--example",
+            "bench_parse",
+        ])
         .current_dir(common::root())
         .status()
-        .expect("run cargo build --example bench_replay");
-    assert!(status.success(), "building examples/bench_replay.rs failed");
+        .expect("run cargo build --example bench_replay --example bench_parse");
+    assert!(status.success(), "building the bench examples failed");
     let replay = common::repo("target/debug/examples/bench_replay");
+    let parse = common::repo("target/debug/examples/bench_parse");
     let work = tempfile::tempdir().unwrap();
     let out = Command::new(python)
         .arg(common::repo("scripts/bench/run.py"))
@@ -34,6 +43,8 @@ fn bench_driver_runs_at_tiny_sizes() {
         .arg(common::bin())
         .arg("--replay")
         .arg(&replay)
+        .arg("--parse")
+        .arg(&parse)
         .arg("--fixture")
         .arg(crate::collect::fixture_bin())
         .arg("--work")
@@ -60,6 +71,8 @@ fn bench_driver_runs_at_tiny_sizes() {
             "60,120",
             "--rvtools-sizes",
             "60",
+            "--parse-sizes",
+            "60",
             "--rvtools-rows",
             "300",
         ])
@@ -76,6 +89,9 @@ fn bench_driver_runs_at_tiny_sizes() {
         "| 60 | 180 | inventory |",
         "| 60 | 180 | RVTools |",
         "| 120 | 360 | inventory |",
+        "| 60 | 180 | inventory, schema 1 |",
+        "| 60 | inventory | ",
+        "| 60 | inventory, schema 1 | ",
         "| 100 | 300 | RVTools |",
         "| hosts | RVTools / inventory file: wall |",
         "| 30 hosts: vmkaudit collect (default streams) |",
