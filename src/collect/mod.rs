@@ -481,13 +481,13 @@ async fn collect_source(
             spec.url,
             sc.full_name.as_deref().unwrap_or("the server")
         );
-        // With streams, the hosts are listed while the structure is read, and the structure's
-        // view is destroyed while the hosts are read (a standalone ESXi host is one host:
-        // nothing to split).
+        // With streams, the hosts are listed and the streams' collectors made while the
+        // structure is read, and the structure's view is destroyed while the hosts are read (a
+        // standalone ESXi host is one host: nothing to split).
         let (structure, list, structure_view) = if streams > 1 && !sc.is_esxi() {
             let (structure, list) = tokio::join!(
                 passes::read_structure_open(&client, &sc, opts.max_objects),
-                passes::list_hosts(&client, &sc)
+                passes::list_hosts(&client, &sc, streams)
             );
             let (structure, view) = structure?;
             let list = list?;
@@ -509,7 +509,6 @@ async fn collect_source(
             &spec.url,
             opts.max_objects,
             list,
-            streams,
             &mut refused,
             &done,
         );
