@@ -505,11 +505,12 @@ async fn collect_source(
         let read = passes::read_hosts(
             &client,
             &sc,
-            &structure,
+            Arc::new(structure),
             &spec.url,
             opts.max_objects,
             list,
             &mut refused,
+            Arc::new(|host| host),
             &done,
         );
         let destroy = async {

@@ -15,7 +15,7 @@
 //! that takes a second per page, wall time is the number of sequential requests, not the
 //! client's work. Every pass destroys its views and collectors when done, also after an error.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::join_all;
 
@@ -23,6 +23,7 @@ use super::client::Client;
 use super::error::{CallError, StepError};
 use super::map::{describe_missing, map_host, sample, Refused, Structure};
 use super::object::ObjectContent;
+use super::page::{as_is, Convert};
 use super::retrieve::{
     create_collector, create_view, destroy_view, is_gone, retrieve, retrieve_from, view_members,
     Objects,
@@ -136,7 +137,8 @@ async fn read_structure_in(
         .copied()
         .collect();
     let per_page = max_objects.saturating_mul(STRUCTURE_PAGE_FACTOR);
-    retrieve(client, sc, view, &props, per_page, |oc| s.add(&oc)).await?;
+    let add = |oc: ObjectContent| s.add(&oc);
+    retrieve(client, sc, view, &props, per_page, &as_is(), add).await?;
     Ok(s)
 }
 
@@ -272,39 +274,56 @@ pub fn slices<T>(list: &[T], k: usize) -> Vec<&[T]> {
 /// destroy their collectors) before its error is returned. A listed host that is gone by the
 /// time its stream reads it is skipped. The hosts come back in the order of the list (stream by
 /// stream), whatever order the pages arrived in.
+///
+/// Each host is mapped, and then turned into what the caller keeps of it by `finish` (the host
+/// itself, or its serialized form), on the thread that parsed its page: its element tree is
+/// freed where it was built, and only the result crosses to this task.
 #[allow(clippy::too_many_arguments)]
-pub async fn read_hosts(
+pub async fn read_hosts<H: Send + 'static>(
     client: &Client,
     sc: &ServiceContent,
-    structure: &Structure,
+    structure: Arc<Structure>,
     source_name: &str,
     max_objects: u32,
     list: Option<HostList>,
     refused: &mut Refused,
+    finish: Arc<dyn Fn(Host) -> H + Send + Sync>,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<Vec<Host>, StepError> {
+) -> Result<Vec<H>, StepError> {
     // vmks on a distributed port group the structure pass did not see (on vCenter).
-    let unresolved: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let shared_refused = Mutex::new(std::mem::take(refused));
-    let map = |oc: ObjectContent| -> Host {
-        let host = map_one(
-            &oc,
-            structure,
-            sc,
-            source_name,
-            &shared_refused,
-            &unresolved,
-        );
-        progress(1);
-        host
+    let unresolved: Arc<Mutex<Vec<String>>> = Arc::default();
+    let shared_refused = Arc::new(Mutex::new(std::mem::take(refused)));
+    let convert: Convert<Mapped<H>> = {
+        let (unresolved, refused) = (unresolved.clone(), shared_refused.clone());
+        let (esxi, source_name) = (sc.is_esxi(), source_name.to_string());
+        Arc::new(move |oc: ObjectContent| {
+            if is_gone(&oc) {
+                let what = oc.obj.as_ref().map(|o| o.to_string()).unwrap_or_default();
+                return Mapped::Gone(what);
+            }
+            let host = map_one(&oc, &structure, esxi, &source_name, &refused, &unresolved);
+            drop(oc);
+            Mapped::Host(finish(host))
+        })
+    };
+    // A host from the parser's thread, or one gone since it was listed (only a list is read
+    // object by object, so only there).
+    let keep = |hosts: &mut Vec<H>, mapped: Mapped<H>| match mapped {
+        Mapped::Host(h) => {
+            hosts.push(h);
+            progress(1);
+        }
+        Mapped::Gone(what) => tracing::info!(
+            "{source_name}: host {what} was removed since the hosts were listed; skipped"
+        ),
     };
     let props: &[(&str, &[&str])] = &[("HostSystem", HOST_PROPERTIES)];
     let result = match list {
         None => {
             let view = create_view(client, sc, &["HostSystem"]).await?;
             let mut hosts = Vec::new();
-            let r = retrieve(client, sc, &view, props, max_objects, |oc| {
-                hosts.push(map(oc))
+            let r = retrieve(client, sc, &view, props, max_objects, &convert, |m| {
+                keep(&mut hosts, m)
             });
             let r = r.await;
             destroy_view(client, &view).await;
@@ -317,22 +336,20 @@ pub async fn read_hosts(
                 n => stream_count(n, max_objects, list.collectors.len()),
             };
             let (used, surplus) = list.collectors.split_at(k.min(list.collectors.len()));
-            let map = &map;
+            let (convert, keep) = (&convert, &keep);
             let each_stream = slices(&list.hosts, k).into_iter().zip(used);
             let each_stream = each_stream.map(|(slice, collector)| async move {
                 let mut hosts = Vec::with_capacity(slice.len());
                 let objects = Objects::List(slice);
-                let r = retrieve_from(client, collector, objects, props, max_objects, |oc| {
-                    if is_gone(&oc) {
-                        let what = oc.obj.as_ref().map(|o| o.to_string()).unwrap_or_default();
-                        tracing::info!(
-                            "{source_name}: host {what} was removed since the hosts were \
-                             listed; skipped"
-                        );
-                    } else {
-                        hosts.push(map(oc))
-                    }
-                });
+                let r = retrieve_from(
+                    client,
+                    collector,
+                    objects,
+                    props,
+                    max_objects,
+                    convert,
+                    |m| keep(&mut hosts, m),
+                );
                 let r = r.await;
                 destroy_view(client, collector).await;
                 r.map(|()| hosts)
@@ -347,13 +364,12 @@ pub async fn read_hosts(
             parts
                 .into_iter()
                 .collect::<Result<Vec<_>, _>>()
-                .map(|parts| parts.concat())
+                .map(|parts| parts.into_iter().flatten().collect())
         }
     };
-    *refused = shared_refused
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    let unresolved = unresolved.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The converter's clones end with the parser threads, which have all ended by now.
+    *refused = taken(&shared_refused);
+    let unresolved = taken(&unresolved);
     if !unresolved.is_empty() {
         tracing::warn!(
             "{source_name}: {} vmk(s) on a distributed switch whose port group is not visible to \
@@ -366,17 +382,30 @@ pub async fn read_hosts(
     result
 }
 
+/// What `m` holds, leaving the default.
+fn taken<T: Default>(m: &Mutex<T>) -> T {
+    std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// A host of the host pass, as the parser's thread hands it over.
+enum Mapped<H> {
+    /// The host, as the caller keeps it.
+    Host(H),
+    /// A listed host that no longer exists (its reference).
+    Gone(String),
+}
+
 /// Map one HostSystem object, noting its refused properties and (on vCenter) its vmks on a
 /// distributed port group the structure pass did not see.
 fn map_one(
     oc: &ObjectContent,
     structure: &Structure,
-    sc: &ServiceContent,
+    esxi: bool,
     source_name: &str,
     refused: &Mutex<Refused>,
     unresolved: &Mutex<Vec<String>>,
 ) -> Host {
-    let mut host = map_host(oc, structure, sc.is_esxi());
+    let mut host = map_host(oc, structure, esxi);
     host.source = Some(source_name.to_string());
     for (path, fault) in &oc.missing {
         tracing::debug!(
@@ -390,7 +419,7 @@ fn map_one(
         host.not_collected
             .insert(path.clone(), describe_missing(fault));
     }
-    if !sc.is_esxi() {
+    if !esxi {
         let missing = host
             .vmks
             .iter()

@@ -1225,8 +1225,8 @@ func slow(latency time.Duration, next http.Handler) http.Handler {
 
 // RequestLog appends one JSON line per SDK request to a file: the SOAP method, when the
 // request arrived and when its answer was written (seconds since the fixture started), and
-// the answer's size, so that the benchmark can count the requests a client sent one after the
-// other.
+// the answer's size and the client's address (one per connection), so that the benchmark can
+// count the requests a client sent one after the other.
 type RequestLog struct {
 	mu    sync.Mutex
 	file  *os.File
@@ -1288,7 +1288,7 @@ func (l *RequestLog) wrap(next http.Handler) http.Handler {
 		next.ServeHTTP(counted, r)
 		line, _ := json.Marshal(map[string]interface{}{
 			"method": soapMethod(body), "arrived": arrived, "answered": time.Since(l.start).Seconds(),
-			"bytes": counted.n,
+			"bytes": counted.n, "remote": r.RemoteAddr,
 		})
 		l.mu.Lock()
 		l.file.Write(append(line, '\n'))
