@@ -46,23 +46,47 @@ def log(msg):
 LAST_CPU = [0.0]
 
 
+# GNU time (Debian package `time`), which starts the measured command from its own small
+# process. A child that this driver forks itself inherits the driver's memory until it
+# executes the command, and Linux counts that in the child's peak RSS (ru_maxrss): with the
+# inventories this script has read, that was tens to hundreds of MiB that were not the
+# measured program's.
+GNU_TIME = "/usr/bin/time"
+
+
 def run_timed(cmd, env=None):
     """Run `cmd`; return (wall seconds, peak RSS in KiB, exit code, stdout, stderr).
 
-    The child's CPU time (user + system seconds) is left in LAST_CPU[0]."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    The child's CPU time (user + system seconds) is left in LAST_CPU[0]. The peak RSS is the
+    command's own, as GNU time reports it (its "Maximum resident set size"); without GNU time
+    it is wait4's, which includes this driver's memory at the fork (a warning says so)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as peak:
+        timed = os.access(GNU_TIME, os.X_OK)
+        full = [GNU_TIME, "-f", "%M", "-o", peak.name] + list(cmd) if timed else cmd
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        # wait4 gives this child's own rusage: ru_maxrss is its peak resident set size, the
-        # number /usr/bin/time -v prints as "Maximum resident set size".
+        proc = subprocess.Popen(full, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        # wait4's rusage covers the child and what it waited for (time's command): CPU times.
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
         LAST_CPU[0] = usage.ru_utime + usage.ru_stime
         proc.returncode = os.waitstatus_to_exitcode(status)
+        maxrss = usage.ru_maxrss
+        if timed:
+            lines = peak.read().split()
+            # GNU time writes "Command exited with non-zero status N" before the number.
+            maxrss = int(lines[-1]) if lines and lines[-1].isdigit() else maxrss
+        elif not WARNED_RSS[0]:
+            WARNED_RSS[0] = True
+            log("warning: %s not found (Debian package `time`): peak RSS includes this "
+                "driver's memory" % GNU_TIME)
         out.seek(0)
         err.seek(0)
-        return (wall, usage.ru_maxrss, proc.returncode,
+        return (wall, maxrss, proc.returncode,
                 out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+
+
+WARNED_RSS = [False]
 
 
 class Sim:
