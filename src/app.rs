@@ -371,28 +371,28 @@ pub fn collect(args: CollectArgs, ui: Ui) -> Result<ExitCode> {
     // Before the network: an output path that cannot be written would lose the collection.
     crate::fsutil::check_output_file(&args.output)?;
     let specs = crate::collect::SourceSpec::resolve(&collect_sources(&args))?;
-    let inventory = crate::collect::collect_all(&specs, ui.progress);
-    let failed: Vec<_> = inventory
-        .sources
-        .iter()
+    // Each host goes to a spill file beside the output as it comes, not kept as its model:
+    // nothing is evaluated here.
+    let dir = crate::fsutil::dir_of(&args.output);
+    let collected = crate::collect::collect_serialized(&specs, ui.progress, dir)
+        .map_err(|e| Error::io(dir, e))?;
+    let failed: Vec<_> = (collected.inventory.sources.iter())
         .filter_map(|s| s.error.as_ref().map(|e| (s.name.clone(), e.clone())))
         .collect();
-    crate::fsutil::write_atomic_with(&args.output, |w| {
-        crate::inventory::json::write(&inventory, w)
-    })?;
+    crate::fsutil::write_atomic_with(&args.output, |w| collected.write(w))?;
     for (name, err) in &failed {
         crate::say!("vmkaudit: source {name} could not be collected: {err}");
     }
     if !ui.quiet {
         crate::say!(
             "Collected {} hosts, {} vmks from {} source(s) into {}",
-            inventory.hosts.len(),
-            inventory.vmk_count(),
-            inventory.sources.len() - failed.len(),
+            collected.hosts.len(),
+            collected.vmk_count(),
+            collected.inventory.sources.len() - failed.len(),
             args.output.display()
         );
     }
-    drop_in_background(inventory);
+    drop_in_background(collected);
     Ok(if failed.is_empty() {
         ExitCode::Ok
     } else {

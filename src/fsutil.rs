@@ -21,6 +21,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |w| w.write_all(bytes))
 }
 
+/// The directory a file at `path` goes into (`.` for a bare file name).
+pub fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Like [`write_atomic`], but the content is written by `fill` into a buffered writer over the
 /// temporary file (a big file need not be built in memory first). An error from `fill` leaves
 /// `path` untouched.
@@ -28,10 +36,7 @@ pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = dir_of(path);
     ensure_dir(dir)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".vmkaudit-tmp-")

@@ -77,7 +77,7 @@ fn soap_response_here(data: &[u8]) {
     let _ = soap::response_body(&String::from_utf8_lossy(data));
     // The streaming reader of RetrievePropertiesEx pages gets the bytes.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _ = parse_page(data, &tx);
+    let _ = parse_page(data, &*crate::collect::page::as_is(), &tx);
     drop(tx);
     let mut inv = Inventory::new();
     let structure = Structure::default();

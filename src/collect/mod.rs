@@ -23,6 +23,7 @@
 //! - [`map`]: the mapping of objects into [`crate::model`];
 //! - [`passes`]: the structure pass and the host pass of one source;
 //! - [`settings`]: the `[[vcenter]]` tables of the run configuration;
+//! - [`output`]: the inventory file of `collect`, from hosts serialized as they come;
 //! - this module: the sources, in parallel, with the progress bar (hosts done out of the
 //!   total, per source).
 //!
@@ -34,6 +35,7 @@ pub mod client;
 pub mod error;
 pub mod map;
 pub mod object;
+pub mod output;
 pub mod page;
 pub mod passes;
 pub mod retrieve;
@@ -223,10 +225,50 @@ pub fn collect_all(specs: &[SourceSpec], progress: bool) -> Inventory {
 
 /// [`collect_all`] with explicit options.
 pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inventory {
+    let (mut inv, hosts) = collect_hosts(specs, progress, opts, Arc::new(|h| h), |h| &h.name);
+    inv.hosts = hosts;
+    inv
+}
+
+/// [`collect_all`] for an inventory file only (`vmkaudit collect`): each host is serialized
+/// as soon as it is mapped, into a spill file in `dir` (the output's directory), and only
+/// where it is there stays in memory ([`output`]). Fails only when the spill file cannot be
+/// made.
+pub fn collect_serialized(
+    specs: &[SourceSpec],
+    progress: bool,
+    dir: &Path,
+) -> std::io::Result<output::Collected> {
+    let spill = Arc::new(output::Spill::new(dir)?);
+    let into = spill.clone();
+    let finish = Arc::new(move |h: Host| into.add(&h));
+    let opts = Options::from_env();
+    let (inventory, hosts) = collect_hosts(specs, progress, opts, finish, |h| &h.name);
+    // The collection's tasks, and with them the other handles, have ended.
+    let spill = Arc::into_inner(spill).ok_or_else(|| {
+        std::io::Error::other("the spill file is still in use after the collection")
+    })?;
+    Ok(output::Collected {
+        inventory,
+        hosts,
+        spill,
+    })
+}
+
+/// Collect every source, each host made into an `H` by `finish` right after it is mapped (on
+/// the thread that parsed it); the inventory's sources, and the hosts source by source, each
+/// source's sorted by `name`.
+fn collect_hosts<H: Send + 'static>(
+    specs: &[SourceSpec],
+    progress: bool,
+    opts: Options,
+    finish: Arc<dyn Fn(Host) -> H + Send + Sync>,
+    name: fn(&H) -> &str,
+) -> (Inventory, Vec<H>) {
     let mut inv = Inventory::new();
     inv.collected_at = Some(now());
     if specs.is_empty() {
-        return inv;
+        return (inv, Vec::new());
     }
     let progress = crate::ui::Progress::new(
         0,
@@ -250,10 +292,10 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
                 inv.sources
                     .push(failed(s, format!("cannot start the async runtime: {e}")));
             }
-            return inv;
+            return (inv, Vec::new());
         }
     };
-    let results: Vec<(Source, Vec<Host>)> = runtime.block_on(async {
+    let results: Vec<(Source, Vec<H>)> = runtime.block_on(async {
         let limit = Arc::new(tokio::sync::Semaphore::new(
             opts.max_parallel_sources.max(1),
         ));
@@ -261,18 +303,19 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
         for (i, spec) in specs.iter().cloned().enumerate() {
             let limit = limit.clone();
             let tally = tally.clone();
+            let finish = finish.clone();
             set.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 tally.started(i);
                 let started = std::time::Instant::now();
-                let mut out = collect_source(&spec, opts, |p| tally.update(i, p)).await;
+                let mut out = collect_source(&spec, opts, finish, |p| tally.update(i, p)).await;
                 // Whole milliseconds: enough for a duration metric, and a stable JSON number.
                 out.0.duration_seconds = Some(started.elapsed().as_millis() as f64 / 1000.0);
                 tally.finished(i);
                 (i, out)
             });
         }
-        let mut out: Vec<Option<(Source, Vec<Host>)>> = vec![None; specs.len()];
+        let mut out: Vec<Option<(Source, Vec<H>)>> = specs.iter().map(|_| None).collect();
         while let Some(joined) = set.join_next().await {
             match joined {
                 Ok((i, r)) => out[i] = Some(r),
@@ -292,12 +335,13 @@ pub fn collect_with(specs: &[SourceSpec], progress: bool, opts: Options) -> Inve
             .collect()
     });
     drop(progress);
+    let mut all = Vec::new();
     for (source, mut hosts) in results {
-        hosts.sort_by(|a, b| a.name.cmp(&b.name));
+        hosts.sort_by(|a, b| name(a).cmp(name(b)));
         inv.sources.push(source);
-        inv.hosts.extend(hosts);
+        all.extend(hosts);
     }
-    inv
+    (inv, all)
 }
 
 /// What one source's collection tells the progress bar.
@@ -438,13 +482,15 @@ fn failed(spec: &SourceSpec, error: String) -> Source {
     }
 }
 
-/// Collect one source. Never fails: errors end up in `Source.error`. Whatever happens, the
-/// views and collectors it opened are destroyed and the session is logged out.
-async fn collect_source(
+/// Collect one source, each host made into an `H` by `finish`. Never fails: errors end up in
+/// `Source.error`. Whatever happens, the views and collectors it opened are destroyed and the
+/// session is logged out.
+async fn collect_source<H: Send + 'static>(
     spec: &SourceSpec,
     opts: Options,
+    finish: Arc<dyn Fn(Host) -> H + Send + Sync>,
     progress: impl Fn(Step) + Sync,
-) -> (Source, Vec<Host>) {
+) -> (Source, Vec<H>) {
     let mut source = source_of(spec);
     let url = match client::sdk_url(&spec.url) {
         Ok(u) => u,
@@ -483,13 +529,13 @@ async fn collect_source(
             spec.url,
             sc.full_name.as_deref().unwrap_or("the server")
         );
-        // With streams, the hosts are listed while the structure is read, and the structure's
-        // view is destroyed while the hosts are read (a standalone ESXi host is one host:
-        // nothing to split).
+        // With streams, the hosts are listed and the streams' collectors made while the
+        // structure is read, and the structure's view is destroyed while the hosts are read (a
+        // standalone ESXi host is one host: nothing to split).
         let (structure, list, structure_view) = if streams > 1 && !sc.is_esxi() {
             let (structure, list) = tokio::join!(
                 passes::read_structure_open(&client, &sc, opts.max_objects),
-                passes::list_hosts(&client, &sc)
+                passes::list_hosts(&client, &sc, streams)
             );
             let (structure, view) = structure?;
             let list = list?;
@@ -507,12 +553,12 @@ async fn collect_source(
         let read = passes::read_hosts(
             &client,
             &sc,
-            &structure,
+            Arc::new(structure),
             &spec.url,
             opts.max_objects,
             list,
-            streams,
             &mut refused,
+            finish,
             &done,
         );
         let destroy = async {
@@ -944,7 +990,7 @@ mod tests {
     /// the top, uses them all). Keep in step with the module docs above.
     const LAYERS: &[&str] = &[
         "soap", "error", "client", "object", "page", "session", "retrieve", "map", "passes",
-        "settings",
+        "settings", "output",
     ];
 
     /// The non-test part of every `.rs` file of `src/collect/` except `mod.rs`, by module name.

@@ -1,25 +1,29 @@
 //! The two passes over one source's inventory, on an open session.
 //!
 //! The structure pass: one container view over datacenters, folders, compute resources and
-//! clusters (for the parent chain of each host), and on vCenter distributed switches (with
+//! clusters (for the parent chain of each host), read in pages of [`STRUCTURE_PAGE_FACTOR`]
+//! times the host pass's, and on vCenter distributed switches (with
 //! `config.maxMtu` asked of VMware distributed switches only, or their whole `config` where the
 //! server refuses that path) and distributed port groups (with their default port setting and
 //! override policy), read into a [`Structure`]; then, for port groups that let ports override
 //! their policy, the settings of the vmks' own distributed ports (FetchDVPorts, one call per
 //! switch). The host pass: one container view over every HostSystem, read in pages and mapped
 //! page by page ([`map_host`]). On vCenter with more than one stream allowed, the view's hosts
-//! are listed first ([`list_hosts`], at the same time as the structure pass) and read in several
-//! streams side by side, each through its own property collector over its slice of the list
-//! ([`read_hosts`]): with a vCenter that takes a second per page, wall time is the number of
-//! sequential requests, not the client's work. Every pass destroys its views and collectors
-//! when done.
+//! are listed first and the streams' property collectors made meanwhile ([`list_hosts`], at
+//! the same time as the structure pass), and the hosts read in several streams side by side,
+//! each through its own collector over its slice of the list ([`read_hosts`]): with a vCenter
+//! that takes a second per page, wall time is the number of sequential requests, not the
+//! client's work. Every pass destroys its views and collectors when done, also after an error.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use futures_util::future::join_all;
 
 use super::client::Client;
 use super::error::{CallError, StepError};
 use super::map::{describe_missing, map_host, sample, Refused, Structure};
 use super::object::ObjectContent;
+use super::page::{as_is, Convert};
 use super::retrieve::{
     create_collector, create_view, destroy_view, is_gone, retrieve, retrieve_from, view_members,
     Objects,
@@ -27,6 +31,12 @@ use super::retrieve::{
 use super::session::ServiceContent;
 use super::soap::{esc, MoRef};
 use crate::model::{Host, SwitchKind};
+
+/// Objects per page of the structure pass, as a multiple of the host pass's `max_objects`: a
+/// folder, cluster, switch or port group is about 2 KB of XML, a tenth of a host (about 19 KB),
+/// so a page of 1,000 of them (by default) is as large as one of 100 hosts, and most
+/// vCenters' structure is read in one page: one request less in a row per 1,000 objects.
+pub const STRUCTURE_PAGE_FACTOR: u32 = 10;
 
 /// The structure pass: one view, one paged read, then the overrides of distributed ports
 /// where a port group allows them.
@@ -126,7 +136,9 @@ async fn read_structure_in(
         .filter(|(_, paths)| !paths.is_empty())
         .copied()
         .collect();
-    retrieve(client, sc, view, &props, max_objects, |oc| s.add(&oc)).await?;
+    let per_page = max_objects.saturating_mul(STRUCTURE_PAGE_FACTOR);
+    let add = |oc: ObjectContent| s.add(&oc);
+    retrieve(client, sc, view, &props, per_page, &as_is(), add).await?;
     Ok(s)
 }
 
@@ -174,34 +186,68 @@ pub const HOST_PROPERTIES: &[&str] = &[
     "config.lockdownMode",
 ];
 
-/// The host pass's view over every HostSystem and the hosts it holds, read before the pass is
-/// split into streams ([`list_hosts`]).
+/// The host pass's view over every HostSystem, the hosts it holds, and the property
+/// collectors of the streams, made before the pass is split into streams ([`list_hosts`]).
 pub struct HostList {
     pub view: MoRef,
     pub hosts: Vec<MoRef>,
+    /// One per stream that may read the hosts; [`read_hosts`] destroys those it does not use.
+    pub collectors: Vec<MoRef>,
 }
 
-/// Open the host pass's view and read which hosts it holds (one request), keeping the view
-/// open for [`read_hosts`]; on an error the view is destroyed.
-pub async fn list_hosts(client: &Client, sc: &ServiceContent) -> Result<HostList, StepError> {
-    let view = create_view(client, sc, &["HostSystem"]).await?;
-    match view_members(client, sc, &view).await {
-        Ok(hosts) => Ok(HostList { view, hosts }),
-        Err(e) => {
-            destroy_view(client, &view).await;
-            Err(e)
+/// Open the host pass's view and read which hosts it holds (two requests in a row), and at the
+/// same time create `collectors` property collectors for the streams (CreatePropertyCollector,
+/// side by side): the streams can start as soon as the hosts are listed, without a request in
+/// a row of their own. Everything is kept open for [`read_hosts`]. Whatever fails, every call
+/// is answered before this returns, and what was made is destroyed again: a listing that fails
+/// leaves no view and no collector open.
+pub async fn list_hosts(
+    client: &Client,
+    sc: &ServiceContent,
+    collectors: usize,
+) -> Result<HostList, StepError> {
+    // The listing's error comes with the view when the view was made.
+    let listing = async {
+        let view = (create_view(client, sc, &["HostSystem"]).await).map_err(|e| (e, None))?;
+        match view_members(client, sc, &view).await {
+            Ok(hosts) => Ok((view, hosts)),
+            Err(e) => Err((e, Some(view))),
+        }
+    };
+    let creating = join_all((0..collectors).map(|_| create_collector(client, sc)));
+    let (listed, created) = tokio::join!(listing, creating);
+    let mut made = Vec::with_capacity(collectors);
+    let mut refused = None;
+    for c in created {
+        match c {
+            Ok(c) => made.push(c),
+            Err(e) => refused = refused.or(Some(e)),
         }
     }
+    let (error, view) = match (listed, refused) {
+        (Ok((view, hosts)), None) => {
+            return Ok(HostList {
+                view,
+                hosts,
+                collectors: made,
+            })
+        }
+        (Ok((view, _)), Some(e)) => (e, Some(view)),
+        (Err((e, view)), _) => (e, view),
+    };
+    made.extend(view);
+    join_all(made.iter().map(|m| destroy_view(client, m))).await;
+    Err(error)
 }
 
-/// How many streams read `hosts` hosts, at most `streams`, `max_objects` per page: the count
-/// with the fewest sequential requests, each stream costing two more (creating and destroying
-/// its property collector); the fewest streams among equals.
+/// How many streams read `hosts` hosts, at most `streams`, `max_objects` per page: the fewest
+/// that read them in as few pages in a row as `streams` would (their collectors are made while
+/// the hosts are listed, so a stream costs no request in a row of its own).
 pub fn stream_count(hosts: usize, max_objects: u32, streams: usize) -> usize {
     let per_page = max_objects.max(1) as usize;
-    let cost = |k: usize| hosts.div_ceil(k * per_page) + if k > 1 { 2 } else { 0 };
+    let pages = |k: usize| hosts.div_ceil(k * per_page);
     (1..=streams.max(1))
-        .min_by_key(|&k| (cost(k), k))
+        .min_by_key(|&k| (pages(k), k))
         .unwrap_or(1)
 }
 
@@ -222,97 +268,108 @@ pub fn slices<T>(list: &[T], k: usize) -> Vec<&[T]> {
 /// The host pass: every HostSystem, paged, mapped as each page arrives; `progress` is told
 /// of every mapped host. Without a `list` ([`list_hosts`]) it is one paged read over a new
 /// view through the session's property collector. With one, the listed hosts are read in
-/// [`stream_count`] streams of at most `streams`, each through a property collector of its
-/// own over its slice of the list, side by side; when one fails, the others still finish (and
+/// [`stream_count`] streams (at most one per collector of the list), each through its
+/// collector over its slice of the list, side by side, while the list's view and the
+/// collectors not needed are destroyed; when one stream fails, the others still finish (and
 /// destroy their collectors) before its error is returned. A listed host that is gone by the
 /// time its stream reads it is skipped. The hosts come back in the order of the list (stream by
 /// stream), whatever order the pages arrived in.
+///
+/// Each host is mapped, and then turned into what the caller keeps of it by `finish` (the host
+/// itself, or its serialized form), on the thread that parsed its page: its element tree is
+/// freed where it was built, and only the result crosses to this task.
 #[allow(clippy::too_many_arguments)]
-pub async fn read_hosts(
+pub async fn read_hosts<H: Send + 'static>(
     client: &Client,
     sc: &ServiceContent,
-    structure: &Structure,
+    structure: Arc<Structure>,
     source_name: &str,
     max_objects: u32,
     list: Option<HostList>,
-    streams: usize,
     refused: &mut Refused,
+    finish: Arc<dyn Fn(Host) -> H + Send + Sync>,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<Vec<Host>, StepError> {
+) -> Result<Vec<H>, StepError> {
     // vmks on a distributed port group the structure pass did not see (on vCenter).
-    let unresolved: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let shared_refused = Mutex::new(std::mem::take(refused));
-    let map = |oc: ObjectContent| -> Host {
-        let host = map_one(
-            &oc,
-            structure,
-            sc,
-            source_name,
-            &shared_refused,
-            &unresolved,
-        );
-        progress(1);
-        host
+    let unresolved: Arc<Mutex<Vec<String>>> = Arc::default();
+    let shared_refused = Arc::new(Mutex::new(std::mem::take(refused)));
+    let convert: Convert<Mapped<H>> = {
+        let (unresolved, refused) = (unresolved.clone(), shared_refused.clone());
+        let (esxi, source_name) = (sc.is_esxi(), source_name.to_string());
+        Arc::new(move |oc: ObjectContent| {
+            if is_gone(&oc) {
+                let what = oc.obj.as_ref().map(|o| o.to_string()).unwrap_or_default();
+                return Mapped::Gone(what);
+            }
+            let host = map_one(&oc, &structure, esxi, &source_name, &refused, &unresolved);
+            drop(oc);
+            Mapped::Host(finish(host))
+        })
+    };
+    // A host from the parser's thread, or one gone since it was listed (only a list is read
+    // object by object, so only there).
+    let keep = |hosts: &mut Vec<H>, mapped: Mapped<H>| match mapped {
+        Mapped::Host(h) => {
+            hosts.push(h);
+            progress(1);
+        }
+        Mapped::Gone(what) => tracing::info!(
+            "{source_name}: host {what} was removed since the hosts were listed; skipped"
+        ),
     };
     let props: &[(&str, &[&str])] = &[("HostSystem", HOST_PROPERTIES)];
     let result = match list {
         None => {
             let view = create_view(client, sc, &["HostSystem"]).await?;
             let mut hosts = Vec::new();
-            let r = retrieve(client, sc, &view, props, max_objects, |oc| {
-                hosts.push(map(oc))
+            let r = retrieve(client, sc, &view, props, max_objects, &convert, |m| {
+                keep(&mut hosts, m)
             });
             let r = r.await;
             destroy_view(client, &view).await;
             r.map(|()| hosts)
         }
-        Some(list) if stream_count(list.hosts.len(), max_objects, streams) == 1 => {
-            let mut hosts = Vec::new();
-            let r = retrieve(client, sc, &list.view, props, max_objects, |oc| {
-                hosts.push(map(oc))
-            });
-            let r = r.await;
-            destroy_view(client, &list.view).await;
-            r.map(|()| hosts)
-        }
         Some(list) => {
-            let k = stream_count(list.hosts.len(), max_objects, streams);
-            let map = &map;
-            let each_stream = slices(&list.hosts, k).into_iter().map(|slice| async move {
-                let collector = create_collector(client, sc).await?;
+            // No host, no stream: an empty objectSet is not a valid request.
+            let k = match list.hosts.len() {
+                0 => 0,
+                n => stream_count(n, max_objects, list.collectors.len()),
+            };
+            let (used, surplus) = list.collectors.split_at(k.min(list.collectors.len()));
+            let (convert, keep) = (&convert, &keep);
+            let each_stream = slices(&list.hosts, k).into_iter().zip(used);
+            let each_stream = each_stream.map(|(slice, collector)| async move {
                 let mut hosts = Vec::with_capacity(slice.len());
                 let objects = Objects::List(slice);
-                let r = retrieve_from(client, &collector, objects, props, max_objects, |oc| {
-                    if is_gone(&oc) {
-                        let what = oc.obj.as_ref().map(|o| o.to_string()).unwrap_or_default();
-                        tracing::info!(
-                            "{source_name}: host {what} was removed since the hosts were \
-                             listed; skipped"
-                        );
-                    } else {
-                        hosts.push(map(oc))
-                    }
-                });
+                let r = retrieve_from(
+                    client,
+                    collector,
+                    objects,
+                    props,
+                    max_objects,
+                    convert,
+                    |m| keep(&mut hosts, m),
+                );
                 let r = r.await;
-                destroy_view(client, &collector).await;
+                destroy_view(client, collector).await;
                 r.map(|()| hosts)
             });
-            // Every stream runs to its end, also when another fails: a stream dropped while
-            // its collector is being created would leave that collector on the server.
+            // Every stream runs to its end, also when another fails, and destroys its
+            // collector at once.
+            let unused = surplus.iter().chain(std::iter::once(&list.view));
             let (_, parts) = tokio::join!(
-                destroy_view(client, &list.view),
-                futures_util::future::join_all(each_stream)
+                join_all(unused.map(|v| destroy_view(client, v))),
+                join_all(each_stream)
             );
             parts
                 .into_iter()
                 .collect::<Result<Vec<_>, _>>()
-                .map(|parts| parts.concat())
+                .map(|parts| parts.into_iter().flatten().collect())
         }
     };
-    *refused = shared_refused
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    let unresolved = unresolved.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The converter's clones end with the parser threads, which have all ended by now.
+    *refused = taken(&shared_refused);
+    let unresolved = taken(&unresolved);
     if !unresolved.is_empty() {
         tracing::warn!(
             "{source_name}: {} vmk(s) on a distributed switch whose port group is not visible to \
@@ -325,17 +382,30 @@ pub async fn read_hosts(
     result
 }
 
+/// What `m` holds, leaving the default.
+fn taken<T: Default>(m: &Mutex<T>) -> T {
+    std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// A host of the host pass, as the parser's thread hands it over.
+enum Mapped<H> {
+    /// The host, as the caller keeps it.
+    Host(H),
+    /// A listed host that no longer exists (its reference).
+    Gone(String),
+}
+
 /// Map one HostSystem object, noting its refused properties and (on vCenter) its vmks on a
 /// distributed port group the structure pass did not see.
 fn map_one(
     oc: &ObjectContent,
     structure: &Structure,
-    sc: &ServiceContent,
+    esxi: bool,
     source_name: &str,
     refused: &Mutex<Refused>,
     unresolved: &Mutex<Vec<String>>,
 ) -> Host {
-    let mut host = map_host(oc, structure, sc.is_esxi());
+    let mut host = map_host(oc, structure, esxi);
     host.source = Some(source_name.to_string());
     for (path, fault) in &oc.missing {
         tracing::debug!(
@@ -349,7 +419,7 @@ fn map_one(
         host.not_collected
             .insert(path.clone(), describe_missing(fault));
     }
-    if !sc.is_esxi() {
+    if !esxi {
         let missing = host
             .vmks
             .iter()
@@ -368,15 +438,15 @@ mod tests {
 
     #[test]
     fn streams_are_used_where_they_save_requests() {
-        // 2,500 hosts, 100 per page: 4 streams of 7 pages (plus creating and destroying their
-        // collectors) instead of 25 pages in a row.
+        // 2,500 hosts, 100 per page: 4 streams of 7 pages instead of 25 pages in a row.
         assert_eq!(stream_count(2500, 100, 4), 4);
         assert_eq!(stream_count(2500, 100, 1), 1);
-        // One page's worth: no stream of its own.
+        // One page's worth: one stream.
         assert_eq!(stream_count(100, 100, 4), 1);
         assert_eq!(stream_count(0, 100, 4), 1);
-        // 250 hosts: 3 pages in a row cost what 2 streams of 2 pages and their collectors do.
-        assert_eq!(stream_count(250, 100, 4), 1);
+        // 250 hosts: 3 streams of one page each (the collectors cost no request in a row: they
+        // are made while the hosts are listed); a fourth would not save a page.
+        assert_eq!(stream_count(250, 100, 4), 3);
         assert_eq!(stream_count(25, 7, 4), 4);
         // 12 hosts in pages of 2: 3 streams of 2 pages cost what 4 would; the fewer win.
         assert_eq!(stream_count(12, 2, 4), 3);

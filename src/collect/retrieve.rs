@@ -10,14 +10,14 @@
 //! properties of every object of a view, and [`retrieve_from`] of a view or a list of objects
 //! through a given collector, in pages of `maxObjects`: RetrievePropertiesEx, then
 //! ContinueRetrievePropertiesEx while a token comes back, each page parsed as it streams in
-//! ([`super::page`]) and handed over object by object, so memory stays bounded on
-//! 40,000-host estates. A page that fails cancels the retrieval (CancelRetrievePropertiesEx)
+//! ([`super::page`]) and handed over object by object (converted on the parser's thread by the
+//! caller's [`Convert`]), so memory stays bounded on 40,000-host estates. A page that fails cancels the retrieval (CancelRetrievePropertiesEx)
 //! when its token was read.
 
 use super::client::Client;
 use super::error::{CallError, Step, StepError};
 use super::object::ObjectContent;
-use super::page::{self, PageEnd, PageError};
+use super::page::{self, as_is, Convert, PageEnd, PageError};
 use super::session::ServiceContent;
 use super::soap::{esc, MoRef, Node};
 
@@ -74,11 +74,10 @@ pub async fn destroy_view(client: &Client, view: &MoRef) {
 }
 
 /// Destroy the views and collectors still open, e.g. when the source's time ran out in the
-/// middle of a pass.
+/// middle of a pass; side by side, one request in a row before Logout.
 pub async fn destroy_open_views(client: &Client) {
-    for view in client.open_views() {
-        destroy_view(client, &view).await;
-    }
+    let open = client.open_views();
+    futures_util::future::join_all(open.iter().map(|v| destroy_view(client, v))).await;
 }
 
 /// Which objects a retrieval reads.
@@ -109,6 +108,7 @@ pub async fn view_members(
         Objects::List(std::slice::from_ref(view)),
         &[("ContainerView", &["view"])],
         1,
+        &as_is(),
         |oc| {
             if let Some(list) = oc.props.get("view") {
                 members.extend(list.items().into_iter().filter_map(Node::as_moref));
@@ -119,23 +119,26 @@ pub async fn view_members(
     Ok(members)
 }
 
-/// Read `props` of every object of `view`, `max_objects` per page, handing each object to
-/// `each` as its page arrives.
-pub async fn retrieve(
+/// Read `props` of every object of `view`, `max_objects` per page, handing each object,
+/// converted by `convert`, to `each` as its page arrives.
+pub async fn retrieve<T: Send + 'static>(
     client: &Client,
     sc: &ServiceContent,
     view: &MoRef,
     props: &[(&str, &[&str])],
     max_objects: u32,
-    each: impl FnMut(ObjectContent),
+    convert: &Convert<T>,
+    each: impl FnMut(T),
 ) -> Result<(), StepError> {
     let collector = &sc.property_collector;
+    let objects = Objects::InView(view);
     retrieve_from(
         client,
         collector,
-        Objects::InView(view),
+        objects,
         props,
         max_objects,
+        convert,
         each,
     )
     .await
@@ -144,13 +147,14 @@ pub async fn retrieve(
 /// [`retrieve`] of `objects` through `collector` (the session's default one or one made by
 /// [`create_collector`]). An object of a [`Objects::List`] that no longer exists comes back
 /// with only a ManagedObjectNotFound fault in its `missing` ([`is_gone`]).
-pub async fn retrieve_from(
+pub async fn retrieve_from<T: Send + 'static>(
     client: &Client,
     collector: &MoRef,
     objects: Objects<'_>,
     props: &[(&str, &[&str])],
     max_objects: u32,
-    mut each: impl FnMut(ObjectContent),
+    convert: &Convert<T>,
+    mut each: impl FnMut(T),
 ) -> Result<(), StepError> {
     let mut spec = String::from("<specSet>");
     for (kind, paths) in props {
@@ -201,18 +205,20 @@ pub async fn retrieve_from(
             .await;
     };
     // Every object of a property-collector answer names its managed object (`obj`); one that
-    // does not is a malformed answer, never a host without a name.
+    // does not is a malformed answer, never a host without a name (nor converted into one).
+    let inner = convert.clone();
+    let convert: Convert<Option<T>> =
+        std::sync::Arc::new(move |oc: ObjectContent| oc.obj.is_some().then(|| inner(oc)));
     let without_obj = std::sync::atomic::AtomicBool::new(false);
-    let mut checked = |oc: ObjectContent| {
-        if oc.obj.is_none() {
-            without_obj.store(true, std::sync::atomic::Ordering::Relaxed);
-        } else if !without_obj.load(std::sync::atomic::Ordering::Relaxed) {
-            each(oc);
-        }
+    let mut checked = |converted: Option<T>| match converted {
+        None => without_obj.store(true, std::sync::atomic::Ordering::Relaxed),
+        Some(t) if !without_obj.load(std::sync::atomic::Ordering::Relaxed) => each(t),
+        Some(_) => {}
     };
     loop {
         let max = client.max_response_bytes();
-        let end = page::read_page(resp, max, |e| client.body_error(e), next, &mut checked).await;
+        let body_error = |e: &reqwest::Error| client.body_error(e);
+        let end = page::read_page(resp, max, body_error, next, &convert, &mut checked).await;
         if without_obj.load(std::sync::atomic::Ordering::Relaxed) {
             if let Ok(PageEnd::Next(token, _)) = end {
                 cancel(token).await;

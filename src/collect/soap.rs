@@ -219,14 +219,32 @@ impl Node {
 /// firewall rulesets' port rules are read: static routes and firewall rule details.)
 pub const SKIPPED_ELEMENTS: &[&str] = &["candidateVnic"];
 
+/// An input that can pass over bytes without parsing them: the content of a skipped element.
+pub trait SkipTo: BufRead {
+    /// Consume everything before the first occurrence of `pattern`, which is left unread, and
+    /// say how many bytes that was; `None` when the input ends first (it is then all consumed).
+    fn skip_to(&mut self, pattern: &[u8]) -> std::io::Result<Option<u64>>;
+}
+
+impl SkipTo for &[u8] {
+    fn skip_to(&mut self, pattern: &[u8]) -> std::io::Result<Option<u64>> {
+        let found = memchr::memmem::find(self, pattern);
+        let n = found.unwrap_or(self.len());
+        *self = &self[n..];
+        Ok(found.map(|n| n as u64))
+    }
+}
+
 /// Builds [`Node`] trees from quick-xml events, sharing the allocation of repeated names.
 #[derive(Debug, Default)]
 pub struct Builder {
     names: FxHashMap<Vec<u8>, Name>,
-    /// Scratch buffer for skipped elements.
+    /// Scratch buffer for the end tag of a skipped element.
     skip_buf: Vec<u8>,
     /// Local names of elements to skip (with their content).
     skip: Vec<&'static [u8]>,
+    /// Bytes passed over unparsed (the parser's positions do not count them).
+    skipped: u64,
 }
 
 impl Builder {
@@ -236,6 +254,45 @@ impl Builder {
             names: FxHashMap::default(),
             skip_buf: Vec::new(),
             skip: skip.iter().map(|s| s.as_bytes()).collect(),
+            skipped: 0,
+        }
+    }
+
+    /// The byte position of `reader` in its document, for messages.
+    pub fn position<R>(&self, reader: &Reader<R>) -> u64 {
+        reader.error_position() + self.skipped
+    }
+
+    /// Pass over the content of the element that `start` opened, up to and including its end
+    /// tag, without parsing it: a skipped element is large and never holds one of its own name
+    /// (in vSphere answers), so its content ends at the first `</name>`. The end tag itself is
+    /// read by the parser, which checks that it closes `start`.
+    fn skip<R: SkipTo>(
+        &mut self,
+        reader: &mut Reader<R>,
+        start: &BytesStart<'_>,
+    ) -> Result<(), XmlError> {
+        let end = &mut self.skip_buf;
+        end.clear();
+        end.extend_from_slice(b"</");
+        end.extend_from_slice(start.name().as_ref());
+        end.push(b'>');
+        let skipped = reader
+            .get_mut()
+            .skip_to(end)
+            .map_err(|e| malformed(format!("reading the answer: {e}")))?;
+        let Some(n) = skipped else {
+            return Err(malformed("truncated XML document"));
+        };
+        self.skipped += n;
+        let mut buf = Vec::new();
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::End(_)) => Ok(()),
+            Ok(_) => Err(malformed("unbalanced XML")),
+            Err(e) => Err(malformed(format!(
+                "malformed XML at byte {}: {e}",
+                self.position(reader)
+            ))),
         }
     }
 
@@ -294,7 +351,7 @@ impl Builder {
     /// Read the content of the element that `start` opened (an `Empty` element when `empty`)
     /// up to its end tag, and return it as a tree. `depth` is the nesting level of `start` in
     /// the document (the root element is 1); an element below [`MAX_DEPTH`] is an error.
-    pub fn subtree<R: BufRead>(
+    pub fn subtree<R: SkipTo>(
         &mut self,
         reader: &mut Reader<R>,
         buf: &mut Vec<u8>,
@@ -317,17 +374,13 @@ impl Builder {
             let ev = reader.read_event_into(buf).map_err(|e| {
                 malformed(format!(
                     "malformed XML at byte {}: {e}",
-                    reader.error_position()
+                    self.position(reader)
                 ))
             })?;
             match ev {
                 Event::Start(ref e) => {
                     if self.skips(e) {
-                        let end = e.to_end().into_owned();
-                        self.skip_buf.clear();
-                        reader
-                            .read_to_end_into(end.name(), &mut self.skip_buf)
-                            .map_err(|e| malformed(format!("malformed XML: {e}")))?;
+                        self.skip(reader, e)?;
                     } else {
                         if child_depth(&stack) > MAX_DEPTH {
                             return Err(XmlError::TooDeep(MAX_DEPTH));

@@ -111,4 +111,12 @@ fn bench_driver_runs_at_tiny_sizes() {
     assert!(dump.contains("{{PASSWORD}}") && !dump.contains("bench-pw"));
     assert_eq!(results["latency"]["latency_ms"], 20);
     assert_eq!(results["latency"]["many"]["sources"], 2);
+    // The bare replay sends each request after the answer to the one before: all of them in a
+    // row, as counted from the simulator's request log.
+    let one = &results["latency"]["one"];
+    assert_eq!(
+        one["median_in_a_row"]["bare"].as_f64(),
+        one["requests"]["sequential"].as_f64(),
+        "{one}"
+    );
 }

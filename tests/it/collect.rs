@@ -481,24 +481,26 @@ fn pages_through_more_hosts_than_max_objects() {
     };
     let mut args = sim_args(&sim, true);
     args.push("-vv");
-    // One stream: the host pass in one sequence (the streams are the next test's).
-    let env = [("VMKAUDIT_MAX_OBJECTS", "7"), ("VMKAUDIT_STREAMS", "1")];
+    // One stream: the host pass in one sequence (the streams are the next test's). One host
+    // per page, so that the structure pass pages too: its objects are ten times fewer bytes
+    // than a host, so its pages hold ten times max_objects.
+    let env = [("VMKAUDIT_MAX_OBJECTS", "1"), ("VMKAUDIT_STREAMS", "1")];
     let run = collect(&sim.password, &args, &env);
     assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
     // The exchange, in order: the structure pass (folders, datacenter, cluster, compute
-    // resources: 3 pages of 7), then 25 hosts in pages of 7 (1 + 3 continuations), then Logout.
+    // resources, switches and port groups: 11 to 20 objects, 2 pages of 10), then 25 hosts in
+    // pages of 1 (1 + 24 continuations), then Logout.
     let mut want = vec![
         "RetrieveServiceContent",
         "Login",
         "CreateContainerView",
         "RetrievePropertiesEx",
         "ContinueRetrievePropertiesEx",
-        "ContinueRetrievePropertiesEx",
         "DestroyView",
         "CreateContainerView",
         "RetrievePropertiesEx",
     ];
-    want.extend(["ContinueRetrievePropertiesEx"; 3]);
+    want.extend(["ContinueRetrievePropertiesEx"; 24]);
     want.extend(["DestroyView", "Logout"]);
     assert_eq!(calls(&run.stderr, &sim.url), want, "{}", run.stderr);
     let inv = run.inventory.unwrap();
@@ -1307,6 +1309,27 @@ fn left_open(track: &Path) -> Value {
     serde_json::from_str(&text).expect("the -track file is JSON")
 }
 
+/// `collect -vv` of the simulator on `scenario` started with `-track` (whose file is the
+/// second of the pair, in the directory that is the first), `max_objects` hosts per page, with
+/// the default streams; `None` when the simulator cannot run here.
+#[track_caller]
+fn collect_tracked(
+    scenario: &str,
+    max_objects: &str,
+) -> Option<(Sim, (tempfile::TempDir, PathBuf), Run)> {
+    let dir = tempfile::tempdir().unwrap();
+    let track = dir.path().join("open.json");
+    let sim = Sim::start_with(scenario, &["-track", track.to_str().unwrap()])?;
+    let mut args = sim_args(&sim, true);
+    args.push("-vv");
+    let run = collect(
+        &sim.password,
+        &args,
+        &[("VMKAUDIT_MAX_OBJECTS", max_objects)],
+    );
+    Some((sim, (dir, track), run))
+}
+
 /// How often each SOAP method was called, from the `-vv` log.
 fn call_counts(stderr: &str, url: &str) -> std::collections::BTreeMap<String, usize> {
     let mut counts = std::collections::BTreeMap::new();
@@ -1320,14 +1343,9 @@ fn call_counts(stderr: &str, url: &str) -> std::collections::BTreeMap<String, us
 fn the_host_pass_is_read_in_streams_of_their_own_collectors() {
     // 25 hosts, 7 per page, 4 streams by default: each stream reads its slice of 6 or 7 hosts
     // through a property collector of its own, in one page instead of 4 pages in a row.
-    let dir = tempfile::tempdir().unwrap();
-    let track = dir.path().join("open.json");
-    let Some(sim) = Sim::start_with("paging", &["-track", track.to_str().unwrap()]) else {
+    let Some((sim, (_dir, track), run)) = collect_tracked("paging", "7") else {
         return;
     };
-    let mut args = sim_args(&sim, true);
-    args.push("-vv");
-    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "7")]);
     assert_eq!(run.out.status.code(), Some(0), "{}", run.stderr);
     let counts = call_counts(&run.stderr, &sim.url);
     let want: std::collections::BTreeMap<String, usize> = [
@@ -1336,9 +1354,8 @@ fn the_host_pass_is_read_in_streams_of_their_own_collectors() {
         // The structure pass's view and the host pass's.
         ("CreateContainerView", 2),
         ("DestroyView", 2),
-        // The structure (3 pages of 7) and the list of the hosts.
+        // The structure (one page of at most 70 objects) and the list of the hosts.
         ("RetrievePropertiesEx", 2 + 4),
-        ("ContinueRetrievePropertiesEx", 2),
         ("CreatePropertyCollector", 4),
         ("DestroyPropertyCollector", 4),
         ("Logout", 1),
@@ -1373,30 +1390,65 @@ fn a_stream_that_fails_ends_the_source_and_everything_is_still_cleaned_up() {
     // 60 hosts, 10 per page: 4 streams of 15 hosts, each needing a second page, which the
     // server refuses (NotAuthenticated, as for an expired session). The source fails with the
     // stream's error; every view and collector is destroyed and the session logged out.
-    let dir = tempfile::tempdir().unwrap();
-    let track = dir.path().join("open.json");
-    let Some(sim) = Sim::start_with("expire-streams", &["-track", track.to_str().unwrap()]) else {
+    let Some((sim, (_dir, track), run)) = collect_tracked("expire-streams", "10") else {
         return;
     };
-    let mut args = sim_args(&sim, true);
-    args.push("-vv");
-    let run = collect(&sim.password, &args, &[("VMKAUDIT_MAX_OBJECTS", "10")]);
     assert_session_expired(&run, &sim);
+    assert_all_destroyed(&run, &sim, &track, 4);
+}
+
+/// Every view and property collector `run` made on `sim` was destroyed again, `collectors`
+/// of them property collectors, the session was logged out last, and the fixture's `-track`
+/// file counts nothing left open.
+#[track_caller]
+fn assert_all_destroyed(run: &Run, sim: &Sim, track: &Path, collectors: usize) {
     let counts = call_counts(&run.stderr, &sim.url);
-    assert!(counts["CreatePropertyCollector"] > 1, "{}", run.stderr);
+    let count = |m: &str| counts.get(m).copied().unwrap_or(0);
     assert_eq!(
-        counts["CreatePropertyCollector"],
-        counts.get("DestroyPropertyCollector").copied().unwrap_or(0),
+        count("CreatePropertyCollector"),
+        collectors,
         "{}",
         run.stderr
     );
-    assert_eq!(counts["CreateContainerView"], counts["DestroyView"]);
+    assert_eq!(
+        count("DestroyPropertyCollector"),
+        collectors,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(count("CreateContainerView"), count("DestroyView"));
     let order = calls(&run.stderr, &sim.url);
     assert_eq!(order.last().map(String::as_str), Some("Logout"));
     assert_eq!(
-        left_open(&track),
+        left_open(track),
         serde_json::json!({"sessions": 0, "views": 0, "collectors": 0})
     );
+}
+
+#[test]
+fn a_listing_that_fails_after_the_streams_collectors_were_made_leaves_nothing_open() {
+    // The streams' property collectors are made while the hosts are listed, not after: here
+    // the listing is refused (NoPermission on reading the view's members), when the four
+    // collectors already exist. The source fails with the listing's error, and the collectors,
+    // the views and the session are all closed again.
+    let Some((sim, (_dir, track), run)) = collect_tracked("refuse-listing", "10") else {
+        return;
+    };
+    assert_eq!(run.out.status.code(), Some(3), "{}", run.stderr);
+    let inv = run
+        .inventory
+        .as_ref()
+        .expect("collect writes the inventory");
+    let err = inv.sources[0].error.clone().expect("the source failed");
+    assert!(inv.hosts.is_empty());
+    assert!(
+        err.contains(&format!(
+            "user {} lacks the privilege System.Read on ContainerView:",
+            sim.user
+        )) && err.contains("(RetrievePropertiesEx)"),
+        "{err}"
+    );
+    assert_all_destroyed(&run, &sim, &track, 4);
 }
 
 #[test]

@@ -15,14 +15,16 @@
 // The simulator of govmomi 0.24 ignores RetrievePropertiesEx's maxObjects; the property
 // collector here wraps it to page results with a token the way vCenter does
 // (ContinueRetrievePropertiesEx / CancelRetrievePropertiesEx). It can also put per-property
-// NoPermission faults into missingSet, refuse CreateContainerView with NoPermission, answer
-// the first request(s) with HTTP 503, and answer ContinueRetrievePropertiesEx with
+// NoPermission faults into missingSet, refuse CreateContainerView with NoPermission (or the
+// reading of a view's members), answer the first request(s) with HTTP 503, and answer ContinueRetrievePropertiesEx with
 // NotAuthenticated (an expired session), as scenario options.
 //
 // Collectors made with CreatePropertyCollector page the same way. With -latency D every request
 // is answered only after D (a slow vCenter, for the benchmark); with -track FILE the fixture
 // keeps the number of sessions, container views and property collectors clients left open in
-// FILE (JSON), for the tests that check a client cleans up.
+// FILE (JSON), for the tests that check a client cleans up; with -log FILE it appends one JSON
+// line per request (method, arrival and answer time, answer bytes) to FILE, for the benchmark's count of the
+// requests a client sends one after the other.
 //
 // With -hostile MODE it misbehaves on one SOAP method (-on NAME) the way a hostile or broken
 // server could, for the collector's hardening tests; every other call is served normally:
@@ -97,6 +99,9 @@ type Scenario struct {
 	// Remove the host of this name right after a client has read a container view's members
 	// (as if it left the inventory between the listing and the reading of its properties).
 	RemoveAfterListing string `json:"remove_after_listing"`
+	// When set, reading a container view's members (its `view` property) fails with
+	// NoPermission naming this privilege: the listing of the hosts fails.
+	RefuseListingPrivilege string `json:"refuse_listing_privilege"`
 }
 
 type Generate struct {
@@ -278,6 +283,8 @@ var (
 	expireOnContinue bool
 	// Scenario option remove_after_listing, then pending once listed (cleared once done).
 	removeAfterListing, removePending string
+	// Scenario option refuse_listing_privilege.
+	refuseListing string
 )
 
 // PagingCollector wraps the simulator's PropertyCollector: it honours options.maxObjects with
@@ -361,6 +368,18 @@ func (pc *PagingCollector) RetrievePropertiesEx(ctx *simulator.Context, r *types
 	// reportMissingObjectsInResults is true, and then it comes back with a missingSet (the
 	// simulator skips it silently when the flag is unset).
 	removeListed(ctx, r)
+	if refuseListing != "" {
+		for _, spec := range r.SpecSet {
+			for _, ps := range spec.PropSet {
+				if ps.Type == "ContainerView" {
+					body := &methods.RetrievePropertiesExBody{}
+					body.Fault_ = simulator.Fault("Permission to perform this operation was denied.",
+						&types.NoPermission{Object: spec.ObjectSet[0].Obj, PrivilegeId: refuseListing})
+					return body
+				}
+			}
+		}
+	}
 	report := false
 	for i := range r.SpecSet {
 		if r.SpecSet[i].ReportMissingObjectsInResults == nil {
@@ -1204,6 +1223,79 @@ func slow(latency time.Duration, next http.Handler) http.Handler {
 	})
 }
 
+// RequestLog appends one JSON line per SDK request to a file: the SOAP method, when the
+// request arrived and when its answer was written (seconds since the fixture started), and
+// the answer's size and the client's address (one per connection), so that the benchmark can
+// count the requests a client sent one after the other.
+type RequestLog struct {
+	mu    sync.Mutex
+	file  *os.File
+	start time.Time
+}
+
+// soapMethod is the name of the first element inside the SOAP Body of a request.
+func soapMethod(body []byte) string {
+	i := bytes.Index(body, []byte("Body>"))
+	if i < 0 {
+		return ""
+	}
+	rest := body[i+5:]
+	j := bytes.IndexByte(rest, '<')
+	if j < 0 {
+		return ""
+	}
+	rest = rest[j+1:]
+	end := bytes.IndexAny(rest, " />")
+	if end < 0 {
+		return ""
+	}
+	name := string(rest[:end])
+	if k := strings.LastIndexByte(name, ':'); k >= 0 {
+		name = name[k+1:]
+	}
+	return name
+}
+
+// countingWriter counts the bytes of an answer's body.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// Flush passes a flush on (the hostile `stall` answer needs one).
+func (c *countingWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (l *RequestLog) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived := time.Since(l.start).Seconds()
+		body, err := ioutil.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = ioutil.NopCloser(bytes.NewReader(body))
+		counted := &countingWriter{ResponseWriter: w}
+		next.ServeHTTP(counted, r)
+		line, _ := json.Marshal(map[string]interface{}{
+			"method": soapMethod(body), "arrived": arrived, "answered": time.Since(l.start).Seconds(),
+			"bytes": counted.n, "remote": r.RemoteAddr,
+		})
+		l.mu.Lock()
+		l.file.Write(append(line, '\n'))
+		l.mu.Unlock()
+	})
+}
+
 // Open counts what clients left open on the server: sessions logged in and not out, container
 // views and property collectors created and not destroyed. With -track FILE it is written to
 // FILE (JSON) before the answer that changed it is sent, so a client that has read its last
@@ -1276,6 +1368,7 @@ func main() {
 	flag.Int64Var(&hostile.Bytes, "bytes", 64<<20, "size of the huge answer")
 	latency := flag.Duration("latency", 0, "wait this long before answering each request (e.g. 200ms)")
 	trackFile := flag.String("track", "", "keep the count of open sessions, views and collectors in this JSON file")
+	logFile := flag.String("log", "", "append one JSON line per request (method, arrival and answer time) to this file")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -1325,6 +1418,7 @@ func main() {
 
 	expireOnContinue = sc.ExpireOnContinue
 	removeAfterListing = sc.RemoveAfterListing
+	refuseListing = sc.RefuseListingPrivilege
 	pc := &PagingCollector{}
 	pc.Self = content.PropertyCollector
 	simulator.Map.Put(pc)
@@ -1350,6 +1444,12 @@ func main() {
 	}
 	if *latency > 0 {
 		server.Config.Handler = slow(*latency, server.Config.Handler)
+	}
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		check(err, "open "+*logFile)
+		rl := &RequestLog{file: f, start: time.Now()}
+		server.Config.Handler = rl.wrap(server.Config.Handler)
 	}
 	if len(sc.MethodDelayMs) > 0 {
 		model.DelayConfig.MethodDelay = sc.MethodDelayMs
