@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(golang-go golang-github-vmware-govmomi-dev python3-aiosmtpd chromium python3-pyvmomi openssl bsdutils systemd poppler-utils shellcheck prometheus groff-base)
+PKGS=(golang-go golang-github-vmware-govmomi-dev python3-aiosmtpd chromium python3-pyvmomi openssl bsdutils systemd poppler-utils shellcheck prometheus groff-base time)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

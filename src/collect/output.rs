@@ -193,6 +193,7 @@ mod tests {
             duration_seconds: Some(1.5),
             product: Some("VMware vCenter Server".into()),
             error: None,
+            schema_version: None,
         });
         // A source and no host.
         let (got, want) = written(&inv);
