@@ -23,7 +23,11 @@ pub static RULE: Rule = Rule {
         none of its hosts (its format does not carry it, or a column the checks need is \
         missing or empty) is one finding on the file instead, not one per host: its host is \
         the file, and its message says for how many hosts which rules could not run and \
-        why; the report lists those rules under each host's details and the checklist shows \
+        why. The same holds for the data live collection never reads (the iSCSI port \
+        binding: one finding on the vCenter or ESXi source) and for the data a source read \
+        from an inventory file of an earlier schema version cannot record (schema 1 has no \
+        host services, NICs, lockdown mode, teaming, port security or iSCSI binding: one \
+        finding per source and kind); the report lists those rules under each host's details and the checklist shows \
         them as not checked. `not_checked` lists the rule IDs and the summary counts the \
         hosts per rule. Object: the kind of data.",
     why: "An export that lacks firewall or switch data cannot prove those settings are right. \
