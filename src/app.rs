@@ -186,8 +186,11 @@ pub fn check(args: CheckArgs, ui: Ui) -> Result<ExitCode> {
 }
 
 /// The process's peak resident memory so far, in MiB (Linux: `VmHWM` of /proc/self/status;
-/// elsewhere unknown), for the phase timings of `-v`.
+/// elsewhere unknown), for the phase timings of `-v` (not read when they are not logged).
 fn peak_memory_mib() -> Option<u64> {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return None;
+    }
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
