@@ -6,8 +6,7 @@
 //! rendering. `scripts/bench/run.py` runs it as a process beside `vmkaudit check` on the same
 //! file, so both pay process start and reading the file alike.
 //!
-//! usage: bench_parse INVENTORY.json [value]
-//! With `value` the file is parsed into a `serde_json::Value` instead (an untyped tree).
+//! usage: bench_parse INVENTORY.json
 //! Prints the number of hosts read.
 
 #[global_allocator]
@@ -16,25 +15,17 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(path) = args.get(1) else {
-        eprintln!("usage: bench_parse INVENTORY.json [value]");
+        eprintln!("usage: bench_parse INVENTORY.json");
         std::process::exit(2);
     };
     let bytes = std::fs::read(path).unwrap_or_else(|e| {
         eprintln!("{path}: {e}");
         std::process::exit(2)
     });
-    let hosts = if args.get(2).map(String::as_str) == Some("value") {
-        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            eprintln!("{path}: {e}");
-            std::process::exit(2)
-        });
-        v["hosts"].as_array().map_or(0, Vec::len)
-    } else {
-        let inv: vmkaudit::model::Inventory = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            eprintln!("{path}: {e}");
-            std::process::exit(2)
-        });
-        inv.hosts.len()
-    };
+    let inv: vmkaudit::model::Inventory = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        eprintln!("{path}: {e}");
+        std::process::exit(2)
+    });
+    let hosts = inv.hosts.len();
     println!("{hosts}");
 }

@@ -319,7 +319,7 @@ fn rule(id: &str) -> &'static Rule {
 /// (a column left out of the export); for a live source (vCenter, ESXi), the kinds live
 /// collection never reads ([`Data::read_live`]: the iSCSI port binding); and for a source read
 /// from an inventory file of an earlier schema version, the kinds that version does not record
-/// ([`Data::since_schema`]). Such a gap is one fact about the source, reported once as a COV002
+/// ([`Data::not_in_schema`]). Such a gap is one fact about the source, reported once as a COV002
 /// on it that says for how many hosts which checks could not run, instead of one COV002 per
 /// host (160,000 for a 40,000-host RVTools export, 200,000 for a 40,000-host schema-1
 /// inventory, 2,500 for a vCenter). A gap on some hosts only, and any other gap of a live
@@ -370,9 +370,6 @@ impl<'a> FileGaps<'a> {
                 let source = &inv.sources[i];
                 let file = matches!(source.kind, SourceKind::Rvtools | SourceKind::Powercli);
                 let live = matches!(source.kind, SourceKind::Vcenter | SourceKind::Esxi);
-                let written = source
-                    .schema_version
-                    .unwrap_or(crate::model::SCHEMA_VERSION);
                 let gaps = Data::ALL
                     .iter()
                     .zip(seen)
@@ -380,7 +377,10 @@ impl<'a> FileGaps<'a> {
                     // collection never reads; an inventory file's for what its schema version
                     // does not record.
                     .filter(|(d, seen)| {
-                        !*seen && (file || live && !d.read_live() || d.since_schema() > written)
+                        !*seen
+                            && (file
+                                || live && !d.read_live()
+                                || d.not_in_schema(source.schema_version))
                     })
                     .map(|(d, _)| *d)
                     .collect();

@@ -107,8 +107,8 @@ fn parse_split(text: &str) -> Option<Inventory> {
 /// The hosts array, parsed on every core while it is read: this thread only checks the
 /// array's syntax and finds where each host's object begins and ends (borrowing its text),
 /// and every [`Hosts::CHUNK`] hosts go to a rayon task that parses them into the model, so
-/// the scan and the parsing overlap (a 40,000-host file: about 0.7 s in one pass on one core,
-/// see BENCHMARKS.md). The chunks are put back in file order.
+/// the scan and the parsing overlap (BENCHMARKS.md has the times at 40,000 hosts). The chunks
+/// are put back in file order.
 struct Hosts(Vec<crate::model::Host>);
 
 impl Hosts {

@@ -111,7 +111,6 @@ fn space(host: &Host, scope: DuplicateScope) -> [&str; 3] {
     }
 }
 
-/// One holder of an address: host index, host name, device, network segment.
 /// A vmk holding an address: (host index, host, vmk).
 type Holder<'a> = (usize, &'a Host, &'a crate::model::Vmk);
 

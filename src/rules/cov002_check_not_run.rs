@@ -27,8 +27,8 @@ pub static RULE: Rule = Rule {
         binding: one finding on the vCenter or ESXi source) and for the data a source read \
         from an inventory file of an earlier schema version cannot record (schema 1 has no \
         host services, NICs, lockdown mode, teaming, port security or iSCSI binding: one \
-        finding per source and kind); the report lists those rules under each host's details and the checklist shows \
-        them as not checked. `not_checked` lists the rule IDs and the summary counts the \
+        finding per source and kind); the report lists those rules under each host's details \
+        and the checklist shows them as not checked. `not_checked` lists the rule IDs and the summary counts the \
         hosts per rule. Object: the kind of data.",
     why: "An export that lacks firewall or switch data cannot prove those settings are right. \
         Saying what was not checked keeps a clean report from being read as a clean \
@@ -106,7 +106,7 @@ pub fn file_messages(source: &Source, data: Data, hosts: usize, ids: &[String]) 
     let live = matches!(source.kind, SourceKind::Vcenter | SourceKind::Esxi);
     if let Some(version) = source
         .schema_version
-        .filter(|v| data.since_schema() > *v && (!live || data.read_live()))
+        .filter(|_| data.not_in_schema(source.schema_version) && (!live || data.read_live()))
     {
         return (
             msg!(

@@ -54,8 +54,14 @@ impl Data {
         !matches!(self, Data::IscsiBinding)
     }
 
-    /// The inventory schema version that added this data: a version-1 inventory file records
-    /// none of the kinds of version 2 (`null` for every host), which is one fact about the file.
+    /// Whether an inventory file of schema `version` cannot record this data (a version-1 file
+    /// has none of the kinds of version 2: `null` for every host, one fact about the file).
+    /// `None`: not read from an inventory file.
+    pub fn not_in_schema(self, version: Option<u32>) -> bool {
+        version.is_some_and(|v| self.since_schema() > v)
+    }
+
+    /// The inventory schema version that added this data.
     pub fn since_schema(self) -> u32 {
         match self {
             Data::Netstacks

@@ -69,10 +69,9 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
                 (networks.segment(host, vmk), (i, vmk.device.as_str(), mtu))
             })
             .collect();
-        let members = &members;
         // Compared within one network: a non-routed subnet reused on other VLANs or switches
         // is another network with its own MTU.
-        for members in net::split_networks(members) {
+        for members in net::split_networks(&members) {
             let Some(reference) = net::majority(members.iter().map(|m| m.2)) else {
                 continue;
             };

@@ -6,11 +6,10 @@
 //! subnet math uses `ipnet`.
 
 use std::collections::BTreeMap;
-
-use rustc_hash::FxHashSet;
 use std::net::Ipv4Addr;
 
 use ipnet::{IpNet, Ipv4Net};
+use rustc_hash::FxHashSet;
 
 use crate::model::{
     device_order, service, FirewallRuleset, Host, SwitchKind, Vmk, DEFAULT_NETSTACK,
