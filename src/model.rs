@@ -242,6 +242,46 @@ impl Host {
         }
     }
 
+    /// Give back the spare capacity of every list in the host. A list read from JSON grows by
+    /// doubling (12 rulesets take room for 16, one allowed network room for four): at 40,000
+    /// hosts that is about a third of the model's memory.
+    pub fn shrink_to_fit(&mut self) {
+        fn each<T>(v: &mut Vec<T>, f: impl FnMut(&mut T)) {
+            v.iter_mut().for_each(f);
+            v.shrink_to_fit();
+        }
+        fn strings(v: &mut Vec<String>) {
+            v.shrink_to_fit();
+        }
+        each(&mut self.vmks, |v| {
+            v.services.as_mut().map(strings);
+            strings(&mut v.ipv6);
+            if let Some(t) = &mut v.teaming {
+                strings(&mut t.active);
+                strings(&mut t.standby);
+            }
+        });
+        if let Some(n) = &mut self.netstacks {
+            each(n, |n| {
+                n.routes.as_mut().map(Vec::shrink_to_fit);
+            });
+        }
+        if let Some(s) = &mut self.switches {
+            each(s, |s| {
+                s.uplinks.as_mut().map(strings);
+            });
+        }
+        if let Some(f) = &mut self.firewall {
+            each(&mut f.rulesets, |r| {
+                strings(&mut r.allowed_ips);
+                strings(&mut r.allowed_networks);
+                r.rules.as_mut().map(Vec::shrink_to_fit);
+            });
+        }
+        self.services.as_mut().map(Vec::shrink_to_fit);
+        self.pnics.as_mut().map(Vec::shrink_to_fit);
+    }
+
     /// `false` only when the source said the host is not connected.
     pub fn is_connected(&self) -> bool {
         self.connection_state
@@ -744,6 +784,37 @@ pub fn device_order(a: &str, b: &str) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shrink_to_fit_keeps_the_host_and_drops_spare_room() {
+        let text = r#"{"name": "esx1", "vmks": [{"device": "vmk0", "services": ["management"]},
+            {"device": "vmk1", "services": ["vmotion", "vsan"]}],
+            "switches": [{"name": "vSwitch0", "kind": "standard", "uplinks": ["vmnic0"]}],
+            "firewall": {"incoming_blocked": true, "outgoing_blocked": true, "rulesets": [
+                {"key": "sshServer", "enabled": true, "all_ip": false,
+                 "allowed_ips": ["10.0.0.5"], "allowed_networks": ["10.1.0.0/16"]}]}}"#;
+        let read: Host = serde_json::from_str(text).unwrap();
+        assert!(
+            read.vmks.capacity() > read.vmks.len(),
+            "the test needs spare room"
+        );
+        let mut host = read.clone();
+        host.shrink_to_fit();
+        assert_eq!(host, read);
+        assert_eq!(host.vmks.capacity(), 2);
+        assert_eq!(host.vmks[0].services.as_ref().unwrap().capacity(), 1);
+        let rulesets = &host.firewall.as_ref().unwrap().rulesets;
+        assert_eq!(rulesets.capacity(), 1);
+        assert_eq!(rulesets[0].allowed_networks.capacity(), 1);
+        assert_eq!(
+            host.switches.as_ref().unwrap()[0]
+                .uplinks
+                .as_ref()
+                .unwrap()
+                .capacity(),
+            1
+        );
+    }
+
     use super::*;
 
     #[test]

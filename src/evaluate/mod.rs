@@ -293,7 +293,7 @@ fn estate_rules(inv: &Inventory, enabled: &[&RuleConfig], rules: &RuleSet) -> Ve
                             .rule
                             .needs
                             .iter()
-                            .all(|d| !d.host_level() || d.missing_on(h).is_empty())
+                            .all(|d| !d.host_level() || !d.lacks(h))
                 })
                 .map(|(i, _)| i)
                 .collect();
@@ -355,12 +355,7 @@ impl<'a> FileGaps<'a> {
             };
             for (k, data) in Data::ALL.iter().enumerate() {
                 if !seen[k] {
-                    let missing = data.missing_on(h).len();
-                    seen[k] = if data.host_level() {
-                        missing == 0
-                    } else {
-                        missing < h.vmks.len()
-                    };
+                    seen[k] = data.provided_on(h);
                 }
             }
         }

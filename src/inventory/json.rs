@@ -149,7 +149,11 @@ impl<'de> serde::de::Visitor<'de> for HostsVisitor {
                 scope.spawn(move |_| {
                     let hosts = chunk
                         .iter()
-                        .map(|raw| serde_json::from_str::<Host>(raw.get()))
+                        .map(|raw| {
+                            let mut host = serde_json::from_str::<Host>(raw.get())?;
+                            host.shrink_to_fit();
+                            Ok::<_, serde_json::Error>(host)
+                        })
                         .collect::<std::result::Result<Vec<_>, _>>();
                     match hosts {
                         Ok(hosts) => parsed

@@ -14,7 +14,9 @@
 //! Rendered as a section of report.html and as `checklist.txt`, fit to paste into a change
 //! ticket.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -60,10 +62,11 @@ pub struct Cell {
 }
 
 #[derive(Default)]
-struct Tally {
+struct Tally<'a> {
     fails: usize,
     waived: usize,
-    not_checked: BTreeSet<String>,
+    /// The hosts (or other subjects) it could not run on.
+    not_checked: FxHashSet<&'a str>,
 }
 
 /// The checklist items: the enabled rules in run order, without the "check not run" rule (its
@@ -91,30 +94,49 @@ pub fn items(ff: &FindingsFile) -> Vec<String> {
 pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
     let rules = items(ff);
     let place = Placement::of(inv);
-    let mut group_hosts: BTreeMap<Place, usize> = BTreeMap::new();
+    let mut per_cluster: FxHashMap<Option<&str>, usize> = FxHashMap::default();
     for h in &inv.hosts {
-        *group_hosts.entry(Place::of_host(h)).or_default() += 1;
+        *per_cluster.entry(h.cluster.as_deref()).or_default() += 1;
     }
+    let mut group_hosts: BTreeMap<Place, usize> = per_cluster
+        .into_iter()
+        .map(|(cluster, n)| (Place::of_cluster(cluster), n))
+        .collect();
 
-    let mut tallies: BTreeMap<(Place, &str), Tally> = BTreeMap::new();
-    for f in &ff.findings {
-        // A file's missing data is one finding on the file: its hosts are not checked.
-        if f.waived.is_none() && place.host_of(f).is_none() {
-            if let Some((_, hosts)) = source_fact_hosts(inv, f) {
-                for h in hosts {
-                    for r in &f.not_checked {
-                        if let Some(r) = rules.iter().find(|x| *x == r) {
-                            tallies
-                                .entry((Place::of_host(h), r.as_str()))
-                                .or_default()
-                                .not_checked
-                                .insert(h.name.clone());
-                        }
-                    }
-                }
-                continue;
+    // A file's missing data is one finding on the file: its hosts are not checked.
+    let facts = SourceFacts::of(
+        inv,
+        ff.findings
+            .iter()
+            .filter(|f| f.waived.is_none() && place.host_of(f).is_none()),
+    );
+    let rule_of = |r: &str| rules.iter().find(|x| *x == r).map(String::as_str);
+    let mut file_gaps: FxHashMap<(Option<&str>, &str), FxHashSet<&str>> = FxHashMap::default();
+    for fact in facts.iter() {
+        let not_checked: Vec<&str> = fact
+            .finding
+            .not_checked
+            .iter()
+            .filter_map(|r| rule_of(r))
+            .collect();
+        for h in &fact.hosts {
+            for &r in &not_checked {
+                file_gaps
+                    .entry((h.cluster.as_deref(), r))
+                    .or_default()
+                    .insert(h.name.as_str());
             }
         }
+    }
+    let mut tallies: BTreeMap<(Place, &str), Tally> = BTreeMap::new();
+    for ((cluster, r), hosts) in file_gaps {
+        tallies
+            .entry((Place::of_cluster(cluster), r))
+            .or_default()
+            .not_checked
+            .extend(hosts);
+    }
+    for f in ff.findings.iter().filter(|f| facts.get(f).is_none()) {
         let key = place.group(f);
         // A group without inventory hosts (the estate, an unknown cluster) is shown when it
         // has a finding.
@@ -127,7 +149,7 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
                     .entry((key.clone(), r))
                     .or_default()
                     .not_checked
-                    .insert(f.subject.name().to_string());
+                    .insert(f.subject.name());
             }
         }
         if let Some(r) = rules.iter().find(|x| **x == f.rule) {
@@ -189,31 +211,106 @@ pub fn not_checked_by<'r>(f: &Finding, rules: &'r [String]) -> Vec<&'r str> {
         .collect()
 }
 
-/// For a COV002 finding on a source rather than a host (data an imported file provides for
-/// none of its hosts, see [`crate::evaluate`]): the kind of data and the hosts it is about.
-/// `None` for any other finding.
-pub fn source_fact_hosts<'a>(inv: &'a Inventory, f: &Finding) -> Option<(Data, Vec<&'a Host>)> {
-    let Subject::Source { source, .. } = &f.subject else {
-        return None;
-    };
-    if f.rule != rulemeta::CHECK_NOT_RUN || !inv.sources.iter().any(|s| &s.name == source) {
-        return None;
-    }
-    let data = Data::ALL
-        .into_iter()
-        .find(|d| Some(d.as_str()) == f.subject.object())?;
-    let hosts = inv
-        .hosts
-        .iter()
-        .filter(|h| source_fact_covers(source, data, h))
-        .collect();
-    Some((data, hosts))
+/// The COV002 findings on a source rather than a host (data an imported file provides for
+/// none of its hosts, see [`crate::evaluate`]), each with the kind of data and the hosts it is
+/// about: the connected hosts of that source that lack the data. The report and the checklist
+/// count and list those hosts, not the file. Worked out in one pass over the hosts, however
+/// many such findings there are.
+pub struct SourceFacts<'a> {
+    facts: Vec<SourceFact<'a>>,
+    /// Each fact's index, by the address of its finding.
+    index: HashMap<*const Finding, usize>,
+    /// The facts of each source, by its name.
+    by_source: HashMap<&'a str, Vec<usize>>,
 }
 
-/// Whether a finding on source `source` about missing `data` is about host `h`: a connected
-/// host of that source that lacks the data.
-pub fn source_fact_covers(source: &str, data: Data, h: &Host) -> bool {
-    h.source.as_deref() == Some(source) && h.is_connected() && !data.missing_on(h).is_empty()
+/// One finding of [`SourceFacts`].
+pub struct SourceFact<'a> {
+    pub finding: &'a Finding,
+    pub data: Data,
+    pub hosts: Vec<&'a Host>,
+}
+
+impl<'a> SourceFacts<'a> {
+    /// The facts among `findings` (any other finding is left out).
+    pub fn of(inv: &'a Inventory, findings: impl IntoIterator<Item = &'a Finding>) -> Self {
+        let mut facts = SourceFacts {
+            facts: Vec::new(),
+            index: HashMap::new(),
+            by_source: HashMap::new(),
+        };
+        for f in findings {
+            let Subject::Source { source, .. } = &f.subject else {
+                continue;
+            };
+            if f.rule != rulemeta::CHECK_NOT_RUN || !inv.sources.iter().any(|s| &s.name == source) {
+                continue;
+            }
+            let Some(data) = Data::ALL
+                .into_iter()
+                .find(|d| Some(d.as_str()) == f.subject.object())
+            else {
+                continue;
+            };
+            let i = facts.facts.len();
+            facts.facts.push(SourceFact {
+                finding: f,
+                data,
+                hosts: Vec::new(),
+            });
+            facts.index.insert(std::ptr::from_ref(f), i);
+            facts.by_source.entry(source.as_str()).or_default().push(i);
+        }
+        if !facts.facts.is_empty() {
+            for h in inv.hosts.iter().filter(|h| h.is_connected()) {
+                let Some(of_source) = h.source.as_deref().and_then(|s| facts.by_source.get(s))
+                else {
+                    continue;
+                };
+                for &i in of_source {
+                    let fact = &mut facts.facts[i];
+                    if fact.data.lacks(h) {
+                        fact.hosts.push(h);
+                    }
+                }
+            }
+        }
+        facts
+    }
+
+    /// The indexes of the facts on the source of `h`.
+    fn of_source(&self, h: &Host) -> &[usize] {
+        h.source
+            .as_deref()
+            .and_then(|s| self.by_source.get(s))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The kind of data and the hosts `f` is about, when it is such a finding.
+    pub fn get(&self, f: &Finding) -> Option<&SourceFact<'a>> {
+        self.index
+            .get(&std::ptr::from_ref(f))
+            .map(|&i| &self.facts[i])
+    }
+
+    /// The facts, in the order of their findings.
+    pub fn iter(&self) -> impl Iterator<Item = &SourceFact<'a>> {
+        self.facts.iter()
+    }
+
+    /// The hosts `f` is about, when it is such a finding.
+    pub fn hosts(&self, f: &Finding) -> Option<&[&'a Host]> {
+        self.get(f).map(|fact| fact.hosts.as_slice())
+    }
+
+    /// The facts about host `h`, in the order of their findings.
+    pub fn about<'s>(&'s self, h: &'s Host) -> impl Iterator<Item = &'s SourceFact<'a>> {
+        let connected = h.is_connected();
+        self.of_source(h)
+            .iter()
+            .map(|&i| &self.facts[i])
+            .filter(move |fact| connected && fact.data.lacks(h))
+    }
 }
 
 /// The cell of `rule` in a group of `hosts` inventory hosts.

@@ -136,19 +136,23 @@ fn suites<'a>(
     let mut not_checked: HashMap<(&str, &str), String> = HashMap::new();
     // Findings about no inventory host: per (rule, subject, object).
     let mut elsewhere: BTreeMap<(&str, &str, Option<&str>), Vec<&Finding>> = BTreeMap::new();
+    let facts = checklist::SourceFacts::of(
+        inv,
+        ff.findings
+            .iter()
+            .filter(|f| f.waived.is_none() && place.host_of(f).is_none()),
+    );
     for f in &ff.findings {
-        if f.waived.is_none() && place.host_of(f).is_none() {
-            // A file's missing data, one finding on the file: its hosts are not checked.
-            if let Some((_, hosts)) = checklist::source_fact_hosts(inv, f) {
-                for h in hosts {
-                    for r in &f.not_checked {
-                        not_checked
-                            .entry((h.name.as_str(), r.as_str()))
-                            .or_insert_with(|| f.message.clone());
-                    }
+        // A file's missing data, one finding on the file: its hosts are not checked.
+        if let Some(hosts) = facts.hosts(f) {
+            for h in hosts {
+                for r in &f.not_checked {
+                    not_checked
+                        .entry((h.name.as_str(), r.as_str()))
+                        .or_insert_with(|| f.message.clone());
                 }
-                continue;
             }
+            continue;
         }
         let Some(host) = place.host_of(f) else {
             elsewhere

@@ -28,8 +28,13 @@ pub enum Group {
 impl Group {
     /// The group of an inventory host: its cluster, or the standalone hosts.
     pub fn of_host(host: &Host) -> Group {
-        match &host.cluster {
-            Some(c) => Group::Cluster(c.clone()),
+        Group::of_cluster(host.cluster.as_deref())
+    }
+
+    /// The group of the hosts in `cluster` (none: standalone).
+    pub fn of_cluster(cluster: Option<&str>) -> Group {
+        match cluster {
+            Some(c) => Group::Cluster(c.to_string()),
             None => Group::Standalone,
         }
     }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::checklist::{self, Checklist};
+use super::checklist::{self, Checklist, SourceFacts};
 use super::labels::{self, label};
 use super::placement::{Group, Placement};
 use super::rulemeta;
@@ -433,7 +433,7 @@ pub fn build(
 ) -> ReportView {
     let active: Vec<&Finding> = ff.findings.iter().filter(|f| f.waived.is_none()).collect();
     let place = Placement::of(inv);
-    let facts = SourceFacts::of(inv, &active);
+    let facts = SourceFacts::of(inv, active.iter().copied());
 
     // Hosts with unwaived findings get details; index them by name (first host of a name).
     let mut host_index: HashMap<&str, usize> = HashMap::new();
@@ -785,49 +785,17 @@ fn coverage_groups(active: &[&Finding], facts: &SourceFacts<'_>, lang: Lang) -> 
         .collect()
 }
 
-/// The COV002 findings on a file rather than a host (data the file provides for none of its
-/// hosts) and the hosts each is about ([`checklist::source_fact_hosts`]), so the report counts
-/// and lists hosts, not the file.
-struct SourceFacts<'a> {
-    facts: Vec<(&'a Finding, crate::rules::Data, Vec<&'a Host>)>,
-}
-
-impl<'a> SourceFacts<'a> {
-    fn of(inv: &'a Inventory, active: &[&'a Finding]) -> Self {
-        // Only a COV002 on a file source is such a fact (`source_fact_hosts` says which), as in
-        // the checklist.
-        let facts = active
-            .iter()
-            .filter_map(|f| {
-                let (data, hosts) = checklist::source_fact_hosts(inv, f)?;
-                Some((*f, data, hosts))
-            })
-            .collect();
-        SourceFacts { facts }
-    }
-
-    /// The hosts `f` is about, when it is such a finding.
-    fn hosts(&self, f: &Finding) -> Option<&[&'a Host]> {
-        self.facts
-            .iter()
-            .find(|(x, _, _)| std::ptr::eq(*x, f))
-            .map(|(_, _, hosts)| hosts.as_slice())
-    }
-
-    /// The rules these findings say could not check `h`, in order, once each.
-    fn rules_not_checked_on(&self, h: &Host) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (f, data, _) in &self.facts {
-            if checklist::source_fact_covers(f.subject.name(), *data, h) {
-                for r in &f.not_checked {
-                    if !out.contains(r) {
-                        out.push(r.clone());
-                    }
-                }
+/// The rules the COV002 findings on a file say could not check `h`, in order, once each.
+fn rules_not_checked_on(facts: &SourceFacts<'_>, h: &Host) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for fact in facts.about(h) {
+        for r in &fact.finding.not_checked {
+            if !out.contains(r) {
+                out.push(r.clone());
             }
         }
-        out
     }
+    out
 }
 
 fn host_view(
@@ -909,7 +877,7 @@ fn host_view(
         warning: count(Severity::Warning),
         info: count(Severity::Info),
         host_rules,
-        not_checked: facts.rules_not_checked_on(h),
+        not_checked: rules_not_checked_on(facts, h),
         vmks,
         stacks: h
             .netstacks

@@ -130,32 +130,63 @@ impl Data {
 
     /// Whether `host` lacks this data (for vmk-level kinds: the vmks that lack it).
     pub fn missing_on(self, host: &Host) -> Vec<String> {
-        let whole = |missing: bool| {
-            if missing {
-                vec![String::new()]
-            } else {
-                Vec::new()
-            }
-        };
+        match self.host_lacks(host) {
+            Some(true) => vec![String::new()],
+            Some(false) => Vec::new(),
+            None => vmks_where(host, |v| self.vmk_lacks(v)),
+        }
+    }
+
+    /// Whether `host` lacks this data at all ([`Data::missing_on`] is not empty), without
+    /// listing the vmks.
+    pub fn lacks(self, host: &Host) -> bool {
+        self.host_lacks(host)
+            .unwrap_or_else(|| host.vmks.iter().any(|v| self.vmk_lacks(v)))
+    }
+
+    /// Whether `host` records this data: host-level data, or the data of at least one vmk.
+    pub fn provided_on(self, host: &Host) -> bool {
+        match self.host_lacks(host) {
+            Some(lacks) => !lacks,
+            None => host.vmks.iter().any(|v| !self.vmk_lacks(v)),
+        }
+    }
+
+    /// Whether `host` lacks host-level data; `None` for a kind recorded per vmk.
+    fn host_lacks(self, host: &Host) -> Option<bool> {
         match self {
-            Data::Netstacks => whole(host.netstacks.is_none()),
-            Data::Switches => whole(host.switches.is_none()),
-            Data::Firewall => whole(host.firewall.is_none()),
-            Data::Services => vmks_where(host, |v| v.services.is_none()),
-            Data::Vlan => vmks_where(host, |v| v.vlan.is_none()),
-            Data::Mtu => vmks_where(host, |v| v.mtu.is_none()),
-            Data::Ipv4 => vmks_where(host, |v| blank(&v.ipv4) || blank(&v.netmask)),
-            Data::HostServices => whole(host.services.is_none()),
-            Data::Pnics => whole(host.pnics.is_none()),
-            Data::Lockdown => whole(host.lockdown_mode.is_none()),
-            Data::Routes => whole(
+            Data::Netstacks => Some(host.netstacks.is_none()),
+            Data::Switches => Some(host.switches.is_none()),
+            Data::Firewall => Some(host.firewall.is_none()),
+            Data::HostServices => Some(host.services.is_none()),
+            Data::Pnics => Some(host.pnics.is_none()),
+            Data::Lockdown => Some(host.lockdown_mode.is_none()),
+            Data::Routes => Some(
                 host.netstacks
                     .as_ref()
                     .is_none_or(|n| n.iter().any(|s| s.routes.is_none())),
             ),
-            Data::Teaming => vmks_where(host, |v| v.teaming.is_none()),
-            Data::Security => vmks_where(host, |v| v.security.is_none()),
-            Data::IscsiBinding => vmks_where(host, |v| v.iscsi_bound.is_none()),
+            Data::Services
+            | Data::Vlan
+            | Data::Mtu
+            | Data::Ipv4
+            | Data::Teaming
+            | Data::Security
+            | Data::IscsiBinding => None,
+        }
+    }
+
+    /// Whether vmk `v` lacks this data (false for a host-level kind).
+    fn vmk_lacks(self, v: &crate::model::Vmk) -> bool {
+        match self {
+            Data::Services => v.services.is_none(),
+            Data::Vlan => v.vlan.is_none(),
+            Data::Mtu => v.mtu.is_none(),
+            Data::Ipv4 => blank(&v.ipv4) || blank(&v.netmask),
+            Data::Teaming => v.teaming.is_none(),
+            Data::Security => v.security.is_none(),
+            Data::IscsiBinding => v.iscsi_bound.is_none(),
+            _ => false,
         }
     }
 }

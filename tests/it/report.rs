@@ -534,6 +534,21 @@ fn templates_dir_overrides_and_report_html_fails_on_unknown_variable() {
     assert!(html.contains("rebeccapurple"));
     assert!(!html.contains("--warn-bg"));
 
+    // The style and script partials get the label table as their context; the report's data
+    // is under @root (templates/README.md).
+    std::fs::write(
+        dir.path().join("script.js.hbs"),
+        "/* {{hosts_checked}} | {{@root.title}} */",
+    )
+    .unwrap();
+    let html = render::report_html(&inv, &ff, &o).unwrap();
+    assert!(
+        html.contains("/* Hosts checked | VMkernel adapter audit — Lab */"),
+        "{}",
+        html.lines().find(|l| l.contains("/*")).unwrap_or_default()
+    );
+    std::fs::remove_file(dir.path().join("script.js.hbs")).unwrap();
+
     std::fs::write(
         dir.path().join("report.html.hbs"),
         "<html>\n<p>{{summary.hosts_chekced}}</p>",
