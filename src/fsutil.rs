@@ -72,44 +72,93 @@ fn set_mode_for(file: &std::fs::File, target: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Write the files `(name, content)` into `dir` as one set: every file is first written (and
-/// synced) into a staging directory inside `dir`, and only when all were written are they
-/// renamed into place, each atomically. A failure before that point leaves the files already
-/// in `dir` as they were; staging directories left by a killed process are removed an hour
-/// later. Returns the paths written, in the order given.
+/// Write the files `(name, content)` into `dir` as one set ([`Staging`]): a failure before
+/// every file was written leaves the files already in `dir` as they were. Returns the paths
+/// written, in the order given.
 pub fn write_set(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>> {
-    ensure_dir(dir)?;
-    // Staging directories of a run killed mid-write.
-    remove_stale(dir, &[STAGING_PREFIX]);
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
-    check_targets(dir, &names)?;
-    let staging = tempfile::Builder::new()
-        .prefix(STAGING_PREFIX)
-        .tempdir_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    files.par_iter().try_for_each(|(name, bytes)| {
-        let staged = staging.path().join(name);
-        let mut f = std::fs::File::create(&staged).map_err(|e| Error::io(&staged, e))?;
-        f.write_all(bytes).map_err(|e| Error::io(&staged, e))?;
-        set_mode_for(&f, &dir.join(name))?;
-        f.sync_all().map_err(|e| Error::io(&staged, e))
-    })?;
-    // Everything is written: move it in. Check the targets again right before, so that a
-    // directory that appeared in the meantime stops the move before the first file.
-    check_targets(dir, &names)?;
-    let mut written = Vec::with_capacity(files.len());
-    for name in names {
-        let to = dir.join(name);
-        std::fs::rename(staging.path().join(name), &to).map_err(|e| Error::io(&to, e))?;
-        written.push(to);
+    let staging = Staging::new(dir, &names)?;
+    files
+        .par_iter()
+        .try_for_each(|(name, bytes)| staging.write(name, bytes))?;
+    staging.commit()
+}
+
+/// A set of files written into a directory as one: every file is first written (and synced)
+/// into a staging directory inside `dir` as soon as it is ready (so that a large set is not
+/// held in memory until the last file is rendered), and only when all were written are they
+/// renamed into place, each atomically ([`Staging::commit`]). Dropped before that, it removes
+/// what it staged, leaving the files already in `dir` as they were; staging directories left
+/// by a killed process are removed an hour later.
+pub struct Staging {
+    dir: PathBuf,
+    names: Vec<String>,
+    staging: tempfile::TempDir,
+}
+
+impl Staging {
+    /// Stage the files `names` (in this order) for `dir`, which is created if missing.
+    pub fn new(dir: &Path, names: &[&str]) -> Result<Self> {
+        ensure_dir(dir)?;
+        // Staging directories of a run killed mid-write.
+        remove_stale(dir, &[STAGING_PREFIX]);
+        check_targets(dir, names)?;
+        let staging = tempfile::Builder::new()
+            .prefix(STAGING_PREFIX)
+            .tempdir_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        Ok(Staging {
+            dir: dir.to_path_buf(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+            staging,
+        })
     }
-    if let Err(e) = staging.close() {
-        tracing::warn!(
-            "could not remove the staging directory in {}: {e}",
-            dir.display()
-        );
+
+    /// Write and sync file `name` (one of the set's) into the staging directory.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.write_with(name, |w, path| {
+            w.write_all(bytes).map_err(|e| Error::io(path, e))
+        })
     }
-    Ok(written)
+
+    /// Write file `name` (one of the set's) into the staging directory with `write`, which is
+    /// given a buffered writer and the staged file's path (for its errors), then sync it.
+    pub fn write_with(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write, &Path) -> Result<()>,
+    ) -> Result<()> {
+        let staged = self.staging.path().join(name);
+        let file = std::fs::File::create(&staged).map_err(|e| Error::io(&staged, e))?;
+        let mut out = std::io::BufWriter::with_capacity(256 << 10, file);
+        write(&mut out, &staged)?;
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(&staged, e.into_error()))?;
+        set_mode_for(&file, &self.dir.join(name))?;
+        file.sync_all().map_err(|e| Error::io(&staged, e))
+    }
+
+    /// Move every staged file into place. Returns the paths written, in the order of the set.
+    pub fn commit(self) -> Result<Vec<PathBuf>> {
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        // Check the targets again right before, so that a directory that appeared in the
+        // meantime stops the move before the first file.
+        check_targets(&self.dir, &names)?;
+        let mut written = Vec::with_capacity(names.len());
+        for name in names {
+            let to = self.dir.join(name);
+            std::fs::rename(self.staging.path().join(name), &to).map_err(|e| Error::io(&to, e))?;
+            written.push(to);
+        }
+        if let Err(e) = self.staging.close() {
+            tracing::warn!(
+                "could not remove the staging directory in {}: {e}",
+                self.dir.display()
+            );
+        }
+        Ok(written)
+    }
 }
 
 /// Remove `path`, whatever it is (a directory with its contents); absent is fine.

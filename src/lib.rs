@@ -4,6 +4,7 @@
 //! [`collect`] / [`inventory`] → [`model`] → [`evaluate`] (with [`rules`]) → [`findings`] →
 //! [`render`] → [`deliver`]. [`app`] wires them into the commands; [`cli`] declares them.
 
+pub mod alloc;
 pub mod app;
 pub mod choice;
 pub mod cli;

@@ -8,6 +8,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    vmkaudit::alloc::return_freed_memory_soon();
     let cli = vmkaudit::cli::Cli::parse();
     vmkaudit::app::init_logging(cli.verbose, cli.quiet);
     let code = match vmkaudit::app::dispatch(cli) {

@@ -20,6 +20,7 @@ pub use ruleset::{RuleConfig, RuleSet, Scope, Waiver, BUILTIN};
 use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::findings::{
     sort_findings, summarize, Finding, FindingsFile, NotChecked, Reason, Subject, Waived,
@@ -34,10 +35,64 @@ use crate::rules::{ids, Check, Data, EstateCtx, Hit, HostCtx, Rule};
 struct HostResult {
     raised: Vec<Raised>,
     /// The (rule, reason) pairs not checked.
-    not_checked: Vec<(String, Reason)>,
+    not_checked: Vec<(&'static str, Reason)>,
     /// Data its file source provides for no host, with the rules that could not use it here:
     /// reported once per source ([`FileGaps`]).
-    gaps: Vec<(Data, Vec<String>)>,
+    gaps: Vec<(Data, Vec<&'static str>)>,
+}
+
+/// The per-host results summed over hosts, in host order.
+#[derive(Default)]
+struct HostTally {
+    raised: Vec<Raised>,
+    /// How many hosts each (rule, reason) could not check.
+    not_checked: FxHashMap<(&'static str, Reason), usize>,
+    /// (file source, data) → (hosts, rules not checked).
+    gaps: FxHashMap<(usize, Data), (usize, Vec<&'static str>)>,
+}
+
+impl HostTally {
+    /// Add the result of host `host`.
+    fn add(mut self, host: &crate::model::Host, r: HostResult, file_gaps: &FileGaps) -> Self {
+        self.raised.extend(r.raised);
+        for key in r.not_checked {
+            *self.not_checked.entry(key).or_default() += 1;
+        }
+        for (data, ids) in r.gaps {
+            let source = file_gaps
+                .source_of(host)
+                .expect("gaps come from a file source");
+            Self::add_gap(&mut self.gaps, (source, data), 1, ids);
+        }
+        self
+    }
+
+    fn add_gap(
+        gaps: &mut FxHashMap<(usize, Data), (usize, Vec<&'static str>)>,
+        key: (usize, Data),
+        hosts: usize,
+        ids: Vec<&'static str>,
+    ) {
+        let fact = gaps.entry(key).or_default();
+        fact.0 += hosts;
+        for id in ids {
+            if !fact.1.contains(&id) {
+                fact.1.push(id);
+            }
+        }
+    }
+
+    /// `self` followed by `later` (the hosts after `self`'s).
+    fn merge(mut self, later: Self) -> Self {
+        self.raised.extend(later.raised);
+        for (key, n) in later.not_checked {
+            *self.not_checked.entry(key).or_default() += n;
+        }
+        for (key, (hosts, ids)) in later.gaps {
+            Self::add_gap(&mut self.gaps, key, hosts, ids);
+        }
+        self
+    }
 }
 
 /// What a raised finding is on, before the host's names are looked up.
@@ -81,7 +136,7 @@ pub fn evaluate(
 ) -> FindingsFile {
     let enabled: Vec<&RuleConfig> = rules.enabled().collect();
     let mut raised: Vec<Raised> = Vec::new();
-    let mut not_checked: BTreeMap<(String, Reason), usize> = BTreeMap::new();
+    let mut not_checked: BTreeMap<(&'static str, Reason), usize> = BTreeMap::new();
 
     // Checks of each source (COV003, on the source's name). Raised for every rule that has
     // one; the rule set's enabling and scopes apply below, as for every finding.
@@ -108,40 +163,31 @@ pub fn evaluate(
     let file_gaps = FileGaps::of(inv);
     let (per_host, estate) = rayon::join(
         || {
+            // Summed as the hosts are checked, not kept per host (40,000 hosts' lists of
+            // rules not checked are tens of megabytes).
             inv.hosts
                 .par_iter()
                 .enumerate()
-                .map(|(index, host)| {
+                .fold(HostTally::default, |tally, (index, host)| {
                     let gaps = file_gaps.of_host(host);
-                    check_host(index, host, &enabled, &rules.params, gaps)
+                    let result = check_host(index, host, &enabled, &rules.params, gaps);
+                    tally.add(host, result, &file_gaps)
                 })
-                .collect::<Vec<HostResult>>()
+                .reduce(HostTally::default, HostTally::merge)
         },
         || estate_rules(inv, &enabled, rules),
     );
-    // (file source, data) → (hosts, rules not checked)
-    let mut gap_facts: BTreeMap<(usize, Data), (usize, Vec<String>)> = BTreeMap::new();
-    for (host, r) in inv.hosts.iter().zip(per_host) {
-        raised.extend(r.raised);
-        for key in r.not_checked {
-            *not_checked.entry(key).or_default() += 1;
-        }
-        for (data, ids) in r.gaps {
-            let source = file_gaps
-                .source_of(host)
-                .expect("gaps come from a file source");
-            let fact = gap_facts.entry((source, data)).or_default();
-            fact.0 += 1;
-            for id in ids {
-                if !fact.1.contains(&id) {
-                    fact.1.push(id);
-                }
-            }
-        }
+    raised.extend(per_host.raised);
+    for (key, n) in per_host.not_checked {
+        *not_checked.entry(key).or_default() += n;
     }
+    // (file source, data) → (hosts, rules not checked)
+    let gap_facts: BTreeMap<(usize, Data), (usize, Vec<&'static str>)> =
+        per_host.gaps.into_iter().collect();
     for ((source, data), (hosts, mut ids)) in gap_facts {
         // In rule-set order, as on a host.
-        ids.sort_by_key(|id| enabled.iter().position(|c| c.rule.id == id.as_str()));
+        ids.sort_by_key(|id| enabled.iter().position(|c| c.rule.id == *id));
+        let ids = ids.into_iter().map(str::to_string).collect();
         raised.push(file_gap_fact(&inv.sources[source], data, hosts, ids));
     }
 
@@ -249,7 +295,7 @@ pub fn evaluate(
     let not_checked = not_checked
         .into_iter()
         .map(|((rule, reason), hosts)| NotChecked {
-            rule,
+            rule: rule.to_string(),
             reason,
             hosts,
         })
@@ -435,11 +481,11 @@ fn check_host(
         let skipped: Vec<String> = in_scope
             .iter()
             .filter(|c| c.rule.check.reads_configuration())
-            .map(|c| c.rule.id.to_string())
+            .map(|c| {
+                nc.push((c.rule.id, Reason::NotConnected));
+                c.rule.id.to_string()
+            })
             .collect();
-        for id in &skipped {
-            nc.push((id.clone(), Reason::NotConnected));
-        }
         // The rules that check a host that is not connected (COV001), instead of every other.
         for r in crate::rules::REGISTRY {
             let Check::Disconnected(check) = r.check else {
@@ -468,32 +514,34 @@ fn check_host(
     // Which data is missing, and which rules it keeps from checking.
     let mut missing_host_level: Vec<Data> = Vec::new();
     for data in Data::ALL {
-        let missing = data.missing_on(host);
-        if missing.is_empty() {
+        if !data.lacks(host) {
             continue;
         }
         if data.host_level() {
             missing_host_level.push(data);
         }
-        let rules: Vec<String> = in_scope
+        let rules: Vec<&'static str> = in_scope
             .iter()
             .filter(|c| c.rule.needs.contains(&data) && c.rule.is_active(params))
-            .map(|c| c.rule.id.to_string())
+            .map(|c| c.rule.id)
             .collect();
         if rules.is_empty() {
             continue;
         }
-        for id in &rules {
-            nc.push((id.clone(), Reason::Missing(data)));
-        }
+        nc.extend(rules.iter().map(|&id| (id, Reason::Missing(data))));
         if file_gaps.contains(&data) {
             if coverage_in_scope {
                 gaps.push((data, rules));
             }
             continue;
         }
-        let (message, remediation) =
-            crate::rules::cov002_check_not_run::host_messages(host, data, &rules, &missing);
+        let rules: Vec<String> = rules.into_iter().map(str::to_string).collect();
+        let (message, remediation) = crate::rules::cov002_check_not_run::host_messages(
+            host,
+            data,
+            &rules,
+            &data.missing_on(host),
+        );
         out.push(Raised {
             rule: rule(ids::CHECK_NOT_RUN),
             on: On::Host(index),

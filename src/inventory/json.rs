@@ -19,7 +19,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
     if !matches!(&parsed, Ok(inv) if READ_VERSIONS.contains(&inv.schema_version)) {
         check_version(path, text)?;
     }
-    let mut inv = parsed.map_err(|e| {
+    let inv = parsed.map_err(|e| {
         let loc = if e.line() > 0 {
             Location::at(path, e.line(), Some(e.column()))
         } else {
@@ -57,6 +57,28 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
             format!("{device} appears twice for host {} ({which})", host.name),
         ));
     }
+    Ok(finish(path, inv))
+}
+
+/// Read an inventory file from `stream` without holding its text
+/// ([`super::json_stream`]). When it is not a good inventory, `reread` gives its whole text,
+/// which [`parse`] reads again for what is wrong and where.
+pub fn read(
+    path: &Path,
+    mut stream: impl std::io::Read,
+    reread: impl FnOnce() -> Result<String>,
+) -> Result<Inventory> {
+    match super::json_stream::read(&mut stream) {
+        // A duplicate vmk is located in the text.
+        Ok(Some(inv)) if duplicate_vmk(&inv).is_none() => Ok(finish(path, inv)),
+        Ok(_) => parse(path, &reread()?),
+        Err(e) => Err(crate::fsutil::input_read_error(path, e)),
+    }
+}
+
+/// A parsed inventory as the importer hands it on: each source knows the schema version it
+/// was read from, and a file without sources is its hosts' source.
+fn finish(path: &Path, mut inv: Inventory) -> Inventory {
     for s in &mut inv.sources {
         s.schema_version = Some(inv.schema_version);
     }
@@ -72,7 +94,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
             schema_version: Some(inv.schema_version),
         });
     }
-    Ok(inv)
+    inv
 }
 
 /// The top level of an inventory file with its hosts parsed while the array is scanned

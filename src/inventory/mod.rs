@@ -7,6 +7,7 @@
 
 pub mod csvutil;
 pub mod json;
+pub mod json_stream;
 pub mod powercli;
 pub mod rvtools;
 pub mod rvtools_tabs;
@@ -152,7 +153,7 @@ pub fn load_limited(path: &Path, format: Option<Format>, max_bytes: u64) -> Resu
     if path == Path::new(STDIN) {
         let name = Path::new(STDIN_NAME);
         let text = crate::fsutil::open_stdin(name, max_bytes)?;
-        return load_text(name, format, text);
+        return load_text(name, format, text, None);
     }
     let rvtools_ok = matches!(format, None | Some(Format::Rvtools));
     if rvtools_ok && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
@@ -177,14 +178,17 @@ pub fn load_limited(path: &Path, format: Option<Format>, max_bytes: u64) -> Resu
             ))
         }
     };
-    load_text(path, format, text)
+    load_text(path, format, text, Some(max_bytes))
 }
 
-/// Recognise the format of `text` (unless given) and import it.
+/// Recognise the format of `text` (unless given) and import it. `reread_limit` is the size
+/// limit for reading a file again (an inventory file that is not good is read a second time,
+/// whole, for the error's place); `None` for standard input, which is read whole at once.
 fn load_text(
     path: &Path,
     format: Option<Format>,
     mut text: crate::fsutil::TextReader,
+    reread_limit: Option<u64>,
 ) -> Result<Inventory> {
     // The format is recognised from the beginning of the file, which is then read again.
     let mut head = Vec::new();
@@ -207,7 +211,14 @@ fn load_text(
     let size = text.size_hint();
     let stream: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(text));
     match format {
-        Format::Inventory => json::parse(path, &crate::fsutil::read_string(path, stream, size)?),
+        Format::Inventory => match reread_limit {
+            Some(max_bytes) => json::read(path, stream, || {
+                let again = crate::fsutil::open_input(path, max_bytes)?;
+                let size = again.size_hint();
+                crate::fsutil::read_string(path, again, size)
+            }),
+            None => json::parse(path, &crate::fsutil::read_string(path, stream, size)?),
+        },
         Format::Rvtools => rvtools::read(path, stream),
         Format::Powercli => powercli::read(path, stream),
     }

@@ -28,25 +28,37 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
 }
 
 pub(crate) fn to_bytes(header: Vec<&str>, rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail: the only errors of the csv writer are I/O errors.
+    write_rows(&mut out, header, rows).expect("CSV into memory");
+    out
+}
+
+/// Write a CSV file (the byte-order mark, the header, the rows) to `out`, row by row as they
+/// are made (120,000 at 40,000 hosts), cell by cell, without copying cells that need no
+/// neutralising.
+pub(crate) fn write_rows(
+    out: &mut dyn std::io::Write,
+    header: Vec<&str>,
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> std::io::Result<()> {
+    out.write_all(BOM)?;
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
-        .from_writer(BOM.to_vec());
-    // Rows are written as they are made (120,000 at 40,000 hosts), cell by cell, without
-    // copying cells that need no neutralising. Writing into memory cannot fail: the only
-    // errors of the csv writer are I/O errors.
-    let mut write = |cells: &mut dyn Iterator<Item = &str>| {
+        .from_writer(out);
+    let mut write = |cells: &mut dyn Iterator<Item = &str>| -> std::io::Result<()> {
         for c in cells {
             let c = visible(c);
-            w.write_field(neutralise(&c).as_bytes())
-                .expect("CSV into memory");
+            w.write_field(neutralise(&c).as_bytes())?;
         }
-        w.write_record(None::<&[u8]>).expect("CSV into memory");
+        w.write_record(None::<&[u8]>)?;
+        Ok(())
     };
-    write(&mut header.iter().copied());
+    write(&mut header.iter().copied())?;
     for row in rows {
-        write(&mut row.iter().map(String::as_str));
+        write(&mut row.iter().map(String::as_str))?;
     }
-    w.into_inner().expect("CSV into memory")
+    w.flush()
 }
 
 fn yes_no(lang: Lang, b: Option<bool>) -> String {
@@ -105,6 +117,17 @@ pub fn findings_csv(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Vec<u8> {
 
 /// `vmks.csv`: one row per VMkernel adapter of the inventory, in inventory order.
 pub fn vmks_csv(inv: &Inventory, lang: Lang) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_vmks_csv(inv, lang, &mut out).expect("CSV into memory");
+    out
+}
+
+/// [`vmks_csv`], written to `out` as it is made (20 MB at 40,000 hosts).
+pub fn write_vmks_csv(
+    inv: &Inventory,
+    lang: Lang,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let header = [
         "host",
         "cluster",
@@ -160,7 +183,7 @@ pub fn vmks_csv(inv: &Inventory, lang: Lang) -> Vec<u8> {
             ]
         })
     });
-    to_bytes(header, rows)
+    write_rows(out, header, rows)
 }
 
 #[cfg(test)]

@@ -104,20 +104,41 @@ impl Templates {
 
     /// Render template `name` with `data`.
     pub fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<String> {
-        self.hb.render(name, data).map_err(|e| {
-            let tpl = e.template_name.clone().unwrap_or_else(|| name.to_string());
-            let path = self
-                .origin
-                .iter()
-                .find(|(n, _)| *n == tpl)
-                .map(|(_, p)| p.clone())
-                .unwrap_or_else(|| PathBuf::from(&tpl));
-            let loc = match e.line_no {
-                Some(line) => Location::at(&path, line, e.column_no),
-                None => Location::file(&path),
-            };
-            Error::input(loc, format!("template error: {}", e.reason()))
-        })
+        self.hb
+            .render(name, data)
+            .map_err(|e| self.render_error(name, e, None))
+    }
+
+    /// [`Templates::render`] into `out` as it is rendered (a report of 40,000 hosts is
+    /// megabytes); an I/O error is one of `path`, the file `out` writes.
+    pub fn render_to<T: Serialize>(
+        &self,
+        name: &str,
+        data: &T,
+        out: &mut dyn std::io::Write,
+        path: &Path,
+    ) -> Result<()> {
+        self.hb
+            .render_to_write(name, data, out)
+            .map_err(|e| self.render_error(name, e, Some(path)))
+    }
+
+    fn render_error(&self, name: &str, e: handlebars::RenderError, out: Option<&Path>) -> Error {
+        if let (handlebars::RenderErrorReason::IOError(io), Some(out)) = (e.reason(), out) {
+            return Error::io(out, std::io::Error::new(io.kind(), io.to_string()));
+        }
+        let tpl = e.template_name.clone().unwrap_or_else(|| name.to_string());
+        let path = self
+            .origin
+            .iter()
+            .find(|(n, _)| *n == tpl)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| PathBuf::from(&tpl));
+        let loc = match e.line_no {
+            Some(line) => Location::at(&path, line, e.column_no),
+            None => Location::file(&path),
+        };
+        Error::input(loc, format!("template error: {}", e.reason()))
     }
 }
 

@@ -127,7 +127,15 @@ pub fn write_reports(
     findings: &FindingsFile,
     opts: &RenderOptions,
 ) -> Result<Vec<PathBuf>> {
-    type Job<'a> = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync + 'a>;
+    // A job writes its file into the staged file it is given (the path, for its errors).
+    type Job<'a> = Box<dyn Fn(&mut dyn std::io::Write, &Path) -> Result<()> + Send + Sync + 'a>;
+    // A file rendered whole, then written.
+    fn whole<'a>(render: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'a) -> Job<'a> {
+        Box::new(move |w, path| {
+            w.write_all(&render()?)
+                .map_err(|e| crate::error::Error::io(path, e))
+        })
+    }
     let mut names = report_names(&opts.formats);
     if findings.drift.is_some() {
         // With the other CSV files.
@@ -139,40 +147,41 @@ pub fn write_reports(
         .into_iter()
         .map(|name| {
             let job: Job<'_> = match name {
-                REPORT_HTML => Box::new(|| Ok(report_html(inv, findings, opts)?.into_bytes())),
-                CHECKLIST_TXT => Box::new(|| Ok(checklist_text(inv, findings, opts).into_bytes())),
-                FINDINGS_CSV => Box::new(|| Ok(csv::findings_csv(inv, findings, opts.lang))),
-                VMKS_CSV => Box::new(|| Ok(csv::vmks_csv(inv, opts.lang))),
-                CHANGES_CSV => Box::new(|| Ok(drift::changes_csv(findings, opts.lang))),
-                JUNIT_XML => Box::new(|| {
+                // The two big files are written as they are made.
+                REPORT_HTML => Box::new(|w, path| report_html_to(inv, findings, opts, w, path)),
+                VMKS_CSV => Box::new(|w, path| {
+                    csv::write_vmks_csv(inv, opts.lang, w)
+                        .map_err(|e| crate::error::Error::io(path, e))
+                }),
+                CHECKLIST_TXT => whole(|| Ok(checklist_text(inv, findings, opts).into_bytes())),
+                FINDINGS_CSV => whole(|| Ok(csv::findings_csv(inv, findings, opts.lang))),
+                CHANGES_CSV => whole(|| Ok(drift::changes_csv(findings, opts.lang))),
+                JUNIT_XML => whole(|| {
                     Ok(junit::junit_xml(inv, findings, opts.fail_on, opts.lang).into_bytes())
                 }),
-                PROMETHEUS_PROM => {
-                    Box::new(|| Ok(prometheus::textfile(inv, findings).into_bytes()))
-                }
+                PROMETHEUS_PROM => whole(|| Ok(prometheus::textfile(inv, findings).into_bytes())),
                 remediation::REMEDIATION_SH => {
-                    Box::new(|| Ok(remediation::remediation_sh(findings, opts.lang).into_bytes()))
+                    whole(|| Ok(remediation::remediation_sh(findings, opts.lang).into_bytes()))
                 }
                 remediation::REMEDIATION_PS1 => {
-                    Box::new(|| Ok(remediation::remediation_ps1(findings, opts.lang).into_bytes()))
+                    whole(|| Ok(remediation::remediation_ps1(findings, opts.lang).into_bytes()))
                 }
-                _ => Box::new(|| Ok(findings_json(findings).into_bytes())),
+                _ => whole(|| Ok(findings_json(findings).into_bytes())),
             };
             (name, job)
         })
         .collect();
     // The files are independent: render them in parallel (the HTML report and vmks.csv are
-    // the big ones at 40,000 hosts), and write them only when every one rendered.
-    // One job per task (`with_max_len(1)`), so that a free thread takes the next file while
-    // another is still on the HTML report.
-    let out: Vec<(&str, Vec<u8>)> = jobs
-        .par_iter()
+    // the big ones at 40,000 hosts), each staged as soon as it is rendered (and its text
+    // freed), and moved in only when every one was written, as one set, so that a failed run
+    // leaves the previous reports whole. One job per task (`with_max_len(1)`), so that a free
+    // thread takes the next file while another is still on the HTML report.
+    let names: Vec<&str> = jobs.iter().map(|(name, _)| *name).collect();
+    let staging = crate::fsutil::Staging::new(dir, &names)?;
+    jobs.par_iter()
         .with_max_len(1)
-        .map(|(name, job)| Ok((*name, job()?)))
-        .collect::<Result<_>>()?;
-    // As one set: staged, then moved in only when every file was written, so that a failed
-    // run leaves the previous reports whole.
-    crate::fsutil::write_set(dir, &out)
+        .try_for_each(|(name, job)| staging.write_with(name, |w, path| job(w, path)))?;
+    staging.commit()
 }
 
 /// The report files `formats` selects, in the order [`write_reports`] writes them.
@@ -207,6 +216,19 @@ pub fn report_html(
     let templates = html::Templates::load(opts.templates_dir.as_deref())?;
     let view = view::build(inv, findings, opts.lang, opts.title.as_deref());
     templates.render("report", &view)
+}
+
+/// [`report_html`] written into `out` (the file `path`) as it is rendered.
+pub fn report_html_to(
+    inv: &Inventory,
+    findings: &FindingsFile,
+    opts: &RenderOptions,
+    out: &mut dyn std::io::Write,
+    path: &Path,
+) -> Result<()> {
+    let templates = html::Templates::load(opts.templates_dir.as_deref())?;
+    let view = view::build(inv, findings, opts.lang, opts.title.as_deref());
+    templates.render_to("report", &view, out, path)
 }
 
 /// `checklist.txt`: the pre-upgrade checklist as plain text for a change ticket.

@@ -1,7 +1,9 @@
 //! ADDR001 duplicate-ip: one vmk IPv4 address appears more than once in the inventory.
 
-use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 use std::net::Ipv4Addr;
+
+use rustc_hash::FxHashMap;
 
 use crate::findings::{Category, Severity};
 use crate::i18n;
@@ -118,9 +120,16 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
     let scope = *ctx.params.get(&DUPLICATE_IP_SCOPE);
     // A hash map: one lookup per vmk (a B-tree of 120,000 string keys cost most of the
     // evaluation); the duplicated groups are sorted below, so the output order is unchanged.
-    // Each vmk's network segment is worked out only for the addresses held twice.
-    let mut by_addr: FxHashMap<([&str; 3], Ipv4Addr), Vec<Holder<'_>>> = FxHashMap::default();
+    // Small entries (the address space as a number, the first holder inline): at 40,000 hosts
+    // a list per address was most of the evaluation's memory. The holders of an address held
+    // twice are gathered apart; each vmk's network segment is worked out only for them.
+    let mut spaces: FxHashMap<[&str; 3], u32> = FxHashMap::default();
+    let mut first: FxHashMap<(u32, Ipv4Addr), Holder<'_>> = FxHashMap::default();
+    let mut shared: FxHashMap<(u32, Ipv4Addr), Vec<Holder<'_>>> = FxHashMap::default();
+    let same = |a: &Holder<'_>, b: &Holder<'_>| (&a.1.name, &a.2.device) == (&b.1.name, &b.2.device);
     for (i, host) in ctx.hosts() {
+        let next = spaces.len() as u32;
+        let space = *spaces.entry(space(host, scope)).or_insert(next);
         for vmk in net::sorted_vmks(host) {
             let Some(addr) = vmk.ipv4.as_deref().and_then(net::parse_ipv4) else {
                 continue;
@@ -128,21 +137,34 @@ fn check(ctx: &EstateCtx<'_>) -> Vec<Hit> {
             if addr.is_unspecified() {
                 continue;
             }
-            let holders = by_addr.entry((space(host, scope), addr)).or_default();
-            let key = (host.name.as_str(), vmk.device.as_str());
-            if !holders
-                .iter()
-                .any(|h| (h.1.name.as_str(), h.2.device.as_str()) == key)
-            {
-                holders.push((i, host, vmk));
+            let holder = (i, host, vmk);
+            match first.entry((space, addr)) {
+                Entry::Vacant(e) => {
+                    e.insert(holder);
+                }
+                Entry::Occupied(e) if same(e.get(), &holder) => {}
+                Entry::Occupied(e) => {
+                    let holders = shared.entry((space, addr)).or_insert_with(|| vec![*e.get()]);
+                    if !holders.iter().any(|h| same(h, &holder)) {
+                        holders.push(holder);
+                    }
+                }
             }
         }
     }
-    let mut dups: Vec<_> = by_addr.iter().filter(|(_, h)| h.len() >= 2).collect();
-    if dups.is_empty() {
+    drop(first);
+    if shared.is_empty() {
         return Vec::new();
     }
-    dups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut names: Vec<[&str; 3]> = vec![[""; 3]; spaces.len()];
+    for (name, id) in spaces {
+        names[id as usize] = name;
+    }
+    let mut dups: Vec<_> = shared
+        .iter()
+        .map(|((space, addr), holders)| ((names[*space as usize], *addr), holders))
+        .collect();
+    dups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let networks = net::Networks::new(ctx.hosts().map(|(_, h)| h));
     let mut hits = Vec::new();
     for ((_, addr), holders) in dups {

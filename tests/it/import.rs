@@ -1641,3 +1641,42 @@ fn rvtools_join_edge_cases() {
         "no rows in the vSwitch, dvSwitch and vNIC tabs: unknown, not empty"
     );
 }
+
+// ---- The inventory file read in blocks (issue 14, item 4) ---------------------------------
+
+#[test]
+fn an_inventory_read_in_blocks_is_the_inventory_of_the_one_pass_parse() {
+    // The stream reader cuts each host out of the blocks it reads; the one-pass parse of the
+    // whole text (kept for located errors) must read the same inventory from every sample.
+    for rel in [
+        INVENTORY,
+        "tests/fixtures/designs/5-stretched-vsan/inventory.json",
+    ] {
+        let p = repo(rel);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let streamed = inventory::load(&p, None).unwrap();
+        let whole = inventory::json::parse(&p, &text).unwrap();
+        assert_eq!(streamed, whole, "{rel}");
+        assert!(streamed.hosts.len() > 1, "{rel}");
+    }
+    // A host that does not parse, far into a file: the error is located in the whole file.
+    let dir = tempfile::tempdir().unwrap();
+    let mut inv = load("samples/lab-inventory.json", None);
+    let last = inv.hosts.len() - 1;
+    inv.hosts[last].name = "esx-last".into();
+    let text = inventory::json::to_string(&inv).replace(
+        "\"name\": \"esx-last\"",
+        "\"name\": \"esx-last\", \"colour\": 1",
+    );
+    let p = dir.path().join("bad.json");
+    std::fs::write(&p, &text).unwrap();
+    let line = text[..text.find("\"colour\"").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    let err = inventory::load(&p, None).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("{}:{line}:", p.display())) && err.contains("colour"),
+        "{err}"
+    );
+}

@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     // Base: errors, files, words, the model, small shared utilities.
     &[
         "error", "ui", "choice", "retry", "tls", "secret", "i18n", "model", "fsutil", "drift",
+        "alloc",
     ],
     &["findings"],
     // Sources.
