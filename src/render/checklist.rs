@@ -65,8 +65,17 @@ pub struct Cell {
 struct Tally<'a> {
     fails: usize,
     waived: usize,
-    /// The hosts (or other subjects) it could not run on.
+    /// The hosts (or other subjects) it could not run on, by name...
     not_checked: FxHashSet<&'a str>,
+    /// ... and how many others a file's missing data kept it from checking.
+    file_hosts: usize,
+}
+
+impl Tally<'_> {
+    /// How many hosts (or other subjects) it could not run on.
+    fn not_checked(&self) -> usize {
+        self.not_checked.len() + self.file_hosts
+    }
 }
 
 /// The checklist items: the enabled rules in run order, without the "check not run" rule (its
@@ -103,38 +112,69 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
         .map(|(cluster, n)| (Place::of_cluster(cluster), n))
         .collect();
 
-    // A file's missing data is one finding on the file: its hosts are not checked.
+    // A file's missing data is one finding on the file: its hosts are not checked. Counted
+    // per host (each host once per rule, whatever number of the file's findings name it) in
+    // one pass over the hosts: per cluster, a count per rule.
     let facts = SourceFacts::of(
         inv,
         ff.findings
             .iter()
             .filter(|f| f.waived.is_none() && place.host_of(f).is_none()),
     );
-    let rule_of = |r: &str| rules.iter().find(|x| *x == r).map(String::as_str);
-    let mut file_gaps: FxHashMap<(Option<&str>, &str), FxHashSet<&str>> = FxHashMap::default();
-    for fact in facts.iter() {
-        let not_checked: Vec<&str> = fact
-            .finding
-            .not_checked
-            .iter()
-            .filter_map(|r| rule_of(r))
-            .collect();
-        for h in &fact.hosts {
-            for &r in &not_checked {
-                file_gaps
-                    .entry((h.cluster.as_deref(), r))
-                    .or_default()
-                    .insert(h.name.as_str());
+    let rule_index: FxHashMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_str(), i))
+        .collect();
+    let fact_rules: Vec<Vec<usize>> = facts
+        .iter()
+        .map(|fact| {
+            let rules = fact.finding.not_checked.iter();
+            rules
+                .filter_map(|r| rule_index.get(r.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    let mut file_counts: FxHashMap<Option<&str>, Vec<usize>> = FxHashMap::default();
+    let mut host_by_name: FxHashMap<&str, &Host> = FxHashMap::default();
+    if !fact_rules.is_empty() {
+        let mut union: Vec<usize> = Vec::new();
+        for h in &inv.hosts {
+            host_by_name.entry(h.name.as_str()).or_insert(h);
+            union.clear();
+            for i in facts.about_indexes(h) {
+                for &r in &fact_rules[i] {
+                    if !union.contains(&r) {
+                        union.push(r);
+                    }
+                }
+            }
+            if union.is_empty() {
+                continue;
+            }
+            let counts = file_counts
+                .entry(h.cluster.as_deref())
+                .or_insert_with(|| vec![0; rules.len()]);
+            for &r in &union {
+                counts[r] += 1;
             }
         }
     }
+    // Whether host `name` was counted above for rule `r` (index): a coverage finding on it
+    // for that rule is not counted again.
+    let counted = |name: &str, r: usize| {
+        host_by_name
+            .get(name)
+            .is_some_and(|h| facts.about_indexes(h).any(|i| fact_rules[i].contains(&r)))
+    };
     let mut tallies: BTreeMap<(Place, &str), Tally> = BTreeMap::new();
-    for ((cluster, r), hosts) in file_gaps {
-        tallies
-            .entry((Place::of_cluster(cluster), r))
-            .or_default()
-            .not_checked
-            .extend(hosts);
+    for (cluster, counts) in file_counts {
+        for (r, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+            tallies
+                .entry((Place::of_cluster(cluster), rules[r].as_str()))
+                .or_default()
+                .file_hosts += n;
+        }
     }
     for f in ff.findings.iter().filter(|f| facts.get(f).is_none()) {
         let key = place.group(f);
@@ -145,6 +185,9 @@ pub fn build(inv: &Inventory, ff: &FindingsFile, lang: Lang) -> Checklist {
         // disconnected host: nothing ran).
         if f.category == Category::Coverage && f.waived.is_none() {
             for r in not_checked_by(f, &rules) {
+                if counted(f.subject.name(), rule_index[r]) {
+                    continue;
+                }
                 tallies
                     .entry((key.clone(), r))
                     .or_default()
@@ -278,6 +321,15 @@ impl<'a> SourceFacts<'a> {
         facts
     }
 
+    /// The indexes (in [`SourceFacts::iter`]'s order) of the facts about host `h`.
+    pub fn about_indexes<'s>(&'s self, h: &'s Host) -> impl Iterator<Item = usize> + 's {
+        let connected = h.is_connected();
+        self.of_source(h)
+            .iter()
+            .copied()
+            .filter(move |&i| connected && self.facts[i].data.lacks(h))
+    }
+
     /// The indexes of the facts on the source of `h`.
     fn of_source(&self, h: &Host) -> &[usize] {
         h.source
@@ -305,11 +357,7 @@ impl<'a> SourceFacts<'a> {
 
     /// The facts about host `h`, in the order of their findings.
     pub fn about<'s>(&'s self, h: &'s Host) -> impl Iterator<Item = &'s SourceFact<'a>> {
-        let connected = h.is_connected();
-        self.of_source(h)
-            .iter()
-            .map(|&i| &self.facts[i])
-            .filter(move |fact| connected && fact.data.lacks(h))
+        self.about_indexes(h).map(|i| &self.facts[i])
     }
 }
 
@@ -328,14 +376,14 @@ fn cell(rule: &str, t: &Tally, hosts: usize, lang: Lang) -> Cell {
         )
     } else if hosts == 0 {
         ("na", "–".to_string(), "–".to_string())
-    } else if !t.not_checked.is_empty() {
+    } else if t.not_checked() > 0 {
         (
             "nc",
             "?".to_string(),
             format!(
                 "{} ({}/{} {})",
                 label(lang, "not_checked_status"),
-                t.not_checked.len(),
+                t.not_checked(),
                 hosts,
                 label(lang, "hosts_suffix")
             ),
@@ -499,5 +547,58 @@ mod tests {
         assert_eq!(cl9.hosts, 0);
         let states: Vec<&str> = cl9.cells.iter().map(|c| c.state).collect();
         assert_eq!(states, ["fail", "na"]);
+    }
+
+    /// A file's missing data leaves its hosts not checked, each host once per rule however
+    /// many of the file's findings name the rule, and a coverage finding on one of them for
+    /// the same rule does not count it again.
+    #[test]
+    fn a_host_a_file_leaves_unchecked_counts_once_per_rule() {
+        use crate::findings::{testing, Category, Severity, Subject};
+        use crate::model::{Host, Source, SourceKind};
+        let mut inv = Inventory::new();
+        inv.sources.push(Source {
+            name: "export.xlsx".into(),
+            kind: SourceKind::Rvtools,
+            insecure: false,
+            collected_at: None,
+            duration_seconds: None,
+            product: None,
+            error: None,
+            schema_version: None,
+        });
+        for name in ["esx1", "esx2", "esx3"] {
+            let mut h = Host::named(name);
+            h.cluster = Some("CL1".into());
+            h.source = Some("export.xlsx".into());
+            inv.hosts.push(h);
+        }
+        // esx3 records its physical NICs: the file's finding about them is not about it.
+        inv.hosts[2].pnics = Some(Vec::new());
+        let on_file = |data: &str| {
+            let mut f = testing::finding(rulemeta::CHECK_NOT_RUN, "x", None, Severity::Info);
+            f.category = Category::Coverage;
+            f.subject = Subject::Source {
+                source: "export.xlsx".into(),
+                object: Some(data.into()),
+            };
+            f.not_checked = vec!["UPL001".into()];
+            f
+        };
+        // Two findings on the file name UPL001 (firewall: all three hosts; pnics: two).
+        let mut on_host = testing::finding(rulemeta::CHECK_NOT_RUN, "esx1", None, Severity::Info);
+        on_host.category = Category::Coverage;
+        on_host.subject = Subject::host("esx1", Some("CL1"), Some("vlan"));
+        on_host.not_checked = vec!["UPL001".into()];
+        let mut ff = testing::file(
+            "2026-01-01T00:00:00Z",
+            vec![on_file("firewall"), on_file("pnics"), on_host],
+        );
+        ff.checked_rules = vec!["UPL001".into()];
+        let c = build(&inv, &ff, Lang::En);
+        let cl1 = c.groups.iter().find(|g| g.label == "CL1").unwrap();
+        assert_eq!(cl1.hosts, 3);
+        assert_eq!(cl1.cells[0].state, "nc");
+        assert!(cl1.cells[0].text.contains("3/3"), "{}", cl1.cells[0].text);
     }
 }
