@@ -171,6 +171,22 @@ pub struct Source {
     pub schema_version: Option<u32>,
 }
 
+impl Source {
+    /// A source with only a name and a kind; everything else unknown.
+    pub fn named(name: impl Into<String>, kind: SourceKind) -> Self {
+        Source {
+            name: name.into(),
+            kind,
+            insecure: false,
+            collected_at: None,
+            duration_seconds: None,
+            product: None,
+            error: None,
+            schema_version: None,
+        }
+    }
+}
+
 /// One ESXi host.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -564,25 +564,11 @@ pub(crate) mod tests {
         down.connection_state = Some("notResponding".into());
         inv.hosts.push(down);
         inv.sources.push(Source {
-            name: "https://vc-a".into(),
-            kind: SourceKind::Vcenter,
-            insecure: false,
-            collected_at: None,
-            duration_seconds: None,
-            product: None,
             error: Some("connection refused".into()),
-            schema_version: None,
+            ..Source::named("https://vc-a", SourceKind::Vcenter)
         });
-        inv.sources.push(Source {
-            name: "https://vc-b".into(),
-            kind: SourceKind::Vcenter,
-            insecure: false,
-            collected_at: None,
-            duration_seconds: None,
-            product: None,
-            error: None,
-            schema_version: None,
-        });
+        inv.sources
+            .push(Source::named("https://vc-b", SourceKind::Vcenter));
         let mut cur = file("2026-11-25T06:00:00+00:00", Vec::new());
         let c = apply(&mut cur, Some(&prev), &Scope::of(&inv));
         assert_eq!((c.resolved, c.unverified), (2, 2), "{c:?}");

@@ -692,16 +692,7 @@ impl HostTable {
     /// The inventory of one imported file: its hosts, and the file as the only source.
     pub fn into_inventory(self, source: String, kind: SourceKind) -> Inventory {
         let mut inv = Inventory::new();
-        inv.sources.push(Source {
-            name: source,
-            kind,
-            insecure: false,
-            collected_at: None,
-            duration_seconds: None,
-            product: None,
-            error: None,
-            schema_version: None,
-        });
+        inv.sources.push(Source::named(source, kind));
         inv.hosts = self.hosts;
         inv
     }

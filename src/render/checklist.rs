@@ -557,16 +557,8 @@ mod tests {
         use crate::findings::{testing, Category, Severity, Subject};
         use crate::model::{Host, Source, SourceKind};
         let mut inv = Inventory::new();
-        inv.sources.push(Source {
-            name: "export.xlsx".into(),
-            kind: SourceKind::Rvtools,
-            insecure: false,
-            collected_at: None,
-            duration_seconds: None,
-            product: None,
-            error: None,
-            schema_version: None,
-        });
+        inv.sources
+            .push(Source::named("export.xlsx", SourceKind::Rvtools));
         for name in ["esx1", "esx2", "esx3"] {
             let mut h = Host::named(name);
             h.cluster = Some("CL1".into());
