@@ -219,6 +219,13 @@ pub fn parse_page<R: SkipTo, T>(
                 let node = builder.subtree(&mut reader, &mut sub, &e, empty, 5)?;
                 let token = node.text.trim();
                 if !token.is_empty() {
+                    // The schema puts the token first; one after the objects would come after
+                    // this page was taken for the last (and its collector released).
+                    if token_known {
+                        return Err(protocol(
+                            "a continuation token out of place (after the objects)",
+                        ));
+                    }
                     token_known = true;
                     let _ = out.send(PageEvent::Token(token.to_string()));
                 }
@@ -536,6 +543,19 @@ mod tests {
         assert!(
             matches!(&r, Err(CallError::Protocol(m)) if m.contains("truncated")),
             "{r:?}"
+        );
+    }
+
+    #[test]
+    fn a_token_after_the_objects_is_refused_not_taken_for_a_last_page() {
+        // The page was reported as the last at its first object (so that its collector can be
+        // released as soon as its body has arrived): a token behind the objects is an error.
+        let (r, evs) = events(
+            r#"<Envelope><Body><RetrievePropertiesExResponse><returnval><objects><obj type="HostSystem">h</obj></objects><token>7</token></returnval></RetrievePropertiesExResponse></Body></Envelope>"#,
+        );
+        assert!(
+            matches!(&r, Err(CallError::Protocol(m)) if m.contains("token out of place")),
+            "{r:?} {evs:?}"
         );
     }
 
