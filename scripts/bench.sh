@@ -16,8 +16,9 @@
 # the same hosts), --parse-sizes 40000 (sizes also measured as a bare parse and as a schema-1
 # inventory), --rvtools-rows N (one RVTools export of N vmk rows, e.g. 1000000),
 # --max-objects N, --latency-ms N (200; the rows collected from a simulator that waits N ms per
-# request, 0 for none), --latency-sources N (8), --latency-source-hosts N (400), --skip-collect,
-# --skip-check, --work DIR.
+# request, 0 for none), --latency-sources N (8), --latency-source-hosts N (400),
+# --latency-cases one,many (which latency rows), --latency-only (of the collection rows only those
+# with latency), --skip-collect, --skip-check, --work DIR.
 # A quick smoke run: scripts/bench.sh --runs 1 --pyvmomi-runs 1 --collect-hosts 50 --sizes 200
 set -eu
 cd "$(dirname "$0")/.."

@@ -277,6 +277,16 @@ def bench_latency(args, out):
         with open(dump) as f:
             return sum(1 for _ in f), dump
 
+    if "one" in args.latency_cases:
+        bench_latency_one(args, res, lat, env, collect_cmd, requests_of)
+    if "many" in args.latency_cases:
+        bench_latency_many(args, res, lat, env, collect_cmd, requests_of)
+    out["latency"] = res
+    return res
+
+
+def bench_latency_one(args, res, lat, env, collect_cmd, requests_of):
+    """One vCenter of --collect-hosts hosts: streams, one stream, the bare sequential replay."""
     log("latency: one vCenter of %d hosts, %d ms per request" % (args.collect_hosts, args.latency_ms))
     sim = Sim(args.fixture, scenario_file(args, args.collect_hosts), args.work, lat, "sim-lat")
     try:
@@ -322,6 +332,9 @@ def bench_latency(args, out):
                   "median_client_cpu": {k: median(v) for k, v in ccpu.items()},
                   "median_sim_cpu": {k: median(v) for k, v in scpu.items()}}
 
+
+def bench_latency_many(args, res, lat, env, collect_cmd, requests_of):
+    """--latency-sources vCenters of --latency-source-hosts hosts at once against one alone."""
     n, each = args.latency_sources, args.latency_source_hosts
     log("latency: %d vCenters of %d hosts at once, %d ms per request" % (n, each, args.latency_ms))
     sims = []
@@ -364,8 +377,6 @@ def bench_latency(args, out):
                    "median_client_cpu": {k: median(v) for k, v in ccpu.items()},
                    "median_sim_cpu": {k: median(v) for k, v in scpu.items()},
                    "median": {k: median(v) for k, v in cols.items()}}
-    out["latency"] = res
-    return res
 
 
 def gen(args, what, path):
@@ -504,7 +515,8 @@ def table(res):
         lines.append("")
     lt = res.get("latency")
     if lt:
-        one, many = lt["one"], lt["many"]
+        one, many = lt.get("one"), lt.get("many")
+    if lt and one:
         med = one["median"]
         lines.append("Collection with %d ms per request (`vcsim-fixture -latency`): one vCenter of %d "
                      "hosts (%d requests with streams, %d in one sequence), and %d vCenters of %d "
@@ -527,6 +539,7 @@ def table(res):
         lines.append("| %d hosts: bare HTTP replay, sequential | %.3f | %g | %.2f | %.2f | %.0f | 1.00 x | |"
                      % (one["hosts"], med["bare"], row["bare"], ccpu["bare"], scpu["bare"],
                         mem["bare"]))
+    if lt and many:
         m = many["median"]
         mc, ms = many["median_client_cpu"], many["median_sim_cpu"]
         r = m["all"] / m["one"]
@@ -619,6 +632,10 @@ def main():
                    help="per-request latency of the latency rows (0: no latency rows)")
     p.add_argument("--latency-sources", type=int, default=8)
     p.add_argument("--latency-source-hosts", type=int, default=400)
+    p.add_argument("--latency-cases", default="one,many",
+                   help="which latency rows: one (one vCenter), many (several at once), or both")
+    p.add_argument("--latency-only", action="store_true",
+                   help="of the collection rows, only those with latency")
     p.add_argument("--skip-collect", action="store_true")
     p.add_argument("--skip-check", action="store_true")
     args = p.parse_args()
@@ -627,8 +644,10 @@ def main():
     args.parse_sizes = [int(s) for s in args.parse_sizes.split(",") if s]
     os.makedirs(args.work, exist_ok=True)
     res = {"machine": machine()}
+    args.latency_cases = [c for c in args.latency_cases.split(",") if c]
     if not args.skip_collect:
-        bench_collect(args, res)
+        if not args.latency_only:
+            bench_collect(args, res)
         if args.latency_ms > 0:
             bench_latency(args, res)
     if not args.skip_check:

@@ -163,6 +163,9 @@ pub struct Client {
     target: String,
     settings: Settings,
     cookie: Mutex<Option<String>>,
+    /// Set when Logout was sent ([`Client::end_session`]): the cookie still goes with that
+    /// request, but the session is not logged out again.
+    ended: std::sync::atomic::AtomicBool,
     soap_action: Mutex<String>,
     /// Container views created and not yet destroyed (destroyed before Logout, also after an
     /// error or a timeout).
@@ -238,6 +241,7 @@ impl Client {
             target,
             settings,
             cookie: Mutex::new(None),
+            ended: Default::default(),
             soap_action: Mutex::new("urn:vim25/6.5".to_string()),
             dump: std::env::var_os(DUMP_REQUESTS_VAR).and_then(|p| {
                 std::fs::OpenOptions::new()
@@ -259,9 +263,18 @@ impl Client {
         }
     }
 
-    /// Whether a session cookie is held.
+    /// Whether a session cookie is held and the session has not been ended.
     pub fn has_session(&self) -> bool {
-        self.cookie.lock().map(|c| c.is_some()).unwrap_or(false)
+        let cookie = self.cookie.lock().map(|c| c.is_some()).unwrap_or(false);
+        cookie && !self.ended.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Mark the session as ended, before its Logout is sent: true the first time, when there
+    /// was a session to end; false after that (so that it is logged out once, whichever path
+    /// gets there first).
+    pub fn end_session(&self) -> bool {
+        let cookie = self.cookie.lock().map(|c| c.is_some()).unwrap_or(false);
+        cookie && !self.ended.swap(true, std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Remember a view the server created for this session.
@@ -271,11 +284,15 @@ impl Client {
         }
     }
 
-    /// Forget a view (it was destroyed, or destroying it was tried).
-    pub fn view_closed(&self, view: &soap::MoRef) {
-        if let Ok(mut v) = self.views.lock() {
-            v.retain(|x| x != view);
-        }
+    /// Forget a view (it is being destroyed); whether it was still open, i.e. not destroyed
+    /// already.
+    pub fn view_closed(&self, view: &soap::MoRef) -> bool {
+        let Ok(mut v) = self.views.lock() else {
+            return false;
+        };
+        let before = v.len();
+        v.retain(|x| x != view);
+        v.len() < before
     }
 
     /// The views created and not yet destroyed.

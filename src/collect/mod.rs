@@ -257,8 +257,9 @@ pub fn collect_serialized(
 
 /// Collect every source, each host made into an `H` by `finish` right after it is mapped (on
 /// the thread that parsed it); the inventory's sources, and the hosts source by source, each
-/// source's sorted by `name`.
-fn collect_hosts<H: Send + 'static>(
+/// source's sorted by `name`. `finish` may still be running for a source's last hosts after
+/// its session was logged out: everything the source needs from the server has arrived by then.
+pub fn collect_hosts<H: Send + 'static>(
     specs: &[SourceSpec],
     progress: bool,
     opts: Options,
@@ -550,6 +551,7 @@ async fn collect_source<H: Send + 'static>(
         let mut structure = structure;
         let mut refused = std::mem::take(&mut structure.refused);
         let done = |n| progress(Step::Done(n));
+        let (released, all_received) = tokio::sync::oneshot::channel();
         let read = passes::read_hosts(
             &client,
             &sc,
@@ -560,31 +562,32 @@ async fn collect_source<H: Send + 'static>(
             &mut refused,
             finish,
             &done,
+            released,
         );
-        let destroy = async {
+        // The structure's view is destroyed while the hosts are read; and as soon as the last
+        // page of every stream has arrived (and their collectors are destroyed), the session
+        // is closed while those pages are still parsed and mapped: the server's session never
+        // waits for the client's CPU. After an error it is closed below instead.
+        let close_early = async {
             if let Some(view) = &structure_view {
                 retrieve::destroy_view(&client, view).await;
             }
+            if all_received.await.is_ok() {
+                close_session(&client, &sc, &spec.url).await;
+            }
         };
-        let ((), read) = tokio::join!(destroy, read);
+        let ((), read) = tokio::join!(close_early, read);
         hosts = read?;
         refused.log(&spec.url);
         Ok::<_, StepError>(sc)
     };
     let outcome = tokio::time::timeout(opts.source_timeout, work).await;
 
-    // Destroy the views and collectors and log out whatever happened, if a session was opened.
+    // Destroy the views and collectors and log out whatever happened, if a session is still
+    // open (it was not closed early).
     if let Some(sc) = &sc_seen {
         if client.has_session() {
-            let cleanup = async {
-                retrieve::destroy_open_views(&client).await;
-                session::logout(&client, sc).await
-            };
-            match tokio::time::timeout(Duration::from_secs(15), cleanup).await {
-                Ok(Ok(())) => tracing::debug!("{}: logged out", spec.url),
-                Ok(Err(e)) => tracing::debug!("{}: logout failed: {e}", spec.url),
-                Err(_) => tracing::debug!("{}: logout timed out", spec.url),
-            }
+            close_session(&client, sc, &spec.url).await;
         }
     }
 
@@ -612,6 +615,20 @@ async fn collect_source<H: Send + 'static>(
             ));
             (source, Vec::new())
         }
+    }
+}
+
+/// Destroy the views and collectors still open and log the session out (once: see
+/// [`session::logout`]), within 15 s.
+async fn close_session(client: &Client, sc: &session::ServiceContent, url: &str) {
+    let cleanup = async {
+        retrieve::destroy_open_views(client).await;
+        session::logout(client, sc).await
+    };
+    match tokio::time::timeout(Duration::from_secs(15), cleanup).await {
+        Ok(Ok(())) => tracing::debug!("{url}: logged out"),
+        Ok(Err(e)) => tracing::debug!("{url}: logout failed: {e}"),
+        Err(_) => tracing::debug!("{url}: logout timed out"),
     }
 }
 

@@ -8,7 +8,12 @@
 //! thread, and only the small result crosses to the caller's task, which takes each as soon as
 //! it is complete). The continuation `token` comes before the objects in a RetrieveResult, so the
 //! next page is requested as soon as the token is read: the server prepares page N+1 while page
-//! N is still being parsed and mapped. Elements vmkaudit never reads
+//! N is still being parsed and mapped. The body is taken off the wire ahead of the parser (at
+//! most the page: the answer cap bounds it), so that the end of the last page is known as soon
+//! as it has arrived: the caller's `last_body` is told then (when the parser has passed where
+//! a token would be, without one), while the page's objects may still be parsed and converted,
+//! so that the caller can release what it holds on the server (its collector, its session)
+//! without waiting for that work. Elements vmkaudit never reads
 //! ([`soap::SKIPPED_ELEMENTS`]) are skipped, not built. A page larger than the client's
 //! answer cap fails as soon as the cap is passed ([`CallError::TooLarge`]), and one nested
 //! deeper than [`soap::MAX_DEPTH`] as soon as that depth is reached.
@@ -18,9 +23,11 @@ use std::io::{BufRead, Read};
 use std::pin::Pin;
 
 use bytes::Bytes;
+use futures_util::future::OptionFuture;
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use tokio::sync::mpsc::{channel, unbounded_channel, Receiver, UnboundedSender};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
 
 use super::error::CallError;
 use super::object::{object_content, ObjectContent};
@@ -34,6 +41,9 @@ pub enum PageEvent<T> {
     /// Complete objects, converted, in order (a few at a time: every hand-off wakes the
     /// caller's task).
     Objects(Vec<T>),
+    /// The parser has passed where the token would be, and there was none: this is the last
+    /// page (sent before its first object is converted).
+    Last,
 }
 
 /// What becomes of each object of a page, on the parser's thread.
@@ -51,16 +61,10 @@ const OBJECT_BATCH: usize = 16;
 /// so that the token is read early): fewer, larger hand-offs cost fewer thread wake-ups.
 const CHUNK_BATCH: usize = 256 << 10;
 
-/// Batches of body bytes waiting for the parser, at most: when the parser is behind, the body
-/// is left to wait in the connection (and the server waits to send more), so that a page in
-/// flight holds about a megabyte of memory, not the whole page (2 MB for 100 hosts, times
-/// every stream of every source).
-const BATCHES_AHEAD: usize = 2;
-
 /// A blocking reader over the chunks of a response body, as the async side receives them (in
 /// batches, without copying them).
 struct Chunks {
-    rx: Receiver<Vec<Bytes>>,
+    rx: UnboundedReceiver<Vec<Bytes>>,
     queue: std::vec::IntoIter<Bytes>,
     cur: Bytes,
     pos: usize,
@@ -157,6 +161,8 @@ pub fn parse_page<R: SkipTo, T>(
     // response element, returnval).
     let mut open: Vec<Vec<u8>> = Vec::new();
     let mut answered = false;
+    // Whether the token was read, or its absence reported.
+    let mut token_known = false;
     let mut batch: Vec<T> = Vec::new();
     loop {
         buf.clear();
@@ -171,6 +177,10 @@ pub fn parse_page<R: SkipTo, T>(
             Event::Empty(e) => (e, true),
             Event::End(_) => {
                 open.pop();
+                if open.len() == 3 && !std::mem::replace(&mut token_known, true) {
+                    // returnval closed without a token (and without objects).
+                    let _ = out.send(PageEvent::Last);
+                }
                 if open.len() == 3 && !batch.is_empty() {
                     // returnval closed: hand over the rest.
                     let _ = out.send(PageEvent::Objects(std::mem::take(&mut batch)));
@@ -209,11 +219,23 @@ pub fn parse_page<R: SkipTo, T>(
                 let node = builder.subtree(&mut reader, &mut sub, &e, empty, 5)?;
                 let token = node.text.trim();
                 if !token.is_empty() {
+                    // The schema puts the token first; one after the objects would come after
+                    // this page was taken for the last (and its collector released).
+                    if token_known {
+                        return Err(protocol(
+                            "a continuation token out of place (after the objects)",
+                        ));
+                    }
+                    token_known = true;
                     let _ = out.send(PageEvent::Token(token.to_string()));
                 }
                 continue;
             }
             (4, Some(b"returnval"), b"objects") => {
+                // The token comes before the objects: there is none.
+                if !std::mem::replace(&mut token_known, true) {
+                    let _ = out.send(PageEvent::Last);
+                }
                 let node = builder.subtree(&mut reader, &mut sub, &e, empty, 5)?;
                 batch.push(convert(object_content(node)));
                 if batch.len() >= OBJECT_BATCH
@@ -274,7 +296,9 @@ enum BodyError {
 
 /// Stream one page: parse `resp` as it arrives, hand every object, converted by `convert` on
 /// the parser's thread, to `each`, and as soon as the token is read, start the next request
-/// with `next(token)`. A body above `max_bytes` fails the page.
+/// with `next(token)`. A body above `max_bytes` fails the page. The body is read ahead of the
+/// parser (up to `max_bytes`): when the whole body of a page without a token has arrived,
+/// `last_body` is told (and emptied), while its objects may still be parsed and converted.
 pub async fn read_page<'a, N, F, T: Send + 'static>(
     resp: reqwest::Response,
     max_bytes: u64,
@@ -282,6 +306,7 @@ pub async fn read_page<'a, N, F, T: Send + 'static>(
     next: N,
     convert: &Convert<T>,
     each: &mut impl FnMut(T),
+    last_body: &mut Option<oneshot::Sender<()>>,
 ) -> Result<PageEnd, PageError>
 where
     N: Fn(String) -> F,
@@ -293,7 +318,9 @@ where
             token: None,
         });
     }
-    let (chunk_tx, chunk_rx) = channel::<Vec<Bytes>>(BATCHES_AHEAD);
+    // Unbounded, but the pump stops at `max_bytes`: a page in flight holds at most its body
+    // (about 2 MB per 100 hosts) while the parser is behind.
+    let (chunk_tx, chunk_rx) = unbounded_channel::<Vec<Bytes>>();
     let (event_tx, mut events) = unbounded_channel();
     let convert = convert.clone();
     let parser = tokio::task::spawn_blocking(move || {
@@ -305,10 +332,11 @@ where
         };
         parse_page(input, &*convert, &event_tx)
     });
-    // Move the body's chunks to the parser while this task maps objects. They are handed over
-    // as they are (no copy into one big buffer: fresh 256 KB buffers cost page faults).
+    // Move the body's chunks to the parser while this task maps objects, without waiting for
+    // the parser. They are handed over as they are (no copy into one big buffer: fresh 256 KB
+    // buffers cost page faults).
     let mut resp = resp;
-    let pump = tokio::spawn(async move {
+    let mut pump = tokio::spawn(async move {
         let mut first = true;
         let mut pending: Vec<Bytes> = Vec::new();
         let mut pending_len = 0;
@@ -322,7 +350,7 @@ where
                 Ok(Some(c)) if first => {
                     total += c.len() as u64;
                     first = false;
-                    if chunk_tx.send(vec![c]).await.is_err() {
+                    if chunk_tx.send(vec![c]).is_err() {
                         return Ok(());
                     }
                 }
@@ -332,7 +360,7 @@ where
                     pending.push(c);
                     if pending_len >= CHUNK_BATCH {
                         pending_len = 0;
-                        if chunk_tx.send(std::mem::take(&mut pending)).await.is_err() {
+                        if chunk_tx.send(std::mem::take(&mut pending)).is_err() {
                             return Ok(());
                         }
                     }
@@ -342,7 +370,7 @@ where
             }
         };
         if !pending.is_empty() && result.is_ok() {
-            let _ = chunk_tx.send(pending).await;
+            let _ = chunk_tx.send(pending);
         }
         result
     });
@@ -350,16 +378,26 @@ where
     let mut token: Option<String> = None;
     let mut pending: Option<Pending<'a>> = None;
     let mut next_page: Option<Result<reqwest::Response, CallError>> = None;
+    // The pump's outcome, once it has ended; and whether the parser found no token.
+    let mut body = None;
+    let mut last = false;
     loop {
-        let ev = match (&mut pending, &next_page) {
-            (Some(fut), None) => tokio::select! {
-                ev = events.recv() => ev,
-                r = fut => {
-                    next_page = Some(r);
-                    continue;
-                }
-            },
-            _ => events.recv().await,
+        if last && matches!(body, Some(Ok(Ok(())))) {
+            if let Some(tx) = last_body.take() {
+                let _ = tx.send(());
+            }
+        }
+        let waiting = next_page.is_none() && pending.is_some();
+        let ev = tokio::select! {
+            ev = events.recv() => ev,
+            r = OptionFuture::from(pending.as_mut()), if waiting => {
+                next_page = r;
+                continue;
+            }
+            b = &mut pump, if body.is_none() => {
+                body = Some(b);
+                continue;
+            }
         };
         match ev {
             Some(PageEvent::Token(t)) => {
@@ -369,11 +407,16 @@ where
                 }
             }
             Some(PageEvent::Objects(objects)) => objects.into_iter().for_each(&mut *each),
+            Some(PageEvent::Last) => last = true,
             None => break,
         }
     }
     let fail = |error, token: Option<String>| PageError { error, token };
-    let body = match pump.await {
+    let body = match body {
+        Some(b) => b,
+        None => pump.await,
+    };
+    let body = match body {
         Ok(r) => r,
         Err(e) => return Err(fail(protocol(format!("reading the answer: {e}")), token)),
     };
@@ -444,9 +487,9 @@ mod tests {
 
     /// A body arriving in the chunks `parts`.
     fn chunked(parts: &[&[u8]]) -> Chunks {
-        let (tx, rx) = channel(parts.len().max(1));
+        let (tx, rx) = unbounded_channel();
         for p in parts {
-            tx.try_send(vec![Bytes::copy_from_slice(p)]).unwrap();
+            tx.send(vec![Bytes::copy_from_slice(p)]).unwrap();
         }
         Chunks {
             rx,
@@ -504,12 +547,26 @@ mod tests {
     }
 
     #[test]
+    fn a_token_after_the_objects_is_refused_not_taken_for_a_last_page() {
+        // The page was reported as the last at its first object (so that its collector can be
+        // released as soon as its body has arrived): a token behind the objects is an error.
+        let (r, evs) = events(
+            r#"<Envelope><Body><RetrievePropertiesExResponse><returnval><objects><obj type="HostSystem">h</obj></objects><token>7</token></returnval></RetrievePropertiesExResponse></Body></Envelope>"#,
+        );
+        assert!(
+            matches!(&r, Err(CallError::Protocol(m)) if m.contains("token out of place")),
+            "{r:?} {evs:?}"
+        );
+    }
+
+    #[test]
     fn last_page_faults_and_garbage() {
         let (r, evs) = events(
             r#"<Envelope><Body><ContinueRetrievePropertiesExResponse><returnval><objects><obj type="HostSystem">h</obj></objects></returnval></ContinueRetrievePropertiesExResponse></Body></Envelope>"#,
         );
         r.unwrap();
-        assert_eq!(evs.len(), 1);
+        // No token: the page says it is the last before its objects.
+        assert!(matches!(&evs[..], [PageEvent::Last, PageEvent::Objects(o)] if o.len() == 1));
         let (r, evs) =
             events(r#"<Envelope><Body><RetrievePropertiesExResponse/></Body></Envelope>"#);
         r.unwrap();

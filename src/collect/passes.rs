@@ -13,11 +13,14 @@
 //! the same time as the structure pass), and the hosts read in several streams side by side,
 //! each through its own collector over its slice of the list ([`read_hosts`]): with a vCenter
 //! that takes a second per page, wall time is the number of sequential requests, not the
-//! client's work. Every pass destroys its views and collectors when done, also after an error.
+//! client's work. Every pass destroys its views and collectors when done, also after an error;
+//! the host pass each of them as soon as the last page it serves has arrived, while that page
+//! is still parsed and mapped.
 
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::join_all;
+use tokio::sync::oneshot;
 
 use super::client::Client;
 use super::error::{CallError, StepError};
@@ -278,6 +281,12 @@ pub fn slices<T>(list: &[T], k: usize) -> Vec<&[T]> {
 /// Each host is mapped, and then turned into what the caller keeps of it by `finish` (the host
 /// itself, or its serialized form), on the thread that parsed its page: its element tree is
 /// freed where it was built, and only the result crosses to this task.
+///
+/// Each stream destroys its collector (or view) as soon as the body of its last page has
+/// arrived, not when that page is parsed and mapped; `released` is told when every stream's
+/// has (and the views and collectors not needed are destroyed): the pass then needs nothing
+/// more from the server, and the caller can log out while the last hosts are still mapped.
+/// When a stream fails before its last page, `released` is dropped untold.
 #[allow(clippy::too_many_arguments)]
 pub async fn read_hosts<H: Send + 'static>(
     client: &Client,
@@ -289,6 +298,7 @@ pub async fn read_hosts<H: Send + 'static>(
     refused: &mut Refused,
     finish: Arc<dyn Fn(Host) -> H + Send + Sync>,
     progress: &(dyn Fn(usize) + Sync),
+    released: oneshot::Sender<()>,
 ) -> Result<Vec<H>, StepError> {
     // vmks on a distributed port group the structure pass did not see (on vCenter).
     let unresolved: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -317,17 +327,18 @@ pub async fn read_hosts<H: Send + 'static>(
             "{source_name}: host {what} was removed since the hosts were listed; skipped"
         ),
     };
-    let props: &[(&str, &[&str])] = &[("HostSystem", HOST_PROPERTIES)];
+    let stream = &Stream {
+        client,
+        max_objects,
+        convert: &convert,
+        keep: &keep,
+    };
     let result = match list {
         None => {
+            // One stream, through the session's collector, over a view of its own.
             let view = create_view(client, sc, &["HostSystem"]).await?;
-            let mut hosts = Vec::new();
-            let r = retrieve(client, sc, &view, props, max_objects, &convert, |m| {
-                keep(&mut hosts, m)
-            });
-            let r = r.await;
-            destroy_view(client, &view).await;
-            r.map(|()| hosts)
+            let (collector, objects) = (&sc.property_collector, Objects::InView(&view));
+            stream.read(collector, objects, &view, released).await
         }
         Some(list) => {
             // No host, no stream: an empty objectSet is not a valid request.
@@ -336,31 +347,30 @@ pub async fn read_hosts<H: Send + 'static>(
                 n => stream_count(n, max_objects, list.collectors.len()),
             };
             let (used, surplus) = list.collectors.split_at(k.min(list.collectors.len()));
-            let (convert, keep) = (&convert, &keep);
-            let each_stream = slices(&list.hosts, k).into_iter().zip(used);
-            let each_stream = each_stream.map(|(slice, collector)| async move {
-                let mut hosts = Vec::with_capacity(slice.len());
-                let objects = Objects::List(slice);
-                let r = retrieve_from(
-                    client,
-                    collector,
-                    objects,
-                    props,
-                    max_objects,
-                    convert,
-                    |m| keep(&mut hosts, m),
-                );
-                let r = r.await;
-                destroy_view(client, collector).await;
-                r.map(|()| hosts)
-            });
+            let (streams, received): (Vec<_>, Vec<_>) = slices(&list.hosts, k)
+                .into_iter()
+                .zip(used)
+                .map(|(slice, collector)| {
+                    let (done, received) = oneshot::channel();
+                    let objects = Objects::List(slice);
+                    (stream.read(collector, objects, collector, done), received)
+                })
+                .unzip();
             // Every stream runs to its end, also when another fails, and destroys its
-            // collector at once.
+            // collector as soon as its last page has arrived; the views and collectors not
+            // needed are destroyed meanwhile. When all that is done and every stream got its
+            // last page, the caller is told that the pass needs nothing more from the server.
             let unused = surplus.iter().chain(std::iter::once(&list.view));
-            let (_, parts) = tokio::join!(
-                join_all(unused.map(|v| destroy_view(client, v))),
-                join_all(each_stream)
-            );
+            let releasing = async move {
+                let (_, received) = tokio::join!(
+                    join_all(unused.map(|v| destroy_view(client, v))),
+                    join_all(received)
+                );
+                if received.iter().all(Result::is_ok) {
+                    let _ = released.send(());
+                }
+            };
+            let ((), parts) = tokio::join!(releasing, join_all(streams));
             parts
                 .into_iter()
                 .collect::<Result<Vec<_>, _>>()
@@ -380,6 +390,58 @@ pub async fn read_hosts<H: Send + 'static>(
         );
     }
     result
+}
+
+/// What every stream of the host pass shares: the client, the page size, the conversion of
+/// each object on the parser's thread and what keeps each converted host.
+struct Stream<'a, H, K> {
+    client: &'a Client,
+    max_objects: u32,
+    convert: &'a Convert<Mapped<H>>,
+    keep: &'a K,
+}
+
+impl<H: Send + 'static, K: Fn(&mut Vec<H>, Mapped<H>)> Stream<'_, H, K> {
+    /// Read the hosts of `objects` through `collector`, and destroy `own` (the collector, or
+    /// the view read) as soon as the body of the last page has arrived — while that page may
+    /// still be parsed and mapped — or, when a page fails before, once the read has ended;
+    /// then tell `done`, in the first case only: the stream needs nothing more from the
+    /// server.
+    async fn read(
+        &self,
+        collector: &MoRef,
+        objects: Objects<'_>,
+        own: &MoRef,
+        done: oneshot::Sender<()>,
+    ) -> Result<Vec<H>, StepError> {
+        let props: &[(&str, &[&str])] = &[("HostSystem", HOST_PROPERTIES)];
+        let mut hosts = Vec::with_capacity(match objects {
+            Objects::List(list) => list.len(),
+            Objects::InView(_) => 0,
+        });
+        let (last, received) = oneshot::channel();
+        let each = |m| (self.keep)(&mut hosts, m);
+        let (client, max_objects) = (self.client, self.max_objects);
+        let reading = retrieve_from(
+            client,
+            collector,
+            objects,
+            props,
+            max_objects,
+            self.convert,
+            each,
+            Some(last),
+        );
+        let releasing = async {
+            let received = received.await.is_ok();
+            destroy_view(client, own).await;
+            if received {
+                let _ = done.send(());
+            }
+        };
+        let (read, ()) = tokio::join!(reading, releasing);
+        read.map(|()| hosts)
+    }
 }
 
 /// What `m` holds, leaving the default.

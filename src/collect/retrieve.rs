@@ -20,6 +20,7 @@ use super::object::ObjectContent;
 use super::page::{self, as_is, Convert, PageEnd, PageError};
 use super::session::ServiceContent;
 use super::soap::{esc, MoRef, Node};
+use tokio::sync::oneshot;
 
 pub async fn create_view(
     client: &Client,
@@ -60,9 +61,12 @@ pub async fn create_collector(client: &Client, sc: &ServiceContent) -> Result<Mo
     Ok(collector)
 }
 
-/// Destroy a view, or a collector made by [`create_collector`] (DestroyPropertyCollector).
+/// Destroy a view, or a collector made by [`create_collector`] (DestroyPropertyCollector),
+/// once: a view destroyed already (or never made by this client) is left alone.
 pub async fn destroy_view(client: &Client, view: &MoRef) {
-    client.view_closed(view);
+    if !client.view_closed(view) {
+        return;
+    }
     let method = if view.kind == "PropertyCollector" {
         "DestroyPropertyCollector"
     } else {
@@ -114,6 +118,7 @@ pub async fn view_members(
                 members.extend(list.items().into_iter().filter_map(Node::as_moref));
             }
         },
+        None,
     )
     .await?;
     Ok(members)
@@ -140,13 +145,18 @@ pub async fn retrieve<T: Send + 'static>(
         max_objects,
         convert,
         each,
+        None,
     )
     .await
 }
 
 /// [`retrieve`] of `objects` through `collector` (the session's default one or one made by
 /// [`create_collector`]). An object of a [`Objects::List`] that no longer exists comes back
-/// with only a ManagedObjectNotFound fault in its `missing` ([`is_gone`]).
+/// with only a ManagedObjectNotFound fault in its `missing` ([`is_gone`]). `last_body`, when
+/// given, is told as soon as the whole body of the last page has arrived, while its objects
+/// may still be being converted and handed over: from then on the retrieval needs nothing
+/// more from the server, whatever it returns (it is dropped untold when a page fails before).
+#[allow(clippy::too_many_arguments)]
 pub async fn retrieve_from<T: Send + 'static>(
     client: &Client,
     collector: &MoRef,
@@ -155,6 +165,7 @@ pub async fn retrieve_from<T: Send + 'static>(
     max_objects: u32,
     convert: &Convert<T>,
     mut each: impl FnMut(T),
+    mut last_body: Option<oneshot::Sender<()>>,
 ) -> Result<(), StepError> {
     let mut spec = String::from("<specSet>");
     for (kind, paths) in props {
@@ -218,7 +229,16 @@ pub async fn retrieve_from<T: Send + 'static>(
     loop {
         let max = client.max_response_bytes();
         let body_error = |e: &reqwest::Error| client.body_error(e);
-        let end = page::read_page(resp, max, body_error, next, &convert, &mut checked).await;
+        let end = page::read_page(
+            resp,
+            max,
+            body_error,
+            next,
+            &convert,
+            &mut checked,
+            &mut last_body,
+        );
+        let end = end.await;
         if without_obj.load(std::sync::atomic::Ordering::Relaxed) {
             if let Ok(PageEnd::Next(token, _)) = end {
                 cancel(token).await;
@@ -231,7 +251,14 @@ pub async fn retrieve_from<T: Send + 'static>(
             });
         }
         match end {
-            Ok(PageEnd::Last) => return Ok(()),
+            Ok(PageEnd::Last) => {
+                // A last page that was parsed before its body was known to have ended (a
+                // short one, or an empty answer): nothing more is needed now either.
+                if let Some(tx) = last_body.take() {
+                    let _ = tx.send(());
+                }
+                return Ok(());
+            }
             Ok(PageEnd::Next(_, Ok(r))) => {
                 resp = r;
                 step = "ContinueRetrievePropertiesEx";

@@ -4,8 +4,8 @@
 //! view manager and the session manager differ between vCenter and ESXi, so they are read,
 //! never assumed, and `about` says which of the two the server is. Login sends the user name
 //! and password (escaped; the password only here, and never in a log or a request dump); the
-//! client then holds the session cookie. Logout ends it (the caller logs out also after an
-//! error).
+//! client then holds the session cookie. Logout ends it, once (the caller logs out as soon as
+//! it needs nothing more from the server, and also after an error).
 
 use super::client::{Client, Password};
 use super::error::{CallError, Step, StepError};
@@ -82,7 +82,12 @@ pub async fn login(
     Ok(())
 }
 
+/// Log the session out, once: nothing is sent when it was logged out already (or never
+/// logged in).
 pub async fn logout(client: &Client, sc: &ServiceContent) -> Result<(), CallError> {
+    if !client.end_session() {
+        return Ok(());
+    }
     client
         .invoke("Logout", &sc.session_manager, "")
         .await

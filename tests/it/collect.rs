@@ -1499,3 +1499,181 @@ fn a_host_removed_after_the_listing_is_skipped_not_the_source() {
         run.stderr
     );
 }
+
+/// How long a host is held by [`HoldUntilLogout`] at most: far longer than a client that logs
+/// out while the hosts are mapped needs (two requests to a local simulator), so that running
+/// out of it means the client waited for the mapping first.
+const LOGOUT_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A `finish` hook for [`vmkaudit::collect::collect_hosts`] that holds every host until the
+/// fixture's request log (`-log`) shows an answered Logout: a client that waits for its hosts
+/// to be mapped before it logs out would wait for ever, so after [`LOGOUT_WAIT`] the hook
+/// notes that it gave up and lets the hosts go (a deadlock detector, not a timing).
+struct HoldUntilLogout {
+    log: PathBuf,
+    released: std::sync::atomic::AtomicBool,
+    gave_up: std::sync::atomic::AtomicBool,
+}
+
+impl HoldUntilLogout {
+    fn new(log: &Path) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(HoldUntilLogout {
+            log: log.to_path_buf(),
+            released: Default::default(),
+            gave_up: Default::default(),
+        })
+    }
+
+    fn hold(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let started = std::time::Instant::now();
+        while !self.released.load(SeqCst) {
+            if logged_methods(&self.log).iter().any(|m| m == "Logout") {
+                self.released.store(true, SeqCst);
+            } else if started.elapsed() > LOGOUT_WAIT {
+                self.gave_up.store(true, SeqCst);
+                self.released.store(true, SeqCst);
+            } else {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+    }
+
+    fn gave_up(&self) -> bool {
+        self.gave_up.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The methods of the requests the fixture answered, in the order it answered them (its `-log`
+/// file; empty before the first answer).
+fn logged_methods(log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines()
+        // A line being written is not complete yet.
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|v| v["method"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The simulator on `scenario` with a request log and a `-track` file (in the returned
+/// directory: `requests.log`, `open.json`) and the `extra` options, collected in-process with
+/// `max_objects` hosts per page and 4 streams, every host held by a [`HoldUntilLogout`] on the
+/// log; `None` when the simulator cannot run here.
+#[allow(clippy::type_complexity)]
+fn collect_holding_hosts(
+    scenario: &str,
+    extra: &[&str],
+    max_objects: u32,
+) -> Option<(
+    tempfile::TempDir,
+    Sim,
+    vmkaudit::model::Inventory,
+    Vec<Host>,
+    std::sync::Arc<HoldUntilLogout>,
+)> {
+    use vmkaudit::collect::{collect_hosts, Options, Password, Settings, SourceSpec};
+    let dir = tempfile::tempdir().unwrap();
+    let (log, track) = (
+        dir.path().join("requests.log"),
+        dir.path().join("open.json"),
+    );
+    let mut options = vec![
+        "-log",
+        log.to_str().unwrap(),
+        "-track",
+        track.to_str().unwrap(),
+    ];
+    options.extend(extra);
+    let sim = Sim::start_with(scenario, &options)?;
+    let spec = SourceSpec {
+        url: sim.url.clone(),
+        user: sim.user.clone(),
+        password: Password::new(sim.password.clone()),
+        ca_file: Some(sim.ca_file.clone()),
+        insecure: false,
+        max_response_bytes: None,
+        streams: None,
+    };
+    let opts = Options {
+        max_objects,
+        source_timeout: std::time::Duration::from_secs(600),
+        settings: Settings::default(),
+        max_parallel_sources: 1,
+        streams: 4,
+    };
+    let hold = HoldUntilLogout::new(&log);
+    let held = hold.clone();
+    let finish = std::sync::Arc::new(move |h: Host| {
+        held.hold();
+        h
+    });
+    let (inventory, hosts) = collect_hosts(&[spec], false, opts, finish, |h| &h.name);
+    Some((dir, sim, inventory, hosts, hold))
+}
+
+#[test]
+fn the_session_is_closed_while_the_last_pages_are_still_being_mapped() {
+    // 600 hosts, 300 per page: 2 streams of one page each, a page of about 1.7 MB. Every host
+    // is held until the server has answered Logout: each stream's page must be taken off the
+    // wire whole while its first host is held (not a megabyte and then wait for the parser),
+    // its property collector destroyed as soon as that body has arrived, and the session
+    // logged out as soon as every stream's has (the two unused collectors and the views
+    // destroyed before), without waiting for those hosts to be parsed and mapped.
+    let Some((dir, _sim, inventory, hosts, hold)) = collect_holding_hosts("big-pages", &[], 300)
+    else {
+        return;
+    };
+    assert!(
+        !hold.gave_up(),
+        "no Logout within {LOGOUT_WAIT:?} while the hosts were being mapped: {:?}",
+        logged_methods(&dir.path().join("requests.log"))
+    );
+    assert_eq!(inventory.sources[0].error, None);
+    let names: Vec<_> = hosts.iter().map(|h| h.name.as_str()).collect();
+    let want: Vec<String> = (1..=600).map(|i| format!("big-{i:03}.lab")).collect();
+    assert_eq!(names, want);
+    // Every collector destroyed before the one Logout, which comes last.
+    let methods = logged_methods(&dir.path().join("requests.log"));
+    let count = |m: &str| methods.iter().filter(|x| *x == m).count();
+    assert_eq!(count("DestroyPropertyCollector"), 4, "{methods:?}");
+    assert_eq!(count("Logout"), 1, "{methods:?}");
+    assert_eq!(methods.last().map(String::as_str), Some("Logout"));
+    assert_eq!(
+        left_open(&dir.path().join("open.json")),
+        serde_json::json!({"sessions": 0, "views": 0, "collectors": 0})
+    );
+}
+
+#[test]
+fn a_last_page_that_fails_to_parse_after_the_logout_is_still_the_sources_error() {
+    // 25 hosts, 7 per page: 4 streams of one page each. Every stream's page arrives whole but
+    // its returnval's end tag is misspelt, so it fails to parse only after its hosts, which
+    // are held until the session was logged out.
+    let Some((dir, _sim, inventory, hosts, hold)) = collect_holding_hosts(
+        "paging",
+        &["-hostile", "badend", "-on", "RetrievePropertiesEx"],
+        7,
+    ) else {
+        return;
+    };
+    assert!(!hold.gave_up(), "no Logout before the hosts were mapped");
+    let err = inventory.sources[0]
+        .error
+        .clone()
+        .expect("the source failed");
+    assert!(
+        err.contains("malformed XML") && err.contains("RetrievePropertiesEx"),
+        "{err}"
+    );
+    assert!(hosts.is_empty());
+    // Nothing destroyed or logged out twice, nothing left open.
+    let methods = logged_methods(&dir.path().join("requests.log"));
+    let count = |m: &str| methods.iter().filter(|x| *x == m).count();
+    assert_eq!(count("Logout"), 1, "{methods:?}");
+    assert_eq!(count("DestroyPropertyCollector"), 4, "{methods:?}");
+    assert_eq!(count("CreateContainerView"), count("DestroyView"));
+    assert_eq!(
+        left_open(&dir.path().join("open.json")),
+        serde_json::json!({"sessions": 0, "views": 0, "collectors": 0})
+    );
+}

@@ -34,6 +34,9 @@
 //	huge      a 200 answer that streams -bytes bytes (default 64 MiB) of padding elements
 //	stall     a 200 answer that sends its first bytes and then nothing until the client leaves
 //	noobj     a 200 answer whose one object has no obj (managed object reference)
+//	badend    the simulator's own answer to a request for HostSystem properties, with the end tag
+//	          of its returnval misspelt: it fails to parse only after its last object (other
+//	          requests of the method are served normally)
 //
 // Build (offline): GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim-fixture .
 package main
@@ -1168,7 +1171,8 @@ func calls(body []byte, method string) bool {
 func (h Hostile) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := ioutil.ReadAll(r.Body)
-		if err != nil || !calls(body, h.Method) {
+		hosts := bytes.Contains(body, []byte("<type>HostSystem</type>"))
+		if err != nil || !calls(body, h.Method) || (h.Mode == "badend" && !hosts) {
 			r.Body = ioutil.NopCloser(bytes.NewReader(body))
 			next.ServeHTTP(w, r)
 			return
@@ -1201,6 +1205,21 @@ func (h Hostile) wrap(next http.Handler) http.Handler {
 		case "noobj":
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.Write([]byte(head + `<propSet><name>name</name><val xsi:type="xsd:string" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">phantom</val></propSet>` + tail))
+		case "badend":
+			c := &captured{header: w.Header(), status: http.StatusOK}
+			r.Body = ioutil.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(c, r)
+			answer := c.body.Bytes()
+			end := []byte("</returnval>")
+			i := bytes.LastIndex(answer, end)
+			if i < 0 {
+				log.Fatalf("badend: the answer to %s has no %s", h.Method, end)
+			}
+			w.Header().Del("Content-Length")
+			w.WriteHeader(c.status)
+			w.Write(answer[:i])
+			w.Write([]byte("</returnvalue>"))
+			w.Write(answer[i+len(end):])
 		case "stall":
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.Write([]byte(head))
@@ -1361,7 +1380,7 @@ func main() {
 	scenarioPath := flag.String("scenario", "", "scenario JSON file")
 	dir := flag.String("dir", "", "directory for ca.pem (default: a new temporary directory)")
 	var hostile Hostile
-	flag.StringVar(&hostile.Mode, "hostile", "", "misbehave on one method: redirect, deep, huge, stall or noobj")
+	flag.StringVar(&hostile.Mode, "hostile", "", "misbehave on one method: redirect, deep, huge, stall, noobj or badend")
 	flag.StringVar(&hostile.Method, "on", "Login", "the SOAP method answered the hostile way")
 	flag.StringVar(&hostile.Location, "location", "", "Location of the redirect")
 	flag.IntVar(&hostile.Depth, "depth", 50000, "nesting depth of the deep answer")
