@@ -12,7 +12,8 @@
 //!   of every host object into the model, the evaluation and every report.
 //! * [`inventory_json`], [`rvtools`], [`powercli`]: a file given to `check` (written to a
 //!   temporary file and read by [`crate::inventory::load`], with the format named and
-//!   recognised), then the evaluation and every report.
+//!   recognised), then the evaluation and every report; for an inventory file also the block
+//!   reader against the one-pass parse.
 //! * [`ruleset_toml`]: a rule set file ([`RuleSet::load`]), then an evaluation of a small estate
 //!   with it.
 //! * [`run_config`]: a `vmkaudit run` configuration file, read and validated
@@ -94,8 +95,18 @@ fn soap_response_here(data: &[u8]) {
     }
 }
 
-/// A vmkaudit inventory file.
+/// A vmkaudit inventory file. Beyond "no panic": what the block reader
+/// ([`crate::inventory::json_stream`]) accepts, the one-pass parse of the whole text accepts
+/// too, as the same inventory (the block reader only cuts the text; serde_json decides).
 pub fn inventory_json(data: &[u8]) {
+    if let Ok(Some(streamed)) = crate::inventory::json_stream::read(&mut &data[..]) {
+        let whole: Inventory = serde_json::from_slice(data)
+            .expect("the one-pass parse accepts what the block reader accepted");
+        assert!(
+            streamed == whole,
+            "the block reader and the one-pass parse read different inventories"
+        );
+    }
     import(data, Format::Inventory);
 }
 

@@ -354,17 +354,19 @@ impl Splitter {
 mod tests {
     use super::*;
 
-    fn read_in_blocks(text: &str, block: usize) -> Option<Inventory> {
-        /// A reader that hands out at most `block` bytes per read.
-        struct Trickle<'a>(&'a [u8], usize);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.0.len().min(self.1).min(out.len());
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
+    /// A reader that hands out at most `.1` bytes per read.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(self.1).min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
         }
+    }
+
+    fn read_in_blocks(text: &str, block: usize) -> Option<Inventory> {
         read(&mut Trickle(text.as_bytes(), block)).unwrap()
     }
 
@@ -426,5 +428,36 @@ mod tests {
                 assert!(read_in_blocks(bad, block).is_none(), "block {block}: {bad}");
             }
         }
+    }
+
+    /// Every one-byte change of a good inventory (a byte left out, or a structural byte put
+    /// in): what the block reader accepts, the one-pass parse accepts as the same inventory.
+    #[test]
+    fn the_block_reader_never_accepts_what_the_one_pass_parse_refuses() {
+        let good = GOOD.as_bytes();
+        let mut accepted = 0;
+        let mut check = |text: &[u8]| {
+            for block in [1, 5, 4096] {
+                let mut trickle = Trickle(text, block);
+                if let Some(streamed) = read(&mut trickle).unwrap() {
+                    let whole: Inventory = serde_json::from_slice(text)
+                        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(text)));
+                    assert_eq!(streamed, whole, "{}", String::from_utf8_lossy(text));
+                    accepted += 1;
+                }
+            }
+        };
+        for i in 0..good.len() {
+            let mut cut = good.to_vec();
+            cut.remove(i);
+            check(&cut);
+            for b in [b'"', b'\\', b'{', b'}', b'[', b']', b',', b':'] {
+                let mut more = good.to_vec();
+                more.insert(i, b);
+                check(&more);
+            }
+        }
+        // Some changes keep it good (a space left out, a character of a name).
+        assert!(accepted > 0);
     }
 }
