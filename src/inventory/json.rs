@@ -97,121 +97,14 @@ fn finish(path: &Path, mut inv: Inventory) -> Inventory {
     inv
 }
 
-/// The top level of an inventory file with its hosts parsed while the array is scanned
-/// ([`Hosts`]): [`Inventory`] with the same fields and rules (unknown keys refused).
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Split {
-    schema_version: u32,
-    #[serde(default)]
-    collected_at: Option<String>,
-    #[serde(default)]
-    sources: Vec<Source>,
-    hosts: Hosts,
-}
-
-/// Parse a good inventory of a readable schema version with its hosts in parallel. `None`
-/// when anything is wrong; the caller then parses in one pass, which gives the error with its
-/// line and column in the whole file.
+/// Parse a good inventory of a readable schema version with its hosts in parallel (the block
+/// reader of [`super::json_stream`] over the text). `None` when anything is wrong; the caller
+/// then parses in one pass, which gives the error with its line and column in the whole file.
 fn parse_split(text: &str) -> Option<Inventory> {
-    let split: Split = serde_json::from_str(text).ok()?;
-    if !READ_VERSIONS.contains(&split.schema_version) {
-        return None;
-    }
-    Some(Inventory {
-        schema_version: split.schema_version,
-        collected_at: split.collected_at,
-        sources: split.sources,
-        hosts: split.hosts.0,
-    })
-}
-
-/// The hosts array, parsed on every core while it is read: this thread only checks the
-/// array's syntax and finds where each host's object begins and ends (borrowing its text),
-/// and every [`Hosts::CHUNK`] hosts go to a rayon task that parses them into the model, so
-/// the scan and the parsing overlap (BENCHMARKS.md has the times at 40,000 hosts). The chunks
-/// are put back in file order.
-struct Hosts(Vec<crate::model::Host>);
-
-impl Hosts {
-    const CHUNK: usize = 128;
-}
-
-impl<'de> serde::Deserialize<'de> for Hosts {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_seq(HostsVisitor)
-    }
-}
-
-struct HostsVisitor;
-
-impl<'de> serde::de::Visitor<'de> for HostsVisitor {
-    type Value = Hosts;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an array of hosts")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Hosts, A::Error> {
-        use crate::model::Host;
-        use serde_json::value::RawValue;
-        use std::sync::atomic::{AtomicBool, Ordering};
-        use std::sync::Mutex;
-
-        let parsed: Mutex<Vec<(usize, Vec<Host>)>> = Mutex::new(Vec::new());
-        let failed = AtomicBool::new(false);
-        let scanned = rayon::in_place_scope(|scope| {
-            let mut chunk: Vec<&'de RawValue> = Vec::with_capacity(Hosts::CHUNK);
-            let mut chunks = 0;
-            let (parsed, failed) = (&parsed, &failed);
-            let hand_off = |chunk: Vec<&'de RawValue>, index: usize| {
-                scope.spawn(move |_| {
-                    let hosts = chunk
-                        .iter()
-                        .map(|raw| {
-                            let mut host = serde_json::from_str::<Host>(raw.get())?;
-                            host.shrink_to_fit();
-                            Ok::<_, serde_json::Error>(host)
-                        })
-                        .collect::<std::result::Result<Vec<_>, _>>();
-                    match hosts {
-                        Ok(hosts) => parsed
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push((index, hosts)),
-                        Err(_) => failed.store(true, Ordering::Relaxed),
-                    }
-                })
-            };
-            while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-                chunk.push(raw);
-                if chunk.len() == Hosts::CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(Hosts::CHUNK));
-                    hand_off(full, chunks);
-                    chunks += 1;
-                }
-            }
-            if !chunk.is_empty() {
-                hand_off(chunk, chunks);
-            }
-            Ok(())
-        });
-        scanned?;
-        if failed.load(Ordering::Relaxed) {
-            // The caller parses the whole text again for the error's place and wording.
-            return Err(serde::de::Error::custom("a host does not parse"));
-        }
-        let mut parsed = parsed.into_inner().unwrap_or_else(|p| p.into_inner());
-        parsed.sort_unstable_by_key(|(index, _)| *index);
-        let mut hosts = Vec::with_capacity(parsed.iter().map(|(_, h)| h.len()).sum());
-        for (_, chunk) in parsed {
-            hosts.extend(chunk);
-        }
-        Ok(Hosts(hosts))
-    }
+    // Reading from memory cannot fail.
+    super::json_stream::read(&mut text.as_bytes())
+        .ok()
+        .flatten()
 }
 
 /// The first vmk device that occurs twice on one host, as (host, first vmk, second vmk)
