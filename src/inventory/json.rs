@@ -8,11 +8,16 @@ use crate::model::{Inventory, Source, SourceKind, READ_VERSIONS, SCHEMA_VERSION}
 
 /// Parse an inventory file. Unknown keys are errors that name the key and its position.
 pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
+    located(path, text, parse_split(text))
+}
+
+/// [`parse`] of `text`, whose parallel parse gave `split` (`None`: it failed).
+fn located(path: &Path, text: &str, split: Option<Inventory>) -> Result<Inventory> {
     // A good inventory is parsed with its hosts in parallel (`parse_split`). When that fails,
     // the whole text is parsed again in one pass for the error's place and wording; and the
     // schema version is checked first, so a future file gets a clear message instead of a
     // complaint about some new field.
-    let parsed = match parse_split(text) {
+    let parsed = match split {
         Some(inv) => Ok(inv),
         None => serde_json::from_str::<Inventory>(text),
     };
@@ -62,7 +67,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory> {
 
 /// Read an inventory file from `stream` without holding its text
 /// ([`super::json_stream`]). When it is not a good inventory, `reread` gives its whole text,
-/// which [`parse`] reads again for what is wrong and where.
+/// in which [`parse`]'s one-pass parse finds what is wrong and where (a duplicate vmk is
+/// located in the text without parsing it again).
 pub fn read(
     path: &Path,
     mut stream: impl std::io::Read,
@@ -71,7 +77,7 @@ pub fn read(
     match super::json_stream::read(&mut stream) {
         // A duplicate vmk is located in the text.
         Ok(Some(inv)) if duplicate_vmk(&inv).is_none() => Ok(finish(path, inv)),
-        Ok(_) => parse(path, &reread()?),
+        Ok(split) => located(path, &reread()?, split),
         Err(e) => Err(crate::fsutil::input_read_error(path, e)),
     }
 }
@@ -84,14 +90,9 @@ fn finish(path: &Path, mut inv: Inventory) -> Inventory {
     }
     if inv.sources.is_empty() {
         inv.sources.push(Source {
-            name: path.display().to_string(),
-            kind: SourceKind::Inventory,
-            insecure: false,
             collected_at: inv.collected_at.clone(),
-            duration_seconds: None,
-            product: None,
-            error: None,
             schema_version: Some(inv.schema_version),
+            ..Source::named(path.display().to_string(), SourceKind::Inventory)
         });
     }
     inv

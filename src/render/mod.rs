@@ -213,9 +213,10 @@ pub fn report_html(
     findings: &FindingsFile,
     opts: &RenderOptions,
 ) -> Result<String> {
-    let templates = html::Templates::load(opts.templates_dir.as_deref())?;
-    let view = view::build(inv, findings, opts.lang, opts.title.as_deref());
-    templates.render("report", &view)
+    let mut out = Vec::new();
+    report_html_to(inv, findings, opts, &mut out, Path::new(REPORT_HTML))?;
+    // handlebars writes `str`s only.
+    Ok(String::from_utf8(out).expect("the rendered report is UTF-8"))
 }
 
 /// [`report_html`] written into `out` (the file `path`) as it is rendered.
